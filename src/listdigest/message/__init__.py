@@ -1,0 +1,163 @@
+"""One message: from raw bytes to a ``Message`` with decoded headers, author, subject, body.
+
+Owns the rules that decide who wrote a message (the in-body ``From:`` rule, relays) and
+what kind of message it is (patch posting, reply, other).  Threads and series are the
+``model`` stage's business.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Optional, Tuple
+
+from ..sources import RawMessage
+from .body import decode_body, has_diff, parse_inbody
+from .headers import (
+    decoded,
+    first_msgid,
+    msgids,
+    parse_address,
+    parse_date,
+    parse_header_block,
+    received_time,
+    split_message,
+)
+from .subject import Subject, parse_subject
+
+# a header From rewritten by a relay: "Name via B4 Relay <devnull+…@kernel.org>",
+# "'Name' via listname <list@googlegroups.com>"
+_VIA_RE = re.compile(r"^(.*?)\s+via\s+\S.*$", re.I)
+
+PATCH = "patch"
+REPLY = "reply"
+OTHER = "other"
+
+
+class MessageError(ValueError):
+    """A message that cannot be read at all (no headers)."""
+
+
+@dataclass(frozen=True)
+class Message:
+    """One parsed message.  Strings are decoded, unfolded, free of control characters."""
+
+    msgid: str
+    subject: str
+    parsed: Subject
+    #: header From after relay resolution
+    from_name: str
+    from_addr: str
+    #: the author by the in-body rule: in-body From:, else the (relay-resolved) header From
+    author_name: str
+    author_addr: str
+    date: Optional[int]
+    received: Optional[int]
+    in_reply_to: Optional[str]
+    references: Tuple[str, ...]
+    body: str = field(repr=False, default="")
+    has_diff: bool = False
+    commit: Optional[str] = None
+    epoch: Optional[int] = None
+    seq: int = 0
+    msgid_synthetic: bool = False
+
+    @property
+    def kind(self) -> str:
+        """``patch`` (a cover letter or patch posting), ``reply``, or ``other``."""
+        if self.parsed.reply:
+            return REPLY
+        if self.parsed.patch or self.has_diff:
+            return PATCH
+        if self.in_reply_to or self.references:
+            return REPLY
+        return OTHER
+
+    @property
+    def is_patch(self) -> bool:
+        return self.kind == PATCH
+
+    @property
+    def parent(self) -> Optional[str]:
+        """The message this one replies to: In-Reply-To, else the last References entry."""
+        if self.in_reply_to:
+            return self.in_reply_to
+        return self.references[-1] if self.references else None
+
+    @property
+    def ancestors(self) -> Tuple[str, ...]:
+        """Known ancestors, nearest first (In-Reply-To, then References from the end)."""
+        seen = []
+        if self.in_reply_to:
+            seen.append(self.in_reply_to)
+        for r in reversed(self.references):
+            if r not in seen:
+                seen.append(r)
+        return tuple(seen)
+
+
+def _resolve_relay(headers, name: str, addr: str) -> Tuple[str, str]:
+    """Undo relay rewriting of the header From (B4 Relay, DMARC-mangling lists)."""
+    m = _VIA_RE.match(name)
+    relayed = m is not None or addr.startswith("devnull+")
+    if not relayed:
+        return name, addr
+    for h in ("x-original-from", "reply-to"):
+        vals = headers.get(h)
+        if vals:
+            n2, a2 = parse_address(vals[0])
+            if a2 and "devnull" not in a2:
+                return n2 or (m.group(1).strip(" '\"") if m else name), a2
+    return (m.group(1).strip(" '\"") if m else name), addr
+
+
+def parse_message(raw: RawMessage) -> Message:
+    """Parse a stored message.  Raises ``MessageError`` when it has no header at all."""
+    head, body = split_message(raw.data)
+    headers = parse_header_block(head)
+    if not headers:
+        raise MessageError("no headers")
+    get = lambda n: (headers.get(n) or [None])[0]  # noqa: E731
+    msgid = first_msgid(get("message-id"))
+    synthetic = False
+    if not msgid:
+        synthetic = True
+        msgid = "listdigest-" + hashlib.sha1(raw.data).hexdigest() + "@localhost"
+    subject = decoded(get("subject"))
+    from_name, from_addr = parse_address(get("from"))
+    from_name, from_addr = _resolve_relay(headers, from_name, from_addr)
+    text = decode_body(raw.data, body, get("content-type"), get("content-transfer-encoding"))
+    inbody = parse_inbody(text)
+    if inbody.from_addr:
+        author_name, author_addr = inbody.from_name, inbody.from_addr
+    else:
+        author_name, author_addr = from_name, from_addr
+    irt = first_msgid(get("in-reply-to"))
+    refs = tuple(r for v in headers.get("references", ()) for r in msgids(v))
+    date = parse_date(get("date"))
+    received = received_time(headers.get("received"))
+    if received is None:
+        received = date if date is not None else raw.commit_time
+    if irt == msgid:
+        irt = None
+    refs = tuple(r for r in refs if r != msgid)
+    return Message(
+        msgid=msgid,
+        subject=subject,
+        parsed=parse_subject(subject),
+        from_name=from_name,
+        from_addr=from_addr,
+        author_name=author_name,
+        author_addr=author_addr,
+        date=date,
+        received=received,
+        in_reply_to=irt,
+        references=refs,
+        body=text,
+        has_diff=has_diff(text),
+        commit=raw.commit,
+        epoch=raw.epoch,
+        seq=raw.seq,
+        msgid_synthetic=synthetic,
+    )

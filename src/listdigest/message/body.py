@@ -1,0 +1,296 @@
+"""Message bodies: MIME decoding to text, the in-body header block, and splitting a patch.
+
+A patch mail body reads: [in-body From:/Date:/Subject: block] commit message, ``---``,
+notes, diffstat (ending in ``N files changed``), the diff, ``-- `` signature.  Cover letters
+read: text, shortlog, diffstat, ``base-commit:``, signature.  This module finds those parts;
+it does not interpret trailers (``trailers.py``) or subjects (``subject.py``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import email
+import email.policy
+import html
+import quopri
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import List, Optional, Tuple
+
+from .headers import clean_text, decoded, parse_address, to_text
+
+# Content-Type parameters, e.g. `text/plain; charset="utf-8"`
+_CHARSET_RE = re.compile(r"""charset\s*=\s*"?([^";\s]+)""", re.I)
+# the first line of a diff: git, GNU diff -u/-ur, or CVS/SVN `Index:`
+_DIFF_START_RE = re.compile(r"^(?:diff --git |diff -[a-zA-Z]|Index: \S|--- \S[^\n]*\n\+\+\+ \S)", re.M)
+# a unified diff's file pair header; alone it says "this body carries a diff"
+_HAS_DIFF_RE = re.compile(r"^(?:diff --git \S|--- \S[^\n]*\n\+\+\+ \S[^\n]*\n@@ |Index: \S[^\n]*\n={10,})", re.M)
+# the diffstat summary line git writes: ` 3 files changed, 10 insertions(+), 2 deletions(-)`
+_DIFFSTAT_END_RE = re.compile(r"^ ?\d+ files? changed(?:, \d+ insertions?\(\+\))?(?:, \d+ deletions?\(-\))?\s*$")
+# lines that end a digest body: the signature separator and b4/format-patch base info
+_SIG_RE = re.compile(r"^-- ?$")
+_BASE_RE = re.compile(r"^(?:base-commit|prerequisite-patch-id|prerequisite-change-id|change-id): ")
+# in-body pseudo-headers at the very top of a body (git send-email, b4)
+_INBODY_RE = re.compile(r"^(From|Date|Subject|Message-Id|Reply-To)\s*:\s*(.*)$", re.I)
+
+
+@dataclass(frozen=True)
+class InBody:
+    """The in-body header block: who really wrote the patch, when, under which subject."""
+
+    from_name: str = ""
+    from_addr: str = ""
+    date: str = ""
+    subject: str = ""
+    #: number of leading lines the block (with its trailing blank line) occupies
+    lines: int = 0
+
+
+@dataclass(frozen=True)
+class BodyParts:
+    """A body cut at its landmarks; the parts concatenate back to the body (minus headers)."""
+
+    #: the commit message / cover text, up to the ``---`` line (or the diffstat or diff)
+    message: str
+    #: text between ``---`` and the diffstat: version notes
+    notes: str
+    #: diffstat lines, ending with the ``N files changed`` line
+    diffstat: str
+    #: the diff itself
+    diff: str
+    #: what follows ``-- `` (and base-commit lines)
+    signature: str
+
+
+class _HTMLText(HTMLParser):
+    """HTML to plain text for HTML-only mail: text nodes only, scripts and styles dropped."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: List[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):  # noqa: D401
+        if tag in ("script", "style"):
+            self._skip += 1
+        elif tag in ("br", "p", "div", "tr", "li"):
+            self.out.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.out.append(data)
+
+
+def html_to_text(markup: str) -> str:
+    p = _HTMLText()
+    try:
+        p.feed(markup)
+        p.close()
+    except Exception:  # HTMLParser raises on pathological input; keep what it got
+        pass
+    text = "".join(p.out)
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+def _simple_payload(body: bytes, cte: str) -> bytes:
+    cte = cte.strip().lower()
+    if cte == "base64":
+        try:
+            return base64.b64decode(body + b"=" * (-len(body.strip()) % 4), validate=False)
+        except (binascii.Error, ValueError):
+            return body
+    if cte == "quoted-printable":
+        return quopri.decodestring(body)
+    return body
+
+
+def _is_patch_attachment(part) -> bool:
+    ctype = part.get_content_type()
+    if ctype in ("text/x-patch", "text/x-diff", "text/patch", "text/diff", "application/x-patch"):
+        return True
+    name = part.get_filename() or ""
+    return ctype in ("application/octet-stream", "text/plain") and name.endswith((".patch", ".diff"))
+
+
+def _mime_text(raw: bytes) -> str:
+    """Text of a multipart (or otherwise complex) message via the stdlib parser."""
+    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+    texts: List[str] = []
+    htmls: List[str] = []
+    depth_parts = 0
+    for part in msg.walk():
+        depth_parts += 1
+        if depth_parts > 200:
+            break
+        if part.is_multipart():
+            continue
+        ctype = part.get_content_type()
+        try:
+            payload = part.get_payload(decode=True) or b""
+        except Exception:  # a broken part encoding: take it undecoded
+            payload = str(part.get_payload()).encode("utf-8", "replace")
+        charset = part.get_content_charset()
+        if ctype == "text/plain" or _is_patch_attachment(part):
+            disp = (part.get("Content-Disposition") or "").lower()
+            if ctype == "text/plain" and disp.startswith("attachment") and not _is_patch_attachment(part):
+                continue
+            texts.append(to_text(payload, charset))
+        elif ctype == "text/html":
+            htmls.append(to_text(payload, charset))
+    if texts:
+        return "\n".join(t if t.endswith("\n") else t + "\n" for t in texts)
+    if htmls:
+        return html_to_text("\n".join(htmls))
+    return ""
+
+
+def decode_body(raw: bytes, body: bytes, content_type: Optional[str], cte: Optional[str]) -> str:
+    """The readable text of a message: text/plain parts and patch attachments, decoded.
+
+    Single-part text mail (nearly all list mail) is decoded here directly; anything
+    multipart goes through the stdlib parser.
+    """
+    ctype = (content_type or "text/plain").strip()
+    low = ctype.lower()
+    if low.startswith("multipart/") or low.startswith("message/"):
+        return _mime_text(raw)
+    m = _CHARSET_RE.search(ctype)
+    payload = _simple_payload(body, cte or "")
+    text = to_text(payload, m.group(1) if m else None)
+    if low.startswith("text/html"):
+        return html_to_text(text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    return text
+
+
+def parse_inbody(text: str) -> InBody:
+    """Read the in-body header block (``From:``, ``Date:``, ``Subject:``) at the top of a body."""
+    lines = text.split("\n", 12)
+    fields = {}
+    i = 0
+    while i < len(lines) and not lines[i].strip() and i < 3:
+        i += 1
+    start = i
+    while i < len(lines):
+        m = _INBODY_RE.match(lines[i])
+        if not m:
+            break
+        fields.setdefault(m.group(1).lower(), m.group(2))
+        i += 1
+    if i == start or "from" not in fields and "subject" not in fields and "date" not in fields:
+        return InBody()
+    # the block must end with a blank line (or the end of the body), else it is prose
+    if i < len(lines) and lines[i].strip():
+        return InBody()
+    name, addr = parse_address(fields.get("from", ""))
+    if "from" in fields and "@" not in addr:
+        name, addr = "", ""
+    return InBody(
+        from_name=name,
+        from_addr=addr,
+        date=clean_text(fields.get("date", "")),
+        subject=decoded(fields.get("subject", "")),
+        lines=i + (1 if i < len(lines) else 0),
+    )
+
+
+def strip_inbody(text: str) -> str:
+    """The body without its in-body header block."""
+    ib = parse_inbody(text)
+    if not ib.lines:
+        return text
+    return "\n".join(text.split("\n")[ib.lines :])
+
+
+def has_diff(text: str) -> bool:
+    """Whether the body carries a diff at the start of a line (quoted ``>`` diffs do not count)."""
+    if "diff" not in text and "+++ " not in text and "Index: " not in text:
+        return False
+    return _HAS_DIFF_RE.search(text) is not None
+
+
+def split_body(text: str) -> BodyParts:
+    """Cut a (decoded, in-body headers stripped) body at ``---``, diffstat, diff and signature."""
+    lines = text.split("\n")
+    n = len(lines)
+    # the end of the useful text: the signature or base-commit line, whichever is first
+    diff_at = None
+    m = _DIFF_START_RE.search(text)
+    if m is not None:
+        diff_at = text.count("\n", 0, m.start())
+    sig_at = n
+    for i, line in enumerate(lines):
+        if diff_at is not None and i >= diff_at:
+            break
+        if _SIG_RE.match(line) or _BASE_RE.match(line):
+            sig_at = i
+            break
+    if diff_at is not None:
+        # a signature after the diff
+        for i in range(diff_at, n):
+            if _SIG_RE.match(lines[i]) and i + 1 <= n:
+                sig_at = i
+                break
+        text_end = diff_at
+    else:
+        text_end = sig_at
+    # the diffstat: the last `N files changed` line before text_end and the file lines above it
+    stat_end = None
+    for i in range(min(text_end, n) - 1, -1, -1):
+        if _DIFFSTAT_END_RE.match(lines[i]):
+            stat_end = i
+            break
+    stat_start = None
+    if stat_end is not None:
+        stat_start = stat_end
+        while stat_start > 0 and "|" in lines[stat_start - 1] and lines[stat_start - 1].startswith(" "):
+            stat_start -= 1
+    # the --- separator between commit message and notes
+    sep = None
+    limit = stat_start if stat_start is not None else min(text_end, n)
+    for i in range(limit):
+        if lines[i] == "---" or lines[i] == "--- ":
+            sep = i
+            break
+    msg_end = sep if sep is not None else limit
+    message = "\n".join(lines[:msg_end])
+    notes = "\n".join(lines[sep + 1 : limit]) if sep is not None else ""
+    diffstat = "\n".join(lines[stat_start : stat_end + 1]) if stat_end is not None else ""
+    after_stat = (stat_end + 1) if stat_end is not None else limit
+    if diff_at is not None:
+        diff = "\n".join(lines[diff_at:sig_at]) if sig_at > diff_at else "\n".join(lines[diff_at:])
+    else:
+        diff = ""
+    signature = "\n".join(lines[sig_at:]) if sig_at < n else ""
+    del after_stat
+    return BodyParts(message=message, notes=notes, diffstat=diffstat, diff=diff, signature=signature)
+
+
+def digest_text(text: str) -> str:
+    """What the digest prints of a body: everything up to and including the diffstat's
+    ``N files changed`` line; never the diff, the ``-- `` signature or ``base-commit:`` lines."""
+    text = strip_inbody(text)
+    lines = text.split("\n")
+    end = len(lines)
+    m = _DIFF_START_RE.search(text)
+    if m is not None:
+        end = text.count("\n", 0, m.start())
+    for i in range(end):
+        if _SIG_RE.match(lines[i]) or _BASE_RE.match(lines[i]):
+            end = i
+            break
+    for i in range(end - 1, -1, -1):
+        if _DIFFSTAT_END_RE.match(lines[i]):
+            end = i + 1
+            break
+    out = lines[:end]
+    while out and not out[-1].strip():
+        out.pop()
+    return "\n".join(line.rstrip("\r") for line in out)

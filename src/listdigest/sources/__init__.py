@@ -1,0 +1,71 @@
+"""Where raw messages come from: public-inbox v2/v1 git archives, mbox files, Maildirs.
+
+This stage owns finding the archive on disk, resolving revisions and reading the raw
+bytes of each message in archive order.  It knows nothing of headers or series: it hands
+``RawMessage`` objects to the ``message`` stage.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Iterator, Optional, Protocol
+
+from ..errors import SourceError
+
+
+@dataclass(frozen=True)
+class RawMessage:
+    """One stored message exactly as the archive holds it."""
+
+    data: bytes
+    #: the git commit that stored it (None for mbox/Maildir)
+    commit: Optional[str] = None
+    #: the public-inbox epoch number (0 for v1 and single repositories)
+    epoch: Optional[int] = None
+    #: committer time of that commit (unix seconds); untrusted, only a fallback
+    commit_time: Optional[int] = None
+    #: position in archive order (0-based over the whole read)
+    seq: int = 0
+    #: a human-readable locator for error messages (commit id, mbox offset, file name)
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What a source hands over for a revision range."""
+
+    messages: Iterator[RawMessage]
+    #: label of the range start as the digest header prints it (9-char commit id)
+    start: Optional[str]
+    #: label of the range end (9-char commit id), None when the range is empty
+    end: Optional[str]
+    #: full commit id of the range end, for recording "where the last digest ended"
+    end_commit: Optional[str] = None
+
+
+class Source(Protocol):
+    """Anything that can list an archive's messages."""
+
+    #: a default list name (the inbox's directory name)
+    name: str
+    #: "git" (has commits and revisions) or "mailbox" (has neither)
+    kind: str
+
+    def select(self, from_rev: Optional[str] = None, to_rev: Optional[str] = None) -> Selection:
+        """Messages of ``from_rev..to_rev`` in archive order (raises RangeError)."""
+        ...
+
+
+def open_source(path: str) -> Source:
+    """Open whatever archive lies at ``path``: v2 inbox, epoch or v1 repository, mbox, Maildir."""
+    from . import git as _git
+    from . import mailbox as _mailbox
+
+    if not os.path.exists(path):
+        raise SourceError(f"{path}: no such file or directory")
+    if os.path.isdir(path):
+        if _mailbox.is_maildir(path):
+            return _mailbox.MaildirSource(path)
+        return _git.open_git_source(path)
+    return _mailbox.MboxSource(path)
