@@ -1,0 +1,192 @@
+"""Build the ``Digest`` of a range: contributor tables, totals, the series and their bodies.
+
+Counting rule (checked against the real kvm archive): the tables count *patch postings*
+(cover letters and patches, not replies), each once for its author by the in-body rule.
+Ties are ordered as ``sort | uniq -c | sort -rn`` orders them (byte order, reversed), so
+the seed digest's tables come out line for line the same.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from ..message import PATCH, REPLY, Message
+from ..message.body import digest_text
+from ..model.series import Series, group_series
+from .people import domain_of, format_address, plain_address
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Count:
+    count: int
+    label: str
+
+
+@dataclass(frozen=True)
+class Skipped:
+    where: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Totals:
+    messages: int
+    patches: int
+    replies: int
+    other: int
+    skipped: int
+
+
+@dataclass(frozen=True)
+class MessageEntry:
+    msgid: str
+    subject: str
+    author: str
+    date: Optional[int]
+    received: Optional[int]
+    commit: Optional[str]
+
+
+@dataclass(frozen=True)
+class BodyEntry:
+    """One body the digest prints: a cover letter, or one patch's commit message."""
+
+    msgid: str
+    subject: str
+    author: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SeriesEntry:
+    key: str
+    label: str
+    title: str
+    subject: str
+    author: str
+    author_name: str
+    author_addr: str
+    version: int
+    has_cover: bool
+    received: int
+    expected: int
+    first_seq: int
+    messages: Tuple[MessageEntry, ...]
+    bodies: Tuple[BodyEntry, ...]
+
+
+@dataclass(frozen=True)
+class Digest:
+    list_name: str
+    start: Optional[str]
+    end: Optional[str]
+    top: int
+    domains: Tuple[Count, ...]
+    contributors: Tuple[Count, ...]
+    totals: Totals
+    #: series in archive order (oldest first): the patch list
+    series: Tuple[SeriesEntry, ...]
+    skipped: Tuple[Skipped, ...]
+    end_commit: Optional[str] = None
+
+    @property
+    def series_newest_first(self) -> Tuple[SeriesEntry, ...]:
+        return tuple(sorted(self.series, key=lambda s: s.first_seq, reverse=True))
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["schema_version"] = SCHEMA_VERSION
+        return d
+
+
+def _ranked(counter: Dict[str, int], top: int) -> Tuple[Count, ...]:
+    """Count descending; ties reversed in byte order, as `sort | uniq -c | sort -rn` does."""
+    items = sorted(counter.items(), key=lambda kv: (kv[1], kv[0].encode("utf-8")), reverse=True)
+    return tuple(Count(c, label) for label, c in items[:top])
+
+
+def _names(postings: Sequence[Message]) -> Dict[str, str]:
+    """For each lower-cased address, the most used (name, address) spelling, first seen on ties."""
+    forms: Dict[str, Counter] = {}
+    for m in postings:
+        forms.setdefault(m.author_addr.lower(), Counter())[(m.author_name, m.author_addr)] += 1
+    out = {}
+    for key, c in forms.items():
+        (name, addr), _ = c.most_common(1)[0]
+        out[key] = format_address(name, addr)
+    return out
+
+
+def _entry(m: Message) -> MessageEntry:
+    return MessageEntry(m.msgid, m.subject, plain_address(m.author_name, m.author_addr), m.date, m.received, m.commit)
+
+
+def _series_entry(s: Series) -> SeriesEntry:
+    head = s.head
+    if s.cover is not None:
+        bodies = (BodyEntry(head.msgid, head.subject, plain_address(head.author_name, head.author_addr), digest_text(head.body)),)
+    else:
+        bodies = tuple(
+            BodyEntry(p.msgid, p.subject, plain_address(p.author_name, p.author_addr), digest_text(p.body)) for p in s.patches
+        )
+    label = "Resend" if head.parsed.resend else "New"
+    return SeriesEntry(
+        key=s.key,
+        label=label,
+        title=head.parsed.title,
+        subject=head.subject,
+        author=plain_address(head.author_name, head.author_addr),
+        author_name=head.author_name,
+        author_addr=head.author_addr,
+        version=s.version,
+        has_cover=s.cover is not None,
+        received=len(s.messages),
+        expected=s.expected,
+        first_seq=s.first_seq,
+        messages=tuple(_entry(m) for m in s.messages),
+        bodies=bodies,
+    )
+
+
+def build_digest(
+    messages: Sequence[Message],
+    *,
+    list_name: str,
+    start: Optional[str],
+    end: Optional[str],
+    top: int = 15,
+    skipped: Sequence[Skipped] = (),
+    end_commit: Optional[str] = None,
+) -> Digest:
+    """The digest of ``messages`` (already deduplicated, in archive order)."""
+    postings = [m for m in messages if m.kind == PATCH]
+    replies = sum(1 for m in messages if m.kind == REPLY)
+    names = _names(postings)
+    domains: Counter = Counter()
+    people: Counter = Counter()
+    for m in postings:
+        domains[domain_of(m.author_addr)] += 1
+        people[names[m.author_addr.lower()]] += 1
+    series = group_series(postings)
+    return Digest(
+        list_name=list_name,
+        start=start,
+        end=end,
+        top=top,
+        domains=_ranked(domains, top),
+        contributors=_ranked(people, top),
+        totals=Totals(
+            messages=len(messages),
+            patches=len(postings),
+            replies=replies,
+            other=len(messages) - len(postings) - replies,
+            skipped=len(skipped),
+        ),
+        series=tuple(_series_entry(s) for s in series),
+        skipped=tuple(skipped),
+        end_commit=end_commit,
+    )

@@ -1,0 +1,104 @@
+"""The ``listdigest`` command line: the only place that prints errors and exits."""
+
+from __future__ import annotations
+
+import sys
+from typing import Optional
+
+import click
+
+from . import __version__
+from .errors import ListdigestError
+
+
+class _Group(click.Group):
+    """Turns library errors into one ``Error: …`` line and an exit code, never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ListdigestError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except BrokenPipeError:
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("Error: interrupted", err=True)
+            sys.exit(130)
+        except OSError as exc:
+            click.echo(f"Error: {exc.filename or ''}{': ' if exc.filename else ''}{exc.strerror or exc}", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=_Group)
+@click.version_option(__version__, prog_name="listdigest")
+def main() -> None:
+    """Turn a mailing-list archive (public-inbox, mbox, Maildir) into a digest."""
+
+
+@main.command()
+@click.argument("path", type=click.Path())
+@click.option("--from", "from_rev", metavar="REV", help="Start after this commit (git's FROM..TO: FROM excluded).")
+@click.option("--to", "to_rev", metavar="REV", help="End at this commit (included). Default: the newest message.")
+@click.option("--since", metavar="DATE", help="Only messages received at or after DATE (YYYY-MM-DD, ISO datetime, or 2d/12h/1w).")
+@click.option("--until", metavar="DATE", help="Only messages received at or before DATE (a bare date includes that whole day).")
+@click.option("--list-name", metavar="NAME", help="List name in the title (default: the archive's directory name).")
+@click.option("--top", type=click.IntRange(1, 10000), default=15, show_default=True, help="Rows in the domain and contributor tables.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
+@click.option("--link-base", metavar="URL", help="Archive link prefix (default https://lore.kernel.org/<list>/).")
+def report(path, from_rev, to_rev, since, until, list_name, top, fmt, output, link_base) -> None:
+    """Print the digest of a range of the archive at PATH.
+
+    PATH is a public-inbox v2 inbox (git/N.git epochs), a single epoch or v1 repository,
+    an mbox file (.gz too) or a Maildir.
+    """
+    from .pipeline import RangeSpec, report as build
+    from .report import ReportOptions, render
+    from .timeparse import parse_when
+
+    spec = RangeSpec(
+        from_rev=from_rev,
+        to_rev=to_rev,
+        since=parse_when(since) if since else None,
+        until=parse_when(until, end_of_day=True) if until else None,
+    )
+    if spec.since is not None and spec.until is not None and spec.since > spec.until:
+        raise_range("--since is after --until")
+    digest = build(path, spec, list_name=list_name, top=top)
+    base = link_base or f"https://lore.kernel.org/{digest.list_name}/"
+    text = render(digest, fmt, ReportOptions(link_base=base))
+    _write(text, output)
+
+
+def raise_range(msg: str) -> None:
+    from .errors import RangeError
+
+    raise RangeError(msg)
+
+
+def _write(text: str, output: Optional[str]) -> None:
+    """Write atomically to a file (never a half-written digest), or to stdout."""
+    if not output or output == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    import os
+    import tempfile
+
+    d = os.path.dirname(os.path.abspath(output))
+    fd, tmp = tempfile.mkstemp(dir=d, prefix=".listdigest-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, output)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

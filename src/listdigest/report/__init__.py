@@ -1,0 +1,49 @@
+"""Renderers: a ``Digest`` to text, JSON (and the formats registered later).
+
+One registry maps a format name to a render function ``(Digest, ReportOptions) -> str``;
+adding a format is adding a module and, for template formats, a template.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Dict
+
+from ..analysis.digest import Digest
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    #: archive link prefix; a message's link is link_base + msgid + "/"
+    link_base: str = ""
+
+
+Renderer = Callable[[Digest, ReportOptions], str]
+RENDERERS: Dict[str, Renderer] = {}
+#: file name extension of each format
+EXTENSIONS: Dict[str, str] = {}
+
+
+def register(name: str, ext: str) -> Callable[[Renderer], Renderer]:
+    def deco(fn: Renderer) -> Renderer:
+        RENDERERS[name] = fn
+        EXTENSIONS[name] = ext
+        return fn
+
+    return deco
+
+
+def render(digest: Digest, fmt: str, options: ReportOptions = ReportOptions()) -> str:
+    from . import jsonfmt, text  # noqa: F401  (registration)
+
+    try:
+        fn = RENDERERS[fmt]
+    except KeyError:
+        raise ValueError(f"unknown format: {fmt}") from None
+    return fn(digest, options)
+
+
+def formats() -> list:
+    from . import jsonfmt, text  # noqa: F401
+
+    return sorted(RENDERERS)
