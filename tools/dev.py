@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""Set up the checkout and run something: ``demo`` (digest of the sample inbox) or ``test``.
+
+Needs only python3 and git.  Creates ``.venv`` with listdigest installed (editable), and for
+``test`` the test extras; when run as root on Debian it also installs the system packages
+the real-part tests use (public-inbox, chromium), else those tests skip with a reason.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+VENV = os.path.join(ROOT, ".venv")
+PY = os.path.join(VENV, "bin", "python")
+DEBIAN_PACKAGES = ["public-inbox", "chromium"]
+
+
+def run(*cmd, **kw):
+    print("+", " ".join(cmd), flush=True)
+    return subprocess.run(cmd, cwd=ROOT, **kw)
+
+
+def setup(extras: str = "") -> None:
+    if not os.path.exists(PY):
+        run(sys.executable, "-m", "venv", VENV, check=True)
+    target = "." + (f"[{extras}]" if extras else "")
+    run(PY, "-m", "pip", "install", "-q", "--disable-pip-version-check", "-e", target, check=True)
+
+
+def system_packages() -> None:
+    missing = [p for p, exe in (("public-inbox", "public-inbox-init"), ("chromium", "chromium")) if not shutil.which(exe)]
+    if not missing:
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        print(f"note: {', '.join(missing)} not installed; tests needing them will skip", flush=True)
+        return
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    run("apt-get", "update", "-qq", env=env)
+    run("apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing, env=env, check=True)
+
+
+def main(argv) -> int:
+    what = argv[1] if len(argv) > 1 else "demo"
+    if what == "demo":
+        setup()
+        run(PY, os.path.join("tools", "make_sample.py"), os.path.join("sample", "inbox"), check=True)
+        return run(os.path.join(VENV, "bin", "listdigest"), "report", os.path.join("sample", "inbox"), "--list-name", "Sample").returncode
+    if what == "test":
+        setup("test")
+        system_packages()
+        return run(PY, "-m", "pytest", *argv[2:]).returncode
+    if what == "setup":
+        setup("test")
+        return 0
+    print(f"usage: {argv[0]} demo|test|setup", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
