@@ -23,8 +23,9 @@ _FIELD_RE = re.compile(rb"^([!-9;-~]+)[ \t]*:(.*)$", re.S)
 _EWORD_RE = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 # whitespace between two encoded words is dropped on decoding (RFC 2047 section 6.2)
 _EWORD_GAP_RE = re.compile(r"(=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=)[ \t\r\n]+(?==\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=)")
-# a Message-ID token: anything between angle brackets, no whitespace or nested brackets
-_MSGID_RE = re.compile(r"<([^<>\s]+)>")
+# a Message-ID token: anything between angle brackets, no whitespace, control characters
+# (a NUL or ESC inside an id would reach links and output) or nested brackets
+_MSGID_RE = re.compile(r"<([^<>\s\x00-\x1f\x7f]+)>")
 _WS_RE = re.compile(r"\s+")
 # CR/LF and other control characters never survive into a decoded header value
 _CTRL_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
@@ -47,7 +48,8 @@ def to_text(data: bytes, charset: Optional[str] = None) -> str:
     if charset:
         try:
             return data.decode(lookup_charset(charset), "replace")
-        except LookupError:
+        except (LookupError, UnicodeError):
+            # unknown charset, or a codec such as idna that refuses "replace"
             pass
     try:
         return data.decode("utf-8")
@@ -64,7 +66,11 @@ def lookup_charset(charset: str) -> str:
         return "cp1252"  # what mail clients really mean by it
     if cs == "gb2312":
         return "gb18030"
-    return codecs.lookup(cs).name
+    try:
+        return codecs.lookup(cs).name
+    except (ValueError, UnicodeError) as exc:
+        # codecs.lookup raises ValueError on a NUL and UnicodeError on unencodable names
+        raise LookupError(f"unknown encoding: {cs!r}") from exc
 
 
 def parse_header_block(head: bytes) -> Dict[str, List[str]]:
@@ -155,7 +161,11 @@ def parse_address(value: Optional[str]) -> Tuple[str, str]:
     """(display name, address) of a single-address header; the name is RFC 2047-decoded."""
     if not value:
         return "", ""
-    name, addr = parseaddr(clean_text(value))
+    try:
+        name, addr = parseaddr(clean_text(value))
+    except RecursionError:
+        # the stdlib recurses once per ':' group; hostile "a: b: c: …" values exhaust the stack
+        return decoded(value), ""
     if not addr and "@" not in value:
         return decoded(value), ""
     name = decoded(name)
@@ -167,7 +177,10 @@ def parse_address(value: Optional[str]) -> Tuple[str, str]:
 
 def parse_addresses(values: List[str]) -> List[Tuple[str, str]]:
     """All (name, address) pairs of address-list headers such as To and Cc."""
-    pairs = getaddresses([clean_text(v) for v in values])
+    try:
+        pairs = getaddresses([clean_text(v) for v in values])
+    except RecursionError:  # see parse_address
+        return []
     return [(decoded(n), a) for n, a in pairs if a]
 
 
@@ -186,7 +199,7 @@ def first_msgid(value: Optional[str]) -> Optional[str]:
     if ids:
         return ids[0]
     bare = value.strip().split()
-    if len(bare) == 1 and "@" in bare[0]:
+    if len(bare) == 1 and "@" in bare[0] and not _CTRL_RE.search(bare[0]):
         return bare[0].strip("<>")
     return None
 
