@@ -78,3 +78,15 @@ def test_from_with_thousands_of_groups():
     assert isinstance(parse_addresses([value]), list)
     raw = b"From: " + value.encode() + b"\nSubject: s\nMessage-ID: <g@x>\n\nbody\n"
     assert parse_message(RawMessage(data=raw)).msgid == "g@x"
+
+
+def test_multipart_part_with_8bit_content_disposition():
+    # was: AttributeError "'Header' object has no attribute 'lower'" (fuzzer, mbox target):
+    # the stdlib returns a Header, not a str, for a header value with raw 8-bit bytes
+    raw = (
+        b"From: a@x\nSubject: s\nMessage-ID: <cd@x>\nContent-Type: multipart/mixed; boundary=\"b\"\n\n"
+        b"--b\nContent-Type: text/plain\nContent-Disposition: inline; filename=\"caf\xc3\xa9\xff.txt\"\n\n"
+        b"the text\n--b--\n"
+    )
+    m = parse_message(RawMessage(data=raw))
+    assert "the text" in m.body

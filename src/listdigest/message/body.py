@@ -151,7 +151,8 @@ def _mime_text(raw: bytes) -> str:
             payload = str(part.get_payload()).encode("utf-8", "replace")
         charset = part.get_content_charset()
         if ctype == "text/plain" or _is_patch_attachment(part):
-            disp = (part.get("Content-Disposition") or "").lower()
+            # str(): compat32 hands back a Header object when the value holds 8-bit bytes
+            disp = str(part.get("Content-Disposition") or "").lower()
             if ctype == "text/plain" and disp.startswith("attachment") and not _is_patch_attachment(part):
                 continue
             texts.append(to_text(payload, charset))
