@@ -252,13 +252,19 @@ class GitSource:
 
     def _read(self, logs: List[Tuple[Epoch, List[LogEntry]]]) -> Iterator[RawMessage]:
         seq = 0
+        # public-inbox-learn rm writes the ``d`` commit into the newest epoch, whichever
+        # epoch holds the message, so deletions are gathered from every epoch
+        gone: Set[str] = set()
+        for ep in self.epochs:
+            gone |= self.deleted_blobs(ep)
         for ep, entries in logs:
-            gone = self.deleted_blobs(ep)
             wanted = [e for e in entries if e.blob is not None and e.blob not in gone]
             by_blob = iter(wanted)
             for (oid, data), entry in zip(CatFile(ep.gitdir).stream([e.blob for e in wanted]), by_blob):
                 if data is None:
                     raise SourceError(f"{ep.gitdir}: message blob {oid} of commit {entry.commit[:12]} is missing (corrupt repository?)")
+                if not data:
+                    continue  # public-inbox-purge leaves an empty ``m`` in the rewritten commit
                 yield RawMessage(
                     data=data,
                     commit=entry.commit,
