@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, List, Optional, Tuple
 
 from .analysis.digest import Digest, Skipped, build_digest
-from .errors import RangeError
+from .errors import EmptyRangeError, RangeError
 from .message import Message, MessageError, parse_message
 from .sources import RawMessage, Source, open_source
 from .timeparse import day
@@ -75,7 +75,7 @@ def collect(source: Source, spec: RangeSpec) -> Collected:
         seen.add(msg.msgid)
         out.append(msg)
     if not out and not skipped:
-        raise RangeError("empty range: no messages selected")
+        raise EmptyRangeError("empty range: no messages selected")
     if source.kind == "git":
         if spec.since is None and spec.until is None:
             start, end, end_commit = sel.start, sel.end, sel.end_commit
