@@ -8,6 +8,7 @@ password.  What to send and to whom is decided by the caller.
 
 from __future__ import annotations
 
+import re
 import smtplib
 import socket
 import ssl
@@ -17,6 +18,9 @@ from email.utils import formatdate, make_msgid, parseaddr
 from typing import Callable, Optional, Sequence
 
 from ..errors import DeliveryError
+
+# a body line starting with "From " (the mbox separator that generators quote as ">From ")
+_FROM_LINE_RE = re.compile(r"^From ", re.MULTILINE)
 
 Connect = Callable[..., smtplib.SMTP]
 
@@ -52,6 +56,11 @@ def build_message(
     msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     if html is not None:
         msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    for part in msg.walk():
+        if not part.is_multipart():
+            # smtplib's generator turns a line starting "From " into ">From " (mbox quoting), and
+            # the digest's first line is "From X to Y": encode that F so the text arrives intact
+            part.set_payload(_FROM_LINE_RE.sub("=46rom ", part.get_payload()))
     return msg
 
 
@@ -110,6 +119,8 @@ def send(
         text = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
         raise DeliveryError(f"{where}: server said {exc.smtp_code} {' '.join(text.split())[:200]}") from None
     except smtplib.SMTPServerDisconnected as exc:
+        if "timed out" in str(exc):  # smtplib reports a read timeout as a disconnection
+            raise DeliveryError(f"{where}: timed out after {timeout:g}s") from None
         raise DeliveryError(f"{where}: connection closed by the server ({exc or 'no reason given'})") from None
     except (socket.timeout, TimeoutError):
         raise DeliveryError(f"{where}: timed out after {timeout:g}s") from None

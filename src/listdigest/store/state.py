@@ -93,7 +93,7 @@ def locked(state_dir: str, key: str) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise StateError(f"list {key}: another run holds {path}") from None
+            raise StateError(f"another run holds {path}") from None
         yield
     finally:
         os.close(fd)  # closing releases the lock
