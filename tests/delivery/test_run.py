@@ -14,7 +14,7 @@ from daily_helpers import BadServer, Epoch, mail, patch
 from listdigest.cli import main
 
 
-def write_config(path, inbox, port, *, extra_list="", extra_smtp="", timeout=5):
+def write_config(path, inbox, port, *, extra_list="", extra_smtp="", timeout=5, formats=("text", "html")):
     with open(path, "w") as f:
         f.write(f"""
 [smtp]
@@ -28,7 +28,7 @@ name = "Demo"
 archive = "{inbox}"
 to = ["readers@example.org"]
 from = "Demo digest <digest@example.org>"
-formats = ["text", "html"]
+formats = {json.dumps(list(formats))}
 link_base = "https://lore.example.org/demo/"
 start = "2020-01-01"
 {extra_list}
@@ -179,7 +179,7 @@ def test_lock_prevents_two_runs_of_one_list(tmp_path, inbox, smtp_server):
 def test_files_delivery_and_atom_feed(tmp_path, inbox):
     out = tmp_path / "out"
     cfg = write_config(tmp_path / "c.toml", inbox.inbox, 25,
-                       extra_list=f'delivery = ["files"]\noutput_dir = "{out}"\nformats = ["text", "markdown", "html", "json", "atom"]')
+                       extra_list=f'delivery = ["files"]\noutput_dir = "{out}"', formats=("text", "markdown", "html", "json", "atom"))
     sdir = str(tmp_path / "state")
     assert run("run", "--config", str(cfg), "--state-dir", sdir).exit_code == 0
     h1 = inbox.head
