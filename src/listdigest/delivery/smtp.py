@@ -115,6 +115,8 @@ def send(
     except smtplib.SMTPRecipientsRefused as exc:
         bad = ", ".join(f"{r} ({c[0]})" for r, c in sorted(exc.recipients.items()))
         raise DeliveryError(f"{where}: recipients refused: {bad}") from None
+    except smtplib.SMTPNotSupportedError:
+        raise DeliveryError(f"{where}: server does not offer AUTH (smtp.user is set)") from None
     except smtplib.SMTPResponseException as exc:
         text = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
         raise DeliveryError(f"{where}: server said {exc.smtp_code} {' '.join(text.split())[:200]}") from None
