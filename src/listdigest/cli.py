@@ -135,12 +135,12 @@ def run(config_path, state_dir, only, dry_run) -> None:
             code = max(code, exc.exit_code)
             continue
         if out.status == "empty":
-            click.echo(f"{lst.key}: no new messages after {out.start or 'the start'}; nothing sent", err=True)
+            click.echo(f"{lst.key}: no new messages after {out.start or 'the start'}; nothing sent")
         elif out.status == "dry-run":
             _show_dry_run(lst, out)
         else:
             where = ", ".join(out.deliveries)
-            click.echo(f"{lst.key}: {out.subject}: {out.messages} messages, {out.series} series -> {where}", err=True)
+            click.echo(f"{lst.key}: {out.subject}: {out.messages} messages, {out.series} series -> {where}")
     if code:
         sys.exit(code)
 
