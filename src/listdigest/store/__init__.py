@@ -1,0 +1,1 @@
+"""Beside the flow: the archive index (SQLite) and, later, run state."""
