@@ -284,7 +284,7 @@ class Index:
     def _posting_row(self, r) -> Posting:
         return Posting(r[0], r[1], r[2], r[3], r[4], r[5], (r[6], r[7]), bool(r[8]))
 
-    _PCOLS = "msgid, subject, title, version, author_addr, date, epoch, seq, resend, counter, in_reply_to, kind"
+    _PCOLS = "msgid, subject, title, version, author_addr, date, epoch, seq, resend, counter, in_reply_to, kind, from_addr"
 
     def posting(self, msgid: str) -> Optional[Posting]:
         """The series head ``msgid`` belongs to: the cover or first patch (itself when a head)."""
@@ -299,7 +299,7 @@ class Index:
                 parent = self.db.execute(
                     f"SELECT {self._PCOLS} FROM messages WHERE msgid=? ORDER BY epoch, seq LIMIT 1", (irt,)
                 ).fetchone()
-                if parent is not None and parent[11] == PATCH and parent[3] == r[3] and parent[4] == r[4]:
+                if parent is not None and parent[11] == PATCH and parent[3] == r[3] and parent[12] == r[12]:
                     out = self._posting_row(parent)
         self._posting_cache[msgid] = out
         return out
@@ -367,15 +367,15 @@ class Index:
             (PATCH, since, until),
         ).fetchall()
 
-    def responders(self, msgids: Sequence[str]) -> Set[str]:
-        """Sender addresses of every message replying (directly or deeper) to any of ``msgids``,
-        plus the people named in trailers those replies give."""
+    def responders(self, msgids: Sequence[str], until: int) -> Set[str]:
+        """Sender addresses of every message replying (directly or deeper) to any of
+        ``msgids``, received up to ``until`` (a trailer always comes in such a reply)."""
         out: Set[str] = set()
         for mid in msgids:
             for (a,) in self.db.execute(
-                "SELECT m.from_addr FROM refs r JOIN messages m ON m.id = r.mid WHERE r.ref=? "
-                "UNION SELECT from_addr FROM messages WHERE in_reply_to=?",
-                (mid, mid),
+                "SELECT m.from_addr FROM refs r JOIN messages m ON m.id = r.mid WHERE r.ref=? AND m.received <= ? "
+                "UNION SELECT from_addr FROM messages WHERE in_reply_to=? AND received <= ?",
+                (mid, until, mid, until),
             ):
                 out.add(a)
         return out
