@@ -21,7 +21,7 @@ REVIEW_TRAILERS = ("Reviewed-by", "Acked-by", "Tested-by", "Reported-by")
 
 # "Name-by: value": the trailer name is letters and dashes ending in "-by" (covers
 # Reported-and-tested-by, Co-developed-by); leading blanks allowed (indented trailers count)
-_TRAILER_RE = re.compile(r"^[ \t]*([A-Za-z][A-Za-z-]*-by)[ \t]*:[ \t]*(\S.*?)\s*$")
+_TRAILER_RE = re.compile(r"^[ \t]*([A-Za-z][A-Za-z-]*-by)[ \t]*:[ \t]*(\S.*?)\s*$", re.I)
 
 # the continuation of a wrapped trailer: an indented line that is not itself a trailer
 _CONT_RE = re.compile(r"^[ \t]+(\S.*?)\s*$")
