@@ -71,6 +71,9 @@ _CHILD_TABLES = ("refs", "links", "trailers", "applied")
 
 Progress = Callable[[int, int], None]
 
+#: git's empty blob: public-inbox-purge leaves it in place of an erased message
+EMPTY_BLOB = "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"
+
 
 @dataclass(frozen=True)
 class UpdateStats:
@@ -160,7 +163,7 @@ class Index:
                 gone = self._deleted(ep, f"{last}..{head}")
                 base = self.db.execute("SELECT COALESCE(MAX(seq), -1) + 1 FROM messages WHERE epoch=?", (ep.number,)).fetchone()[0]
                 dropped += self._drop_blobs(ep.number, gone)
-                todo = [(base + i, e) for i, e in enumerate(entries) if e.blob is not None and e.blob not in gone]
+                todo = [(base + i, e) for i, e in enumerate(entries) if e.blob not in (None, EMPTY_BLOB) and e.blob not in gone]
             else:
                 entries = source._log(ep, [head])
                 gone = self._deleted(ep, head)
@@ -200,7 +203,7 @@ class Index:
         updates = []
         present: Set[str] = set()
         for seq, e in enumerate(entries):
-            if e.blob is None or e.blob in gone:
+            if e.blob is None or e.blob == EMPTY_BLOB or e.blob in gone:
                 continue
             present.add(e.blob)
             if e.blob in known:
