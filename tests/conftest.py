@@ -18,16 +18,8 @@ import pytest
 import pi
 
 REPO = Path(__file__).resolve().parent.parent
+from pi import shared_data_dir  # noqa: E402
 MESSAGES = Path(__file__).resolve().parent / "data" / "messages"
-
-
-def shared_data_dir() -> Path:
-    """Where the real archive bundles live: $LISTDIGEST_SHARED(/data) or <repo>/../shared/data."""
-    env = os.environ.get("LISTDIGEST_SHARED")
-    if env:
-        base = Path(env)
-        return base / "data" if (base / "data").is_dir() else base
-    return REPO.parent / "shared" / "data"
 
 
 def _clone_bundle(factory: pytest.TempPathFactory, bundle_name: str, dest_name: str) -> str:

@@ -25,6 +25,7 @@ import email.utils
 import gzip
 import hashlib
 import os
+from pathlib import Path
 import re
 import subprocess
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
@@ -358,3 +359,12 @@ def make_maildir(path: str, messages: Sequence[bytes], names: Optional[Sequence[
         with open(os.path.join(path, subdir, name), "wb") as fh:
             fh.write(raw)
     return path
+
+
+def shared_data_dir() -> Path:
+    """Where the real archive bundles live: $LISTDIGEST_SHARED(/data) or <repo>/../shared/data."""
+    env = os.environ.get("LISTDIGEST_SHARED")
+    if env:
+        base = Path(env)
+        return base / "data" if (base / "data").is_dir() else base
+    return Path(__file__).resolve().parent.parent.parent / "shared" / "data"

@@ -48,7 +48,12 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "html", "json", "atom"]), default="text", show_default=True, help="Output format.")
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
 @click.option("--link-base", metavar="URL", help="Archive link prefix (default https://lore.kernel.org/<list>/).")
-def report(path, from_rev, to_rev, since, until, list_name, top, fmt, output, link_base) -> None:
+@click.option("--index", "index_file", metavar="FILE", help="Archive index to use and update (default: in $XDG_DATA_HOME/listdigest/index/).")
+@click.option("--no-index", is_flag=True, help="Use no index: no history (every series is New, no waiting/first-time sections).")
+@click.option("--waiting-days", type=click.IntRange(1, 3650), default=14, show_default=True, help="'Waiting for review' looks back this many days from the range's end.")
+@click.option("--hot", type=click.IntRange(0, 1000), default=10, show_default=True, help="Rows in 'Hot threads'.")
+@click.option("--bot", "bot_patterns", metavar="TEXT", multiple=True, help="Also treat senders whose address contains TEXT as bots (repeatable).")
+def report(path, from_rev, to_rev, since, until, list_name, top, fmt, output, link_base, index_file, no_index, waiting_days, hot, bot_patterns) -> None:
     """Print the digest of a range of the archive at PATH.
 
     PATH is a public-inbox v2 inbox (git/N.git epochs), a single epoch or v1 repository,
@@ -66,7 +71,20 @@ def report(path, from_rev, to_rev, since, until, list_name, top, fmt, output, li
     )
     if spec.since is not None and spec.until is not None and spec.since > spec.until:
         raise_range("--since is after --until")
-    digest = build(path, spec, list_name=list_name, top=top)
+    from .analysis.history import DEFAULT_BOTS
+
+    index_path = None if no_index else (index_file or default_index_path(path))
+    digest = build(
+        path,
+        spec,
+        list_name=list_name,
+        top=top,
+        index_path=index_path,
+        progress=_progress(),
+        bots=DEFAULT_BOTS + tuple(b.lower() for b in bot_patterns),
+        waiting_days=waiting_days,
+        hot=hot,
+    )
     base = link_base or f"https://lore.kernel.org/{digest.list_name}/"
     text = render(digest, fmt, ReportOptions(link_base=base))
     _write(text, output)
@@ -129,7 +147,8 @@ def run(config_path, state_dir, only, dry_run) -> None:
     code = 0
     for lst in lists:
         try:
-            out = run_list(lst, cfg.smtp, state_dir=sdir, environ=os.environ, dry_run=dry_run, stdout=sys.stdout)
+            out = run_list(lst, cfg.smtp, state_dir=sdir, environ=os.environ, dry_run=dry_run, stdout=sys.stdout,
+                           index_path=default_index_path(lst.archive))
         except ListdigestError as exc:
             click.echo(f"Error: list {lst.key}: {exc}", err=True)
             code = max(code, exc.exit_code)
@@ -161,6 +180,60 @@ def _show_dry_run(lst, out) -> None:
     click.echo("")
     rendered = dict(out.rendered)
     click.echo(rendered.get("text") or rendered.get("markdown") or next(iter(rendered.values())), nl=False)
+
+
+@main.command()
+@click.argument("path", type=click.Path())
+@click.option("--index", "index_file", metavar="FILE", help="Index file (default: in $XDG_DATA_HOME/listdigest/index/).")
+def index(path, index_file) -> None:
+    """Build or update the history index of the public-inbox archive at PATH.
+
+    Incremental: only commits not yet indexed are read; history rewrites (purge, edit)
+    drop the messages that vanished and re-read nothing else.
+    """
+    import time
+
+    from .pipeline import index as build_index
+
+    target = index_file or default_index_path(path)
+    t0 = time.monotonic()
+    stats = build_index(path, target, _progress())
+    dt = time.monotonic() - t0
+    rate = f", {stats.read / dt:.0f} msg/s" if stats.read and dt > 0 else ""
+    click.echo(
+        f"{target}: {stats.total} messages; read {stats.read}, dropped {stats.dropped}"
+        f"{', history rewritten in epoch ' + ','.join(map(str, stats.rewritten)) if stats.rewritten else ''}"
+        f" in {dt:.1f}s{rate}",
+        err=True,
+    )
+
+
+def default_index_path(path: str) -> str:
+    """``$XDG_DATA_HOME/listdigest/index/<sha1 of the archive's absolute path>.sqlite``."""
+    import hashlib
+    import os
+
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    h = hashlib.sha1(os.path.abspath(path).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return os.path.join(base, "listdigest", "index", h + ".sqlite")
+
+
+def _progress():
+    """A progress callback drawing on stderr, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def draw(done: int, total: int) -> None:
+        if total <= 0:
+            return
+        width = 30
+        fill = int(width * done / total)
+        sys.stderr.write(f"\rIndexing [{'#' * fill}{'.' * (width - fill)}] {done}/{total}")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return draw
 
 
 def raise_range(msg: str) -> None:

@@ -5,10 +5,12 @@ The one module that knows every stage.  It raises; the CLI prints.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
-from typing import Callable, Iterable, List, Mapping, Optional, TextIO, Tuple
+from typing import Callable, Iterable, List, Mapping, Optional, Sequence, TextIO, Tuple
 
 from .analysis.digest import Digest, Skipped, build_digest
+from .analysis.history import DEFAULT_BOTS
 from .errors import EmptyRangeError, RangeError
 from .message import Message, MessageError, parse_message
 from .sources import RawMessage, Source, open_source
@@ -98,10 +100,62 @@ def report(
     list_name: Optional[str] = None,
     top: int = 15,
     opener: Callable[[str], Source] = open_source,
+    index_path: Optional[str] = None,
+    progress: Optional[Callable[[int, int], None]] = None,
+    bots: Sequence[str] = DEFAULT_BOTS,
+    waiting_days: int = 14,
+    hot: int = 10,
 ) -> Digest:
-    """Build the digest of ``spec`` over the archive at ``path``."""
+    """Build the digest of ``spec`` over the archive at ``path``.
+
+    With ``index_path`` (git archives only), the index there is brought up to date first and
+    gives the digest its history; without it (or for mbox/Maildir) history needing the past
+    is left out and every series is ``New``.
+    """
     source = opener(path)
     got = collect(source, spec)
+    return digest_of(got, source, list_name=list_name, top=top, index_path=index_path, progress=progress,
+                     bots=bots, waiting_days=waiting_days, hot=hot)
+
+
+def digest_of(
+    got: Collected,
+    source: Source,
+    *,
+    list_name: Optional[str] = None,
+    top: int = 15,
+    index_path: Optional[str] = None,
+    progress: Optional[Callable[[int, int], None]] = None,
+    bots: Sequence[str] = DEFAULT_BOTS,
+    waiting_days: int = 14,
+    hot: int = 10,
+) -> Digest:
+    """The digest of collected messages; with an index (git archives), brought up to date
+    first, the digest gains its history."""
+    if index_path is not None and source.kind == "git":
+        from .store.index import Index
+
+        with Index(index_path) as index:
+            index.update(source, progress)  # type: ignore[arg-type]
+            first = next((m.commit for m in got.messages if m.commit), None)
+            range_start = index.position_of_commit(first) if first else None
+            return _build(got, source, list_name, top, index, bots, waiting_days, hot, range_start)
+    return _build(got, source, list_name, top, None, bots, waiting_days, hot, None)
+
+
+def index(path: str, index_path: str, progress: Optional[Callable[[int, int], None]] = None, opener: Callable[[str], Source] = open_source):
+    """Build or update the index of the git archive at ``path``; returns the update's stats."""
+    from .errors import SourceError
+    from .store.index import Index
+
+    source = opener(path)
+    if source.kind != "git":
+        raise SourceError(f"{path}: only public-inbox git archives can be indexed (mbox/Maildir are read whole each time)")
+    with Index(index_path) as ix:
+        return ix.update(source, progress)  # type: ignore[arg-type]
+
+
+def _build(got: Collected, source: Source, list_name, top, lookup, bots, waiting_days, hot, range_start) -> Digest:
     return build_digest(
         got.messages,
         list_name=list_name or source.name,
@@ -110,6 +164,11 @@ def report(
         top=top,
         skipped=got.skipped,
         end_commit=got.end_commit,
+        lookup=lookup,
+        bots=bots,
+        waiting_days=waiting_days,
+        hot=hot,
+        range_start=range_start,
     )
 
 
@@ -164,6 +223,7 @@ def run_list(
     connect=None,
     tls_context=None,
     opener: Callable[[str], Source] = open_source,
+    index_path: Optional[str] = None,
 ) -> Outcome:
     """One list's run: range from the last delivered TO to the newest message, digest,
     delivery, and only then the new state.  Any failure leaves the state as it was."""
@@ -204,10 +264,9 @@ def run_list(
                 return Outcome(lst.key, "empty" if not dry_run else "dry-run", from_label, newest[:9], newest, 0, 0)
             digest = build_digest((), list_name=lst.name, start=from_label or newest[:9], end=newest[:9], top=lst.top, end_commit=newest)
         else:
-            digest = build_digest(
-                got.messages, list_name=lst.name, start=got.start, end=got.end, top=lst.top,
-                skipped=got.skipped, end_commit=got.end_commit or newest,
-            )
+            digest = digest_of(got, source, list_name=lst.name, top=lst.top, index_path=index_path)
+            if digest.end_commit is None:
+                digest = dataclasses.replace(digest, end_commit=newest)
         options = ReportOptions(link_base=lst.link_base)
         rendered = {fmt: render(digest, fmt, options) for fmt in lst.formats}
         subject = lst.subject.format_map({"from": digest.start, "to": digest.end, "list": lst.name})

@@ -11,9 +11,8 @@ from listdigest.analysis.people import format_address
 from listdigest.message import parse_message
 from listdigest.report import render
 from listdigest.sources import RawMessage
-from pi import msg
+from pi import msg, shared_data_dir
 
-from conftest import shared_data_dir
 
 EXAMPLE = str(shared_data_dir().parent / "examples" / "kvm-update-2026-01-05.txt")
 DIFF = "\n---\n a.c | 2 +-\n 1 file changed, 1 insertion(+), 1 deletion(-)\n\ndiff --git a/a.c b/a.c\n--- a/a.c\n+++ b/a.c\n@@ -1 +1 @@\n-a\n+b\n-- \n2.43.0\n"
@@ -60,7 +59,8 @@ def test_tables_match_the_seed_digest_line_for_line():
         example = f.read().split("\n")
     ours = text.split("\n")
     assert ours[:22] == example[:22]
-    assert ours[22].startswith("Totals: 39 messages, 37 patch postings, 2 replies/other, 0 skipped")
+    # after the tables: the bots kept out of them, then the range's totals
+    assert ours[22:24] == ["Bots: syzbot (1)", "Totals: 39 messages, 37 patch postings, 2 replies/other, 0 skipped"]
 
 
 def test_quoting_follows_rfc5322():

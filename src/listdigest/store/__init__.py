@@ -1,1 +1,1 @@
-"""Run state and (later) the message index: beside the flow, used by ``pipeline``."""
+"""Beside the flow: the archive index (SQLite) and the run state of `run`; used by ``pipeline``."""
