@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Optional
 
@@ -44,10 +45,15 @@ def main() -> None:
 @click.option("--until", metavar="DATE", help="Only messages received at or before DATE (a bare date includes that whole day).")
 @click.option("--list-name", metavar="NAME", help="List name in the title (default: the archive's directory name).")
 @click.option("--top", type=click.IntRange(1, 10000), default=15, show_default=True, help="Rows in the domain and contributor tables.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "html", "json", "atom"]), default="text", show_default=True, help="Output format.")
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
 @click.option("--link-base", metavar="URL", help="Archive link prefix (default https://lore.kernel.org/<list>/).")
-def report(path, from_rev, to_rev, since, until, list_name, top, fmt, output, link_base) -> None:
+@click.option("--index", "index_file", metavar="FILE", help="Archive index to use and update (default: in $XDG_DATA_HOME/listdigest/index/).")
+@click.option("--no-index", is_flag=True, help="Use no index: no history (every series is New, no waiting/first-time sections).")
+@click.option("--waiting-days", type=click.IntRange(1, 3650), default=14, show_default=True, help="'Waiting for review' looks back this many days from the range's end.")
+@click.option("--hot", type=click.IntRange(0, 1000), default=10, show_default=True, help="Rows in 'Hot threads'.")
+@click.option("--bot", "bot_patterns", metavar="TEXT", multiple=True, help="Also treat senders whose address contains TEXT as bots (repeatable).")
+def report(path, from_rev, to_rev, since, until, list_name, top, fmt, output, link_base, index_file, no_index, waiting_days, hot, bot_patterns) -> None:
     """Print the digest of a range of the archive at PATH.
 
     PATH is a public-inbox v2 inbox (git/N.git epochs), a single epoch or v1 repository,
@@ -65,10 +71,169 @@ def report(path, from_rev, to_rev, since, until, list_name, top, fmt, output, li
     )
     if spec.since is not None and spec.until is not None and spec.since > spec.until:
         raise_range("--since is after --until")
-    digest = build(path, spec, list_name=list_name, top=top)
+    from .analysis.history import DEFAULT_BOTS
+
+    index_path = None if no_index else (index_file or default_index_path(path))
+    digest = build(
+        path,
+        spec,
+        list_name=list_name,
+        top=top,
+        index_path=index_path,
+        progress=_progress(),
+        bots=DEFAULT_BOTS + tuple(b.lower() for b in bot_patterns),
+        waiting_days=waiting_days,
+        hot=hot,
+    )
     base = link_base or f"https://lore.kernel.org/{digest.list_name}/"
     text = render(digest, fmt, ReportOptions(link_base=base))
     _write(text, output)
+
+
+def _xdg(var: str, fallback: str) -> str:
+    import os
+
+    base = os.environ.get(var) or os.path.join(os.path.expanduser("~"), fallback)
+    return os.path.join(base, "listdigest")
+
+
+def default_config_path() -> str:
+    import os
+
+    return os.path.join(_xdg("XDG_CONFIG_HOME", ".config"), "config.toml")
+
+
+def default_state_dir() -> str:
+    return _xdg("XDG_STATE_HOME", os.path.join(".local", "state"))
+
+
+@main.group()
+def config() -> None:
+    """Inspect the configuration file."""
+
+
+@config.command("check")
+@click.option("--config", "config_path", metavar="FILE", help="Configuration file (default: $XDG_CONFIG_HOME/listdigest/config.toml).")
+def config_check(config_path) -> None:
+    """Validate the configuration; name the exact key at fault."""
+    from .config import load_config
+
+    path = config_path or default_config_path()
+    cfg = load_config(path)
+    for lst in cfg.lists:
+        click.echo(f"{lst.key}: {lst.archive} -> {', '.join(lst.delivery)} ({', '.join(lst.formats)})")
+    click.echo(f"{path}: OK, {len(cfg.lists)} list{'s' if len(cfg.lists) != 1 else ''}")
+
+
+@main.command()
+@click.option("--config", "config_path", metavar="FILE", help="Configuration file (default: $XDG_CONFIG_HOME/listdigest/config.toml).")
+@click.option("--state-dir", metavar="DIR", help="Where each list's last delivered commit is kept (default: $XDG_STATE_HOME/listdigest).")
+@click.option("--list", "only", metavar="NAME", multiple=True, help="Run only this configured list (repeatable).")
+@click.option("--dry-run", is_flag=True, help="Print what would be sent; deliver nothing, record nothing.")
+def run(config_path, state_dir, only, dry_run) -> None:
+    """Digest each configured list from where its last digest ended, deliver it, record it.
+
+    The state advances only after a successful delivery; a failed list exits 1 and its
+    next run covers the whole undelivered range.
+    """
+    import os
+
+    from .config import load_config
+    from .pipeline import run_list
+
+    cfg = load_config(config_path or default_config_path())
+    lists = [cfg.get(k) for k in only] if only else list(cfg.lists)
+    sdir = state_dir or default_state_dir()
+    code = 0
+    for lst in lists:
+        try:
+            out = run_list(lst, cfg.smtp, state_dir=sdir, environ=os.environ, dry_run=dry_run, stdout=sys.stdout,
+                           index_path=default_index_path(lst.archive))
+        except ListdigestError as exc:
+            click.echo(f"Error: list {lst.key}: {exc}", err=True)
+            code = max(code, exc.exit_code)
+            continue
+        if out.status == "empty":
+            click.echo(f"{lst.key}: no new messages after {out.start or 'the start'}; nothing sent")
+        elif out.status == "dry-run":
+            _show_dry_run(lst, out)
+        else:
+            where = ", ".join(out.deliveries)
+            click.echo(f"{lst.key}: {out.subject}: {out.messages} messages, {out.series} series -> {where}")
+    if code:
+        sys.exit(code)
+
+
+def _show_dry_run(lst, out) -> None:
+    click.echo(f"== {lst.key}: would deliver to {', '.join(out.deliveries)} ==")
+    if out.messages == 0 and out.subject is None:
+        click.echo(f"no new messages after {out.start or 'the start'}; nothing would be sent")
+        return
+    if out.mail is not None:
+        for h in ("From", "To", "Subject", "List-Id", "In-Reply-To"):
+            if out.mail[h]:
+                click.echo(f"{h}: {out.mail[h]}")
+    else:
+        click.echo(f"Subject: {out.subject}")
+    if "files" in out.deliveries:
+        click.echo(f"Files: {lst.output_dir}/{lst.key}/{out.start}..{out.end}.* ({', '.join(lst.formats)})")
+    click.echo("")
+    rendered = dict(out.rendered)
+    click.echo(rendered.get("text") or rendered.get("markdown") or next(iter(rendered.values())), nl=False)
+
+
+@main.command()
+@click.argument("path", type=click.Path())
+@click.option("--index", "index_file", metavar="FILE", help="Index file (default: in $XDG_DATA_HOME/listdigest/index/).")
+def index(path, index_file) -> None:
+    """Build or update the history index of the public-inbox archive at PATH.
+
+    Incremental: only commits not yet indexed are read; history rewrites (purge, edit)
+    drop the messages that vanished and re-read nothing else.
+    """
+    import time
+
+    from .pipeline import index as build_index
+
+    target = index_file or default_index_path(path)
+    t0 = time.monotonic()
+    stats = build_index(path, target, _progress())
+    dt = time.monotonic() - t0
+    rate = f", {stats.read / dt:.0f} msg/s" if stats.read and dt > 0 else ""
+    click.echo(
+        f"{target}: {stats.total} messages; read {stats.read}, dropped {stats.dropped}"
+        f"{', history rewritten in epoch ' + ','.join(map(str, stats.rewritten)) if stats.rewritten else ''}"
+        f" in {dt:.1f}s{rate}",
+        err=True,
+    )
+
+
+def default_index_path(path: str) -> str:
+    """``$XDG_DATA_HOME/listdigest/index/<sha1 of the archive's absolute path>.sqlite``."""
+    import hashlib
+    import os
+
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    h = hashlib.sha1(os.path.abspath(path).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return os.path.join(base, "listdigest", "index", h + ".sqlite")
+
+
+def _progress():
+    """A progress callback drawing on stderr, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def draw(done: int, total: int) -> None:
+        if total <= 0:
+            return
+        width = 30
+        fill = int(width * done / total)
+        sys.stderr.write(f"\rIndexing [{'#' * fill}{'.' * (width - fill)}] {done}/{total}")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return draw
 
 
 def raise_range(msg: str) -> None:

@@ -8,16 +8,19 @@ the seed digest's tables come out line for line the same.
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..message import PATCH, REPLY, Message
 from ..message.body import digest_text
 from ..model.series import Series, group_series
+from .history import DEFAULT_BOTS, History, SeriesHistory, VersionRef, build_history, is_bot
 from .people import domain_of, format_address, plain_address
 
-SCHEMA_VERSION = 1
+#: 2: history (labels vN, versions, changelog, waiting, reviews, applied, hot threads, ...)
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,10 @@ class SeriesEntry:
     first_seq: int
     messages: Tuple[MessageEntry, ...]
     bodies: Tuple[BodyEntry, ...]
+    #: earlier versions found in the archive, newest first (empty without an index)
+    versions: Tuple[VersionRef, ...] = ()
+    #: what changed in this version, from the cover letter or patch notes
+    changelog: str = ""
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,12 @@ class Digest:
     series: Tuple[SeriesEntry, ...]
     skipped: Tuple[Skipped, ...]
     end_commit: Optional[str] = None
+    #: messages received per UTC day (label YYYY-MM-DD), oldest day first, days without mail included
+    per_day: Tuple[Count, ...] = ()
+    #: receive time (unix seconds) of the newest message in the range, None when there is none
+    newest: Optional[int] = None
+    #: the sections the archive's history adds (reviews, applied, hot threads, ...)
+    history: Optional[History] = None
 
     @property
     def series_newest_first(self) -> Tuple[SeriesEntry, ...]:
@@ -121,11 +134,28 @@ def _names(postings: Sequence[Message]) -> Dict[str, str]:
     return out
 
 
+def _per_day(messages: Sequence[Message]) -> Tuple[Count, ...]:
+    """Messages per UTC day of receipt, from the first day to the last with empty days as 0."""
+    days: Counter = Counter()
+    for m in messages:
+        when = m.received if m.received is not None else m.date
+        if when is not None:
+            days[when // 86400] += 1
+    if not days:
+        return ()
+    lo, hi = min(days), max(days)
+    if hi - lo > 3660:  # a bogus far-off Date: keep only days that have mail
+        span = sorted(days)
+    else:
+        span = list(range(lo, hi + 1))
+    return tuple(Count(days.get(d, 0), _dt.datetime.fromtimestamp(d * 86400, _dt.timezone.utc).strftime("%Y-%m-%d")) for d in span)
+
+
 def _entry(m: Message) -> MessageEntry:
     return MessageEntry(m.msgid, m.subject, plain_address(m.author_name, m.author_addr), m.date, m.received, m.commit)
 
 
-def _series_entry(s: Series) -> SeriesEntry:
+def _series_entry(s: Series, h: Optional[SeriesHistory] = None) -> SeriesEntry:
     head = s.head
     if s.cover is not None:
         bodies = (BodyEntry(head.msgid, head.subject, plain_address(head.author_name, head.author_addr), digest_text(head.body)),)
@@ -133,7 +163,7 @@ def _series_entry(s: Series) -> SeriesEntry:
         bodies = tuple(
             BodyEntry(p.msgid, p.subject, plain_address(p.author_name, p.author_addr), digest_text(p.body)) for p in s.patches
         )
-    label = "Resend" if head.parsed.resend else "New"
+    label = h.label if h is not None else ("Resend" if head.parsed.resend else "New")
     return SeriesEntry(
         key=s.key,
         label=label,
@@ -149,6 +179,8 @@ def _series_entry(s: Series) -> SeriesEntry:
         first_seq=s.first_seq,
         messages=tuple(_entry(m) for m in s.messages),
         bodies=bodies,
+        versions=h.versions if h is not None else (),
+        changelog=h.changelog if h is not None else "",
     )
 
 
@@ -161,9 +193,19 @@ def build_digest(
     top: int = 15,
     skipped: Sequence[Skipped] = (),
     end_commit: Optional[str] = None,
+    lookup: Optional[Any] = None,
+    with_history: bool = True,
+    bots: Sequence[str] = DEFAULT_BOTS,
+    waiting_days: int = 14,
+    hot: int = 10,
+    range_start: Optional[Tuple[int, int]] = None,
 ) -> Digest:
-    """The digest of ``messages`` (already deduplicated, in archive order)."""
-    postings = [m for m in messages if m.kind == PATCH]
+    """The digest of ``messages`` (already deduplicated, in archive order).
+
+    ``lookup`` is the archive index (history lookups); without it, the history sections
+    that need the past stay empty.  Bots never count in the contributor tables.
+    """
+    postings = [m for m in messages if m.kind == PATCH and not is_bot(m.author_addr, m.author_name, bots)]
     replies = sum(1 for m in messages if m.kind == REPLY)
     names = _names(postings)
     domains: Counter = Counter()
@@ -172,6 +214,12 @@ def build_digest(
         domains[domain_of(m.author_addr)] += 1
         people[names[m.author_addr.lower()]] += 1
     series = group_series(postings)
+    per: Dict[str, SeriesHistory] = {}
+    history = None
+    if with_history:
+        per, history = build_history(
+            messages, series, lookup, top=top, hot=hot, waiting_days=waiting_days, bots=bots, range_start=range_start
+        )
     return Digest(
         list_name=list_name,
         start=start,
@@ -186,7 +234,10 @@ def build_digest(
             other=len(messages) - len(postings) - replies,
             skipped=len(skipped),
         ),
-        series=tuple(_series_entry(s) for s in series),
+        series=tuple(_series_entry(s, per.get(s.key)) for s in series),
         skipped=tuple(skipped),
         end_commit=end_commit,
+        per_day=_per_day(messages),
+        newest=max((m.received for m in messages if m.received is not None), default=None),
+        history=history,
     )

@@ -1,0 +1,119 @@
+"""Trailers in a message body: ``Reviewed-by:``, ``Acked-by:``, ``Tested-by:``, ... lines.
+
+Owns finding the trailers a message *gives*, with b4's rules: quoted (``>``) lines never
+count, nothing after a ``-- `` signature line counts, indented trailers do, a trailer
+wrapped onto a following indented line is joined, ``(comment)`` and ``# comment`` suffixes
+are kept, ``[ed: ...]`` editor lines are skipped, trailers without an address are kept
+(with an empty address).  Deciding whether the sender is the person named is the
+analysis stage's business (``Trailer.matches``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import List, Tuple
+
+from .headers import parse_address
+
+#: trailers that record review work given to a patch (what the digest reports)
+REVIEW_TRAILERS = ("Reviewed-by", "Acked-by", "Tested-by", "Reported-by")
+
+# "Name-by: value": the trailer name is letters and dashes ending in "-by" (covers
+# Reported-and-tested-by, Co-developed-by); leading blanks allowed (indented trailers count)
+_TRAILER_RE = re.compile(r"^[ \t]*([A-Za-z][A-Za-z-]*-by)[ \t]*:[ \t]*(\S.*?)\s*$", re.I)
+
+# the continuation of a wrapped trailer: an indented line that is not itself a trailer
+_CONT_RE = re.compile(r"^[ \t]+(\S.*?)\s*$")
+
+# an editor's note after a trailer, "[ed: fixed typo]" or "[jk: ...]": skipped, never a trailer
+_ED_RE = re.compile(r"^\s*\[[^\]]*:[^\]]*\]\s*$")
+
+# a "# comment" suffix after the address ("Cc: x <x@y> # v5.10+")
+_HASH_COMMENT_RE = re.compile(r"\s+#\s*(.*)$")
+
+# a "(comment)" suffix after the address, "Acked-by: A <a@b> (Documentation)"
+_PAREN_COMMENT_RE = re.compile(r"^(.*?>)\s*\((.*)\)\s*$")
+
+
+@dataclass(frozen=True)
+class Trailer:
+    """One trailer line: its canonical name, the person named and any comment."""
+
+    name: str
+    person_name: str
+    person_addr: str
+    comment: str = ""
+
+    def matches(self, sender_addr: str) -> bool:
+        """b4's rule: a trailer counts only when sent by the person it names."""
+        return bool(self.person_addr) and self.person_addr.lower() == (sender_addr or "").lower()
+
+    @property
+    def person(self) -> str:
+        if self.person_name and self.person_addr:
+            return f"{self.person_name} <{self.person_addr}>"
+        return self.person_name or self.person_addr
+
+
+def _canonical(name: str) -> str:
+    """``reviewed-BY`` -> ``Reviewed-by``."""
+    parts = name.lower().split("-")
+    return "-".join([parts[0].capitalize()] + parts[1:])
+
+
+def _parse_value(value: str) -> Tuple[str, str, str]:
+    comment = ""
+    m = _HASH_COMMENT_RE.search(value)
+    if m is not None and ">" in value[: m.start()]:
+        comment = m.group(1)
+        value = value[: m.start()]
+    m = _PAREN_COMMENT_RE.match(value)
+    if m is not None:
+        value, comment = m.group(1), (m.group(2) if not comment else comment)
+    if "@" not in value:
+        return value.strip(), "", comment
+    name, addr = parse_address(value)
+    return name, addr, comment
+
+
+def parse_trailers(text: str) -> Tuple[Trailer, ...]:
+    """Every trailer given in ``text`` (a decoded body), in order."""
+    if "-by" not in text and "-By" not in text and "-BY" not in text:
+        return ()
+    out: List[Trailer] = []
+    lines = text.split("\n")
+    i = 0
+    n = len(lines)
+    while i < n:
+        line = lines[i].rstrip("\r")
+        if line == "-- ":
+            break
+        if line.startswith(">"):
+            i += 1
+            continue
+        m = _TRAILER_RE.match(line)
+        if m is None:
+            i += 1
+            continue
+        name, value = m.group(1), m.group(2)
+        # a value wrapped onto the next line: "Reviewed-by: Some Long Name\n  <addr@x>"
+        while i + 1 < n and ("<" in value) is not (">" in value):
+            nxt = lines[i + 1].rstrip("\r")
+            c = _CONT_RE.match(nxt)
+            if c is None or _TRAILER_RE.match(nxt):
+                break
+            value = value + " " + c.group(1)
+            i += 1
+        if i + 1 < n and "@" not in value:
+            nxt = lines[i + 1].rstrip("\r")
+            c = _CONT_RE.match(nxt)
+            if c is not None and c.group(1).startswith("<") and not _TRAILER_RE.match(nxt):
+                value = value + " " + c.group(1)
+                i += 1
+        pname, paddr, comment = _parse_value(value)
+        out.append(Trailer(_canonical(name), pname, paddr, comment))
+        i += 1
+        while i < n and _ED_RE.match(lines[i]):
+            i += 1
+    return tuple(out)

@@ -1,0 +1,384 @@
+"""The archive index: one SQLite file holding what history needs about every message.
+
+Owns the schema (versioned: a file of another version is rebuilt), building and updating
+it from a public-inbox git archive, and the archive-wide lookups the history analysis asks
+for (``VersionLookup`` and friends).  Bodies are not stored; the report re-reads the
+messages of its range from git.
+
+Updates are incremental per epoch: each epoch records the last commit indexed, and only
+``last..HEAD`` is read.  When ``last`` is no longer an ancestor of HEAD (public-inbox purge
+or edit rewrote the epoch), the epoch's commit list is listed again (``git log``, no blob
+reads): rows whose message blob is still there get their new commit id and position,
+rows whose blob vanished are dropped, and only blobs never seen are read.  Keying rows on the
+blob (not the commit) is what lets a rewrite re-read nothing: purge rewrites every later
+commit id but leaves their blobs alone.  Messages removed by a ``d`` commit are dropped too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+from dataclasses import dataclass
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+
+from ..errors import SourceError
+from ..message import PATCH, REPLY, Message, parse_message
+from ..message.applied import parse_applied
+from ..message.trailers import parse_trailers
+from ..model.versions import Posting, change_id, lore_links, normalize_title
+from ..sources import RawMessage
+from ..sources.git import CatFile, Epoch, GitSource, LogEntry
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE epochs (epoch INTEGER PRIMARY KEY, last_commit TEXT);
+CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    epoch INTEGER NOT NULL, seq INTEGER NOT NULL, blob TEXT NOT NULL, commit_id TEXT NOT NULL,
+    msgid TEXT NOT NULL, date INTEGER, received INTEGER,
+    from_name TEXT, from_addr TEXT, author_name TEXT, author_addr TEXT,
+    subject TEXT, title TEXT, norm_title TEXT, version INTEGER, counter INTEGER, total INTEGER,
+    kind TEXT, resend INTEGER, in_reply_to TEXT, change_id TEXT
+);
+CREATE INDEX messages_msgid ON messages (msgid);
+CREATE INDEX messages_pos ON messages (epoch, seq);
+CREATE INDEX messages_blob ON messages (epoch, blob);
+CREATE INDEX messages_commit ON messages (commit_id);
+CREATE INDEX messages_title ON messages (norm_title, author_addr);
+CREATE INDEX messages_author ON messages (author_addr);
+CREATE INDEX messages_irt ON messages (in_reply_to);
+CREATE INDEX messages_cid ON messages (change_id) WHERE change_id IS NOT NULL;
+CREATE TABLE refs (mid INTEGER NOT NULL, pos INTEGER NOT NULL, ref TEXT NOT NULL);
+CREATE INDEX refs_mid ON refs (mid);
+CREATE INDEX refs_ref ON refs (ref);
+CREATE TABLE links (mid INTEGER NOT NULL, target TEXT NOT NULL);
+CREATE INDEX links_mid ON links (mid);
+CREATE TABLE trailers (
+    mid INTEGER NOT NULL, name TEXT, person_name TEXT, person_addr TEXT, comment TEXT, matches INTEGER
+);
+CREATE INDEX trailers_mid ON trailers (mid);
+CREATE TABLE applied (
+    mid INTEGER NOT NULL, source TEXT, tree TEXT, branch TEXT, by TEXT, subset INTEGER, items TEXT
+);
+CREATE INDEX applied_mid ON applied (mid);
+"""
+
+_CHILD_TABLES = ("refs", "links", "trailers", "applied")
+
+Progress = Callable[[int, int], None]
+
+#: git's empty blob: public-inbox-purge leaves it in place of an erased message
+EMPTY_BLOB = "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"
+
+
+@dataclass(frozen=True)
+class UpdateStats:
+    #: message blobs read and parsed in this update (the incremental test counts these)
+    read: int
+    #: rows dropped (vanished in a rewrite, or deleted by a ``d`` commit)
+    dropped: int
+    #: rows kept across a history rewrite with a new commit id
+    moved: int
+    #: epochs whose history was rewritten since the last update
+    rewritten: Tuple[int, ...]
+    total: int
+
+
+def _git(gitdir: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", "--git-dir", gitdir, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _row(m: Message, epoch: int, seq: int, blob: str, commit: str) -> tuple:
+    p = m.parsed
+    cid = change_id(m.body) if m.kind == PATCH else None
+    return (
+        epoch, seq, blob, commit, m.msgid, m.date, m.received,
+        m.from_name, m.from_addr.lower(), m.author_name, m.author_addr.lower(),
+        m.subject, p.title, normalize_title(p.title), p.version, p.counter, p.total,
+        m.kind, 1 if p.resend else 0, m.in_reply_to, cid,
+    )
+
+
+class Index:
+    """An open index file.  Use as a context manager, or call ``close()``."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        d = os.path.dirname(os.path.abspath(path))
+        try:
+            os.makedirs(d, exist_ok=True)
+            self.db = sqlite3.connect(path)
+        except (OSError, sqlite3.Error) as exc:
+            raise SourceError(f"{path}: cannot open index: {exc}") from None
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self._ensure_schema()
+        self._posting_cache: Dict[str, Optional[Posting]] = {}
+
+    def __enter__(self) -> "Index":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _ensure_schema(self) -> None:
+        try:
+            row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        except sqlite3.DatabaseError:
+            row = None
+        if row is not None and row[0] == str(SCHEMA_VERSION):
+            return
+        # another (or no) schema: start over, the index is a cache of the archive
+        for (name,) in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall():
+            self.db.execute(f'DROP TABLE IF EXISTS "{name}"')
+        self.db.executescript(_SCHEMA)
+        self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        self.db.commit()
+
+    # -- building ------------------------------------------------------------
+    def update(self, source: GitSource, progress: Optional[Progress] = None) -> UpdateStats:
+        """Bring the index up to date with every epoch of ``source``."""
+        read = dropped = moved = 0
+        rewritten: List[int] = []
+        plans = []
+        for ep in source.epochs:
+            head = source.head(ep)
+            row = self.db.execute("SELECT last_commit FROM epochs WHERE epoch=?", (ep.number,)).fetchone()
+            last = row[0] if row else None
+            if head is None:
+                if last is not None:
+                    dropped += self._drop_epoch(ep.number)
+                continue
+            if last == head:
+                continue
+            if last is not None and _git(ep.gitdir, "merge-base", "--is-ancestor", last, head).returncode == 0:
+                entries = source._log(ep, [f"{last}..{head}"])
+                gone = self._deleted(ep, f"{last}..{head}")
+                base = self.db.execute("SELECT COALESCE(MAX(seq), -1) + 1 FROM messages WHERE epoch=?", (ep.number,)).fetchone()[0]
+                dropped += self._drop_blobs(ep.number, gone)
+                todo = [(base + i, e) for i, e in enumerate(entries) if e.blob not in (None, EMPTY_BLOB) and e.blob not in gone]
+            else:
+                entries = source._log(ep, [head])
+                gone = self._deleted(ep, head)
+                if last is not None:
+                    rewritten.append(ep.number)
+                todo, m, d = self._reconcile(ep.number, entries, gone)
+                moved += m
+                dropped += d
+            plans.append((ep, head, todo))
+        total = sum(len(t) for _, _, t in plans)
+        done = 0
+        for ep, head, todo in plans:
+            read += self._ingest(ep, todo, progress, done, total)
+            done += len(todo)
+            self.db.execute("INSERT OR REPLACE INTO epochs VALUES (?, ?)", (ep.number, head))
+            self.db.commit()
+        self._posting_cache.clear()
+        count = self.db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
+        return UpdateStats(read, dropped, moved, tuple(rewritten), count)
+
+    def _deleted(self, ep: Epoch, revspec: str) -> Set[str]:
+        """Blobs a v2 ``d`` file names in ``revspec`` (public-inbox's record of a removal)."""
+        proc = _git(ep.gitdir, "log", "--no-renames", "--format=", "--raw", "--no-abbrev", revspec, "--", "d")
+        gone: Set[str] = set()
+        for line in proc.stdout.split(b"\n"):
+            if line.startswith(b":"):
+                meta, _, path = line.partition(b"\t")
+                f = meta.split(b" ")
+                if path == b"d" and f[4][:1] in (b"A", b"M"):
+                    gone.add(f[3].decode())
+        return gone
+
+    def _reconcile(self, epoch: int, entries: Sequence[LogEntry], gone: Set[str]) -> Tuple[list, int, int]:
+        """After a rewrite (or first build): move kept rows, drop vanished ones, list new blobs."""
+        known: Dict[str, int] = dict(self.db.execute("SELECT blob, id FROM messages WHERE epoch=?", (epoch,)).fetchall())
+        todo = []
+        updates = []
+        present: Set[str] = set()
+        for seq, e in enumerate(entries):
+            if e.blob is None or e.blob == EMPTY_BLOB or e.blob in gone:
+                continue
+            present.add(e.blob)
+            if e.blob in known:
+                updates.append((seq, e.commit, known[e.blob]))
+            else:
+                todo.append((seq, e))
+        vanished = [i for b, i in known.items() if b not in present]
+        self._drop_ids(vanished)
+        self.db.executemany("UPDATE messages SET seq=?, commit_id=? WHERE id=?", updates)
+        return todo, len(updates), len(vanished)
+
+    def _drop_blobs(self, epoch: int, blobs: Iterable[str]) -> int:
+        ids = [
+            r[0]
+            for b in blobs
+            for r in self.db.execute("SELECT id FROM messages WHERE epoch=? AND blob=?", (epoch, b)).fetchall()
+        ]
+        self._drop_ids(ids)
+        return len(ids)
+
+    def _drop_epoch(self, epoch: int) -> int:
+        ids = [r[0] for r in self.db.execute("SELECT id FROM messages WHERE epoch=?", (epoch,)).fetchall()]
+        self._drop_ids(ids)
+        self.db.execute("DELETE FROM epochs WHERE epoch=?", (epoch,))
+        return len(ids)
+
+    def _drop_ids(self, ids: Sequence[int]) -> None:
+        rows = [(i,) for i in ids]
+        for t in _CHILD_TABLES:
+            self.db.executemany(f"DELETE FROM {t} WHERE mid=?", rows)
+        self.db.executemany("DELETE FROM messages WHERE id=?", rows)
+
+    def _ingest(self, ep: Epoch, todo: Sequence[Tuple[int, LogEntry]], progress: Optional[Progress], done: int, total: int) -> int:
+        if not todo:
+            return 0
+        cur = self.db.cursor()
+        next_id = cur.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM messages").fetchone()[0]
+        rows, refs, links, trailers, applied = [], [], [], [], []
+        n = 0
+        for (oid, data), (seq, e) in zip(CatFile(ep.gitdir).stream([e.blob for _, e in todo]), todo):
+            n += 1
+            if progress is not None and n % 500 == 0:
+                progress(done + n, total)
+            if data is None:
+                raise SourceError(f"{ep.gitdir}: message blob {oid} of commit {e.commit[:12]} is missing (corrupt repository?)")
+            try:
+                m = parse_message(RawMessage(data, e.commit, ep.number, e.time, seq, f"commit {e.commit[:12]}"))
+            except (ValueError, LookupError, UnicodeError, AssertionError, IndexError, TypeError, RecursionError):
+                continue
+            mid = next_id
+            next_id += 1
+            rows.append((mid,) + _row(m, ep.number, seq, e.blob or "", e.commit))
+            for i, r in enumerate(m.references):
+                refs.append((mid, i, r))
+            body = m.body
+            if m.kind == PATCH and "://" in body:
+                for t in lore_links(body):
+                    if t != m.msgid:
+                        links.append((mid, t))
+            if "-by:" in body or "-By:" in body:
+                for t in parse_trailers(body):
+                    trailers.append((mid, t.name, t.person_name, t.person_addr.lower(), t.comment, 1 if t.matches(m.from_addr) else 0))
+            if m.kind == REPLY or m.from_addr.startswith("patchwork-bot"):
+                a = parse_applied(body, m.subject, m.from_addr, m.kind == REPLY)
+                if a is not None:
+                    items = json.dumps([[i.label, i.title, i.commit] for i in a.items])
+                    applied.append((mid, a.source, a.tree, a.branch, a.by, 1 if a.subset else 0, items))
+        cur.executemany("INSERT INTO messages VALUES (" + ",".join("?" * 22) + ")", rows)
+        cur.executemany("INSERT INTO refs VALUES (?,?,?)", refs)
+        cur.executemany("INSERT INTO links VALUES (?,?)", links)
+        cur.executemany("INSERT INTO trailers VALUES (?,?,?,?,?,?)", trailers)
+        cur.executemany("INSERT INTO applied VALUES (?,?,?,?,?,?,?)", applied)
+        if progress is not None:
+            progress(done + n, total)
+        return n
+
+    # -- lookups (model.versions.VersionLookup and the history analysis) ------
+    def count(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
+
+    def _posting_row(self, r) -> Posting:
+        return Posting(r[0], r[1], r[2], r[3], r[4], r[5], (r[6], r[7]), bool(r[8]))
+
+    _PCOLS = "msgid, subject, title, version, author_addr, date, epoch, seq, resend, counter, in_reply_to, kind, from_addr"
+
+    def posting(self, msgid: str) -> Optional[Posting]:
+        """The series head ``msgid`` belongs to: the cover or first patch (itself when a head)."""
+        if msgid in self._posting_cache:
+            return self._posting_cache[msgid]
+        r = self.db.execute(f"SELECT {self._PCOLS} FROM messages WHERE msgid=? ORDER BY epoch, seq LIMIT 1", (msgid,)).fetchone()
+        out = None
+        if r is not None and r[11] == PATCH:
+            out = self._posting_row(r)
+            counter, irt = r[9], r[10]
+            if counter is not None and counter >= 1 and irt:
+                parent = self.db.execute(
+                    f"SELECT {self._PCOLS} FROM messages WHERE msgid=? ORDER BY epoch, seq LIMIT 1", (irt,)
+                ).fetchone()
+                if parent is not None and parent[11] == PATCH and parent[3] == r[3] and parent[12] == r[12]:
+                    out = self._posting_row(parent)
+        self._posting_cache[msgid] = out
+        return out
+
+    def by_title(self, norm_title: str, author_addr: str, before: Tuple[int, int]) -> List[Posting]:
+        rows = self.db.execute(
+            f"SELECT {self._PCOLS} FROM messages WHERE norm_title=? AND author_addr=? AND kind=? "
+            "AND (counter IS NULL OR counter <= 1) AND (epoch < ? OR (epoch = ? AND seq < ?))",
+            (norm_title, author_addr.lower(), PATCH, before[0], before[0], before[1]),
+        ).fetchall()
+        return [self._posting_row(r) for r in rows]
+
+    def by_change_id(self, cid: str, before: Tuple[int, int]) -> List[Posting]:
+        rows = self.db.execute(
+            f"SELECT {self._PCOLS} FROM messages WHERE change_id=? AND (epoch < ? OR (epoch = ? AND seq < ?))",
+            (cid, before[0], before[0], before[1]),
+        ).fetchall()
+        return [p for p in (self.posting(r[0]) for r in rows) if p is not None]
+
+    def _id(self, msgid: str) -> Optional[int]:
+        r = self.db.execute("SELECT id FROM messages WHERE msgid=? ORDER BY epoch, seq LIMIT 1", (msgid,)).fetchone()
+        return r[0] if r else None
+
+    def links_of(self, msgid: str) -> List[str]:
+        i = self._id(msgid)
+        return [r[0] for r in self.db.execute("SELECT target FROM links WHERE mid=? ORDER BY rowid", (i,))] if i else []
+
+    def parents_of(self, msgid: str) -> List[str]:
+        r = self.db.execute("SELECT id, in_reply_to FROM messages WHERE msgid=? ORDER BY epoch, seq LIMIT 1", (msgid,)).fetchone()
+        if r is None:
+            return []
+        out = [r[1]] if r[1] else []
+        out += [x[0] for x in self.db.execute("SELECT ref FROM refs WHERE mid=? ORDER BY pos DESC", (r[0],)) if x[0] not in out]
+        return out
+
+    def change_id_of(self, msgid: str) -> Optional[str]:
+        r = self.db.execute("SELECT change_id FROM messages WHERE msgid=? AND change_id IS NOT NULL LIMIT 1", (msgid,)).fetchone()
+        return r[0] if r else None
+
+    def position_of_commit(self, commit: str) -> Optional[Tuple[int, int]]:
+        r = self.db.execute("SELECT epoch, seq FROM messages WHERE commit_id=? LIMIT 1", (commit,)).fetchone()
+        return (r[0], r[1]) if r else None
+
+    def first_positions(self, addrs: Iterable[str]) -> Dict[str, Tuple[int, int]]:
+        """Each address's first message in the whole archive (as sender or author)."""
+        out: Dict[str, Tuple[int, int]] = {}
+        for a in set(x.lower() for x in addrs):
+            r = self.db.execute(
+                "SELECT MIN(epoch * 4294967296 + seq) FROM messages WHERE author_addr=? OR from_addr=?", (a, a)
+            ).fetchone()
+            if r and r[0] is not None:
+                out[a] = (r[0] >> 32, r[0] & 0xFFFFFFFF)
+        return out
+
+    def subject_of(self, msgid: str) -> Optional[str]:
+        r = self.db.execute("SELECT subject FROM messages WHERE msgid=? ORDER BY epoch, seq LIMIT 1", (msgid,)).fetchone()
+        return r[0] if r else None
+
+    def postings_between(self, since: int, until: int) -> List[tuple]:
+        """Series-head candidates (patch postings) received in [since, until]:
+        (msgid, subject, author_name, author_addr, received, counter, in_reply_to, version)."""
+        return self.db.execute(
+            "SELECT msgid, subject, author_name, author_addr, received, counter, in_reply_to, version, from_addr "
+            "FROM messages WHERE kind=? AND received BETWEEN ? AND ? ORDER BY epoch, seq",
+            (PATCH, since, until),
+        ).fetchall()
+
+    def responders(self, msgids: Sequence[str], until: int) -> Set[str]:
+        """Sender addresses of every message replying (directly or deeper) to any of
+        ``msgids``, received up to ``until`` (a trailer always comes in such a reply)."""
+        out: Set[str] = set()
+        for mid in msgids:
+            for (a,) in self.db.execute(
+                "SELECT m.from_addr FROM refs r JOIN messages m ON m.id = r.mid WHERE r.ref=? AND m.received <= ? "
+                "UNION SELECT from_addr FROM messages WHERE in_reply_to=? AND received <= ?",
+                (mid, until, mid, until),
+            ):
+                out.add(a)
+        return out

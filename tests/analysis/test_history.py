@@ -1,0 +1,82 @@
+"""History sections end to end on a crafted genuine v2 inbox, and changelog extraction."""
+
+import json
+import shutil
+
+import pytest
+
+import pi
+from listdigest.analysis.history import changelog
+from listdigest.pipeline import RangeSpec, report
+from listdigest.report import ReportOptions, render
+from listdigest.timeparse import parse_when
+
+ANN = "Ann Author <ann@example.org>"
+BOB = "Bob Reviewer <bob@example.org>"
+
+
+def test_changelog_blocks():
+    text = "Intro.\n\nChanges in V2:\n- one\n\nChanges in V3:\n- two\n- three\n\nAnn (2):\n  x\n"
+    assert changelog(text, 3) == "Changes in V3:\n- two\n- three"
+    assert changelog("v4 -> v5:\n - rebased\n\nthanks\n", 5) == "v4 -> v5:\n - rebased"
+    assert changelog("Changes since v4:\n* fixed\n", 5) == "Changes since v4:\n* fixed"
+    assert changelog("Changes since v4:\n* fixed\n", 4) == ""
+
+
+def _inbox(tmp_path):
+    v1 = [
+        pi.msg("[PATCH 0/2] old title", from_=ANN, msgid="v1c@example.org", date="Mon, 01 Jan 2024 10:00:00 +0000"),
+        pi.msg("[PATCH 1/2] a", from_=ANN, msgid="v1p1@example.org", in_reply_to="v1c@example.org", references="v1c@example.org", date="Mon, 01 Jan 2024 10:00:01 +0000", body="x\n---\ndiff --git a/a b/a\n"),
+    ]
+    v2 = [
+        pi.msg(
+            "[PATCH v2 0/2] new title",
+            from_=ANN,
+            msgid="v2c@example.org",
+            date="Thu, 01 Feb 2024 10:00:00 +0000",
+            body="Cover.\n\nChanges in v2:\n- renamed\n\nv1: https://lore.kernel.org/test/v1c@example.org/\n",
+        ),
+        pi.msg("[PATCH v2 1/2] a", from_=ANN, msgid="v2p1@example.org", in_reply_to="v2c@example.org", references="v2c@example.org", date="Thu, 01 Feb 2024 10:00:01 +0000", body="x\n---\ndiff --git a/a b/a\n"),
+        pi.msg("Re: [PATCH v2 1/2] a", from_=BOB, msgid="r1@example.org", in_reply_to="v2p1@example.org", references=["v2c@example.org", "v2p1@example.org"], date="Thu, 01 Feb 2024 11:00:00 +0000", body="> Reviewed-by: Quoted <q@example.org>\nLooks fine.\n\nReviewed-by: Bob Reviewer <bob@example.org>\n"),
+        pi.msg("Re: [PATCH v2 1/2] a", from_="Carl <carl@example.org>", msgid="r2@example.org", in_reply_to="v2p1@example.org", references=["v2c@example.org", "v2p1@example.org"], date="Thu, 01 Feb 2024 11:30:00 +0000", body="Acked-by: Bob Reviewer <bob@example.org>\n"),
+        pi.msg("Re: [PATCH v2 0/2] new title", from_="Max Maint <max@example.org>", msgid="r3@example.org", in_reply_to="v2c@example.org", references="v2c@example.org", date="Thu, 01 Feb 2024 12:00:00 +0000", body="On Thu, Ann wrote:\n> Cover.\n\nApplied to foo-next, thanks!\n\n[1/2] a\n      commit: 0123456789ab\n"),
+        pi.msg("[PATCH] lonely", from_="Dan New <dan@example.org>", msgid="d1@example.org", date="Thu, 01 Feb 2024 13:00:00 +0000", body="x\n---\ndiff --git a/b b/b\n"),
+    ]
+    return pi.make_v2_inbox(str(tmp_path), "test", v1 + v2)
+
+
+@pytest.mark.skipif(shutil.which("public-inbox-mda") is None, reason="public-inbox is not installed")
+def test_history_sections_crafted(tmp_path):
+    inbox = _inbox(tmp_path)
+    spec = RangeSpec(since=parse_when("2024-02-01"))
+    d = report(inbox, spec, index_path=str(tmp_path / "ix.sqlite"))
+    s = next(x for x in d.series if x.key == "v2c@example.org")
+    # titles changed between versions: the cover letter's lore link still links them
+    assert s.label == "v2 (revises v1 of 2024-01-01)"
+    assert [(v.version, v.msgid, v.via) for v in s.versions] == [(1, "v1c@example.org", "link")]
+    assert s.changelog == "Changes in v2:\n- renamed"
+    h = d.history
+    (rev,) = h.reviews
+    assert rev.series_key == "v2c@example.org"
+    assert [(t.name, t.person) for t in rev.trailers] == [("Reviewed-by", "Bob Reviewer <bob@example.org>")]
+    assert [(t.name, t.sender) for t in h.mismatched] == [("Acked-by", "carl@example.org")]
+    (ap,) = h.applied
+    assert (ap.series_key, ap.tree, ap.source, ap.items[0].commit) == ("v2c@example.org", "foo-next", "b4", "0123456789ab")
+    assert h.first_time == ("Dan New <dan@example.org>",)
+    assert [w.key for w in h.waiting] == ["d1@example.org"]
+    assert h.hot_threads[0].root == "v2c@example.org" and h.hot_threads[0].messages == 5
+    # text and JSON agree
+    opts = ReportOptions(link_base="https://lore.kernel.org/test/")
+    text = render(d, "text", opts)
+    j = json.loads(render(d, "json", opts))
+    assert j["schema_version"] == 2
+    assert j["history"]["applied"][0]["tree"] == "foo-next"
+    assert "v2 (revises v1 of 2024-01-01):  new title" in text
+    assert "Reviewed-by: Bob Reviewer <bob@example.org>" in text
+    assert "applied to foo-next by Max Maint <max@example.org>" in text
+    assert "First-time contributors: Dan New <dan@example.org>" in text
+    assert "https://lore.kernel.org/test/v2c@example.org/" in text
+    # without the index: no past, so New
+    d2 = report(inbox, spec)
+    assert next(x for x in d2.series if x.key == "v2c@example.org").label == "New"
+    assert not d2.history.indexed
