@@ -97,6 +97,8 @@ def _std(subject: str = "[PATCH] hostile", msgid: str = "h@example.org", **extra
         ("Date", "Mon, 01 Jan 2024 10:00:00 +0000"),
         ("Message-ID", f"<{msgid}>"),
     ]
+    # an extra header of a name already present replaces it (one Date, one Message-ID)
+    h = [(k, extra.pop(k)) if k in extra else (k, v) for k, v in h]
     h += list(extra.items())
     return h
 

@@ -90,3 +90,11 @@ def test_multipart_part_with_8bit_content_disposition():
     )
     m = parse_message(RawMessage(data=raw))
     assert "the text" in m.body
+
+
+def test_printed_body_has_no_control_characters():
+    # was: NUL bytes and ESC sequences of a body went verbatim into the digest (hostile corpus)
+    from listdigest.message.body import digest_text
+
+    out = digest_text("Fix\x00 it\x1b[2J\x1b]0;pwned\x07 now\r\n\tindented\x0c\n---\n a | 1 +\n 1 file changed, 1 insertion(+)\n")
+    assert out == "Fix it[2J]0;pwned now\n\tindented\n---\n a | 1 +\n 1 file changed, 1 insertion(+)"

@@ -37,6 +37,9 @@ _BOUNDARY_RE = re.compile(rb"boundary\s*=", re.I)
 #: more multipart boundaries than this and a message is refused: the stdlib parser recurses
 #: once per level and took 15 s to hit RecursionError on 1,000 nested parts
 MAX_MIME_BOUNDARIES = 100
+# control characters a printed body must not carry: NUL, ESC (terminal escape sequences),
+# CR and the rest of C0 except tab and newline, and DEL
+_BODY_CTRL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # in-body pseudo-headers at the very top of a body (git send-email, b4)
 _INBODY_RE = re.compile(r"^(From|Date|Subject|Message-Id|Reply-To)\s*:\s*(.*)$", re.I)
 
@@ -310,4 +313,4 @@ def digest_text(text: str) -> str:
     out = lines[:end]
     while out and not out[-1].strip():
         out.pop()
-    return "\n".join(line.rstrip("\r") for line in out)
+    return _BODY_CTRL_RE.sub("", "\n".join(line.rstrip("\r") for line in out))

@@ -260,6 +260,12 @@ def first_msgid(value: Optional[str]) -> Optional[str]:
     return None
 
 
+#: 2200-01-01: later dates in mail are bogus
+_MAX_TS = 7258118400
+#: real zones stay within +-14 h; anything beyond a day is taken as no zone at all
+_MAX_ZONE = 86400
+
+
 def parse_date(value: Optional[str]) -> Optional[int]:
     """Unix time of an RFC 5322 date, or None when it cannot be read or is out of range."""
     if not value:
@@ -275,7 +281,10 @@ def parse_date(value: Optional[str]) -> Optional[int]:
                 ts = None
             if ts is not None:
                 off = int(zh) * 3600 + int(zm) * 60
-                return int(ts - off if sign == "+" else ts + off)
+                if off > _MAX_ZONE:
+                    off = 0  # a zone beyond a day is garbage: read the time as UTC
+                ts = ts - off if sign == "+" else ts + off
+                return int(ts) if 0 <= ts <= _MAX_TS else None
     text = clean_text(value)
     y = _YEAR_RE.search(text)
     if y and len(y.group(1)) == 4 and int(y.group(1)) < 1970:
@@ -289,11 +298,13 @@ def parse_date(value: Optional[str]) -> Optional[int]:
     try:
         ts = calendar.timegm(t[:6] + (0, 0, 0))
         offset = t[9] or 0
+        if abs(offset) > _MAX_ZONE:
+            offset = 0  # "+999999" moved dates by 417 days; a zone beyond a day is garbage
         ts -= offset
     except (OverflowError, ValueError, TypeError):
         return None
     # years outside 1970..2200 are bogus in mail; treat like no date
-    if ts < 0 or ts > 7258118400:
+    if ts < 0 or ts > _MAX_TS:
         return None
     return int(ts)
 
