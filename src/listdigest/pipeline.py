@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, List, Optional, Tuple
 
 from .analysis.digest import Digest, Skipped, build_digest
+from .analysis.employers import Affiliations, load_affiliations
 from .errors import RangeError
 from .message import Message, MessageError, parse_message
 from .sources import RawMessage, Source, open_source
@@ -98,8 +99,14 @@ def report(
     list_name: Optional[str] = None,
     top: int = 15,
     opener: Callable[[str], Source] = open_source,
+    affiliations: Optional[Affiliations] = None,
 ) -> Digest:
-    """Build the digest of ``spec`` over the archive at ``path``."""
+    """Build the digest of ``spec`` over the archive at ``path``.
+
+    ``affiliations`` defaults to the shipped employer map alone (no mailmap, no aliases).
+    """
+    if affiliations is None:
+        affiliations = load_affiliations()
     source = opener(path)
     got = collect(source, spec)
     return build_digest(
@@ -110,4 +117,5 @@ def report(
         top=top,
         skipped=got.skipped,
         end_commit=got.end_commit,
+        affiliations=affiliations,
     )

@@ -15,9 +15,11 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from ..message import PATCH, REPLY, Message
 from ..message.body import digest_text
 from ..model.series import Series, group_series
+from .employers import Affiliations, Identity, lookup_employer
 from .people import domain_of, format_address, plain_address
 
-SCHEMA_VERSION = 1
+#: 2: ``employers`` (the employer table) added
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,8 @@ class Digest:
     series: Tuple[SeriesEntry, ...]
     skipped: Tuple[Skipped, ...]
     end_commit: Optional[str] = None
+    #: postings per employer at the posting's date (gitdm maps), ranked like the other tables
+    employers: Tuple[Count, ...] = ()
 
     @property
     def series_newest_first(self) -> Tuple[SeriesEntry, ...]:
@@ -109,11 +113,13 @@ def _ranked(counter: Dict[str, int], top: int) -> Tuple[Count, ...]:
     return tuple(Count(c, label) for label, c in items[:top])
 
 
-def _names(postings: Sequence[Message]) -> Dict[str, str]:
-    """For each lower-cased address, the most used (name, address) spelling, first seen on ties."""
+def _names(postings: Sequence[Message], idents: Dict[Tuple[str, str], Identity]) -> Dict[str, str]:
+    """For each canonical address (lower case), the most used (name, address) spelling of the
+    person's identity, first seen on ties.  Without identity rules, identity = the address."""
     forms: Dict[str, Counter] = {}
     for m in postings:
-        forms.setdefault(m.author_addr.lower(), Counter())[(m.author_name, m.author_addr)] += 1
+        who = idents[(m.author_name, m.author_addr)]
+        forms.setdefault(who.addr.lower(), Counter())[(who.name, who.addr)] += 1
     out = {}
     for key, c in forms.items():
         (name, addr), _ = c.most_common(1)[0]
@@ -161,16 +167,31 @@ def build_digest(
     top: int = 15,
     skipped: Sequence[Skipped] = (),
     end_commit: Optional[str] = None,
+    affiliations: Optional[Affiliations] = None,
 ) -> Digest:
-    """The digest of ``messages`` (already deduplicated, in archive order)."""
+    """The digest of ``messages`` (already deduplicated, in archive order).
+
+    ``affiliations`` (mailmap, aliases, employer maps) merges a person's addresses in the
+    contributor table and fills the employer table; without it every employer is (Unknown).
+    """
+    aff = affiliations or Affiliations()
     postings = [m for m in messages if m.kind == PATCH]
     replies = sum(1 for m in messages if m.kind == REPLY)
-    names = _names(postings)
+    idents: Dict[Tuple[str, str], Identity] = {}
+    for m in postings:
+        k = (m.author_name, m.author_addr)
+        if k not in idents:
+            idents[k] = aff.identity(*k)
+    names = _names(postings, idents)
     domains: Counter = Counter()
     people: Counter = Counter()
+    employers: Counter = Counter()
     for m in postings:
+        who = idents[(m.author_name, m.author_addr)]
         domains[domain_of(m.author_addr)] += 1
-        people[names[m.author_addr.lower()]] += 1
+        people[names[who.addr.lower()]] += 1
+        when = m.date if m.date is not None else m.received
+        employers[lookup_employer(aff.employers, (m.author_addr, who.addr), when).employer] += 1
     series = group_series(postings)
     return Digest(
         list_name=list_name,
@@ -189,4 +210,5 @@ def build_digest(
         series=tuple(_series_entry(s) for s in series),
         skipped=tuple(skipped),
         end_commit=end_commit,
+        employers=_ranked(employers, top),
     )
