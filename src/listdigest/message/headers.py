@@ -26,6 +26,8 @@ _EWORD_GAP_RE = re.compile(r"(=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=)[ \t\r\n]+(?==\?[^?
 # a Message-ID token: anything between angle brackets, no whitespace or nested brackets
 _MSGID_RE = re.compile(r"<([^<>\s]+)>")
 _WS_RE = re.compile(r"\s+")
+# the year of an RFC 5322 date ("1 Jan 2024"): checked before parsedate_tz maps "0000" to 2000
+_YEAR_RE = re.compile(r"\b\d{1,2}\s+[A-Za-z]{3,}\s+(\d+)")
 # CR/LF and other control characters never survive into a decoded header value
 _CTRL_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
@@ -46,9 +48,17 @@ def to_text(data: bytes, charset: Optional[str] = None) -> str:
     """Decode bytes as ``charset``, else UTF-8, else Windows-1252 (undeclared 8-bit mail)."""
     if charset:
         try:
-            return data.decode(lookup_charset(charset), "replace")
+            codec = lookup_charset(charset)
         except LookupError:
-            pass
+            codec = None
+        if codec is not None:
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError:
+                # a wrong declaration (latin-1 bytes labelled utf-8): fall through to guessing,
+                # unless the declared charset is a multi-byte one we cannot guess
+                if codec not in ("utf-8", "ascii", "cp1252"):
+                    return data.decode(codec, "replace")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -195,8 +205,12 @@ def parse_date(value: Optional[str]) -> Optional[int]:
     """Unix time of an RFC 5322 date, or None when it cannot be read or is out of range."""
     if not value:
         return None
+    text = clean_text(value)
+    y = _YEAR_RE.search(text)
+    if y and len(y.group(1)) == 4 and int(y.group(1)) < 1970:
+        return None  # parsedate_tz reads year 0000 as 2000
     try:
-        t = parsedate_tz(clean_text(value))
+        t = parsedate_tz(text)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if t is None:

@@ -61,8 +61,9 @@ _COUNTER_GLUE_RE = re.compile(r"\s*/\s*|(?<=\d)\s+of\s+(?=\d)", re.IGNORECASE)
 # semicolons) that git format-patch --subject-prefix users type: "[PATCH net,v2, 1/3]".
 _TOKEN_SPLIT_RE = re.compile(r"[\s,;]+")
 
-# A version needs its "v": "v3", "V3", "v5.1".  A bare "6.1" is a stable tree, not a version.
-_VERSION_RE = re.compile(r"v(\d{1,4})(?:\.(\d{1,4}))?")
+# A version needs its "v": "v3", "V3", "v5.1", and "v4A" for an alternative take on v4.
+# A bare "6.1" is a stable tree, not a version.
+_VERSION_RE = re.compile(r"v(\d{1,4})(?:\.(\d{1,4})|([a-z]))?", re.IGNORECASE)
 
 # An "n/m" counter, or "n/n" when the sender did not know the total yet.  At most four digits
 # on each side, so a date or a path in a tag cannot pose as a counter.
@@ -76,6 +77,9 @@ _TRAILING_RE = re.compile(
 
 # Words that name the message kind; kept out of ``prefixes``.
 _PATCH_WORDS = frozenset({"patch", "patches", "patchset", "patchv"})
+# Misspellings of PATCH seen in the hv archive often enough ("[PATHC v2]" ten times) that
+# a v2 would otherwise not be matched to its v1.
+_PATCH_TYPOS = frozenset({"pathc", "ppatch", "fatch", "patcch", "pacth"})
 _PULL_WORDS = frozenset({"pull", "git", "request", "req"})
 _RESEND_WORDS = frozenset({"resend", "repost"})
 
@@ -105,26 +109,28 @@ class Subject:
         return self.counter == 0
 
 
-def _strip_reply(s: str) -> Tuple[str, bool]:
-    """``s`` without its leading reply markers, and whether there were any."""
-    m = _REPLY_RE.match(s)
-    if m is None:
-        m = _FOREIGN_REPLY_RE.match(s)
-        if m is None:
-            return s, False
-    return s[m.end():], True
+def _skip_reply(s: str, pos: int = 0) -> int:
+    """Where the subject continues after any reply markers at ``pos`` (``pos`` if none)."""
+    m = _REPLY_RE.match(s, pos) or _FOREIGN_REPLY_RE.match(s, pos)
+    return pos if m is None else m.end()
 
 
 GroupInfo = Tuple[int, Optional[str], Optional[int], Optional[int], bool, Tuple[str, ...]]
 
 
-@lru_cache(maxsize=8192)
 def _parse_group(text: str) -> GroupInfo:
-    """What one bracket group says: (flags, revision, counter, total, has_total, prefixes).
+    """What one bracket group says: (flags, revision, counter, total, has_counter, prefixes).
 
-    Pure and memoised; the flags are the ``_PATCH`` ... ``_KNOWN`` bits, ``_KNOWN`` meaning
-    the group held at least one token we understood.
+    The flags are the ``_PATCH`` ... ``_KNOWN`` bits, ``_KNOWN`` meaning the group held at
+    least one token we understood.  Memoised for ordinary groups; an odd long one is parsed
+    afresh so that garbage subjects cannot fill the cache with big strings.
     """
+    if len(text) <= 64:
+        return _parse_group_cached(text)
+    return _parse_group_uncached(text)
+
+
+def _parse_group_uncached(text: str) -> GroupInfo:
     if "[" in text:
         # "[was Re: [PATCH 1/2]": only the innermost group is about this message.
         text = text[text.rindex("[") + 1:]
@@ -141,7 +147,6 @@ def _parse_group(text: str) -> GroupInfo:
             continue
         low = tok.lower()
         # Glued forms: "PATCHv3", "PATCH1/8", "RFCv2", "PATCH-next".
-        rest = ""
         if low.startswith("patch"):
             flags |= _PATCH | _KNOWN
             if low in _PATCH_WORDS:
@@ -155,6 +160,9 @@ def _parse_group(text: str) -> GroupInfo:
             if _VERSION_RE.fullmatch(rest):
                 flags |= _RFC | _KNOWN
                 low, tok = rest, tok[len(tok) - len(rest):]
+        if low in _PATCH_TYPOS:
+            flags |= _PATCH | _KNOWN
+            continue
         if low == "rfc":
             flags |= _RFC | _KNOWN
             continue
@@ -165,11 +173,11 @@ def _parse_group(text: str) -> GroupInfo:
             if low == "pull" or "pull" in text.lower().split():
                 flags |= _PULL | _KNOWN
                 continue
-        m = _VERSION_RE.fullmatch(low)
+        m = _VERSION_RE.fullmatch(tok)
         if m is not None:
             flags |= _KNOWN
             if revision is None:
-                revision = _revision(m.group(1), m.group(2))
+                revision = _revision(m.group(1), m.group(2) or m.group(3))
             continue
         m = _COUNTER_RE.fullmatch(low)
         if m is not None:
@@ -187,22 +195,28 @@ def _parse_group(text: str) -> GroupInfo:
     return flags, revision, counter, total, has_counter, tuple(unknown)
 
 
+_parse_group_cached = lru_cache(maxsize=8192)(_parse_group_uncached)
+
+
 def _revision(major: str, minor: Optional[str]) -> str:
-    """The revision as we report it: "v05" gives "5", "v5.1" gives "5.1"."""
-    return str(int(major)) if minor is None else f"{int(major)}.{minor}"
+    """The revision as we report it: "v05" gives "5", "v5.1" gives "5.1", "v4A" gives "4A"."""
+    if minor is None:
+        return str(int(major))
+    return f"{int(major)}{minor}" if minor.isalpha() else f"{int(major)}.{minor}"
 
 
 def _major(revision: str) -> int:
-    return int(revision.split(".", 1)[0])
+    return int(revision.split(".", 1)[0].rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"))
 
 
 def parse_subject(subject: str) -> Subject:
     """Parse one subject line; never raises."""
     s = subject.strip()
-    s, reply = _strip_reply(s)
-    if not s.startswith("["):
+    pos = _skip_reply(s)
+    reply = pos > 0
+    if not s.startswith("[", pos):
         # The common fast path: "Re: hv_netvsc: fix foo", "hv_netvsc: fix foo".
-        return _finish(subject, s, reply, 0, None, None, None, ())
+        return _finish(subject, s[pos:], reply, 0, None, None, None, ())
 
     flags = 0
     revision: Optional[str] = None
@@ -210,17 +224,16 @@ def parse_subject(subject: str) -> Subject:
     total: Optional[int] = None
     has_counter = False
     prefixes: List[str] = []
-    pos = 0
     while True:
         m = _GROUP_RE.match(s, pos)
         if m is None:
-            if flags & _KNOWN == 0 and pos:
+            if flags & _KNOWN == 0 and prefixes:
                 # Only tags so far ("[EXTERNAL] Re: [PATCH] x"): a reply marker here is
                 # still in front of the subject proper.
-                rest, again = _strip_reply(s[pos:])
-                if again:
+                after = _skip_reply(s, pos)
+                if after > pos:
                     reply = True
-                    s, pos = rest, 0
+                    pos = after
                     continue
             break
         pos = m.end()

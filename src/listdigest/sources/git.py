@@ -146,8 +146,9 @@ class GitSource:
                 found.append((i, proc.stdout.decode().strip()))
         if not found:
             raise RangeError(f"unknown revision: {rev}")
-        if len({c for _, c in found}) > 1 and rev not in ("HEAD",):
-            # a symbolic name present in several epochs means each epoch's own ref: take the newest
+        if len({c for _, c in found}) > 1:
+            # a symbolic name (HEAD, master) present in several epochs means each epoch's own
+            # ref: the archive's is the newest epoch's
             return found[-1]
         return found[0]
 
@@ -252,13 +253,19 @@ class GitSource:
 
     def _read(self, logs: List[Tuple[Epoch, List[LogEntry]]]) -> Iterator[RawMessage]:
         seq = 0
+        # public-inbox-learn rm writes the ``d`` commit into the newest epoch, whichever
+        # epoch holds the message, so deletions are gathered from every epoch
+        gone: Set[str] = set()
+        for ep in self.epochs:
+            gone |= self.deleted_blobs(ep)
         for ep, entries in logs:
-            gone = self.deleted_blobs(ep)
             wanted = [e for e in entries if e.blob is not None and e.blob not in gone]
             by_blob = iter(wanted)
             for (oid, data), entry in zip(CatFile(ep.gitdir).stream([e.blob for e in wanted]), by_blob):
                 if data is None:
                     raise SourceError(f"{ep.gitdir}: message blob {oid} of commit {entry.commit[:12]} is missing (corrupt repository?)")
+                if not data:
+                    continue  # public-inbox-purge leaves an empty ``m`` in the rewritten commit
                 yield RawMessage(
                     data=data,
                     commit=entry.commit,
