@@ -26,7 +26,7 @@ from listdigest.analysis.employers import (
 from listdigest.cli import main
 from listdigest.errors import ConfigError
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SHARED = [os.environ.get("LISTDIGEST_SHARED", ""), os.path.join(ROOT, "..", "shared"), os.path.join(ROOT, "..", "..", "shared")]
 EXAMPLES = [os.path.join(d, "examples", "kvm-update-2026-01-05.txt") for d in SHARED if d]
 #: the example digest's two tables, as ../shared/examples/kvm-update-2026-01-05.txt prints them
