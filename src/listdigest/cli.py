@@ -37,6 +37,30 @@ def main() -> None:
     """Turn a mailing-list archive (public-inbox, mbox, Maildir) into a digest."""
 
 
+def _map_options(fn):
+    """The options naming identity and employer files, shared by ``report`` and ``who``."""
+    opts = [
+        click.option("--employer-map", "employer_maps", metavar="FILE", multiple=True,
+                     help="gitdm domain-map/EmailMap file: '[user@]domain Employer [< YYYY-MM-DD]'. "
+                          "Repeatable; a later file's lines replace an earlier file's for the same key."),
+        click.option("--mailmap", "mailmaps", metavar="FILE", multiple=True,
+                     help="git .mailmap file merging a person's names and addresses. Repeatable."),
+        click.option("--aliases", "aliases", metavar="FILE", multiple=True,
+                     help="gitdm aliases file: 'alias@address canonical@address'. Repeatable."),
+        click.option("--no-default-map", is_flag=True,
+                     help="Do not load the shipped employer map (only --employer-map files)."),
+    ]
+    for o in reversed(opts):
+        fn = o(fn)
+    return fn
+
+
+def _affiliations(employer_maps, mailmaps, aliases, no_default_map):
+    from .analysis.employers import load_affiliations
+
+    return load_affiliations(employer_maps, mailmaps, aliases, default_map=not no_default_map)
+
+
 @main.command()
 @click.argument("path", type=click.Path())
 @click.option("--from", "from_rev", metavar="REV", help="Start after this commit (git's FROM..TO: FROM excluded).")
@@ -53,7 +77,9 @@ def main() -> None:
 @click.option("--waiting-days", type=click.IntRange(1, 3650), default=14, show_default=True, help="'Waiting for review' looks back this many days from the range's end.")
 @click.option("--hot", type=click.IntRange(0, 1000), default=10, show_default=True, help="Rows in 'Hot threads'.")
 @click.option("--bot", "bot_patterns", metavar="TEXT", multiple=True, help="Also treat senders whose address contains TEXT as bots (repeatable).")
-def report(path, from_rev, to_rev, since, until, list_name, top, fmt, output, link_base, index_file, no_index, waiting_days, hot, bot_patterns) -> None:
+@_map_options
+def report(path, from_rev, to_rev, since, until, list_name, top, fmt, output, link_base, index_file, no_index, waiting_days, hot,
+           bot_patterns, employer_maps, mailmaps, aliases, no_default_map) -> None:
     """Print the digest of a range of the archive at PATH.
 
     PATH is a public-inbox v2 inbox (git/N.git epochs), a single epoch or v1 repository,
@@ -84,6 +110,7 @@ def report(path, from_rev, to_rev, since, until, list_name, top, fmt, output, li
         bots=DEFAULT_BOTS + tuple(b.lower() for b in bot_patterns),
         waiting_days=waiting_days,
         hot=hot,
+        affiliations=_affiliations(employer_maps, mailmaps, aliases, no_default_map),
     )
     base = link_base or f"https://lore.kernel.org/{digest.list_name}/"
     text = render(digest, fmt, ReportOptions(link_base=base))
@@ -234,6 +261,49 @@ def _progress():
         sys.stderr.flush()
 
     return draw
+
+
+@main.command()
+@click.argument("address")
+@click.option("--name", default="", metavar="NAME", help="The display name the address was written with (mailmap rules may need it).")
+@click.option("--date", "date", metavar="DATE", help="Employer at this date (YYYY-MM-DD or ISO datetime; default: now).")
+@_map_options
+def who(address, name, date, employer_maps, mailmaps, aliases, no_default_map) -> None:
+    """Show what the maps say about ADDRESS, and which file and line say it."""
+    import time
+
+    from .analysis.employers import describe
+    from .timeparse import parse_when
+
+    aff = _affiliations(employer_maps, mailmaps, aliases, no_default_map)
+    when = parse_when(date) if date else int(time.time())
+    e = describe(aff, name, address.strip().strip("<>"), when)
+    click.echo(_format_who(e), nl=False)
+
+
+def _format_who(e) -> str:
+    """``who``'s report: identity, employer at the date, the deciding line, every candidate."""
+    from .analysis.people import format_address
+    from .timeparse import day
+
+    lines = [f"address:   {format_address(e.name, e.addr)}"]
+    ident = format_address(e.identity.name, e.identity.addr)
+    if e.identity.via:
+        lines.append(f"identity:  {ident}")
+        lines += [f"  via      {o}" for o in e.identity.via]
+    else:
+        lines.append(f"identity:  {ident} (no mailmap or alias entry)")
+    lines.append(f"employer:  {e.match.employer} on {day(e.when)}")
+    if e.match.origin is not None:
+        lines.append(f"  matched  {e.match.key} at {e.match.origin}")
+    else:
+        lines.append("  matched  no map entry")
+    for key, hist in e.candidates:
+        lines.append(f"entries for {key}:")
+        for a in hist:
+            span = f"until {a.until}" if a.until else "current"
+            lines.append(f"  {a.employer} ({span})  {a.origin}")
+    return "\n".join(lines) + "\n"
 
 
 def raise_range(msg: str) -> None:
