@@ -37,7 +37,15 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("path", type=click.Path())
+@click.argument("path", type=click.Path(), required=False)
+@click.option(
+    "--lore",
+    metavar="URL",
+    help="Digest straight from a public-inbox server (e.g. https://lore.kernel.org/kvm) instead of "
+    "PATH: one search for the messages received in --since..--until, downloaded as an mbox. "
+    "Search results may be capped by the server (a capped answer is an error); for big ranges "
+    "use `listdigest sync` and report on the mirror.",
+)
 @click.option("--from", "from_rev", metavar="REV", help="Start after this commit (git's FROM..TO: FROM excluded).")
 @click.option("--to", "to_rev", metavar="REV", help="End at this commit (included). Default: the newest message.")
 @click.option("--since", metavar="DATE", help="Only messages received at or after DATE (YYYY-MM-DD, ISO datetime, or 2d/12h/1w).")
@@ -47,11 +55,16 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
 @click.option("--link-base", metavar="URL", help="Archive link prefix (default https://lore.kernel.org/<list>/).")
-def report(path, from_rev, to_rev, since, until, list_name, top, fmt, output, link_base) -> None:
-    """Print the digest of a range of the archive at PATH.
+def report(path, lore, from_rev, to_rev, since, until, list_name, top, fmt, output, link_base) -> None:
+    """Print the digest of a range of the archive at PATH (or of a --lore URL).
 
     PATH is a public-inbox v2 inbox (git/N.git epochs), a single epoch or v1 repository,
     an mbox file (.gz too) or a Maildir.
+
+    With --lore URL, --since is required; the server's search (rt: received-time ranges)
+    selects the messages, so it must have a search index (lore.kernel.org has).  Search
+    results are capped by the server: when it sends fewer messages than it matched, the
+    report stops with an error rather than print a short digest.
     """
     from .pipeline import RangeSpec, report as build
     from .report import ReportOptions, render
@@ -65,10 +78,83 @@ def report(path, from_rev, to_rev, since, until, list_name, top, fmt, output, li
     )
     if spec.since is not None and spec.until is not None and spec.since > spec.until:
         raise_range("--since is after --until")
-    digest = build(path, spec, list_name=list_name, top=top)
+    opener = None
+    if lore:
+        if path:
+            raise click.UsageError("give PATH or --lore URL, not both")
+        if spec.since is None:
+            raise click.UsageError("--lore needs --since (a server search, not the whole archive)")
+        if from_rev or to_rev:
+            raise click.UsageError("--from/--to need a git archive; use --since/--until with --lore")
+        from .sources.lore import open_lore
+
+        source = open_lore(lore, spec.since, spec.until)
+        warning = source.warning()
+        if warning:
+            click.echo(f"Warning: {warning}", err=True)
+        path = lore
+        opener = lambda _path: source  # noqa: E731 - the source is already open
+        if not link_base:
+            link_base = lore.rstrip("/") + "/"
+    elif not path:
+        raise click.UsageError("missing PATH (or --lore URL)")
+    digest = build(path, spec, list_name=list_name, top=top, **({"opener": opener} if opener else {}))
     base = link_base or f"https://lore.kernel.org/{digest.list_name}/"
     text = render(digest, fmt, ReportOptions(link_base=base))
     _write(text, output)
+
+
+def default_mirror_dir(url: str) -> str:
+    """``$XDG_DATA_HOME/listdigest/mirrors/<host>/<list path>`` (XDG default ~/.local/share)."""
+    import os
+    import urllib.parse
+
+    parts = urllib.parse.urlsplit(url)
+    data_home = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    segments = [s for s in parts.path.split("/") if s and s not in (".", "..")]
+    host = parts.netloc.replace(":", "_") or "local"
+    return os.path.join(data_home, "listdigest", "mirrors", host, *segments)
+
+
+@main.command()
+@click.argument("url")
+@click.argument("dest", required=False, type=click.Path(file_okay=False))
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (for cron).")
+def sync(url, dest, quiet) -> None:
+    """Mirror the public-inbox list at URL into DEST (a v2 inbox that `report` reads).
+
+    Epochs are found from the server's manifest.js.gz; new ones are cloned
+    (git clone --mirror), known ones fetched.  Run it again to continue an interrupted sync
+    or to pick up new messages and epochs.  A forced update (the server rewrote history to
+    purge a message) is accepted and reported with the number of commits dropped.
+
+    DEST defaults to $XDG_DATA_HOME/listdigest/mirrors/<host>/<list>.
+    """
+    from .sources.sync import summary, sync as do_sync
+
+    target = dest or default_mirror_dir(url)
+    progress = None
+    if not quiet and sys.stderr.isatty():
+        progress = _tty_progress()
+    try:
+        result = do_sync(url, target, progress=progress)
+    finally:
+        if progress is not None:
+            click.echo("\r\x1b[K", nl=False, err=True)
+    if not quiet:
+        click.echo(summary(result))
+
+
+def _tty_progress():
+    """Our lines stay on screen; git's progress lines overwrite one another."""
+
+    def show(line: str) -> None:
+        if line.startswith("epoch "):
+            click.echo("\r\x1b[K" + line, err=True)
+        else:
+            click.echo("\r\x1b[K  " + line[:150], nl=False, err=True)
+
+    return show
 
 
 def raise_range(msg: str) -> None:
