@@ -57,7 +57,10 @@ def ask(url: str, since: Optional[int], until: Optional[int], *, fetch: Fetch = 
     qs = urllib.parse.urlencode({"q": query})
     page = fetch(f"{list_url}/?{qs}")
     if page is None:
-        raise ListNotFoundError(f"{list_url}: HTTP 404, no such list on {urllib.parse.urlsplit(list_url).netloc}")
+        # public-inbox answers a search without results with 404 too: is the list there?
+        if fetch(f"{list_url}/") is None:
+            raise ListNotFoundError(f"{list_url}: HTTP 404, no such list on {urllib.parse.urlsplit(list_url).netloc}")
+        return LoreAnswer(query, (), 0, False)
     m = _COUNT_RE.search(page)
     if m is None and b"search results" not in page and b"No results" not in page:
         raise NotPublicInboxError(f"{list_url}: not a public-inbox archive with search (no search results page)")
