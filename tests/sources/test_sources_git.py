@@ -242,3 +242,11 @@ def test_hv_epoch_range(hv_epoch):
     sel = src.select(commits[0], commits[-1])
     assert sel.start == commits[0][:9] and sel.end == commits[-1][:9]
     assert len(list(sel.messages)) <= 49
+
+
+@pytest.mark.parametrize("rev", ["HEAD", "master"])
+def test_v2_symbolic_to_means_the_newest_epoch(two_epoch_inbox, rev):
+    c0, c1 = two_epoch_inbox["commits"]
+    sel = open_source(two_epoch_inbox["path"]).select(c0[1], rev)
+    assert ids(sel) == ["a2@example.org", "b0@example.org", "b1@example.org"]
+    assert sel.end_commit == c1[-1]

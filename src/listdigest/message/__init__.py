@@ -15,6 +15,7 @@ from typing import Optional, Tuple
 from ..sources import RawMessage
 from .body import decode_body, has_diff, parse_inbody
 from .headers import (
+    DIGEST_FIELDS,
     decoded,
     first_msgid,
     msgids,
@@ -115,7 +116,7 @@ def _resolve_relay(headers, name: str, addr: str) -> Tuple[str, str]:
 def parse_message(raw: RawMessage) -> Message:
     """Parse a stored message.  Raises ``MessageError`` when it has no header at all."""
     head, body = split_message(raw.data)
-    headers = parse_header_block(head)
+    headers = parse_header_block(head, DIGEST_FIELDS)
     if not headers:
         raise MessageError("no headers")
     get = lambda n: (headers.get(n) or [None])[0]  # noqa: E731

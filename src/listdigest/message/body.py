@@ -211,7 +211,9 @@ def strip_inbody(text: str) -> str:
 
 def has_diff(text: str) -> bool:
     """Whether the body carries a diff at the start of a line (quoted ``>`` diffs do not count)."""
-    if "diff" not in text and "+++ " not in text and "Index: " not in text:
+    if text.startswith("diff --git ") or "\ndiff --git " in text:
+        return True
+    if "\n+++ " not in text and "Index: " not in text:
         return False
     return _HAS_DIFF_RE.search(text) is not None
 

@@ -8,17 +8,21 @@ lives in ``body.py``.
 from __future__ import annotations
 
 import base64
+import calendar
 import binascii
 import codecs
+import functools
 import quopri
 import re
 from email.utils import getaddresses, parseaddr, parsedate_tz
 from typing import Dict, List, Optional, Tuple
 
-# the end of the header block: the first empty line (LF or CRLF endings)
-_HEAD_END_RE = re.compile(rb"\r?\n\r?\n")
-# a header field line: a name of printable ASCII other than ':' then ':'
-_FIELD_RE = re.compile(rb"^([!-9;-~]+)[ \t]*:(.*)$", re.S)
+# a new header field starts at a line that does not begin with white space (RFC 5322 folding)
+_FIELD_SPLIT_RE = re.compile(rb"\r?\n(?![ \t])")
+# a field name: printable ASCII other than ':'
+_NAME_RE = re.compile(rb"^[!-9;-~]+$")
+# a fold: the line break before continuation white space, removed on unfolding
+_FOLD_RE = re.compile(rb"\r?\n(?=[ \t])")
 # RFC 2047 encoded word: =?charset?B|Q?text?=  (charset may carry an RFC 2231 *lang suffix)
 _EWORD_RE = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 # whitespace between two encoded words is dropped on decoding (RFC 2047 section 6.2)
@@ -26,29 +30,51 @@ _EWORD_GAP_RE = re.compile(r"(=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=)[ \t\r\n]+(?==\?[^?
 # a Message-ID token: anything between angle brackets, no whitespace or nested brackets
 _MSGID_RE = re.compile(r"<([^<>\s]+)>")
 _WS_RE = re.compile(r"\s+")
+# the common address forms, `Name <a@b>`, `"Name, Jr." <a@b>`, `<a@b>`; anything else
+# (comments, groups, several addresses) goes to the stdlib parser
+_SIMPLE_ADDR_RE = re.compile(r'^[ \t]*(?:"((?:[^"\\\r\n]|\\.)*)"|([^"<>,;:()\\@\r\n]*?))[ \t]*<([^<>\s"(),;:@]+@[^<>\s"(),;:@]+)>[ \t]*$')
+# the date format nearly all mail uses, `Wed, 15 Jul 2026 16:32:52 +0200`; others go to
+# parsedate_tz
+_STD_DATE_RE = re.compile(r"^\s*(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s+([+-])(\d{2})(\d{2})(?:\s*\([^()]*\))?\s*$")
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+# the year of an RFC 5322 date ("1 Jan 2024"): checked before parsedate_tz maps "0000" to 2000
+_YEAR_RE = re.compile(r"\b\d{1,2}\s+[A-Za-z]{3,}\s+(\d+)")
 # CR/LF and other control characters never survive into a decoded header value
 _CTRL_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 def split_message(raw: bytes) -> Tuple[bytes, bytes]:
     """Split raw mail into (header block, body).  A leading mbox ``From `` line is dropped."""
-    if raw.startswith(b"From ") :
+    if raw.startswith(b"From "):
         nl = raw.find(b"\n")
         raw = raw[nl + 1 :] if nl >= 0 else b""
-    m = _HEAD_END_RE.search(raw)
-    if m is None:
-        return raw, b""
-    # a message that starts with an empty line has no headers at all
-    return raw[: m.start()], raw[m.end() :]
+    if raw.startswith(b"\n") or raw.startswith(b"\r\n"):
+        return b"", raw[1:] if raw[:1] == b"\n" else raw[2:]
+    lf = raw.find(b"\n\n")
+    crlf = raw.find(b"\r\n\r\n")
+    if crlf >= 0 and (lf < 0 or crlf < lf):
+        return raw[:crlf], raw[crlf + 4 :]
+    if lf >= 0:
+        # "\r\n\n" (mixed endings) ends the block as well
+        return raw[:lf].rstrip(b"\r"), raw[lf + 2 :]
+    return raw, b""
 
 
 def to_text(data: bytes, charset: Optional[str] = None) -> str:
     """Decode bytes as ``charset``, else UTF-8, else Windows-1252 (undeclared 8-bit mail)."""
     if charset:
         try:
-            return data.decode(lookup_charset(charset), "replace")
+            codec = lookup_charset(charset)
         except LookupError:
-            pass
+            codec = None
+        if codec is not None:
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError:
+                # a wrong declaration (latin-1 bytes labelled utf-8): fall through to guessing,
+                # unless the declared charset is a multi-byte one we cannot guess
+                if codec not in ("utf-8", "ascii", "cp1252"):
+                    return data.decode(codec, "replace")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -67,34 +93,54 @@ def lookup_charset(charset: str) -> str:
     return codecs.lookup(cs).name
 
 
-def parse_header_block(head: bytes) -> Dict[str, List[str]]:
+#: the header fields the digest reads; parse_header_block skips the rest (DKIM, ARC, …)
+DIGEST_FIELDS = frozenset(
+    {
+        "message-id", "subject", "from", "date", "in-reply-to", "references", "received",
+        "content-type", "content-transfer-encoding", "x-original-from", "reply-to", "list-id",
+    }
+)
+
+
+@functools.lru_cache(maxsize=16)
+def _fields_re(wanted: frozenset) -> "re.Pattern[bytes]":
+    # one C-level scan for just the wanted fields: name at a line start, then the value
+    # with its continuation lines (those starting with white space)
+    names = b"|".join(re.escape(n.encode()) for n in sorted(wanted))
+    return re.compile(rb"^(" + names + rb")[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)", re.M | re.I)
+
+
+def parse_header_block(head: bytes, wanted: Optional[frozenset] = None) -> Dict[str, List[str]]:
     """Unfold the header block into ``{lower-case name: [raw values in order]}``.
 
     Values are undecoded text (RFC 2047 words intact); folding CRLF+WSP becomes the WSP.
+    With ``wanted``, other fields are skipped without being looked at.
     """
     headers: Dict[str, List[str]] = {}
-    name = None
-    parts: List[bytes] = []
-
-    def flush() -> None:
-        if name is not None:
-            value = b"".join(parts).strip()
-            headers.setdefault(name, []).append(to_text(value))
-
-    for line in head.split(b"\n"):
-        if line.endswith(b"\r"):
-            line = line[:-1]
-        if line[:1] in (b" ", b"\t"):
-            if name is not None:
-                parts.append(line)
-            continue
-        m = _FIELD_RE.match(line)
-        if m is None:
+    if wanted is not None:
+        for m in _fields_re(wanted).finditer(head):
+            name = m.group(1).decode("ascii").lower()
+            values = headers.get(name)
+            if values is None:
+                values = headers[name] = []
+            elif name == "received" and len(values) >= 3:
+                continue  # only the topmost hops say when the archive got the message
+            value = m.group(2)
+            if b"\n" in value:
+                value = _FOLD_RE.sub(b"", value)
+            values.append(to_text(value.strip()))
+        return headers
+    for field in _FIELD_SPLIT_RE.split(head):
+        colon = field.find(b":")
+        if colon <= 0:
             continue  # garbage line (or an mbox From_ line inside): skip it
-        flush()
-        name = m.group(1).decode("ascii").lower()
-        parts = [m.group(2)]
-    flush()
+        name_b = field[:colon].rstrip(b" \t")
+        if not _NAME_RE.match(name_b):
+            continue
+        value = field[colon + 1 :]
+        if b"\n" in value:
+            value = _FOLD_RE.sub(b"", value)
+        headers.setdefault(name_b.decode("ascii").lower(), []).append(to_text(value.strip()))
     return headers
 
 
@@ -155,6 +201,12 @@ def parse_address(value: Optional[str]) -> Tuple[str, str]:
     """(display name, address) of a single-address header; the name is RFC 2047-decoded."""
     if not value:
         return "", ""
+    m = _SIMPLE_ADDR_RE.match(value)
+    if m is not None:
+        name = m.group(1) if m.group(1) is not None else m.group(2)
+        if m.group(1) is not None:
+            name = name.replace('\\"', '"').replace("\\\\", "\\")
+        return decoded(name), m.group(3)
     name, addr = parseaddr(clean_text(value))
     if not addr and "@" not in value:
         return decoded(value), ""
@@ -195,15 +247,29 @@ def parse_date(value: Optional[str]) -> Optional[int]:
     """Unix time of an RFC 5322 date, or None when it cannot be read or is out of range."""
     if not value:
         return None
+    m = _STD_DATE_RE.match(value)
+    if m is not None:
+        day, mon, year, hh, mm, ss, sign, zh, zm = m.groups()
+        month = _MONTHS.get(mon.lower())
+        if month is not None and 1970 <= int(year) <= 2200 and int(hh) < 24 and int(mm) < 60:
+            try:
+                ts = calendar.timegm((int(year), month, int(day), int(hh), int(mm), int(ss or 0), 0, 0, 0))
+            except (ValueError, OverflowError):
+                ts = None
+            if ts is not None:
+                off = int(zh) * 3600 + int(zm) * 60
+                return int(ts - off if sign == "+" else ts + off)
+    text = clean_text(value)
+    y = _YEAR_RE.search(text)
+    if y and len(y.group(1)) == 4 and int(y.group(1)) < 1970:
+        return None  # parsedate_tz reads year 0000 as 2000
     try:
-        t = parsedate_tz(clean_text(value))
+        t = parsedate_tz(text)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if t is None:
         return None
     try:
-        import calendar
-
         ts = calendar.timegm(t[:6] + (0, 0, 0))
         offset = t[9] or 0
         ts -= offset

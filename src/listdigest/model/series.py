@@ -6,6 +6,8 @@ each held by a named test in ``tests/model/test_series.py``:
 - a patch belongs to the nearest ancestor posting of the same sender and version whose
   counter makes sense (the cover ``0/N``, or patch 1 of a series sent without cover);
 - a missing cover (not Cc'd to this list) still groups its patches: they share its id;
+- a replacement patch (``v5.1 2/3``) sent in reply to the patch it replaces joins that
+  patch's series;
 - a ``0/N`` posting always starts a series, even when it replies to an older version's
   cover or to another series;
 - a posting without counter that receives same-version patches from its sender is a cover
@@ -117,7 +119,11 @@ def group_series(postings: Sequence[Message]) -> List[Series]:
                     continue
                 if _compatible(m, parent):
                     key = find_head(parent, depth + 1)
-                break
+                    break
+                # a replacement patch (v5.1 2/3) answers the patch it replaces: look further up
+                if not (parent.parsed.version == m.parsed.version and parent.parsed.counter
+                        and parent.from_addr.lower() == m.from_addr.lower()):
+                    break
         head_of[m.msgid] = key
         return key
 

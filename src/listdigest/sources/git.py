@@ -146,8 +146,9 @@ class GitSource:
                 found.append((i, proc.stdout.decode().strip()))
         if not found:
             raise RangeError(f"unknown revision: {rev}")
-        if len({c for _, c in found}) > 1 and rev not in ("HEAD",):
-            # a symbolic name present in several epochs means each epoch's own ref: take the newest
+        if len({c for _, c in found}) > 1:
+            # a symbolic name (HEAD, master) present in several epochs means each epoch's own
+            # ref: the archive's is the newest epoch's
             return found[-1]
         return found[0]
 

@@ -50,7 +50,7 @@ def _strip_suffixes(base: str) -> str:
 
 def _os_reason(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror.lower() if exc.strerror.isupper() else exc.strerror
+        return exc.strerror[:1].lower() + exc.strerror[1:]
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 

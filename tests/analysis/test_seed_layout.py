@@ -1,0 +1,89 @@
+"""The seed digest's layout: messages shaped like the kvm range of the example must give
+its two tables line for line (ties in `sort | uniq -c | sort -rn` order), a filled patch
+list, one entry per series, and whole subjects."""
+
+import os
+
+from listdigest.analysis.digest import build_digest
+from listdigest.analysis.people import format_address
+from listdigest.message import parse_message
+from listdigest.report import render
+from listdigest.sources import RawMessage
+from pi import msg
+
+EXAMPLE = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "examples", "kvm-update-2026-01-05.txt")
+DIFF = "\n---\n a.c | 2 +-\n 1 file changed, 1 insertion(+), 1 deletion(-)\n\ndiff --git a/a.c b/a.c\n--- a/a.c\n+++ b/a.c\n@@ -1 +1 @@\n-a\n+b\n-- \n2.43.0\n"
+
+# the example's tables as (sender, in-body author or None, count)
+MST = '"Michael S. Tsirkin" <mst@redhat.com>'
+PEOPLE = [
+    (MST, None, 16),
+    ("Nikunj A Dadhania <nikunj@amd.com>", None, 8),
+    ("Nikunj A Dadhania <nikunj@amd.com>", "Kai Huang <kai.huang@intel.com>", 1),
+    ("Juergen Gross <jgross@suse.com>", None, 4),
+    ("Fangyu Yu <fangyu.yu@linux.alibaba.com>", None, 3),
+    ("Chao Gao <chao.gao@intel.com>", None, 3),
+    ("Chao Gao <chao.gao@intel.com>", "Vishal Verma <vishal.l.verma@intel.com>", 1),
+    ("Jun Miao <jun.miao@intel.com>", None, 1),
+]
+
+
+def build():
+    raws = []
+    n = 0
+    for sender, author, count in PEOPLE:
+        for i in range(count):
+            n += 1
+            body = (f"From: {author}\n\n" if author else "") + f"Change {n}.\n\nSigned-off-by: {sender}" + DIFF
+            raws.append(msg(f"[PATCH v2 {i + 1}/{count}] change {n}", from_=sender, msgid=f"m{n}@x", body=body,
+                            in_reply_to=f"cover-{sender}@x"))
+    # replies and a syzbot report are not counted
+    raws.append(msg("Re: [PATCH v2 1/16] change 1", from_="Sean <seanjc@google.com>", in_reply_to="m1@x", body="> x\nok\n"))
+    raws.append(msg("[syzbot] [kvm?] WARNING in foo", from_="syzbot <syzbot+123@syzkaller.appspotmail.com>", body="crash\n"))
+    # a folded, encoded subject: the seed digest printed only "dma-mapping: add"
+    raws.append(msg("[PATCH v2 01/15] dma-mapping: add\n __dma_from_device_group_begin()/end()", from_="x <x@redhat.com>", msgid="fold@x",
+                    body="Add it." + DIFF, headers={"X-Test": "1"}))
+    return [parse_message(RawMessage(r, seq=i)) for i, r in enumerate(raws)]
+
+
+def test_tables_match_the_seed_digest_line_for_line():
+    msgs = build()[:-1]
+    digest = build_digest(msgs, list_name="KVM", start="0b15536c0", end="810a535b1", top=15)
+    text = render(digest, "text")
+    with open(EXAMPLE, encoding="utf-8") as f:
+        example = f.read().split("\n")
+    ours = text.split("\n")
+    assert ours[:22] == example[:22]
+    assert ours[22].startswith("Totals: 39 messages, 37 patch postings, 2 replies/other, 0 skipped")
+
+
+def test_quoting_follows_rfc5322():
+    assert format_address("Michael S. Tsirkin", "mst@redhat.com") == MST
+    assert format_address("Chao Gao", "chao.gao@intel.com") == "Chao Gao <chao.gao@intel.com>"
+    assert format_address("", "a@b") == "<a@b>"
+    assert format_address("Jörg Rödel", "joro@8bytes.org") == "Jörg Rödel <joro@8bytes.org>"
+
+
+def test_folded_subject_is_whole():
+    m = build()[-1]
+    assert m.subject == "[PATCH v2 01/15] dma-mapping: add __dma_from_device_group_begin()/end()"
+    assert m.parsed.title == "dma-mapping: add __dma_from_device_group_begin()/end()"
+
+
+def test_patch_list_is_filled_and_one_entry_per_series():
+    msgs = build()
+    digest = build_digest(msgs, list_name="KVM", start="a", end="b")
+    text = render(digest, "text")
+    plist = text.split("===== Patch list in this time period =====\n", 1)[1].split("===== Patch Commit Messages ====")[0]
+    assert len([l for l in plist.split("\n") if l.strip()]) == len(digest.series) == 7
+    assert " 16 of 17  [PATCH v2 1/16] change 1  -- Michael S. Tsirkin <mst@redhat.com>" in plist
+    entries = text.split("===== Patch Commit Messages ====\n\n", 1)[1].split("-" * 70 + "\n\n")
+    assert len([e for e in entries if e.strip()]) == 7
+    assert "diff --git" not in text and "2.43.0" not in text
+
+
+def test_same_address_in_other_case_is_one_person():
+    raws = [msg(f"[PATCH] fix {i}", from_=f"Ada <{a}>", msgid=f"c{i}@x", body="x" + DIFF) for i, a in enumerate(["ada@Example.com", "ada@example.com", "ada@example.com"])]
+    d = build_digest([parse_message(RawMessage(r, seq=i)) for i, r in enumerate(raws)], list_name="l", start="a", end="b")
+    assert [(c.count, c.label) for c in d.contributors] == [(3, "Ada <ada@example.com>")]
+    assert [(c.count, c.label) for c in d.domains] == [(3, "example.com")]

