@@ -137,7 +137,9 @@ def sync(url, dest, quiet) -> None:
     if not quiet and sys.stderr.isatty():
         progress = _tty_progress()
     try:
-        result = do_sync(url, target, progress=progress)
+        import os
+
+        result = do_sync(url, target, progress=progress, env=os.environ)
     finally:
         if progress is not None:
             click.echo("\r\x1b[K", nl=False, err=True)

@@ -27,7 +27,7 @@ import urllib.parse
 import urllib.request
 import zlib
 from dataclasses import asdict, dataclass
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Mapping, Optional, Tuple
 
 from ..errors import SourceError
 
@@ -190,19 +190,26 @@ def discover_epochs(url: str) -> Dict[int, str]:
 # --------------------------------------------------------------------------- git
 
 
-def _git_env() -> Dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+def git_environment(base: Mapping[str, str]) -> Dict[str, str]:
+    """The environment for git, from the caller's (``cli.py`` passes the process environment).
+
+    No GIT_* leaks in (a GIT_DIR would redirect every command), git never prompts for a
+    password, and its messages stay in English so "No space left on device" is recognised.
+    """
+    env = {k: v for k, v in base.items() if not k.startswith("GIT_")}
     env["GIT_TERMINAL_PROMPT"] = "0"
     env["LC_ALL"] = "C"
     return env
 
 
-def _git_run(sub: str, args: List[str], where: str, progress: Optional[Progress], gitdir: Optional[str] = None) -> str:
+def _git_run(
+    sub: str, args: List[str], where: str, progress: Optional[Progress], env: Mapping[str, str], gitdir: Optional[str] = None
+) -> str:
     """Run a network git command; stream its progress lines to ``progress``; raise on failure."""
     cmd = ["git"] + (["--git-dir", gitdir] if gitdir else []) + [sub]
     cmd.append("--progress" if progress is not None else "--quiet")
     cmd.extend(args)
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_git_env())
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=dict(env))
     tail: List[str] = []
     assert proc.stderr is not None
     buf = b""
@@ -236,15 +243,15 @@ def _git_run(sub: str, args: List[str], where: str, progress: Optional[Progress]
     return "\n".join(tail)
 
 
-def _git_out(gitdir: str, *args: str) -> Tuple[int, str]:
+def _git_out(env: Mapping[str, str], gitdir: str, *args: str) -> Tuple[int, str]:
     proc = subprocess.run(
-        ["git", "--git-dir", gitdir, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_git_env()
+        ["git", "--git-dir", gitdir, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(env)
     )
     return proc.returncode, proc.stdout.decode("utf-8", "replace").strip()
 
 
-def _refs(gitdir: str) -> Dict[str, str]:
-    rc, out = _git_out(gitdir, "for-each-ref", "--format=%(objectname) %(refname)")
+def _refs(env: Mapping[str, str], gitdir: str) -> Dict[str, str]:
+    rc, out = _git_out(env, gitdir, "for-each-ref", "--format=%(objectname) %(refname)")
     refs = {}
     for line in out.splitlines():
         oid, _, name = line.partition(" ")
@@ -261,8 +268,8 @@ def _tip(refs: Dict[str, str]) -> Optional[str]:
     return refs[heads[0]] if heads else None
 
 
-def _count(gitdir: str, *revs: str) -> int:
-    rc, out = _git_out(gitdir, "rev-list", "--count", *revs)
+def _count(env: Mapping[str, str], gitdir: str, *revs: str) -> int:
+    rc, out = _git_out(env, gitdir, "rev-list", "--count", *revs)
     return int(out) if rc == 0 and out.isdigit() else 0
 
 
@@ -273,7 +280,7 @@ def _is_epoch(path: str) -> bool:
     return os.path.isfile(os.path.join(path, "HEAD")) and os.path.isdir(os.path.join(path, "objects"))
 
 
-def _clone(url: str, gitroot: str, n: int, progress: Optional[Progress]) -> EpochResult:
+def _clone(url: str, gitroot: str, n: int, progress: Optional[Progress], env: Mapping[str, str]) -> EpochResult:
     final = os.path.join(gitroot, f"{n}.git")
     tmp = os.path.join(gitroot, f".{n}.git{_PARTIAL}")
     if os.path.exists(tmp):
@@ -281,47 +288,52 @@ def _clone(url: str, gitroot: str, n: int, progress: Optional[Progress]) -> Epoc
     if progress:
         progress(f"epoch {n}: cloning {url}")
     try:
-        _git_run("clone", ["--mirror", url, tmp], url, progress)
+        _git_run("clone", ["--mirror", url, tmp], url, progress, env)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     os.rename(tmp, final)
-    tip = _tip(_refs(final))
-    count = _count(final, tip) if tip else 0
+    tip = _tip(_refs(env, final))
+    count = _count(env, final, tip) if tip else 0
     return EpochResult(n, "cloned", None, tip, count)
 
 
-def _update(url: str, gitdir: str, n: int, progress: Optional[Progress]) -> EpochResult:
-    before = _refs(gitdir)
+def _update(url: str, gitdir: str, n: int, progress: Optional[Progress], env: Mapping[str, str]) -> EpochResult:
+    before = _refs(env, gitdir)
     old = _tip(before)
     if progress:
         progress(f"epoch {n}: fetching {url}")
-    _git_run("fetch", ["--prune", "--no-tags", url, "+refs/*:refs/*"], url, progress, gitdir=gitdir)
-    new = _tip(_refs(gitdir))
+    _git_run("fetch", ["--prune", "--no-tags", url, "+refs/*:refs/*"], url, progress, env, gitdir=gitdir)
+    new = _tip(_refs(env, gitdir))
     if old == new:
         return EpochResult(n, "unchanged", old, new, 0)
     if old is None or new is None:
-        return EpochResult(n, "updated", old, new, _count(gitdir, new) if new else 0, forced=new is None and old is not None)
+        return EpochResult(n, "updated", old, new, _count(env, gitdir, new) if new else 0, forced=new is None and old is not None)
     forced = subprocess.run(
-        ["git", "--git-dir", gitdir, "merge-base", "--is-ancestor", old, new], env=_git_env()
+        ["git", "--git-dir", gitdir, "merge-base", "--is-ancestor", old, new], env=dict(env)
     ).returncode != 0
-    dropped = _count(gitdir, old, "^" + new) if forced else 0
-    added = _count(gitdir, new, "^" + old)
+    dropped = _count(env, gitdir, old, "^" + new) if forced else 0
+    added = _count(env, gitdir, new, "^" + old)
     if forced:
         # the server purged something: do not keep it around in the mirror either
         subprocess.run(
             ["git", "--git-dir", gitdir, "gc", "--quiet", "--prune=now"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_git_env(),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(env),
         )
     return EpochResult(n, "updated", old, new, added, forced=forced, dropped=dropped)
 
 
-def sync(url: str, dest: str, *, progress: Optional[Progress] = None) -> SyncResult:
+def sync(
+    url: str, dest: str, *, progress: Optional[Progress] = None, env: Optional[Mapping[str, str]] = None
+) -> SyncResult:
     """Mirror the public-inbox list at ``url`` into ``dest`` (created if needed).
 
     Idempotent and resumable: run it again to continue or to pick up new messages and
     epochs.  ``progress`` (when given) receives human-readable lines as work proceeds.
+    ``env`` is the environment git runs in (see ``git_environment``); by default a
+    minimal one with the standard PATH.
     """
+    env = git_environment(env if env is not None else {"PATH": os.defpath})
     epochs = discover_epochs(url)
     gitroot = os.path.join(dest, "git")
     try:
@@ -339,9 +351,9 @@ def sync(url: str, dest: str, *, progress: Optional[Progress] = None) -> SyncRes
             for n in sorted(epochs):
                 gitdir = os.path.join(gitroot, f"{n}.git")
                 if _is_epoch(gitdir):
-                    results.append(_update(epochs[n], gitdir, n, progress))
+                    results.append(_update(epochs[n], gitdir, n, progress, env))
                 else:
-                    results.append(_clone(epochs[n], gitroot, n, progress))
+                    results.append(_clone(epochs[n], gitroot, n, progress, env))
                 if progress:
                     progress(describe_epoch(results[-1]))
         except OSError as exc:
