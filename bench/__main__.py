@@ -1,0 +1,252 @@
+"""One run, one table: listdigest's throughput beside the floor and its references.
+
+Rows (issue "Fast on whole archives"), each as messages/second and as a ratio to the floor:
+the floor (``git cat-file --batch`` of every message), the stdlib ``email`` full parse,
+ezpi's reader and liblore's thread summaries (references), listdigest's parser,
+``listdigest index`` from scratch, ``listdigest report`` over the whole archive and over the
+last 7 days / 1 day (whole process, start-up included), public-inbox-index (the peer), peak
+RSS, and index scaling at 10 %, 50 %, 100 % and 4x of the archive.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import email
+import email.policy
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from typing import List, Optional, Tuple
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WORK = os.path.join(ROOT, "bench", "work")
+BIN = os.path.join(os.path.dirname(sys.executable), "listdigest")
+
+
+def shared_bundle(name: str) -> str:
+    base = os.environ.get("LISTDIGEST_SHARED") or os.path.join(ROOT, "..", "shared")
+    for cand in (os.path.join(base, "data", name), os.path.join(base, name)):
+        if os.path.exists(cand):
+            return cand
+    sys.exit(f"bench: {name} not found under {base}/data (set LISTDIGEST_SHARED)")
+
+
+def epoch(name: str = "linux-hyperv") -> str:
+    inbox = os.path.join(WORK, name)
+    gitdir = os.path.join(inbox, "git", "0.git")
+    if not os.path.isdir(gitdir):
+        os.makedirs(os.path.dirname(gitdir), exist_ok=True)
+        subprocess.run(["git", "clone", "-q", "--mirror", shared_bundle(name + ".bundle"), gitdir], check=True)
+    return inbox
+
+
+def commits(gitdir: str) -> List[str]:
+    return subprocess.run(["git", "--git-dir", gitdir, "rev-list", "--reverse", "HEAD"], capture_output=True, text=True, check=True).stdout.split()
+
+
+def read_all(gitdir: str, revs: List[str]):
+    """Yield each message's bytes through one cat-file --batch (the floor's own reading)."""
+    proc = subprocess.run(["git", "--git-dir", gitdir, "cat-file", "--batch"], input="".join(f"{r}:m\n" for r in revs).encode(), capture_output=True, check=True)
+    out = proc.stdout
+    pos = 0
+    while pos < len(out):
+        nl = out.index(b"\n", pos)
+        size = int(out[pos:nl].split()[2])
+        yield out[nl + 1 : nl + 1 + size]
+        pos = nl + 2 + size
+
+
+def timed(cmd: List[str], env=None) -> Tuple[float, int, subprocess.CompletedProcess]:
+    """Wall time and peak RSS (KiB) of a command, measured in a fresh child."""
+    wrapper = (
+        "import resource,subprocess,sys,time;t=time.perf_counter();p=subprocess.run(sys.argv[1:],capture_output=True);"
+        "w=time.perf_counter()-t;sys.stderr.buffer.write(p.stderr);sys.stdout.buffer.write(p.stdout);"
+        "print('\\nBENCH',w,resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,p.returncode,file=sys.stderr);sys.exit(0)"
+    )
+    p = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, env=env)
+    line = [l for l in p.stderr.decode(errors="replace").splitlines() if l.startswith("BENCH ")][-1]
+    _, wall, rss, rc = line.split()
+    if int(rc) != 0:
+        raise RuntimeError(f"{cmd[:3]} failed: {p.stderr.decode(errors='replace')[-400:]}")
+    return float(wall), int(rss), p
+
+
+class Table:
+    def __init__(self, floor_rate: float, n: int) -> None:
+        self.rows: List[Tuple[str, str, str, str, str]] = []
+        self.floor = floor_rate
+        self.n = n
+
+    def add(self, what: str, msgs: Optional[int], secs: Optional[float], rss_kib: Optional[int] = None, note: str = "") -> None:
+        if msgs is None or secs is None:
+            self.rows.append((what, "-", "-", "-", note))
+            return
+        rate = msgs / secs if secs > 0 else float("inf")
+        ratio = f"{rate / self.floor:.2f}x" if self.floor else "-"
+        rss = f"{rss_kib / 1024:.0f} MB" if rss_kib else ""
+        self.rows.append((what, f"{rate:,.0f}", ratio, rss, (f"{secs:.2f} s; " if secs else "") + note))
+        print(f"  {what}: {rate:,.0f} msg/s ({ratio} of floor) {rss} {note}", file=sys.stderr, flush=True)
+
+    def markdown(self, header: str) -> str:
+        out = [header, "", "| what | msg/s | vs floor | peak RSS | notes |", "|---|---:|---:|---:|---|"]
+        out += [f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in self.rows]
+        return "\n".join(out) + "\n"
+
+
+def has_index_command() -> bool:
+    return subprocess.run([BIN, "index", "--help"], capture_output=True).returncode == 0
+
+
+def build_synthetic(src_gitdir: str, dest: str, times: int) -> str:
+    """The archive replayed ``times`` times with rewritten Message-IDs, one epoch per replay."""
+    if os.path.isdir(dest):
+        return dest
+    revs = commits(src_gitdir)
+    for k in range(times):
+        gitdir = os.path.join(dest, "git", f"{k}.git")
+        subprocess.run(["git", "init", "-q", "--bare", gitdir], check=True)
+        fi = subprocess.Popen(["git", "--git-dir", gitdir, "fast-import", "--quiet"], stdin=subprocess.PIPE)
+        assert fi.stdin is not None
+        t = 1500000000
+        for i, raw in enumerate(read_all(src_gitdir, revs)):
+            if k:
+                raw = raw.replace(b"@", f"@r{k}.".encode())  # new ids (and addresses) per replay
+            fi.stdin.write(b"commit refs/heads/master\ncommitter bench <b@x> %d +0000\ndata 1\nm\n" % (t + i))
+            if i:
+                fi.stdin.write(b"from refs/heads/master^0\n")
+            fi.stdin.write(b"M 644 inline m\ndata %d\n%s\n" % (len(raw), raw))
+        fi.stdin.close()
+        fi.wait()
+        subprocess.run(["git", "--git-dir", gitdir, "symbolic-ref", "HEAD", "refs/heads/master"], check=True)
+    return dest
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(prog="bench")
+    ap.add_argument("--quick", action="store_true", help="skip the slow references (stdlib, liblore, public-inbox, 4x)")
+    args = ap.parse_args()
+    inbox = epoch()
+    gitdir = os.path.join(inbox, "git", "0.git")
+    revs = commits(gitdir)
+    n = len(revs)
+    print(f"bench: linux-hyperv, {n} messages, {os.cpu_count()} cores", file=sys.stderr)
+
+    # 1. the floor
+    t = time.perf_counter()
+    size = sum(len(m) for m in read_all(gitdir, revs))
+    floor_s = time.perf_counter() - t
+    table = Table(n / floor_s, n)
+    table.add("floor: git cat-file --batch, nothing parsed", n, floor_s, note=f"{size / 1e6:.0f} MB of mail")
+
+    # 2. stdlib email, full parse
+    if not args.quick:
+        t = time.perf_counter()
+        for raw in read_all(gitdir, revs):
+            m = email.message_from_bytes(raw, policy=email.policy.default)
+            m.get("Subject"), m.get("From"), m.get_body(("plain",))
+        table.add("stdlib email, policy.default full parse", n, time.perf_counter() - t)
+
+    # 3. libraries of the field
+    try:
+        import ezpi
+
+        t = time.perf_counter()
+        k = sum(1 for _ in ezpi.iter_messages(inbox))
+        table.add("ezpi.iter_messages (read only; reference reader)", k, time.perf_counter() - t)
+    except ImportError:
+        table.add("ezpi", None, None, note="not installed")
+    if not args.quick:
+        try:
+            from liblore.series import summarize_threads
+            from liblore.utils import parse_message as ll_parse
+
+            sample = revs[-2000:]
+            t = time.perf_counter()
+            summarize_threads([ll_parse(raw) for raw in read_all(gitdir, sample)])
+            table.add("liblore summarize_threads (2,000-message sample)", len(sample), time.perf_counter() - t)
+        except ImportError:
+            table.add("liblore", None, None, note="not installed")
+
+    # listdigest's own parser, one process
+    sys.path.insert(0, os.path.join(ROOT, "src"))
+    from listdigest.message import parse_message
+    from listdigest.sources import RawMessage
+    from listdigest.sources.git import open_git_source
+
+    t = time.perf_counter()
+    k = sum(1 for r in open_git_source(inbox).select().messages if parse_message(r))
+    table.add("listdigest read + parse, 1 process", k, time.perf_counter() - t)
+
+    # 4./5./6./8. index and reports
+    env = dict(os.environ, XDG_DATA_HOME=os.path.join(WORK, "xdg-data"))
+    newest = subprocess.run(["git", "--git-dir", gitdir, "log", "-1", "--format=%ct"], capture_output=True, text=True, check=True).stdout.strip()
+    end = dt.datetime.fromtimestamp(int(newest), dt.timezone.utc)
+    if has_index_command():
+        idx = os.path.join(WORK, "hv.sqlite")
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(idx + suffix):
+                os.unlink(idx + suffix)
+        wall, rss, _ = timed([BIN, "index", inbox, "--index", idx], env)
+        table.add("listdigest index, from scratch", n, wall, rss)
+        idx_args = ["--index", idx]
+    else:
+        table.add("listdigest index", None, None, note="no index command in this build")
+        idx_args = []
+    wall, rss, _ = timed([BIN, "report", inbox, *idx_args, "-o", os.devnull], env)
+    table.add("listdigest report, whole archive" + (" (index warm)" if idx_args else ""), n, wall, rss)
+    for days in (7, 1):
+        since = (end - dt.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S")
+        wall, rss, _ = timed([BIN, "report", inbox, *idx_args, "--since", since, "-o", os.devnull], env)
+        table.add(f"listdigest report, last {days} day{'s' if days > 1 else ''} (whole process)", n, wall, rss, note=f"wall {wall:.2f} s")
+
+    # 7. the peer
+    if not args.quick and shutil.which("public-inbox-index"):
+        peer = os.path.join(WORK, "peer")
+        shutil.rmtree(peer, ignore_errors=True)
+        home = os.path.join(WORK, "peer-home")
+        penv = dict(os.environ, HOME=home, PI_CONFIG=os.path.join(home, "pi-config"))
+        os.makedirs(home, exist_ok=True)
+        subprocess.run(["public-inbox-init", "-V2", "-L", "basic", "hv", peer, "http://example/hv", "hv@example.org"], env=penv, check=True, capture_output=True)
+        shutil.rmtree(os.path.join(peer, "git", "0.git"))
+        subprocess.run(["git", "clone", "-q", "--mirror", gitdir, os.path.join(peer, "git", "0.git")], check=True)
+        wall, rss, _ = timed(["public-inbox-index", "-L", "basic", peer], penv)
+        table.add("peer: public-inbox-index -L basic (SQLite, no Xapian)", n, wall, rss)
+
+    # 9. scaling of the index
+    if idx_args:
+        for frac in (0.1, 0.5):
+            cut = revs[int(n * frac) - 1]
+            part = os.path.join(WORK, f"part{int(frac * 100)}")
+            if not os.path.isdir(part):
+                g = os.path.join(part, "git", "0.git")
+                subprocess.run(["git", "clone", "-q", "--mirror", gitdir, g], check=True)
+                subprocess.run(["git", "--git-dir", g, "update-ref", "refs/heads/master", cut], check=True)
+                subprocess.run(["git", "--git-dir", g, "gc", "-q", "--prune=now"], check=True)
+            pidx = os.path.join(WORK, f"part{int(frac * 100)}.sqlite")
+            if os.path.exists(pidx):
+                os.unlink(pidx)
+            wall, rss, _ = timed([BIN, "index", part, "--index", pidx], env)
+            table.add(f"scaling: index at {int(frac * 100)} %", int(n * frac), wall, rss)
+        if not args.quick:
+            syn = build_synthetic(gitdir, os.path.join(WORK, "synthetic4x"), 4)
+            sidx = os.path.join(WORK, "syn.sqlite")
+            if os.path.exists(sidx):
+                os.unlink(sidx)
+            wall, rss, _ = timed([BIN, "index", syn, "--index", sidx], env)
+            table.add("scaling: index at 4x (4 epochs, rewritten ids)", 4 * n, wall, rss)
+
+    today = dt.date.today().isoformat()
+    header = f"# Benchmark {today}: linux-hyperv ({n:,} messages, {size / 1e6:.0f} MB), {os.cpu_count()} cores"
+    md = table.markdown(header)
+    sys.stdout.write(md)
+    os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
+    with open(os.path.join(ROOT, "bench", "results", f"{today}.md"), "w") as f:
+        f.write(md)
+
+
+if __name__ == "__main__":
+    main()
