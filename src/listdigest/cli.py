@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Optional
 
@@ -52,7 +53,7 @@ def main() -> None:
 @click.option("--until", metavar="DATE", help="Only messages received at or before DATE (a bare date includes that whole day).")
 @click.option("--list-name", metavar="NAME", help="List name in the title (default: the archive's directory name).")
 @click.option("--top", type=click.IntRange(1, 10000), default=15, show_default=True, help="Rows in the domain and contributor tables.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "html", "json", "atom"]), default="text", show_default=True, help="Output format.")
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
 @click.option("--link-base", metavar="URL", help="Archive link prefix (default https://lore.kernel.org/<list>/).")
 def report(path, lore, from_rev, to_rev, since, until, list_name, top, fmt, output, link_base) -> None:
@@ -157,6 +158,110 @@ def _tty_progress():
             click.echo("\r\x1b[K  " + line[:150], nl=False, err=True)
 
     return show
+def _xdg(var: str, fallback: str) -> str:
+    import os
+
+    base = os.environ.get(var) or os.path.join(os.path.expanduser("~"), fallback)
+    return os.path.join(base, "listdigest")
+
+
+def default_config_path() -> str:
+    import os
+
+    return os.path.join(_xdg("XDG_CONFIG_HOME", ".config"), "config.toml")
+
+
+def default_state_dir() -> str:
+    return _xdg("XDG_STATE_HOME", os.path.join(".local", "state"))
+
+
+@main.group()
+def config() -> None:
+    """Inspect the configuration file."""
+
+
+@config.command("check")
+@click.option("--config", "config_path", metavar="FILE", help="Configuration file (default: $XDG_CONFIG_HOME/listdigest/config.toml).")
+def config_check(config_path) -> None:
+    """Validate the configuration; name the exact key at fault."""
+    from .config import load_config
+
+    path = config_path or default_config_path()
+    cfg = load_config(path)
+    for lst in cfg.lists:
+        click.echo(f"{lst.key}: {lst.archive} -> {', '.join(lst.delivery)} ({', '.join(lst.formats)})")
+    click.echo(f"{path}: OK, {len(cfg.lists)} list{'s' if len(cfg.lists) != 1 else ''}")
+
+
+@main.command()
+@click.option("--config", "config_path", metavar="FILE", help="Configuration file (default: $XDG_CONFIG_HOME/listdigest/config.toml).")
+@click.option("--state-dir", metavar="DIR", help="Where each list's last delivered commit is kept (default: $XDG_STATE_HOME/listdigest).")
+@click.option("--list", "only", metavar="NAME", multiple=True, help="Run only this configured list (repeatable).")
+@click.option("--dry-run", is_flag=True, help="Print what would be sent; deliver nothing, record nothing.")
+def run(config_path, state_dir, only, dry_run) -> None:
+    """Digest each configured list from where its last digest ended, deliver it, record it.
+
+    The state advances only after a successful delivery; a failed list exits 1 and its
+    next run covers the whole undelivered range.
+    """
+    import os
+
+    from .config import load_config
+    from .pipeline import run_list
+
+    cfg = load_config(config_path or default_config_path())
+    lists = [cfg.get(k) for k in only] if only else list(cfg.lists)
+    sdir = state_dir or default_state_dir()
+    code = 0
+    for lst in lists:
+        try:
+            lst = _synced(lst)
+            out = run_list(lst, cfg.smtp, state_dir=sdir, environ=os.environ, dry_run=dry_run, stdout=sys.stdout)
+        except ListdigestError as exc:
+            click.echo(f"Error: list {lst.key}: {exc}", err=True)
+            code = max(code, exc.exit_code)
+            continue
+        if out.status == "empty":
+            click.echo(f"{lst.key}: no new messages after {out.start or 'the start'}; nothing sent")
+        elif out.status == "dry-run":
+            _show_dry_run(lst, out)
+        else:
+            where = ", ".join(out.deliveries)
+            click.echo(f"{lst.key}: {out.subject}: {out.messages} messages, {out.series} series -> {where}")
+    if code:
+        sys.exit(code)
+
+
+def _synced(lst):
+    """A list whose ``archive`` is an http(s) URL is mirrored first; run reads the mirror."""
+    import dataclasses
+    import os
+
+    if not lst.archive.startswith(("http://", "https://")):
+        return lst
+    from .sources.sync import sync as do_sync
+
+    mirror = default_mirror_dir(lst.archive)
+    do_sync(lst.archive, mirror, env=os.environ)
+    return dataclasses.replace(lst, archive=mirror)
+
+
+def _show_dry_run(lst, out) -> None:
+    click.echo(f"== {lst.key}: would deliver to {', '.join(out.deliveries)} ==")
+    if out.messages == 0 and out.subject is None:
+        click.echo(f"no new messages after {out.start or 'the start'}; nothing would be sent")
+        return
+    if out.mail is not None:
+        for h in ("From", "To", "Subject", "List-Id", "In-Reply-To"):
+            if out.mail[h]:
+                click.echo(f"{h}: {out.mail[h]}")
+    else:
+        click.echo(f"Subject: {out.subject}")
+    if "files" in out.deliveries:
+        click.echo(f"Files: {lst.output_dir}/{lst.key}/{out.start}..{out.end}.* ({', '.join(lst.formats)})")
+    click.echo("")
+    rendered = dict(out.rendered)
+    click.echo(rendered.get("text") or rendered.get("markdown") or next(iter(rendered.values())), nl=False)
 
 
 def raise_range(msg: str) -> None:

@@ -26,3 +26,13 @@ class DeliveryError(ListdigestError):
     """A digest could not be delivered; state must not advance."""
 
     exit_code = 1
+
+
+class StateError(ListdigestError):
+    """The run state cannot be read or the list is locked by another run; nothing was sent."""
+
+    exit_code = 1
+
+
+class EmptyRangeError(RangeError):
+    """The range holds no message (``run`` delivers nothing then, or a "no traffic" digest)."""

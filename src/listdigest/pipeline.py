@@ -6,10 +6,10 @@ The one module that knows every stage.  It raises; the CLI prints.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable, List, Optional, Tuple
+from typing import Callable, Iterable, List, Mapping, Optional, TextIO, Tuple
 
 from .analysis.digest import Digest, Skipped, build_digest
-from .errors import RangeError
+from .errors import EmptyRangeError, RangeError
 from .message import Message, MessageError, parse_message
 from .sources import RawMessage, Source, open_source
 from .timeparse import day
@@ -75,7 +75,7 @@ def collect(source: Source, spec: RangeSpec) -> Collected:
         seen.add(msg.msgid)
         out.append(msg)
     if not out and not skipped:
-        raise RangeError("empty range: no messages selected")
+        raise EmptyRangeError("empty range: no messages selected")
     if source.kind == "git":
         if spec.since is None and spec.until is None:
             start, end, end_commit = sel.start, sel.end, sel.end_commit
@@ -111,3 +111,145 @@ def report(
         skipped=got.skipped,
         end_commit=got.end_commit,
     )
+
+
+# -- listdigest run ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Outcome:
+    """What ``run_list`` did for one list (the CLI reports it)."""
+
+    key: str
+    #: "delivered", "empty" (nothing to send) or "dry-run"
+    status: str
+    start: Optional[str]
+    end: Optional[str]
+    end_commit: Optional[str]
+    messages: int
+    series: int
+    subject: Optional[str] = None
+    rendered: Tuple[Tuple[str, str], ...] = ()
+    mail: Optional[object] = None
+    written: Tuple[str, ...] = ()
+    deliveries: Tuple[str, ...] = ()
+
+
+def _newest_commit(source: Source) -> str:
+    """Full id of the archive's newest commit (the last live epoch's head)."""
+    plans = source.plan(None, None)  # type: ignore[attr-defined]
+    return plans[-1][1][0]
+
+
+def first_range(start: Optional[str], now: int) -> RangeSpec:
+    """Where a list's first run starts: a date/span (received since), a revision, or 24 h back."""
+    from .timeparse import parse_when
+
+    if start is None:
+        return RangeSpec(since=now - 86400)
+    try:
+        return RangeSpec(since=parse_when(start, now=now))
+    except RangeError:
+        return RangeSpec(from_rev=start)
+
+
+def run_list(
+    lst,
+    smtp,
+    *,
+    state_dir: str,
+    environ: Mapping[str, str],
+    dry_run: bool = False,
+    now: Optional[int] = None,
+    stdout: Optional[TextIO] = None,
+    connect=None,
+    tls_context=None,
+    opener: Callable[[str], Source] = open_source,
+) -> Outcome:
+    """One list's run: range from the last delivered TO to the newest message, digest,
+    delivery, and only then the new state.  Any failure leaves the state as it was."""
+    import time as _time
+
+    from .delivery import files as _files
+    from .delivery import smtp as _smtp
+    from .errors import ConfigError
+    from .report import ReportOptions, render
+    from .store.state import State, locked, read_state, write_state
+
+    now = int(_time.time()) if now is None else now
+    with locked(state_dir, lst.key):
+        state = read_state(state_dir, lst.key)
+        source = opener(lst.archive)
+        if source.kind != "git":
+            raise ConfigError(f"lists.{lst.key}.archive: run needs a git archive (public-inbox); {lst.archive} has no revisions")
+        newest = _newest_commit(source)
+        if state is not None:
+            spec = RangeSpec(from_rev=state.to_commit, to_rev=newest)
+            from_label = state.to_commit[:9]
+        else:
+            spec = first_range(lst.start, now)
+            spec = RangeSpec(from_rev=spec.from_rev, to_rev=newest, since=spec.since)
+            from_label = source.resolve(spec.from_rev)[1][:9] if spec.from_rev else None
+        got: Optional[Collected] = None
+        if state is None or state.to_commit != newest:
+            try:
+                got = collect(source, spec)
+            except EmptyRangeError:
+                got = None
+        if got is None:
+            if not lst.send_empty:
+                if not dry_run and (state is None or state.to_commit != newest):
+                    # nothing to deliver: move the mark so the next digest starts at today's newest
+                    base = state or State(to_commit=newest)
+                    write_state(state_dir, lst.key, State(**{**base.__dict__, "to_commit": newest}))
+                return Outcome(lst.key, "empty" if not dry_run else "dry-run", from_label, newest[:9], newest, 0, 0)
+            digest = build_digest((), list_name=lst.name, start=from_label or newest[:9], end=newest[:9], top=lst.top, end_commit=newest)
+        else:
+            digest = build_digest(
+                got.messages, list_name=lst.name, start=got.start, end=got.end, top=lst.top,
+                skipped=got.skipped, end_commit=got.end_commit or newest,
+            )
+        options = ReportOptions(link_base=lst.link_base)
+        rendered = {fmt: render(digest, fmt, options) for fmt in lst.formats}
+        subject = lst.subject.format_map({"from": digest.start, "to": digest.end, "list": lst.name})
+        if got is None:
+            subject += " (no traffic)"
+        mail = None
+        if "smtp" in lst.delivery:
+            text = rendered.get("text") or rendered["markdown"]
+            mail = _smtp.build_message(
+                subject=subject, sender=lst.sender, to=lst.to, text=text, html=rendered.get("html"),
+                list_id=lst.list_id, list_name=lst.name,
+                in_reply_to=state.thread_root if (lst.thread and state is not None) else None,
+                date=now,
+            )
+        result = dict(
+            key=lst.key, start=digest.start, end=digest.end, end_commit=digest.end_commit,
+            messages=digest.totals.messages, series=len(digest.series), subject=subject,
+            rendered=tuple(rendered.items()), mail=mail, deliveries=lst.delivery,
+        )
+        if dry_run:
+            return Outcome(status="dry-run", **result)
+        written: Tuple[str, ...] = ()
+        if "files" in lst.delivery:
+            written = tuple(_files.write_files(lst.output_dir, lst.key, digest.start, digest.end, rendered))
+        if mail is not None:
+            password = smtp.password(environ) if smtp.user else None
+            kwargs = dict(host=smtp.host, port=smtp.port, security=smtp.security, user=smtp.user,
+                          password=password, timeout=smtp.timeout, context=tls_context)
+            if connect is not None:
+                kwargs["connect"] = connect
+            _smtp.send(mail, **kwargs)
+        if "stdout" in lst.delivery and stdout is not None:
+            for fmt in lst.formats:
+                stdout.write(rendered[fmt])
+            stdout.flush()
+        msgid = mail["Message-ID"] if mail is not None else None
+        write_state(state_dir, lst.key, State(
+            to_commit=digest.end_commit or newest,
+            from_commit=digest.start,
+            message_id=msgid,
+            thread_root=(state.thread_root if state is not None and state.thread_root else msgid),
+            delivered_at=now,
+            count=(state.count if state is not None else 0) + 1,
+        ))
+        return Outcome(status="delivered", written=written, **result)

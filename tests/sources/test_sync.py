@@ -396,3 +396,15 @@ def test_split_list_url():
     assert sync_mod.split_list_url("https://lore.kernel.org/kvm/") == ("https://lore.kernel.org", "/kvm", "https://lore.kernel.org/kvm")
     with pytest.raises(sync_mod.SyncError):
         sync_mod.split_list_url("lore.kernel.org/kvm")
+
+
+def test_run_syncs_a_configured_url_first(served, tmp_path):
+    url = served["server"].url("kvm")
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f'[lists.kvm]\narchive = "{url}"\ndelivery = "stdout"\nformats = ["text"]\n')
+    env = {"XDG_DATA_HOME": str(tmp_path / "xdg")}
+    res = cli("run", "--config", str(cfg), "--state-dir", str(tmp_path / "state"), env=env)
+    assert res.exit_code == 0, res.output
+    mirror = tmp_path / "xdg" / "listdigest" / "mirrors" / f"127.0.0.1_{served['server'].port}" / "kvm"
+    assert sorted(os.listdir(mirror / "git")) == ["0.git", "1.git"]
+    assert res.stdout.startswith("kvm: ")  # the first run only records where the list stands

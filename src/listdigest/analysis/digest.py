@@ -8,6 +8,7 @@ the seed digest's tables come out line for line the same.
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -92,6 +93,10 @@ class Digest:
     series: Tuple[SeriesEntry, ...]
     skipped: Tuple[Skipped, ...]
     end_commit: Optional[str] = None
+    #: messages received per UTC day (label YYYY-MM-DD), oldest day first, days without mail included
+    per_day: Tuple[Count, ...] = ()
+    #: receive time (unix seconds) of the newest message in the range, None when there is none
+    newest: Optional[int] = None
 
     @property
     def series_newest_first(self) -> Tuple[SeriesEntry, ...]:
@@ -119,6 +124,23 @@ def _names(postings: Sequence[Message]) -> Dict[str, str]:
         (name, addr), _ = c.most_common(1)[0]
         out[key] = format_address(name, addr)
     return out
+
+
+def _per_day(messages: Sequence[Message]) -> Tuple[Count, ...]:
+    """Messages per UTC day of receipt, from the first day to the last with empty days as 0."""
+    days: Counter = Counter()
+    for m in messages:
+        when = m.received if m.received is not None else m.date
+        if when is not None:
+            days[when // 86400] += 1
+    if not days:
+        return ()
+    lo, hi = min(days), max(days)
+    if hi - lo > 3660:  # a bogus far-off Date: keep only days that have mail
+        span = sorted(days)
+    else:
+        span = list(range(lo, hi + 1))
+    return tuple(Count(days.get(d, 0), _dt.datetime.fromtimestamp(d * 86400, _dt.timezone.utc).strftime("%Y-%m-%d")) for d in span)
 
 
 def _entry(m: Message) -> MessageEntry:
@@ -189,4 +211,6 @@ def build_digest(
         series=tuple(_series_entry(s) for s in series),
         skipped=tuple(skipped),
         end_commit=end_commit,
+        per_day=_per_day(messages),
+        newest=max((m.received for m in messages if m.received is not None), default=None),
     )

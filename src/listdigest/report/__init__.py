@@ -33,8 +33,13 @@ def register(name: str, ext: str) -> Callable[[Renderer], Renderer]:
     return deco
 
 
+def _load() -> None:
+    """Import the built-in renderers so they register themselves."""
+    from . import atom, html, jsonfmt, markdown, text  # noqa: F401
+
+
 def render(digest: Digest, fmt: str, options: ReportOptions = ReportOptions()) -> str:
-    from . import jsonfmt, text  # noqa: F401  (registration)
+    _load()
 
     try:
         fn = RENDERERS[fmt]
@@ -44,6 +49,6 @@ def render(digest: Digest, fmt: str, options: ReportOptions = ReportOptions()) -
 
 
 def formats() -> list:
-    from . import jsonfmt, text  # noqa: F401
+    _load()
 
     return sorted(RENDERERS)

@@ -1,0 +1,339 @@
+"""The configuration of ``listdigest run``: one settings table (name, default, help) and
+loading it from TOML into frozen dataclasses.
+
+This module owns the file's keys, their defaults and validation; every error names the
+exact key at fault (``lists.kvm.formats[1]: unknown format 'pdf' (…)``).  It does not read
+the environment or pick default paths: ``cli.py`` resolves those and passes them in, and the
+SMTP password is looked up in an environment mapping the caller hands over.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+
+from .errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib as _toml
+else:  # pragma: no cover - exercised on 3.9/3.10 only
+    import tomli as _toml
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+
+#: every key of the ``[smtp]`` table
+SMTP_SETTINGS: Tuple[Setting, ...] = (
+    Setting("host", "localhost", "SMTP server host name."),
+    Setting("port", None, "SMTP port; default 25 (none), 587 (starttls), 465 (ssl)."),
+    Setting("security", "none", 'Transport security: "none", "starttls" or "ssl".'),
+    Setting("user", None, "User name for SMTP AUTH; no AUTH when absent."),
+    Setting("password_env", None, "Name of the environment variable that holds the SMTP password."),
+    Setting("password_file", None, "File whose first line is the SMTP password (instead of password_env)."),
+    Setting("timeout", 60, "Seconds to wait for the server before the delivery fails."),
+)
+
+#: every key of a ``[lists.NAME]`` table
+LIST_SETTINGS: Tuple[Setting, ...] = (
+    Setting("name", None, "List name the digest shows (default: the table's NAME)."),
+    Setting("archive", None, "Path of the list's public-inbox archive (v2 inbox, epoch or v1 repository), or its http(s) URL (e.g. https://lore.kernel.org/kvm): `run` then syncs a mirror first (see `sync`). Required."),
+    Setting("delivery", None, 'Where digests go: "smtp", "files", "stdout", or a list of them (default: "smtp" when `to` is set, else "stdout").'),
+    Setting("to", (), "Recipient addresses of the digest mail."),
+    Setting("from", None, "Sender of the digest mail, e.g. 'KVM digest <digest@example.org>' (required for smtp)."),
+    Setting("formats", ("text", "html"), "Formats to produce: text, markdown, html, json, atom. Mail carries text and html as multipart/alternative."),
+    Setting("subject", "From {from} to {to}", "Mail subject; {from}, {to} (9-char commit ids) and {list} are replaced."),
+    Setting("top", 15, "Rows in the domain and contributor tables."),
+    Setting("link_base", None, "Archive link prefix (default https://lore.kernel.org/NAME/); a message links to link_base + Message-ID + '/'."),
+    Setting("start", None, "Where the first run starts: a revision (exclusive, like --from) or a date (YYYY-MM-DD, ISO datetime, 2d/12h/1w). Default: the last 24 hours."),
+    Setting("output_dir", None, "Directory for files delivery: writes DIR/NAME/FROM..TO.EXT per format, and DIR/NAME/feed.atom."),
+    Setting("send_empty", False, 'Deliver a "no traffic" digest when the range holds no message.'),
+    Setting("thread", False, "Send each digest as a reply to the list's first digest, so mail readers show one thread per list."),
+    Setting("list_id", None, "List-Id header of the digest mail (default: NAME.listdigest.<domain of from>)."),
+)
+
+DELIVERIES = ("smtp", "files", "stdout")
+SECURITIES = ("none", "starttls", "ssl")
+# a table name becomes a file name (state, output dir) and a List-Id label: keep it plain
+_LIST_KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str = "localhost"
+    port: int = 25
+    security: str = "none"
+    user: Optional[str] = None
+    password_env: Optional[str] = None
+    password_file: Optional[str] = None
+    timeout: float = 60.0
+
+    def password(self, environ: Mapping[str, str]) -> Optional[str]:
+        """The password from ``environ[password_env]`` or ``password_file``; never logged."""
+        if self.password_env:
+            value = environ.get(self.password_env)
+            if value is None:
+                raise ConfigError(f"smtp.password_env: environment variable {self.password_env} is not set")
+            return value
+        if self.password_file:
+            try:
+                with open(self.password_file, encoding="utf-8") as f:
+                    return f.readline().rstrip("\r\n")
+            except OSError as exc:
+                raise ConfigError(f"smtp.password_file: cannot read {self.password_file}: {exc.strerror}") from None
+        return None
+
+
+@dataclass(frozen=True)
+class ListConfig:
+    key: str
+    name: str
+    archive: str
+    delivery: Tuple[str, ...]
+    to: Tuple[str, ...]
+    sender: Optional[str]
+    formats: Tuple[str, ...]
+    subject: str
+    top: int
+    link_base: str
+    start: Optional[str]
+    output_dir: Optional[str]
+    send_empty: bool
+    thread: bool
+    list_id: str
+
+
+@dataclass(frozen=True)
+class Config:
+    path: str
+    smtp: SmtpConfig
+    lists: Tuple[ListConfig, ...]
+
+    def get(self, key: str) -> ListConfig:
+        for lst in self.lists:
+            if lst.key == key:
+                return lst
+        known = ", ".join(lst.key for lst in self.lists) or "none"
+        raise ConfigError(f"no list {key!r} in {self.path} (configured: {known})")
+
+    @classmethod
+    def from_toml(cls, text: str, path: str = "<config>") -> "Config":
+        try:
+            data = _toml.loads(text)
+        except _toml.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        return from_dict(data, path)
+
+
+def load_config(path: str) -> Config:
+    """Read and validate the TOML file at ``path``."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such configuration file") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    return Config.from_toml(text, path)
+
+
+# -- validation helpers: each names the key at fault -------------------------------------
+
+def _type_name(v: Any) -> str:
+    return {str: "a string", bool: "a boolean", int: "an integer", float: "a number", list: "an array", dict: "a table"}.get(type(v), type(v).__name__)
+
+
+def _str(where: str, v: Any, *, empty: bool = False) -> str:
+    if not isinstance(v, str):
+        raise ConfigError(f"{where}: expected a string, got {_type_name(v)}")
+    if not empty and not v.strip():
+        raise ConfigError(f"{where}: must not be empty")
+    return v
+
+
+def _int(where: str, v: Any, lo: int, hi: int) -> int:
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise ConfigError(f"{where}: expected an integer, got {_type_name(v)}")
+    if not lo <= v <= hi:
+        raise ConfigError(f"{where}: {v} is out of range ({lo}..{hi})")
+    return v
+
+
+def _bool(where: str, v: Any) -> bool:
+    if not isinstance(v, bool):
+        raise ConfigError(f"{where}: expected true or false, got {_type_name(v)}")
+    return v
+
+
+def _str_list(where: str, v: Any, check: Optional[Callable[[str, str], None]] = None) -> Tuple[str, ...]:
+    if isinstance(v, str):
+        v = [v]
+    if not isinstance(v, list):
+        raise ConfigError(f"{where}: expected an array of strings, got {_type_name(v)}")
+    out = []
+    for i, item in enumerate(v):
+        w = f"{where}[{i}]"
+        s = _str(w, item)
+        if check:
+            check(w, s)
+        out.append(s)
+    return tuple(out)
+
+
+def _unknown(where: str, table: Mapping[str, Any], settings: Tuple[Setting, ...]) -> None:
+    names = {s.name for s in settings}
+    for k in table:
+        if k not in names:
+            raise ConfigError(f"{where}.{k}: unknown key (known: {', '.join(sorted(names))})")
+
+
+# an address as a mail header holds it, bare or with a display name: something@something
+_ADDR_RE = re.compile(r"[^\s<>@]+@[^\s<>@]+")
+
+
+def _address(where: str, s: str) -> None:
+    if not _ADDR_RE.search(s):
+        raise ConfigError(f"{where}: not a mail address: {s!r}")
+
+
+def _smtp(data: Any) -> SmtpConfig:
+    if data is None:
+        return SmtpConfig()
+    if not isinstance(data, dict):
+        raise ConfigError(f"smtp: expected a table, got {_type_name(data)}")
+    _unknown("smtp", data, SMTP_SETTINGS)
+    security = _str("smtp.security", data.get("security", "none"))
+    if security not in SECURITIES:
+        raise ConfigError(f"smtp.security: unknown value {security!r} (known: {', '.join(SECURITIES)})")
+    default_port = {"none": 25, "starttls": 587, "ssl": 465}[security]
+    port = _int("smtp.port", data.get("port", default_port), 1, 65535)
+    if "password_env" in data and "password_file" in data:
+        raise ConfigError("smtp.password_file: give password_env or password_file, not both")
+    if "password" in data:  # pragma: no cover - caught by _unknown; kept for a clearer hint
+        raise ConfigError("smtp.password: never put the password in the file; use password_env or password_file")
+    user = _str("smtp.user", data["user"]) if "user" in data else None
+    pw_env = _str("smtp.password_env", data["password_env"]) if "password_env" in data else None
+    pw_file = _str("smtp.password_file", data["password_file"]) if "password_file" in data else None
+    timeout = data.get("timeout", 60)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 3600:
+        raise ConfigError("smtp.timeout: expected a number of seconds between 0 and 3600")
+    return SmtpConfig(
+        host=_str("smtp.host", data.get("host", "localhost")),
+        port=port,
+        security=security,
+        user=user,
+        password_env=pw_env,
+        password_file=pw_file,
+        timeout=float(timeout),
+    )
+
+
+def _list(key: str, data: Any, known_formats: Tuple[str, ...]) -> ListConfig:
+    where = f"lists.{key}"
+    if not _LIST_KEY_RE.match(key):
+        raise ConfigError(f"{where}: a list name may hold only letters, digits, '.', '_' and '-'")
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: expected a table, got {_type_name(data)}")
+    _unknown(where, data, LIST_SETTINGS)
+    if "archive" not in data:
+        raise ConfigError(f"{where}.archive: missing (the path of the list's archive)")
+    archive = _str(f"{where}.archive", data["archive"])
+    name = _str(f"{where}.name", data.get("name", key))
+    to = _str_list(f"{where}.to", data.get("to", []), _address)
+    sender = _str(f"{where}.from", data["from"]) if "from" in data else None
+    if sender is not None:
+        _address(f"{where}.from", sender)
+
+    def _delivery(w: str, s: str) -> None:
+        if s not in DELIVERIES:
+            raise ConfigError(f"{w}: unknown delivery {s!r} (known: {', '.join(DELIVERIES)})")
+
+    delivery = _str_list(f"{where}.delivery", data.get("delivery", "smtp" if to else "stdout"), _delivery)
+    if not delivery:
+        raise ConfigError(f"{where}.delivery: must name at least one of {', '.join(DELIVERIES)}")
+
+    def _format(w: str, s: str) -> None:
+        if s not in known_formats:
+            raise ConfigError(f"{w}: unknown format {s!r} (known: {', '.join(known_formats)})")
+
+    formats = _str_list(f"{where}.formats", data.get("formats", ["text", "html"]), _format)
+    if not formats:
+        raise ConfigError(f"{where}.formats: must name at least one format")
+    output_dir = _str(f"{where}.output_dir", data["output_dir"]) if "output_dir" in data else None
+    if "smtp" in delivery:
+        if not to:
+            raise ConfigError(f"{where}.to: missing (smtp delivery needs recipients)")
+        if sender is None:
+            raise ConfigError(f"{where}.from: missing (smtp delivery needs a sender)")
+        if "text" not in formats and "markdown" not in formats:
+            raise ConfigError(f"{where}.formats: smtp delivery needs 'text' or 'markdown' for the plain-text part")
+    if "files" in delivery and output_dir is None:
+        raise ConfigError(f"{where}.output_dir: missing (files delivery needs a directory)")
+    subject = _str(f"{where}.subject", data.get("subject", "From {from} to {to}"))
+    try:
+        subject.format_map({"from": "a", "to": "b", "list": "c"})
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ConfigError(f"{where}.subject: bad placeholder {exc} (use {{from}}, {{to}}, {{list}})") from None
+    link_base = _str(f"{where}.link_base", data.get("link_base", f"https://lore.kernel.org/{key}/"))
+    start = _str(f"{where}.start", data["start"]) if "start" in data else None
+    domain = sender.rsplit("@", 1)[-1].strip("> ").lower() if sender else "localhost"
+    list_id = _str(f"{where}.list_id", data.get("list_id", f"{key}.listdigest.{domain}"))
+    return ListConfig(
+        key=key,
+        name=name,
+        archive=archive,
+        delivery=delivery,
+        to=to,
+        sender=sender,
+        formats=formats,
+        subject=subject,
+        top=_int(f"{where}.top", data.get("top", 15), 1, 10000),
+        link_base=link_base,
+        start=start,
+        output_dir=output_dir,
+        send_empty=_bool(f"{where}.send_empty", data.get("send_empty", False)),
+        thread=_bool(f"{where}.thread", data.get("thread", False)),
+        list_id=list_id,
+    )
+
+
+def from_dict(data: Dict[str, Any], path: str = "<config>") -> Config:
+    """Validate parsed TOML; raises ConfigError naming the key at fault."""
+    from .report import formats as _formats
+
+    for k in data:
+        if k not in ("smtp", "lists"):
+            raise ConfigError(f"{k}: unknown table (known: lists, smtp)")
+    lists_data = data.get("lists")
+    if lists_data is None:
+        raise ConfigError("lists: missing (add a [lists.NAME] table per list)")
+    if not isinstance(lists_data, dict):
+        raise ConfigError(f"lists: expected a table, got {_type_name(lists_data)}")
+    known = tuple(_formats())
+    lists: List[ListConfig] = [_list(k, v, known) for k, v in lists_data.items()]
+    if not lists:
+        raise ConfigError("lists: no list configured (add a [lists.NAME] table)")
+    return Config(path=path, smtp=_smtp(data.get("smtp")), lists=tuple(lists))
+
+
+def settings_markdown() -> str:
+    """The settings tables as Markdown (README's configuration section is generated from it)."""
+    out = []
+    for title, table in (("[smtp]", SMTP_SETTINGS), ("[lists.NAME]", LIST_SETTINGS)):
+        out.append(f"`{title}`\n\n| key | default | meaning |\n|---|---|---|")
+        for s in table:
+            d = "—" if s.default is None else (repr(list(s.default)) if isinstance(s.default, tuple) else repr(s.default))
+            d = d.replace("'", '"').replace("False", "false").replace("True", "true")
+            out.append(f"| `{s.name}` | `{d}` | {s.help} |")
+        out.append("")
+    return "\n".join(out)

@@ -1,0 +1,1 @@
+"""Getting a rendered digest to people: SMTP mail (``smtp``) and files (``files``)."""

@@ -1,0 +1,28 @@
+"""Archive links and escaping helpers the markup renderers (Markdown, HTML, Atom) share."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+
+def message_link(link_base: str, msgid: str) -> str:
+    """``link_base`` + Message-ID (without <>) + ``/``, as lore.kernel.org addresses a message."""
+    if not link_base:
+        return ""
+    # lore percent-encodes '/', '?', '#' and spaces in a Message-ID; '@' and most punctuation stay
+    return link_base + quote(msgid.strip("<>"), safe="@!$&'()*+,;=:~._-") + "/"
+
+
+# Markdown's inline syntax characters: escaped so a subject never turns into markup or a link
+_MD_SPECIAL_RE = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
+
+
+def md_escape(text: str) -> str:
+    return _MD_SPECIAL_RE.sub(r"\\\1", str(text)).replace("&", "&amp;")
+
+
+def md_fence(text: str) -> str:
+    """A fence longer than any backtick run inside ``text``, so a body cannot close it early."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)  # runs of backticks
+    return "`" * max(3, longest + 1)

@@ -1,0 +1,1 @@
+"""Run state and (later) the message index: beside the flow, used by ``pipeline``."""

@@ -1,0 +1,99 @@
+"""Run state per list: where the last delivered digest ended, and a lock per list.
+
+Owns the state file ``<state_dir>/<list>.json`` (written atomically: temporary file, fsync,
+``os.replace``, fsync of the directory) and the lock file ``<state_dir>/<list>.lock`` held
+with ``fcntl.flock`` for the whole run, so two runs of one list never overlap.  It knows
+nothing of archives or mail: callers say what to record.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from typing import Iterator, Optional
+
+from ..errors import StateError
+
+STATE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class State:
+    #: full commit id where the last delivered digest ended (the next one starts after it)
+    to_commit: str
+    #: full commit id (or label) where that digest started
+    from_commit: Optional[str] = None
+    #: Message-ID of that digest's mail, and of the list's first one (thread root)
+    message_id: Optional[str] = None
+    thread_root: Optional[str] = None
+    #: unix time of the delivery
+    delivered_at: Optional[int] = None
+    #: how many digests were delivered for this list
+    count: int = 0
+
+
+def state_path(state_dir: str, key: str) -> str:
+    return os.path.join(state_dir, f"{key}.json")
+
+
+def read_state(state_dir: str, key: str) -> Optional[State]:
+    """The list's state, or None before its first delivery."""
+    path = state_path(state_dir, key)
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise StateError(f"{path}: unreadable state file ({exc})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("to_commit"), str):
+        raise StateError(f"{path}: state file has no to_commit")
+    fields = {k: data.get(k) for k in State.__dataclass_fields__ if k in data}
+    try:
+        return State(**fields)
+    except TypeError as exc:
+        raise StateError(f"{path}: bad state file ({exc})") from None
+
+
+def write_state(state_dir: str, key: str, state: State) -> None:
+    """Replace the list's state atomically: a crash leaves the old file or the new, never half."""
+    os.makedirs(state_dir, exist_ok=True)
+    path = state_path(state_dir, key)
+    data = dict(asdict(state), version=STATE_VERSION)
+    fd, tmp = tempfile.mkstemp(dir=state_dir, prefix=f".{key}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=2, sort_keys=True)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    dfd = os.open(state_dir, os.O_RDONLY)
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
+
+
+@contextlib.contextmanager
+def locked(state_dir: str, key: str) -> Iterator[None]:
+    """Hold the list's lock for the block; raises StateError at once if another run holds it."""
+    os.makedirs(state_dir, exist_ok=True)
+    path = os.path.join(state_dir, f"{key}.lock")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StateError(f"another run holds {path}") from None
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock

@@ -1,0 +1,128 @@
+"""Test helpers for the daily-run tests: a plain-git public-inbox v2 epoch one can append
+messages to (git plumbing, as public-inbox stores them: one commit per message, file ``m``),
+and a real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import socket
+import subprocess
+import threading
+from email.utils import formatdate
+from typing import List, Optional
+
+T0 = 1767600000  # 2026-01-05 08:00 UTC
+
+
+def git(gitdir: str, *args: str, data: Optional[bytes] = None, env=None) -> str:
+    return subprocess.run(["git", "--git-dir", gitdir, *args], input=data, check=True, capture_output=True, env=env).stdout.decode().strip()
+
+
+def mail(n: int, subject: str, frm: str = "Ada Lovelace <ada@example.com>", body: str = "Body.\n", *, irt: Optional[str] = None) -> bytes:
+    lines = [
+        f"Received: from smtp.example.org by lists.example.org; {formatdate(T0 + n * 3600 + 30)}",
+        f"From: {frm}",
+        "To: demo@lists.example.org",
+        f"Subject: {subject}",
+        f"Date: {formatdate(T0 + n * 3600)}",
+        f"Message-ID: <m{n}@example.org>",
+    ]
+    if irt:
+        lines += [f"In-Reply-To: <{irt}>", f"References: <{irt}>"]
+    lines += ["MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: 8bit", "", body]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def patch(n: int, subject: str, frm: str = "Ada Lovelace <ada@example.com>") -> bytes:
+    body = ("Make it better.\n\nSigned-off-by: Ada Lovelace <ada@example.com>\n---\n a.c | 2 +-\n 1 file changed, 1 insertion(+), 1 deletion(-)\n\n"
+            "diff --git a/a.c b/a.c\n--- a/a.c\n+++ b/a.c\n@@ -1 +1 @@\n-a\n+b\n")
+    return mail(n, subject, frm, body)
+
+
+class Epoch:
+    """A bare v2 epoch at ``<inbox>/git/0.git``; ``add`` appends one message commit."""
+
+    def __init__(self, inbox: str) -> None:
+        self.inbox = inbox
+        self.gitdir = os.path.join(inbox, "git", "0.git")
+        os.makedirs(os.path.dirname(self.gitdir), exist_ok=True)
+        subprocess.run(["git", "init", "-q", "--bare", self.gitdir], check=True)
+        git(self.gitdir, "symbolic-ref", "HEAD", "refs/heads/master")
+        self.head: Optional[str] = None
+        self.n = 0
+
+    def add(self, raw: bytes) -> str:
+        self.n += 1
+        blob = git(self.gitdir, "hash-object", "-w", "--stdin", data=raw)
+        tree = git(self.gitdir, "mktree", data=f"100644 blob {blob}\tm\n".encode())
+        when = f"{T0 + self.n * 60} +0000"
+        env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.org", GIT_AUTHOR_DATE=when,
+                   GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.org", GIT_COMMITTER_DATE=when)
+        args = ["commit-tree", tree, "-m", f"message {self.n}"] + (["-p", self.head] if self.head else [])
+        self.head = git(self.gitdir, *args, env=env)
+        git(self.gitdir, "update-ref", "refs/heads/master", self.head)
+        return self.head
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Inbox:
+    """aiosmtpd handler that keeps every accepted message, parsed; ``refuse`` makes it answer 5xx."""
+
+    def __init__(self) -> None:
+        self.messages: List[email.message.EmailMessage] = []
+        self.envelopes: List[tuple] = []
+        self.refuse: Optional[str] = None
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.refuse:
+            return self.refuse
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        self.messages.append(email.message_from_bytes(envelope.original_content.replace(b"\r\n", b"\n"), policy=email.policy.default))
+        return "250 OK"
+
+
+class BadServer:
+    """A plain socket server on 127.0.0.1 that greets and then closes, or greets and stalls."""
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(5)
+        self.port = self.sock.getsockname()[1]
+        self.conns: List[socket.socket] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        self.sock.settimeout(0.2)
+        while not self.stop.is_set():
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.conns.append(c)
+            if self.mode == "drop":
+                c.sendall(b"220 bad.example ESMTP\r\n")
+                c.recv(1024)  # EHLO
+                c.close()
+            elif self.mode == "stall":
+                c.sendall(b"220 slow.example ESMTP\r\n")  # then never answers EHLO
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(timeout=2)
+        for c in self.conns:
+            try:
+                c.close()
+            except OSError:
+                pass
+        self.sock.close()

@@ -1,0 +1,207 @@
+"""``listdigest run`` end to end: a real git inbox, a real SMTP server, the real CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from daily_helpers import BadServer, Epoch, mail, patch
+from listdigest.cli import main
+
+
+def write_config(path, inbox, port, *, extra_list="", extra_smtp="", timeout=5, formats=("text", "html")):
+    with open(path, "w") as f:
+        f.write(f"""
+[smtp]
+host = "127.0.0.1"
+port = {port}
+timeout = {timeout}
+{extra_smtp}
+
+[lists.demo]
+name = "Demo"
+archive = "{inbox}"
+to = ["readers@example.org"]
+from = "Demo digest <digest@example.org>"
+formats = {json.dumps(list(formats))}
+link_base = "https://lore.example.org/demo/"
+start = "2020-01-01"
+{extra_list}
+""")
+    return path
+
+
+@pytest.fixture
+def inbox(tmp_path):
+    ep = Epoch(str(tmp_path / "inbox"))
+    ep.add(patch(1, "[PATCH] demo: first"))
+    ep.add(mail(2, "Re: [PATCH] demo: first", "Bob <bob@corp.example>", irt="m1@example.org"))
+    ep.add(patch(3, "[PATCH v2] demo: second"))
+    return ep
+
+
+def runner() -> CliRunner:
+    try:
+        return CliRunner(mix_stderr=False)  # click < 8.2
+    except TypeError:
+        return CliRunner()  # click >= 8.2 keeps stderr apart by default
+
+
+def run(*args):
+    return runner().invoke(main, list(args))
+
+
+def state(tmp_path):
+    p = tmp_path / "state" / "demo.json"
+    return json.loads(p.read_text()) if p.exists() else None
+
+
+def subjects_in(msg):
+    text = msg.get_body(("plain",)).get_content()
+    return [ln for ln in text.splitlines() if "[PATCH" in ln and " of " in ln]
+
+
+def test_two_runs_mail_two_digests_whose_ranges_join(tmp_path, inbox, smtp_server):
+    cfg = write_config(tmp_path / "c.toml", inbox.inbox, smtp_server.port)
+    first_head = inbox.head
+    r = run("run", "--config", str(cfg), "--state-dir", str(tmp_path / "state"))
+    assert r.exit_code == 0, r.stderr
+    assert len(smtp_server.messages) == 1
+    m1 = smtp_server.messages[0]
+    assert m1.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in m1.iter_parts()] == ["text/plain", "text/html"]
+    assert m1["Auto-Submitted"] == "auto-generated"
+    assert m1["List-Id"] == "Demo digest <demo.listdigest.example.org>"
+    assert m1["Message-ID"] and m1["Date"]
+    assert smtp_server.envelopes[0] == ("digest@example.org", ["readers@example.org"])
+    assert state(tmp_path)["to_commit"] == first_head
+    # new mail arrives
+    inbox.add(patch(4, "[PATCH] demo: third"))
+    inbox.add(mail(5, "Re: [PATCH] demo: third", "Bob <bob@corp.example>", irt="m4@example.org"))
+    r = run("run", "--config", str(cfg), "--state-dir", str(tmp_path / "state"))
+    assert r.exit_code == 0, r.stderr
+    assert len(smtp_server.messages) == 2
+    m2 = smtp_server.messages[1]
+    s1, s2 = m1["Subject"].split(), m2["Subject"].split()
+    assert s1[0] == "From" and s2[0] == "From"
+    assert s2[1] == s1[3] == first_head[:9]  # the second starts where the first ended
+    assert s2[3] == inbox.head[:9]
+    assert m2.get_body(("plain",)).get_content().startswith(f"From {first_head[:9]} to {inbox.head[:9]}\n")
+    assert subjects_in(m2) == ["  1 of 1   [PATCH] demo: third  -- Ada Lovelace <ada@example.com>"]
+    assert state(tmp_path)["to_commit"] == inbox.head
+    # nothing new: nothing sent, exit 0
+    r = run("run", "--config", str(cfg), "--state-dir", str(tmp_path / "state"))
+    assert r.exit_code == 0 and len(smtp_server.messages) == 2
+    assert "nothing sent" in r.stdout and r.stderr == ""
+
+
+@pytest.mark.parametrize("failure", ["refuse", "drop", "stall"])
+def test_failed_delivery_keeps_state_and_next_run_sends_union_once(tmp_path, inbox, smtp_server, failure):
+    cfg = write_config(tmp_path / "c.toml", inbox.inbox, smtp_server.port)
+    sdir = str(tmp_path / "state")
+    assert run("run", "--config", str(cfg), "--state-dir", sdir).exit_code == 0
+    before = state(tmp_path)
+    mark = inbox.head
+    inbox.add(patch(4, "[PATCH] demo: third"))
+    bad = None
+    if failure == "refuse":
+        smtp_server.refuse = "554 5.7.1 digest rejected"
+        bad_cfg = cfg
+    else:
+        bad = BadServer(failure)
+        bad_cfg = write_config(tmp_path / "bad.toml", inbox.inbox, bad.port, timeout=1)
+    try:
+        r = run("run", "--config", str(bad_cfg), "--state-dir", sdir)
+    finally:
+        if bad:
+            bad.close()
+    assert r.exit_code == 1
+    err = r.stderr.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("Error: list demo: SMTP 127.0.0.1:")
+    expect = {"refuse": "server said 554 5.7.1 digest rejected", "drop": "connection closed", "stall": "timed out after 1s"}[failure]
+    assert expect in err[0]
+    assert state(tmp_path) == before
+    assert len(smtp_server.messages) == 1
+    # more mail arrives, the server is healthy again: one digest covers both
+    smtp_server.refuse = None
+    inbox.add(patch(5, "[PATCH] demo: fourth"))
+    r = run("run", "--config", str(cfg), "--state-dir", sdir)
+    assert r.exit_code == 0, r.stderr
+    assert len(smtp_server.messages) == 2
+    m = smtp_server.messages[1]
+    assert m["Subject"] == f"From {mark[:9]} to {inbox.head[:9]}"
+    assert [s.split("  -- ")[0].split("   ")[-1] for s in subjects_in(m)] == ["[PATCH] demo: third", "[PATCH] demo: fourth"]
+    assert run("run", "--config", str(cfg), "--state-dir", sdir).exit_code == 0
+    assert len(smtp_server.messages) == 2  # exactly once
+
+
+def test_dry_run_sends_and_records_nothing(tmp_path, inbox, smtp_server):
+    cfg = write_config(tmp_path / "c.toml", inbox.inbox, smtp_server.port)
+    r = run("run", "--config", str(cfg), "--state-dir", str(tmp_path / "state"), "--dry-run")
+    assert r.exit_code == 0, r.stderr
+    assert "To: readers@example.org" in r.stdout and "Subject: From " in r.stdout
+    assert "[PATCH v2] demo: second" in r.stdout
+    assert smtp_server.messages == [] and state(tmp_path) is None
+
+
+def test_send_empty_mails_no_traffic(tmp_path, inbox, smtp_server):
+    cfg = write_config(tmp_path / "c.toml", inbox.inbox, smtp_server.port, extra_list="send_empty = true\nthread = true")
+    sdir = str(tmp_path / "state")
+    assert run("run", "--config", str(cfg), "--state-dir", sdir).exit_code == 0
+    assert run("run", "--config", str(cfg), "--state-dir", sdir).exit_code == 0
+    assert len(smtp_server.messages) == 2
+    first, empty = smtp_server.messages
+    assert empty["Subject"] == f"From {inbox.head[:9]} to {inbox.head[:9]} (no traffic)"
+    assert "Totals: 0 messages" in empty.get_body(("plain",)).get_content()
+    # threaded: the second digest replies to the first
+    assert empty["In-Reply-To"] == first["Message-ID"] and empty["References"] == first["Message-ID"]
+
+
+def test_lock_prevents_two_runs_of_one_list(tmp_path, inbox, smtp_server):
+    from listdigest.store.state import locked
+
+    cfg = write_config(tmp_path / "c.toml", inbox.inbox, smtp_server.port)
+    sdir = str(tmp_path / "state")
+    with locked(sdir, "demo"):
+        # a separate process, as cron would start
+        p = subprocess.run([sys.executable, "-m", "listdigest.cli", "run", "--config", str(cfg), "--state-dir", sdir],
+                           capture_output=True, text=True)
+    assert p.returncode == 1
+    assert p.stderr.strip() == f"Error: list demo: another run holds {os.path.join(sdir, 'demo.lock')}"
+    assert smtp_server.messages == []
+
+
+def test_files_delivery_and_atom_feed(tmp_path, inbox):
+    out = tmp_path / "out"
+    cfg = write_config(tmp_path / "c.toml", inbox.inbox, 25,
+                       extra_list=f'delivery = ["files"]\noutput_dir = "{out}"', formats=("text", "markdown", "html", "json", "atom"))
+    sdir = str(tmp_path / "state")
+    assert run("run", "--config", str(cfg), "--state-dir", sdir).exit_code == 0
+    h1 = inbox.head
+    inbox.add(patch(4, "[PATCH] demo: third"))
+    assert run("run", "--config", str(cfg), "--state-dir", sdir).exit_code == 0
+    names = sorted(os.listdir(out / "demo"))
+    first = [n for n in names if n.endswith(".txt")]
+    assert len(first) == 2 and f"{h1[:9]}..{inbox.head[:9]}.txt" in first
+    assert {n.rsplit(".", 1)[1] for n in names} == {"txt", "md", "html", "json", "atom"}
+    import xml.etree.ElementTree as ET
+
+    feed = ET.parse(out / "demo" / "feed.atom").getroot()
+    ns = "{http://www.w3.org/2005/Atom}"
+    assert len(feed.findall(ns + "entry")) == 2
+
+
+def test_password_never_shown(tmp_path, inbox, smtp_server):
+    cfg = write_config(tmp_path / "c.toml", inbox.inbox, smtp_server.port,
+                       extra_smtp='user = "digest"\npassword_env = "LD_TEST_PW"')
+    r = runner().invoke(main, ["run", "--config", str(cfg), "--state-dir", str(tmp_path / "s")],
+                                           env={"LD_TEST_PW": "s3cret-Pa55"})
+    # the plain server offers no AUTH: the run fails, without the password in sight
+    assert r.exit_code == 1
+    assert "s3cret-Pa55" not in r.stderr + r.stdout
+    assert state(tmp_path) is None

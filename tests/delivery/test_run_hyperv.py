@@ -1,0 +1,74 @@
+"""Done-when: ``listdigest run`` over a clone of the real linux-hyperv archive, run twice with
+messages added in between, mails two digests whose ranges join exactly to a real SMTP server."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+from click.testing import CliRunner
+
+from listdigest.cli import main
+
+SHARED = os.environ.get("LISTDIGEST_SHARED") or os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data")
+BUNDLE = os.path.join(SHARED, "linux-hyperv.bundle")
+if not os.path.exists(BUNDLE):
+    BUNDLE = "/work/shared/data/linux-hyperv.bundle"
+
+pytestmark = [pytest.mark.real, pytest.mark.slow]
+
+
+def git(gitdir, *args):
+    return subprocess.run(["git", "--git-dir", gitdir, *args], check=True, capture_output=True, text=True).stdout.strip()
+
+
+@pytest.mark.skipif(not os.path.exists(BUNDLE), reason="linux-hyperv.bundle not available")
+def test_two_runs_over_linux_hyperv_join_exactly(tmp_path, smtp_server):
+    gitdir = str(tmp_path / "hv" / "git" / "0.git")
+    subprocess.run(["git", "clone", "-q", "--mirror", BUNDLE, gitdir], check=True)
+    head = git(gitdir, "rev-parse", "HEAD")
+    branch = git(gitdir, "symbolic-ref", "HEAD")
+    # pretend the newest 25 messages have not arrived yet
+    git(gitdir, "update-ref", branch, f"{head}~25")
+    start = git(gitdir, "rev-parse", f"{head}~60")
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f"""
+[smtp]
+host = "127.0.0.1"
+port = {smtp_server.port}
+timeout = 30
+
+[lists.linux-hyperv]
+archive = "{tmp_path / 'hv'}"
+to = ["hv-digest@example.org"]
+from = "Hyper-V digest <digest@example.org>"
+formats = ["text", "html"]
+link_base = "https://lore.kernel.org/linux-hyperv/"
+start = "{start}"
+thread = true
+""")
+    sdir = str(tmp_path / "state")
+    args = ["run", "--config", str(cfg), "--state-dir", sdir]
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 0, r.output
+    git(gitdir, "update-ref", branch, head)  # the 25 messages arrive
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 0, r.output
+    assert len(smtp_server.messages) == 2
+    m1, m2 = smtp_server.messages
+    mid = git(gitdir, "rev-parse", f"{head}~25")
+    assert m1["Subject"] == f"From {start[:9]} to {mid[:9]}"
+    assert m2["Subject"] == f"From {mid[:9]} to {head[:9]}"
+    assert m2["In-Reply-To"] == m1["Message-ID"]
+    t1 = m1.get_body(("plain",)).get_content()
+    t2 = m2.get_body(("plain",)).get_content()
+    assert t1.startswith(m1["Subject"] + "\n") and t2.startswith(m2["Subject"] + "\n")
+    # together the two digests count every message of start..head exactly once
+    n1 = int(t1.split("Totals: ")[1].split(" messages")[0])
+    n2 = int(t2.split("Totals: ")[1].split(" messages")[0])
+    assert n1 + n2 == 60
+    html = m2.get_body(("html",)).get_content()
+    assert "<svg" in html and "https://lore.kernel.org/linux-hyperv/" in html
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 0 and len(smtp_server.messages) == 2

@@ -1,0 +1,107 @@
+"""Configuration: defaults, and errors that name the exact key at fault."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from listdigest.cli import main
+from listdigest.config import Config, settings_markdown
+from listdigest.errors import ConfigError
+
+GOOD = """
+[smtp]
+host = "127.0.0.1"
+port = 8025
+user = "digest"
+password_env = "LISTDIGEST_SMTP_PASSWORD"
+
+[lists.kvm]
+name = "KVM"
+archive = "/srv/lore/kvm"
+to = ["kvm-digest@example.org"]
+from = "KVM digest <digest@example.org>"
+formats = ["text", "html"]
+subject = "From {from} to {to}"
+top = 15
+link_base = "https://lore.kernel.org/kvm/"
+start = "2026-07-01"
+"""
+
+
+def test_issue_example_loads_with_defaults():
+    cfg = Config.from_toml(GOOD)
+    kvm = cfg.get("kvm")
+    assert kvm.name == "KVM" and kvm.delivery == ("smtp",) and kvm.formats == ("text", "html")
+    assert kvm.list_id == "kvm.listdigest.example.org" and kvm.send_empty is False and kvm.thread is False
+    assert cfg.smtp.security == "none" and cfg.smtp.timeout == 60
+    assert cfg.smtp.password({"LISTDIGEST_SMTP_PASSWORD": "pw"}) == "pw"
+
+
+@pytest.mark.parametrize("change, message", [
+    (('formats = ["text", "html"]', 'formats = ["text", "pdf"]'),
+     "lists.kvm.formats[1]: unknown format 'pdf' (known: atom, html, json, markdown, text)"),
+    (('top = 15', 'top = "15"'), "lists.kvm.top: expected an integer, got a string"),
+    (('top = 15', 'top = 0'), "lists.kvm.top: 0 is out of range (1..10000)"),
+    (('to = ["kvm-digest@example.org"]', 'to = ["nobody"]'), "lists.kvm.to[0]: not a mail address: 'nobody'"),
+    (('archive = "/srv/lore/kvm"', ''), "lists.kvm.archive: missing (the path of the list's archive)"),
+    (('port = 8025', 'port = 8025\nsecurity = "tls"'), "smtp.security: unknown value 'tls' (known: none, starttls, ssl)"),
+    (('port = 8025', 'port = 8025\npassword = "x"'),
+     "smtp.password: unknown key (known: host, password_env, password_file, port, security, timeout, user)"),
+    (('start = "2026-07-01"', 'start = "2026-07-01"\ncolour = "red"'), None),
+    (('subject = "From {from} to {to}"', 'subject = "From {frm}"'), "lists.kvm.subject: bad placeholder 'frm' (use {from}, {to}, {list})"),
+    (('from = "KVM digest <digest@example.org>"', ''), "lists.kvm.from: missing (smtp delivery needs a sender)"),
+    (('[lists.kvm]', '[lists."k v m"]'), "lists.k v m: a list name may hold only letters, digits, '.', '_' and '-'"),
+])
+def test_errors_name_the_key(change, message):
+    text = GOOD.replace(*change)
+    with pytest.raises(ConfigError) as ei:
+        Config.from_toml(text)
+    if message is None:
+        assert str(ei.value).startswith("lists.kvm.colour: unknown key (known: ")
+    else:
+        assert str(ei.value) == message
+
+
+def test_bad_toml_and_missing_password():
+    with pytest.raises(ConfigError, match=r"^c\.toml: invalid TOML: "):
+        Config.from_toml("[lists\n", "c.toml")
+    with pytest.raises(ConfigError) as ei:
+        Config.from_toml(GOOD).smtp.password({})
+    assert str(ei.value) == "smtp.password_env: environment variable LISTDIGEST_SMTP_PASSWORD is not set"
+
+
+def test_password_file(tmp_path):
+    pw = tmp_path / "pw"
+    pw.write_text("hunter2\n")
+    cfg = Config.from_toml(GOOD.replace('password_env = "LISTDIGEST_SMTP_PASSWORD"', f'password_file = "{pw}"'))
+    assert cfg.smtp.password({}) == "hunter2"
+
+
+def test_config_check_cli(tmp_path):
+    p = tmp_path / "c.toml"
+    p.write_text(GOOD.replace('"text", "html"', '"text", "pdf"'))
+    r = CliRunner().invoke(main, ["config", "check", "--config", str(p)])
+    assert r.exit_code == 2
+    assert r.output.strip().splitlines()[-1] == "Error: lists.kvm.formats[1]: unknown format 'pdf' (known: atom, html, json, markdown, text)"
+    p.write_text(GOOD)
+    r = CliRunner().invoke(main, ["config", "check", "--config", str(p)])
+    assert r.exit_code == 0 and r.output.strip().endswith(f"{p}: OK, 1 list")
+
+
+def test_default_config_path_from_xdg(tmp_path):
+    d = tmp_path / "listdigest"
+    d.mkdir()
+    (d / "config.toml").write_text(GOOD)
+    r = CliRunner().invoke(main, ["config", "check"], env={"XDG_CONFIG_HOME": str(tmp_path)})
+    assert r.exit_code == 0, r.output
+
+
+def test_every_setting_is_documented_in_readme():
+    import os
+
+    readme = open(os.path.join(os.path.dirname(__file__), "..", "README.md"), encoding="utf-8").read()
+    for line in settings_markdown().splitlines():
+        if line.startswith("| `"):
+            key = line.split("`")[1]
+            assert f"| `{key}` |" in readme, key
