@@ -37,8 +37,40 @@ def main() -> None:
     """Turn a mailing-list archive (public-inbox, mbox, Maildir) into a digest."""
 
 
+def _map_options(fn):
+    """The options naming identity and employer files, shared by ``report`` and ``who``."""
+    opts = [
+        click.option("--employer-map", "employer_maps", metavar="FILE", multiple=True,
+                     help="gitdm domain-map/EmailMap file: '[user@]domain Employer [< YYYY-MM-DD]'. "
+                          "Repeatable; a later file's lines replace an earlier file's for the same key."),
+        click.option("--mailmap", "mailmaps", metavar="FILE", multiple=True,
+                     help="git .mailmap file merging a person's names and addresses. Repeatable."),
+        click.option("--aliases", "aliases", metavar="FILE", multiple=True,
+                     help="gitdm aliases file: 'alias@address canonical@address'. Repeatable."),
+        click.option("--no-default-map", is_flag=True,
+                     help="Do not load the shipped employer map (only --employer-map files)."),
+    ]
+    for o in reversed(opts):
+        fn = o(fn)
+    return fn
+
+
+def _affiliations(employer_maps, mailmaps, aliases, no_default_map):
+    from .analysis.employers import load_affiliations
+
+    return load_affiliations(employer_maps, mailmaps, aliases, default_map=not no_default_map)
+
+
 @main.command()
-@click.argument("path", type=click.Path())
+@click.argument("path", type=click.Path(), required=False)
+@click.option(
+    "--lore",
+    metavar="URL",
+    help="Digest straight from a public-inbox server (e.g. https://lore.kernel.org/kvm) instead of "
+    "PATH: one search for the messages received in --since..--until, downloaded as an mbox. "
+    "Search results may be capped by the server (a capped answer is an error); for big ranges "
+    "use `listdigest sync` and report on the mirror.",
+)
 @click.option("--from", "from_rev", metavar="REV", help="Start after this commit (git's FROM..TO: FROM excluded).")
 @click.option("--to", "to_rev", metavar="REV", help="End at this commit (included). Default: the newest message.")
 @click.option("--since", metavar="DATE", help="Only messages received at or after DATE (YYYY-MM-DD, ISO datetime, or 2d/12h/1w).")
@@ -53,11 +85,18 @@ def main() -> None:
 @click.option("--waiting-days", type=click.IntRange(1, 3650), default=14, show_default=True, help="'Waiting for review' looks back this many days from the range's end.")
 @click.option("--hot", type=click.IntRange(0, 1000), default=10, show_default=True, help="Rows in 'Hot threads'.")
 @click.option("--bot", "bot_patterns", metavar="TEXT", multiple=True, help="Also treat senders whose address contains TEXT as bots (repeatable).")
-def report(path, from_rev, to_rev, since, until, list_name, top, fmt, output, link_base, index_file, no_index, waiting_days, hot, bot_patterns) -> None:
-    """Print the digest of a range of the archive at PATH.
+@_map_options
+def report(path, lore, from_rev, to_rev, since, until, list_name, top, fmt, output, link_base, index_file, no_index, waiting_days, hot,
+           bot_patterns, employer_maps, mailmaps, aliases, no_default_map) -> None:
+    """Print the digest of a range of the archive at PATH (or of a --lore URL).
 
     PATH is a public-inbox v2 inbox (git/N.git epochs), a single epoch or v1 repository,
     an mbox file (.gz too) or a Maildir.
+
+    With --lore URL, --since is required; the server's search (rt: received-time ranges)
+    selects the messages, so it must have a search index (lore.kernel.org has).  Search
+    results are capped by the server: when it sends fewer messages than it matched, the
+    report stops with an error rather than print a short digest.
     """
     from .pipeline import RangeSpec, report as build
     from .report import ReportOptions, render
@@ -71,9 +110,29 @@ def report(path, from_rev, to_rev, since, until, list_name, top, fmt, output, li
     )
     if spec.since is not None and spec.until is not None and spec.since > spec.until:
         raise_range("--since is after --until")
+    opener = None
+    if lore:
+        if path:
+            raise click.UsageError("give PATH or --lore URL, not both")
+        if spec.since is None:
+            raise click.UsageError("--lore needs --since (a server search, not the whole archive)")
+        if from_rev or to_rev:
+            raise click.UsageError("--from/--to need a git archive; use --since/--until with --lore")
+        from .sources.lore import open_lore
+
+        source = open_lore(lore, spec.since, spec.until)
+        warning = source.warning()
+        if warning:
+            click.echo(f"Warning: {warning}", err=True)
+        path = lore
+        opener = lambda _path: source  # noqa: E731 - the source is already open
+        if not link_base:
+            link_base = lore.rstrip("/") + "/"
+    elif not path:
+        raise click.UsageError("missing PATH (or --lore URL)")
     from .analysis.history import DEFAULT_BOTS
 
-    index_path = None if no_index else (index_file or default_index_path(path))
+    index_path = None if (no_index or lore) else (index_file or default_index_path(path))
     digest = build(
         path,
         spec,
@@ -84,12 +143,67 @@ def report(path, from_rev, to_rev, since, until, list_name, top, fmt, output, li
         bots=DEFAULT_BOTS + tuple(b.lower() for b in bot_patterns),
         waiting_days=waiting_days,
         hot=hot,
+        affiliations=_affiliations(employer_maps, mailmaps, aliases, no_default_map),
+        **({"opener": opener} if opener else {}),
     )
     base = link_base or f"https://lore.kernel.org/{digest.list_name}/"
     text = render(digest, fmt, ReportOptions(link_base=base))
     _write(text, output)
 
 
+def default_mirror_dir(url: str) -> str:
+    """``$XDG_DATA_HOME/listdigest/mirrors/<host>/<list path>`` (XDG default ~/.local/share)."""
+    import os
+    import urllib.parse
+
+    parts = urllib.parse.urlsplit(url)
+    data_home = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    segments = [s for s in parts.path.split("/") if s and s not in (".", "..")]
+    host = parts.netloc.replace(":", "_") or "local"
+    return os.path.join(data_home, "listdigest", "mirrors", host, *segments)
+
+
+@main.command()
+@click.argument("url")
+@click.argument("dest", required=False, type=click.Path(file_okay=False))
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (for cron).")
+def sync(url, dest, quiet) -> None:
+    """Mirror the public-inbox list at URL into DEST (a v2 inbox that `report` reads).
+
+    Epochs are found from the server's manifest.js.gz; new ones are cloned
+    (git clone --mirror), known ones fetched.  Run it again to continue an interrupted sync
+    or to pick up new messages and epochs.  A forced update (the server rewrote history to
+    purge a message) is accepted and reported with the number of commits dropped.
+
+    DEST defaults to $XDG_DATA_HOME/listdigest/mirrors/<host>/<list>.
+    """
+    from .sources.sync import summary, sync as do_sync
+
+    target = dest or default_mirror_dir(url)
+    progress = None
+    if not quiet and sys.stderr.isatty():
+        progress = _tty_progress()
+    try:
+        import os
+
+        result = do_sync(url, target, progress=progress, env=os.environ)
+    finally:
+        if progress is not None:
+            click.echo("\r\x1b[K", nl=False, err=True)
+    if not quiet:
+        click.echo(summary(result))
+
+
+def _tty_progress():
+    """Our lines stay on screen; git's progress lines overwrite one another."""
+
+    def show(line: str) -> None:
+        if line.startswith("epoch "):
+            click.echo("\r\x1b[K" + line, err=True)
+        else:
+            click.echo("\r\x1b[K  " + line[:150], nl=False, err=True)
+
+    return show
 def _xdg(var: str, fallback: str) -> str:
     import os
 
@@ -147,6 +261,7 @@ def run(config_path, state_dir, only, dry_run) -> None:
     code = 0
     for lst in lists:
         try:
+            lst = _synced(lst)
             out = run_list(lst, cfg.smtp, state_dir=sdir, environ=os.environ, dry_run=dry_run, stdout=sys.stdout,
                            index_path=default_index_path(lst.archive))
         except ListdigestError as exc:
@@ -162,6 +277,20 @@ def run(config_path, state_dir, only, dry_run) -> None:
             click.echo(f"{lst.key}: {out.subject}: {out.messages} messages, {out.series} series -> {where}")
     if code:
         sys.exit(code)
+
+
+def _synced(lst):
+    """A list whose ``archive`` is an http(s) URL is mirrored first; run reads the mirror."""
+    import dataclasses
+    import os
+
+    if not lst.archive.startswith(("http://", "https://")):
+        return lst
+    from .sources.sync import sync as do_sync
+
+    mirror = default_mirror_dir(lst.archive)
+    do_sync(lst.archive, mirror, env=os.environ)
+    return dataclasses.replace(lst, archive=mirror)
 
 
 def _show_dry_run(lst, out) -> None:
@@ -234,6 +363,49 @@ def _progress():
         sys.stderr.flush()
 
     return draw
+
+
+@main.command()
+@click.argument("address")
+@click.option("--name", default="", metavar="NAME", help="The display name the address was written with (mailmap rules may need it).")
+@click.option("--date", "date", metavar="DATE", help="Employer at this date (YYYY-MM-DD or ISO datetime; default: now).")
+@_map_options
+def who(address, name, date, employer_maps, mailmaps, aliases, no_default_map) -> None:
+    """Show what the maps say about ADDRESS, and which file and line say it."""
+    import time
+
+    from .analysis.employers import describe
+    from .timeparse import parse_when
+
+    aff = _affiliations(employer_maps, mailmaps, aliases, no_default_map)
+    when = parse_when(date) if date else int(time.time())
+    e = describe(aff, name, address.strip().strip("<>"), when)
+    click.echo(_format_who(e), nl=False)
+
+
+def _format_who(e) -> str:
+    """``who``'s report: identity, employer at the date, the deciding line, every candidate."""
+    from .analysis.people import format_address
+    from .timeparse import day
+
+    lines = [f"address:   {format_address(e.name, e.addr)}"]
+    ident = format_address(e.identity.name, e.identity.addr)
+    if e.identity.via:
+        lines.append(f"identity:  {ident}")
+        lines += [f"  via      {o}" for o in e.identity.via]
+    else:
+        lines.append(f"identity:  {ident} (no mailmap or alias entry)")
+    lines.append(f"employer:  {e.match.employer} on {day(e.when)}")
+    if e.match.origin is not None:
+        lines.append(f"  matched  {e.match.key} at {e.match.origin}")
+    else:
+        lines.append("  matched  no map entry")
+    for key, hist in e.candidates:
+        lines.append(f"entries for {key}:")
+        for a in hist:
+            span = f"until {a.until}" if a.until else "current"
+            lines.append(f"  {a.employer} ({span})  {a.origin}")
+    return "\n".join(lines) + "\n"
 
 
 def raise_range(msg: str) -> None:

@@ -12,6 +12,7 @@ from typing import Callable, Iterable, List, Mapping, Optional, Sequence, TextIO
 from .analysis.digest import Digest, Skipped, build_digest
 from .analysis.history import DEFAULT_BOTS
 from .errors import EmptyRangeError, RangeError
+from .analysis.employers import Affiliations, load_affiliations
 from .message import Message, MessageError, parse_message
 from .sources import RawMessage, Source, open_source
 from .timeparse import day
@@ -105,17 +106,19 @@ def report(
     bots: Sequence[str] = DEFAULT_BOTS,
     waiting_days: int = 14,
     hot: int = 10,
+    affiliations: Optional[Affiliations] = None,
 ) -> Digest:
     """Build the digest of ``spec`` over the archive at ``path``.
 
     With ``index_path`` (git archives only), the index there is brought up to date first and
     gives the digest its history; without it (or for mbox/Maildir) history needing the past
-    is left out and every series is ``New``.
+    is left out and every series is ``New``.  ``affiliations`` defaults to the shipped
+    employer map alone (no mailmap, no aliases).
     """
     source = opener(path)
     got = collect(source, spec)
     return digest_of(got, source, list_name=list_name, top=top, index_path=index_path, progress=progress,
-                     bots=bots, waiting_days=waiting_days, hot=hot)
+                     bots=bots, waiting_days=waiting_days, hot=hot, affiliations=affiliations)
 
 
 def digest_of(
@@ -129,6 +132,7 @@ def digest_of(
     bots: Sequence[str] = DEFAULT_BOTS,
     waiting_days: int = 14,
     hot: int = 10,
+    affiliations: Optional[Affiliations] = None,
 ) -> Digest:
     """The digest of collected messages; with an index (git archives), brought up to date
     first, the digest gains its history."""
@@ -139,8 +143,8 @@ def digest_of(
             index.update(source, progress)  # type: ignore[arg-type]
             first = next((m.commit for m in got.messages if m.commit), None)
             range_start = index.position_of_commit(first) if first else None
-            return _build(got, source, list_name, top, index, bots, waiting_days, hot, range_start)
-    return _build(got, source, list_name, top, None, bots, waiting_days, hot, None)
+            return _build(got, source, list_name, top, index, bots, waiting_days, hot, range_start, affiliations)
+    return _build(got, source, list_name, top, None, bots, waiting_days, hot, None, affiliations)
 
 
 def index(path: str, index_path: str, progress: Optional[Callable[[int, int], None]] = None, opener: Callable[[str], Source] = open_source):
@@ -155,7 +159,9 @@ def index(path: str, index_path: str, progress: Optional[Callable[[int, int], No
         return ix.update(source, progress)  # type: ignore[arg-type]
 
 
-def _build(got: Collected, source: Source, list_name, top, lookup, bots, waiting_days, hot, range_start) -> Digest:
+def _build(got: Collected, source: Source, list_name, top, lookup, bots, waiting_days, hot, range_start, affiliations) -> Digest:
+    if affiliations is None:
+        affiliations = load_affiliations()
     return build_digest(
         got.messages,
         list_name=list_name or source.name,
@@ -169,6 +175,7 @@ def _build(got: Collected, source: Source, list_name, top, lookup, bots, waiting
         waiting_days=waiting_days,
         hot=hot,
         range_start=range_start,
+        affiliations=affiliations,
     )
 
 

@@ -7,14 +7,17 @@ import os
 import pytest
 
 from listdigest.analysis.digest import build_digest
+from listdigest.analysis.employers import load_affiliations
 from listdigest.analysis.people import format_address
 from listdigest.message import parse_message
 from listdigest.report import render
 from listdigest.sources import RawMessage
 from pi import msg, shared_data_dir
 
-
 EXAMPLE = str(shared_data_dir().parent / "examples" / "kvm-update-2026-01-05.txt")
+#: the employer section (issue 7) the digest adds after the domain table, with the shipped map
+EMPLOYERS = ["Top 15 employers (Based on Email Body)", "", "     16 Red Hat", "      8 AMD", "      6 Intel",
+             "      4 SUSE", "      3 Alibaba", ""]
 DIFF = "\n---\n a.c | 2 +-\n 1 file changed, 1 insertion(+), 1 deletion(-)\n\ndiff --git a/a.c b/a.c\n--- a/a.c\n+++ b/a.c\n@@ -1 +1 @@\n-a\n+b\n-- \n2.43.0\n"
 
 # the example's tables as (sender, in-body author or None, count)
@@ -53,11 +56,16 @@ def test_tables_match_the_seed_digest_line_for_line():
     if not os.path.exists(EXAMPLE):
         pytest.skip(f"{EXAMPLE} not found (set LISTDIGEST_SHARED)")
     msgs = build()[:-1]
-    digest = build_digest(msgs, list_name="KVM", start="0b15536c0", end="810a535b1", top=15)
+    digest = build_digest(msgs, list_name="KVM", start="0b15536c0", end="810a535b1", top=15,
+                          affiliations=load_affiliations())
     text = render(digest, "text")
     with open(EXAMPLE, encoding="utf-8") as f:
         example = f.read().split("\n")
     ours = text.split("\n")
+    # the employer section sits right after the domain table; without it, the example line for line
+    at = ours.index(EMPLOYERS[0])
+    assert ours[at : at + len(EMPLOYERS)] == EMPLOYERS
+    del ours[at : at + len(EMPLOYERS)]
     assert ours[:22] == example[:22]
     # after the tables: the bots kept out of them, then the range's totals
     assert ours[22:24] == ["Bots: syzbot (1)", "Totals: 39 messages, 37 patch postings, 2 replies/other, 0 skipped"]

@@ -16,10 +16,12 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from ..message import PATCH, REPLY, Message
 from ..message.body import digest_text
 from ..model.series import Series, group_series
+from .employers import Affiliations, Identity, lookup_employer
 from .history import DEFAULT_BOTS, History, SeriesHistory, VersionRef, build_history, is_bot
 from .people import domain_of, format_address, plain_address
 
 #: 2: history (labels vN, versions, changelog, waiting, reviews, applied, hot threads, ...)
+#:    and ``employers`` (the employer table)
 SCHEMA_VERSION = 2
 
 
@@ -105,6 +107,8 @@ class Digest:
     newest: Optional[int] = None
     #: the sections the archive's history adds (reviews, applied, hot threads, ...)
     history: Optional[History] = None
+    #: postings per employer at the posting's date (gitdm maps), ranked like the other tables
+    employers: Tuple[Count, ...] = ()
 
     @property
     def series_newest_first(self) -> Tuple[SeriesEntry, ...]:
@@ -122,11 +126,13 @@ def _ranked(counter: Dict[str, int], top: int) -> Tuple[Count, ...]:
     return tuple(Count(c, label) for label, c in items[:top])
 
 
-def _names(postings: Sequence[Message]) -> Dict[str, str]:
-    """For each lower-cased address, the most used (name, address) spelling, first seen on ties."""
+def _names(postings: Sequence[Message], idents: Dict[Tuple[str, str], Identity]) -> Dict[str, str]:
+    """For each canonical address (lower case), the most used (name, address) spelling of the
+    person's identity, first seen on ties.  Without identity rules, identity = the address."""
     forms: Dict[str, Counter] = {}
     for m in postings:
-        forms.setdefault(m.author_addr.lower(), Counter())[(m.author_name, m.author_addr)] += 1
+        who = idents[(m.author_name, m.author_addr)]
+        forms.setdefault(who.addr.lower(), Counter())[(who.name, who.addr)] += 1
     out = {}
     for key, c in forms.items():
         (name, addr), _ = c.most_common(1)[0]
@@ -199,20 +205,33 @@ def build_digest(
     waiting_days: int = 14,
     hot: int = 10,
     range_start: Optional[Tuple[int, int]] = None,
+    affiliations: Optional[Affiliations] = None,
 ) -> Digest:
     """The digest of ``messages`` (already deduplicated, in archive order).
 
     ``lookup`` is the archive index (history lookups); without it, the history sections
     that need the past stay empty.  Bots never count in the contributor tables.
+    ``affiliations`` (mailmap, aliases, employer maps) merges a person's addresses in the
+    contributor table and fills the employer table; without it every employer is (Unknown).
     """
+    aff = affiliations or Affiliations()
     postings = [m for m in messages if m.kind == PATCH and not is_bot(m.author_addr, m.author_name, bots)]
     replies = sum(1 for m in messages if m.kind == REPLY)
-    names = _names(postings)
+    idents: Dict[Tuple[str, str], Identity] = {}
+    for m in postings:
+        k = (m.author_name, m.author_addr)
+        if k not in idents:
+            idents[k] = aff.identity(*k)
+    names = _names(postings, idents)
     domains: Counter = Counter()
     people: Counter = Counter()
+    employers: Counter = Counter()
     for m in postings:
+        who = idents[(m.author_name, m.author_addr)]
         domains[domain_of(m.author_addr)] += 1
-        people[names[m.author_addr.lower()]] += 1
+        people[names[who.addr.lower()]] += 1
+        when = m.date if m.date is not None else m.received
+        employers[lookup_employer(aff.employers, (m.author_addr, who.addr), when).employer] += 1
     series = group_series(postings)
     per: Dict[str, SeriesHistory] = {}
     history = None
@@ -240,4 +259,5 @@ def build_digest(
         per_day=_per_day(messages),
         newest=max((m.received for m in messages if m.received is not None), default=None),
         history=history,
+        employers=_ranked(employers, top),
     )

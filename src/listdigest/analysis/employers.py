@@ -1,0 +1,356 @@
+"""Who is behind an address: identities (git ``.mailmap``, gitdm ``aliases``) and employers
+(gitdm ``domain-map`` / EmailMap files, with dated employment history).
+
+Owns reading those files (compatibly with gitdm and git) and answering, for one address at
+one date, "which person is this, and whom did they work for".  Everything is loaded once
+into frozen dataclasses (``Affiliations``) and passed down; counting is ``digest``'s job.
+
+Rules (documented in README):
+- employer map lines: ``[user@]domain Employer [< YYYY-MM-DD]``; a dated line means "Employer
+  until that day (excluded)", the undated line is the current employer.  Several lines for
+  one key form its history.  A later file's lines for a key replace an earlier file's.
+- the most specific entry wins: the full address, then the longest matching domain suffix
+  (``linux.intel.com`` uses ``intel.com`` when it has no entry of its own).  gitdm tries the
+  shortest suffix first; we prefer the closer one, so a subdomain can be mapped apart.
+- the posting's own address is tried first, then its canonical address (after mailmap and
+  aliases): an address entry beats any domain entry, and a domain mapped to ``(Unknown)``
+  (personal and neutral domains) gives way to the other address's domain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from ..errors import ConfigError
+
+UNKNOWN = "(Unknown)"
+
+#: the shipped map (package data): the employers of the domains common on kernel lists
+DEFAULT_MAP = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "domain-map")
+
+# gitdm's EmailMap line: a key without spaces or '<', the employer (may hold spaces), and an
+# optional "< YYYY-MM-DD" end date (anything after the date is ignored, as gitdm does)
+_MAP_LINE_RE = re.compile(r"^([^\s<]+)\s+([^<]+?)\s*(?:<\s*(\d{4}-\d{1,2}-\d{1,2})\b.*)?$")
+# gitdm's aliases line: the alias (optionally double-quoted) then the canonical address
+_ALIAS_LINE_RE = re.compile(r'^("[^"]+"|\S+)\s+(\S+)\s*$')
+# one "Name <email>" chunk of a .mailmap line: an optional name, then an address in <>
+_MAILMAP_PART_RE = re.compile(r"\s*([^<>]*?)\s*<([^<>]*)>")
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a rule came from: file, line number, the line as written."""
+
+    path: str
+    line: int
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.text}"
+
+
+@dataclass(frozen=True)
+class Affiliation:
+    """One step of an employment history: ``employer`` until ``until`` (excluded; None = now)."""
+
+    employer: str
+    until: Optional[str]
+    origin: Origin
+
+    @property
+    def until_ts(self) -> Optional[int]:
+        return _day_ts(self.until) if self.until else None
+
+    def covers(self, when: Optional[int]) -> bool:
+        if self.until is None:
+            return True
+        if when is None:  # undated message: only the current (undated) employer applies
+            return False
+        return when < _day_ts(self.until)
+
+
+@dataclass(frozen=True)
+class EmployerMap:
+    """Address or domain (lower case) -> its history, ordered by end date (undated last)."""
+
+    entries: Dict[str, Tuple[Affiliation, ...]] = field(default_factory=dict)
+    files: Tuple[str, ...] = ()
+
+    def history(self, key: str) -> Tuple[Affiliation, ...]:
+        return self.entries.get(key.lower(), ())
+
+
+@dataclass(frozen=True)
+class MailmapEntry:
+    proper_name: Optional[str]
+    proper_email: Optional[str]
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class IdentityMap:
+    """``.mailmap`` entries keyed by (commit email, commit name or None), and gitdm aliases."""
+
+    mailmap: Dict[Tuple[str, Optional[str]], MailmapEntry] = field(default_factory=dict)
+    aliases: Dict[str, Tuple[str, Origin]] = field(default_factory=dict)
+    files: Tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The canonical person behind an address, and the rules that made them so."""
+
+    name: str
+    addr: str
+    via: Tuple[Origin, ...] = ()
+
+
+@dataclass(frozen=True)
+class Match:
+    """Which key of the employer map decided, and with which line."""
+
+    employer: str
+    key: Optional[str]
+    origin: Optional[Origin]
+    history: Tuple[Affiliation, ...] = ()
+
+
+@dataclass(frozen=True)
+class Affiliations:
+    """Everything the maps say; built once by ``load_affiliations`` and passed down."""
+
+    employers: EmployerMap = field(default_factory=EmployerMap)
+    identities: IdentityMap = field(default_factory=IdentityMap)
+
+    def identity(self, name: str, addr: str) -> Identity:
+        return resolve_identity(self.identities, name, addr)
+
+    def employer(self, name: str, addr: str, when: Optional[int]) -> Match:
+        ident = self.identity(name, addr)
+        return lookup_employer(self.employers, (addr, ident.addr), when)
+
+
+def _day_ts(day: str) -> int:
+    y, m, d = (int(x) for x in day.split("-"))
+    return int(dt.datetime(y, m, d, tzinfo=dt.timezone.utc).timestamp())
+
+
+def _lines(text: str) -> Iterable[Tuple[int, str, str]]:
+    """(line number, line without comment and outer blanks, line as written) of non-empty lines."""
+    for n, raw in enumerate(text.splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if line:
+            yield n, line, raw.strip()
+
+
+def _read(path: str, what: str) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+
+
+# --- employer maps -------------------------------------------------------------------------
+
+
+def parse_employer_map(text: str, path: str = "<map>") -> Dict[str, Tuple[Affiliation, ...]]:
+    """One gitdm EmailMap/domain-map file: key -> history (ordered by end date, undated last)."""
+    got: Dict[str, List[Affiliation]] = {}
+    for n, line, raw in _lines(text):
+        line = line.replace("\t", " ")
+        m = _MAP_LINE_RE.match(line)
+        if not m:
+            raise ConfigError(f"{path}:{n}: not an employer map line (want '[user@]domain Employer [< YYYY-MM-DD]'): {raw!r}")
+        key, employer, until = m.group(1).lower(), m.group(2).strip(), m.group(3)
+        if until:
+            try:
+                y, mo, d = (int(x) for x in until.split("-"))
+                until = dt.date(y, mo, d).isoformat()
+            except ValueError:
+                raise ConfigError(f"{path}:{n}: invalid date {until!r}") from None
+        hist = got.setdefault(key, [])
+        if any(a.until == until for a in hist):
+            what = f"end date {until}" if until else "undated (current) employer"
+            raise ConfigError(f"{path}:{n}: {key} has a second {what}")
+        hist.append(Affiliation(employer, until, Origin(path, n, raw)))
+    return {k: tuple(sorted(v, key=lambda a: (a.until is None, a.until or ""))) for k, v in got.items()}
+
+
+def merge_employer_maps(maps: Sequence[Tuple[str, Dict[str, Tuple[Affiliation, ...]]]]) -> EmployerMap:
+    """Later files override earlier ones, key by key (a key's whole history is replaced)."""
+    entries: Dict[str, Tuple[Affiliation, ...]] = {}
+    for _, m in maps:
+        entries.update(m)
+    return EmployerMap(entries, tuple(p for p, _ in maps))
+
+
+def _candidates(addr: str) -> List[str]:
+    """Keys to try for one address, most specific first: the address, then domain suffixes."""
+    addr = addr.strip().lower()
+    out = []
+    local, at, dom = addr.rpartition("@")
+    if at:
+        out.append(addr)
+    else:
+        dom = addr
+    labels = [x for x in dom.split(".") if x]
+    for i in range(len(labels)):
+        out.append(".".join(labels[i:]))
+    return out
+
+
+def lookup_employer(emap: EmployerMap, addrs: Sequence[str], when: Optional[int]) -> Match:
+    """The employer for a posting from ``addrs[0]`` (then its canonical ``addrs[1:]``) at ``when``."""
+    seen: List[str] = []
+    for a in addrs:
+        if a and a.lower() not in seen:
+            seen.append(a.lower())
+    # an entry for the full address is final, even when it says (Unknown)
+    for a in seen:
+        if "@" in a:
+            m = _at(emap, a, when)
+            if m is not None:
+                return m
+    fallback: Optional[Match] = None
+    for a in seen:
+        for key in _candidates(a)[1 if "@" in a else 0 :]:
+            m = _at(emap, key, when)
+            if m is None:
+                continue
+            if m.employer != UNKNOWN:
+                return m
+            if fallback is None:
+                fallback = m
+            break  # the closest domain entry decided for this address
+    return fallback or Match(UNKNOWN, None, None)
+
+
+def _at(emap: EmployerMap, key: str, when: Optional[int]) -> Optional[Match]:
+    hist = emap.entries.get(key)
+    if not hist:
+        return None
+    for a in hist:
+        if a.covers(when):
+            return Match(a.employer, key, a.origin, hist)
+    return None
+
+
+# --- identities ----------------------------------------------------------------------------
+
+
+def parse_mailmap(text: str, path: str = "<mailmap>") -> Dict[Tuple[str, Optional[str]], MailmapEntry]:
+    """git's ``.mailmap``: all four forms.  Keys are (commit email, commit name or None), lower case.
+
+    ``Proper Name <commit@email>``; ``<proper@email> <commit@email>``;
+    ``Proper Name <proper@email> <commit@email>``;
+    ``Proper Name <proper@email> Commit Name <commit@email>``.
+    Lines starting with ``#`` are comments; text after the last ``>`` is ignored.
+    """
+    out: Dict[Tuple[str, Optional[str]], MailmapEntry] = {}
+    for n, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = []
+        pos = 0
+        while True:
+            m = _MAILMAP_PART_RE.match(line, pos)
+            if not m:
+                break
+            parts.append((m.group(1) or None, m.group(2).strip()))
+            pos = m.end()
+        if not parts or len(parts) > 2 or (len(parts) == 1 and not parts[0][0]):
+            raise ConfigError(f"{path}:{n}: not a mailmap line (want 'Proper Name <proper@email> [Commit Name] <commit@email>'): {raw.strip()!r}")
+        origin = Origin(path, n, raw.strip())
+        if len(parts) == 1:
+            (name, email) = parts[0]
+            out[(email.lower(), None)] = MailmapEntry(name, None, origin)
+        else:
+            (pname, pemail), (cname, cemail) = parts
+            out[(cemail.lower(), cname.lower() if cname else None)] = MailmapEntry(pname, pemail or None, origin)
+    return out
+
+
+def parse_aliases(text: str, path: str = "<aliases>") -> Dict[str, Tuple[str, Origin]]:
+    """gitdm's ``aliases``: ``alias canonical`` per line (the alias may be double-quoted)."""
+    out: Dict[str, Tuple[str, Origin]] = {}
+    for n, line, raw in _lines(text):
+        m = _ALIAS_LINE_RE.match(line.replace("\t", " "))
+        if not m:
+            raise ConfigError(f"{path}:{n}: not an aliases line (want 'alias@address canonical@address'): {raw!r}")
+        alias = m.group(1).strip('"').strip().lower()
+        out[alias] = (m.group(2).strip("<>"), Origin(path, n, raw))
+    return out
+
+
+def resolve_identity(imap: IdentityMap, name: str, addr: str) -> Identity:
+    """Mailmap first (as ``git log`` applies it), then aliases (as gitdm applies them)."""
+    via: List[Origin] = []
+    e = imap.mailmap.get((addr.lower(), name.lower() if name else None)) or imap.mailmap.get((addr.lower(), None))
+    if e is not None:
+        name = e.proper_name or name
+        addr = e.proper_email or addr
+        via.append(e.origin)
+    al = imap.aliases.get(addr.lower())
+    if al is not None:
+        addr = al[0]
+        via.append(al[1])
+        e = imap.mailmap.get((addr.lower(), name.lower() if name else None)) or imap.mailmap.get((addr.lower(), None))
+        if e is not None and e.proper_name:
+            name = e.proper_name
+            via.append(e.origin)
+    return Identity(name, addr, tuple(via))
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+def load_affiliations(
+    employer_maps: Sequence[str] = (),
+    mailmaps: Sequence[str] = (),
+    aliases: Sequence[str] = (),
+    *,
+    default_map: bool = True,
+) -> Affiliations:
+    """Read the files once (the shipped map first unless ``default_map`` is false)."""
+    paths = ([DEFAULT_MAP] if default_map else []) + list(employer_maps)
+    emaps = [(p, parse_employer_map(_read(p, "employer map"), p)) for p in paths]
+    mm: Dict[Tuple[str, Optional[str]], MailmapEntry] = {}
+    for p in mailmaps:
+        mm.update(parse_mailmap(_read(p, "mailmap"), p))
+    al: Dict[str, Tuple[str, Origin]] = {}
+    for p in aliases:
+        al.update(parse_aliases(_read(p, "aliases file"), p))
+    return Affiliations(merge_employer_maps(emaps), IdentityMap(mm, al, tuple(mailmaps) + tuple(aliases)))
+
+
+# --- explaining one address (``listdigest who``) ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """What the maps say about one address at one date, with the lines that say it."""
+
+    name: str
+    addr: str
+    when: Optional[int]
+    identity: Identity
+    match: Match
+    #: every employer map entry that could apply, most specific first: (key, history)
+    candidates: Tuple[Tuple[str, Tuple[Affiliation, ...]], ...]
+
+
+def describe(aff: Affiliations, name: str, addr: str, when: Optional[int]) -> Explanation:
+    ident = aff.identity(name, addr)
+    match = lookup_employer(aff.employers, (addr, ident.addr), when)
+    keys: List[str] = []
+    for a in (addr, ident.addr):
+        for k in _candidates(a):
+            if k not in keys and aff.employers.history(k):
+                keys.append(k)
+    return Explanation(name, addr, when, ident, match, tuple((k, aff.employers.history(k)) for k in keys))

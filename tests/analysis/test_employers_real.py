@@ -1,0 +1,127 @@
+"""The employer table on the real linux-hyperv archive, checked against an independent
+computation: stdlib ``email`` reads the same messages, and a few-line reader applies the
+shipped map (plus a dated history for one person that changes employer mid-range)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import email.utils
+import re
+import subprocess
+from collections import Counter
+
+import pytest
+from click.testing import CliRunner
+
+from listdigest.analysis.employers import DEFAULT_MAP, load_affiliations
+from listdigest.cli import main
+from listdigest.pipeline import RangeSpec, report
+from listdigest.timeparse import parse_when
+
+SINCE, UNTIL = "2026-01-01", "2026-01-31"
+# one person moves employer mid-range: counted under each by message date
+HISTORY = "skinsburskii@linux.microsoft.com  Previous Co < 2026-01-15\nskinsburskii@linux.microsoft.com  Microsoft\n"
+
+# independent reading of the counting rule: not a reply; a PATCH tag or n/m counter in the
+# leading brackets, or a diff in the body
+REPLY = re.compile(r"^\s*((re|aw|antw|fwd?|回复)\s*:\s*)", re.I)
+TAG = re.compile(r"^\s*(\[[^\]]*\]\s*)*\[[^\]]*(patch|\b\d+/\d+\b)[^\]]*\]", re.I)
+DIFF = re.compile(r"^(diff --git |--- \S.*\n\+\+\+ \S.*\n@@ )", re.M)
+
+
+def postings(gitdir, since, until):
+    """(author address, Date) of each patch posting received in [since, until], by stdlib."""
+    log = subprocess.run(["git", "--git-dir", gitdir, "log", "--format=%H %ct", "HEAD"], capture_output=True, check=True).stdout.decode().split("\n")
+    wanted = [c for c, t in (l.split() for l in log if l) if since - 2 * 86400 <= int(t)]
+    out = subprocess.run(["git", "--git-dir", gitdir, "cat-file", "--batch"], input="".join(f"{c}:m\n" for c in wanted).encode(), capture_output=True, check=True).stdout
+    got, seen, pos = [], set(), 0
+    while pos < len(out):
+        nl = out.index(b"\n", pos)
+        size = int(out[pos:nl].split()[2])
+        raw = out[nl + 1 : nl + 1 + size]
+        pos = nl + 2 + size
+        m = email.message_from_bytes(raw, policy=email.policy.default)
+        when = None
+        for r in m.get_all("Received") or []:
+            try:
+                when = email.utils.parsedate_to_datetime(str(r).rsplit(";", 1)[1].strip()).timestamp()
+                break
+            except (IndexError, ValueError, TypeError):
+                continue
+        if when is None or not (since <= when <= until):
+            continue
+        mid = str(m["Message-ID"] or "").strip()
+        if mid in seen:
+            continue
+        seen.add(mid)
+        subject = " ".join(str(m["Subject"] or "").split())
+        part = m.get_body(("plain",))
+        body = part.get_content() if part is not None else ""
+        if REPLY.match(subject) or not (TAG.match(subject) or DIFF.search(body)):
+            continue
+        first = body.lstrip("\n").split("\n", 1)[0]
+        line = first[5:].strip() if first.startswith("From:") and "@" in first else str(m["From"])
+        addr = email.utils.parseaddr(line)[1].lower()
+        date = email.utils.parsedate_to_datetime(str(m["Date"])).timestamp()
+        got.append((addr, date))
+    return got
+
+
+def trivial_map(*texts):
+    """key -> [(end date or None, employer)]: a later text replaces a key's lines."""
+    out = {}
+    for text in texts:
+        mine = {}
+        for line in text.splitlines():
+            line = line.split("#")[0].strip()
+            if not line:
+                continue
+            key, rest = line.split(None, 1)
+            emp, _, until = rest.partition("<")
+            end = dt.datetime.strptime(until.strip(), "%Y-%m-%d").replace(tzinfo=dt.timezone.utc).timestamp() if until else None
+            mine.setdefault(key.lower(), []).append((end, emp.strip()))
+        out.update(mine)
+    return out
+
+
+def employer(emap, addr, date):
+    dom = addr.split("@")[1].split(".")
+    for key in [addr] + [".".join(dom[i:]) for i in range(len(dom))]:
+        for end, emp in sorted(emap.get(key, []), key=lambda e: (e[0] is None, e[0] or 0)):
+            if end is None or date < end:
+                return emp
+    return "(Unknown)"
+
+
+@pytest.mark.real
+def test_hv_month_employer_table(hv_epoch, tmp_path):
+    since, until = parse_when(SINCE), parse_when(UNTIL, end_of_day=True)
+    extra = tmp_path / "EmailMap"
+    extra.write_text(HISTORY, encoding="utf-8")
+    d = report(hv_epoch, RangeSpec(since=since, until=until), top=1000,
+               affiliations=load_affiliations([str(extra)]))
+    with open(DEFAULT_MAP, encoding="utf-8") as f:
+        emap = trivial_map(f.read(), HISTORY)
+    posts = postings(hv_epoch, since, until)
+    expected = Counter(employer(emap, a, t) for a, t in posts)
+    assert d.totals.patches == len(posts) > 100
+    assert {c.label: c.count for c in d.employers} == dict(expected)
+    # the mover is counted under both employers
+    assert expected["Previous Co"] > 0 and expected["Microsoft"] > 0
+    # and the same numbers, measured once (2026-01 of linux-hyperv, shipped map + HISTORY)
+    assert [(c.count, c.label) for c in d.employers] == [
+        (82, "Microsoft"), (40, "(Unknown)"), (36, "Meta"), (11, "Intel"), (5, "SUSE"),
+        (4, "Previous Co"), (3, "Linutronix"), (1, "Siemens"), (1, "NVIDIA"),
+    ]
+
+
+@pytest.mark.real
+def test_hv_month_employer_section_in_text(hv_epoch):
+    r = CliRunner().invoke(main, ["report", hv_epoch, "--since", SINCE, "--until", UNTIL, "--top", "5"])
+    assert r.exit_code == 0, r.output
+    text = r.output
+    at = text.index("Top 5 employers (Based on Email Body)\n\n")
+    assert text[at:].split("\n\n")[1] == "     86 Microsoft\n     40 (Unknown)\n     36 Meta\n     11 Intel\n      5 SUSE"
+    assert text.index("Email domains") < at < text.index("Top 5 contributors")
