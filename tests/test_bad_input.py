@@ -181,3 +181,24 @@ def test_config_check_on_missing_or_broken_file(tmp_path):
     assert_error(run(tmp_path, "config", "check", "--config", str(bad)), "bad.toml")
     p = run(tmp_path, "run", "--config", str(bad), "--state-dir", str(tmp_path / "st"))
     assert_error(p, "bad.toml")
+
+
+@pytest.mark.parametrize("url, needle", [
+    ("ext::sh -c touch% {tmp}/pwned", "not an http(s) URL"),
+    ("--upload-pack=touch {tmp}/pwned", "not an http(s) URL"),
+    ("file:///etc/", "not an http(s) URL"),
+    ("not a url", "not an http(s) URL"),
+    ("http://127.0.0.1:1/x;touch {tmp}/pwned", "not an http(s) URL"),
+    ("http://127.0.0.1:1/$(touch {tmp}/pwned)/", "not an http(s) URL"),
+    ("http://127.0.0.1:{closed}/list/", "connection refused"),
+], ids=["ext-helper", "option-like", "file-url", "not-a-url", "space-in-url", "subshell-in-url", "closed-port"])
+def test_sync_bad_url(tmp_path, url, needle):
+    # the space-in-url cases were a urllib InvalidURL traceback (exit 1) before the fix
+    from daily_helpers import free_port
+
+    url = url.format(tmp=tmp_path, closed=free_port())
+    dest = tmp_path / "dest"
+    p = run(tmp_path, "sync", "--", url, str(dest))
+    assert_error(p, needle)
+    assert not (tmp_path / "pwned").exists()
+    assert not dest.exists() or not any(dest.rglob("*.git"))
