@@ -98,3 +98,13 @@ def test_printed_body_has_no_control_characters():
 
     out = digest_text("Fix\x00 it\x1b[2J\x1b]0;pwned\x07 now\r\n\tindented\x0c\n---\n a | 1 +\n 1 file changed, 1 insertion(+)\n")
     assert out == "Fix it[2J]0;pwned now\n\tindented\n---\n a | 1 +\n 1 file changed, 1 insertion(+)"
+
+
+@pytest.mark.parametrize("value", ["Mallory <mal\x00lory@example.org>", "M <m@ex\x1b[2Jample.org>", "<\x00m@x.org>"])
+def test_address_with_control_character(value):
+    # was: the fast `Name <a@b>` path (added for speed) kept NUL/ESC inside the address,
+    # which then reached the digest's contributor table (fuzzer, headers/message targets)
+    name, addr = parse_address(value)
+    assert not any(c in addr + name for c in "\x00\x1b\r\n")
+    m = parse_message(RawMessage(data=b"From: " + value.encode() + b"\nSubject: s\nMessage-ID: <a@x>\n\nbody\n"))
+    assert "\x00" not in m.from_addr and "\x1b" not in m.from_addr and "\x00" not in m.author_addr

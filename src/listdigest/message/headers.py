@@ -32,8 +32,9 @@ _EWORD_GAP_RE = re.compile(r"(=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=)[ \t\r\n]+(?==\?[^?
 _MSGID_RE = re.compile(r"<([^<>\s\x00-\x1f\x7f]+)>")
 _WS_RE = re.compile(r"\s+")
 # the common address forms, `Name <a@b>`, `"Name, Jr." <a@b>`, `<a@b>`; anything else
-# (comments, groups, several addresses) goes to the stdlib parser
-_SIMPLE_ADDR_RE = re.compile(r'^[ \t]*(?:"((?:[^"\\\r\n]|\\.)*)"|([^"<>,;:()\\@\r\n]*?))[ \t]*<([^<>\s"(),;:@]+@[^<>\s"(),;:@]+)>[ \t]*$')
+# (comments, groups, several addresses) goes to the stdlib parser; an address holding a
+# control character (NUL, ESC) is not simple either: the slow path cleans it
+_SIMPLE_ADDR_RE = re.compile(r'^[ \t]*(?:"((?:[^"\\\r\n]|\\.)*)"|([^"<>,;:()\\@\r\n]*?))[ \t]*<([^<>\s"(),;:@\x00-\x1f\x7f]+@[^<>\s"(),;:@\x00-\x1f\x7f]+)>[ \t]*$')
 # the date format nearly all mail uses, `Wed, 15 Jul 2026 16:32:52 +0200`; others go to
 # parsedate_tz
 _STD_DATE_RE = re.compile(r"^\s*(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s+([+-])(\d{2})(\d{2})(?:\s*\([^()]*\))?\s*$")
