@@ -108,3 +108,13 @@ def test_address_with_control_character(value):
     assert not any(c in addr + name for c in "\x00\x1b\r\n")
     m = parse_message(RawMessage(data=b"From: " + value.encode() + b"\nSubject: s\nMessage-ID: <a@x>\n\nbody\n"))
     assert "\x00" not in m.from_addr and "\x1b" not in m.from_addr and "\x00" not in m.author_addr
+
+
+@pytest.mark.parametrize("charset", ["rot13", "base64", "uu", "zlib", "hex", "bz2", "quopri"])
+def test_charset_naming_a_non_text_codec(charset):
+    # was: LookupError "'rot-13' is not a text encoding" from bytes.decode (hypothesis, encoded
+    # words); a Content-Type charset=rot13 crashed the message the same way
+    assert to_text(b"plain", charset) == "plain"
+    assert decoded(f"=?{charset}?q?x?=") == "x"
+    raw = f"From: a@x\nSubject: s\nMessage-ID: <r@x>\nContent-Type: text/plain; charset={charset}\n\nbody\n".encode()
+    assert parse_message(RawMessage(data=raw)).body == "body\n"

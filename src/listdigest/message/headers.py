@@ -80,8 +80,10 @@ def to_text(data: bytes, charset: Optional[str] = None) -> str:
                         return data.decode(codec, "replace")
                     except UnicodeError:
                         pass  # a codec such as idna that refuses "replace"
-            except UnicodeError:
-                pass  # idna and friends raise plain UnicodeError
+            except (UnicodeError, LookupError):
+                # idna and friends raise plain UnicodeError; rot13, base64, uu, zlib and the
+                # like are codecs but no text encodings (LookupError on decode)
+                pass
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
