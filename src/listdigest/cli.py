@@ -62,7 +62,15 @@ def _affiliations(employer_maps, mailmaps, aliases, no_default_map):
 
 
 @main.command()
-@click.argument("path", type=click.Path())
+@click.argument("path", type=click.Path(), required=False)
+@click.option(
+    "--lore",
+    metavar="URL",
+    help="Digest straight from a public-inbox server (e.g. https://lore.kernel.org/kvm) instead of "
+    "PATH: one search for the messages received in --since..--until, downloaded as an mbox. "
+    "Search results may be capped by the server (a capped answer is an error); for big ranges "
+    "use `listdigest sync` and report on the mirror.",
+)
 @click.option("--from", "from_rev", metavar="REV", help="Start after this commit (git's FROM..TO: FROM excluded).")
 @click.option("--to", "to_rev", metavar="REV", help="End at this commit (included). Default: the newest message.")
 @click.option("--since", metavar="DATE", help="Only messages received at or after DATE (YYYY-MM-DD, ISO datetime, or 2d/12h/1w).")
@@ -78,12 +86,17 @@ def _affiliations(employer_maps, mailmaps, aliases, no_default_map):
 @click.option("--hot", type=click.IntRange(0, 1000), default=10, show_default=True, help="Rows in 'Hot threads'.")
 @click.option("--bot", "bot_patterns", metavar="TEXT", multiple=True, help="Also treat senders whose address contains TEXT as bots (repeatable).")
 @_map_options
-def report(path, from_rev, to_rev, since, until, list_name, top, fmt, output, link_base, index_file, no_index, waiting_days, hot,
+def report(path, lore, from_rev, to_rev, since, until, list_name, top, fmt, output, link_base, index_file, no_index, waiting_days, hot,
            bot_patterns, employer_maps, mailmaps, aliases, no_default_map) -> None:
-    """Print the digest of a range of the archive at PATH.
+    """Print the digest of a range of the archive at PATH (or of a --lore URL).
 
     PATH is a public-inbox v2 inbox (git/N.git epochs), a single epoch or v1 repository,
     an mbox file (.gz too) or a Maildir.
+
+    With --lore URL, --since is required; the server's search (rt: received-time ranges)
+    selects the messages, so it must have a search index (lore.kernel.org has).  Search
+    results are capped by the server: when it sends fewer messages than it matched, the
+    report stops with an error rather than print a short digest.
     """
     from .pipeline import RangeSpec, report as build
     from .report import ReportOptions, render
@@ -97,9 +110,29 @@ def report(path, from_rev, to_rev, since, until, list_name, top, fmt, output, li
     )
     if spec.since is not None and spec.until is not None and spec.since > spec.until:
         raise_range("--since is after --until")
+    opener = None
+    if lore:
+        if path:
+            raise click.UsageError("give PATH or --lore URL, not both")
+        if spec.since is None:
+            raise click.UsageError("--lore needs --since (a server search, not the whole archive)")
+        if from_rev or to_rev:
+            raise click.UsageError("--from/--to need a git archive; use --since/--until with --lore")
+        from .sources.lore import open_lore
+
+        source = open_lore(lore, spec.since, spec.until)
+        warning = source.warning()
+        if warning:
+            click.echo(f"Warning: {warning}", err=True)
+        path = lore
+        opener = lambda _path: source  # noqa: E731 - the source is already open
+        if not link_base:
+            link_base = lore.rstrip("/") + "/"
+    elif not path:
+        raise click.UsageError("missing PATH (or --lore URL)")
     from .analysis.history import DEFAULT_BOTS
 
-    index_path = None if no_index else (index_file or default_index_path(path))
+    index_path = None if (no_index or lore) else (index_file or default_index_path(path))
     digest = build(
         path,
         spec,
@@ -111,12 +144,66 @@ def report(path, from_rev, to_rev, since, until, list_name, top, fmt, output, li
         waiting_days=waiting_days,
         hot=hot,
         affiliations=_affiliations(employer_maps, mailmaps, aliases, no_default_map),
+        **({"opener": opener} if opener else {}),
     )
     base = link_base or f"https://lore.kernel.org/{digest.list_name}/"
     text = render(digest, fmt, ReportOptions(link_base=base))
     _write(text, output)
 
 
+def default_mirror_dir(url: str) -> str:
+    """``$XDG_DATA_HOME/listdigest/mirrors/<host>/<list path>`` (XDG default ~/.local/share)."""
+    import os
+    import urllib.parse
+
+    parts = urllib.parse.urlsplit(url)
+    data_home = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    segments = [s for s in parts.path.split("/") if s and s not in (".", "..")]
+    host = parts.netloc.replace(":", "_") or "local"
+    return os.path.join(data_home, "listdigest", "mirrors", host, *segments)
+
+
+@main.command()
+@click.argument("url")
+@click.argument("dest", required=False, type=click.Path(file_okay=False))
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (for cron).")
+def sync(url, dest, quiet) -> None:
+    """Mirror the public-inbox list at URL into DEST (a v2 inbox that `report` reads).
+
+    Epochs are found from the server's manifest.js.gz; new ones are cloned
+    (git clone --mirror), known ones fetched.  Run it again to continue an interrupted sync
+    or to pick up new messages and epochs.  A forced update (the server rewrote history to
+    purge a message) is accepted and reported with the number of commits dropped.
+
+    DEST defaults to $XDG_DATA_HOME/listdigest/mirrors/<host>/<list>.
+    """
+    from .sources.sync import summary, sync as do_sync
+
+    target = dest or default_mirror_dir(url)
+    progress = None
+    if not quiet and sys.stderr.isatty():
+        progress = _tty_progress()
+    try:
+        import os
+
+        result = do_sync(url, target, progress=progress, env=os.environ)
+    finally:
+        if progress is not None:
+            click.echo("\r\x1b[K", nl=False, err=True)
+    if not quiet:
+        click.echo(summary(result))
+
+
+def _tty_progress():
+    """Our lines stay on screen; git's progress lines overwrite one another."""
+
+    def show(line: str) -> None:
+        if line.startswith("epoch "):
+            click.echo("\r\x1b[K" + line, err=True)
+        else:
+            click.echo("\r\x1b[K  " + line[:150], nl=False, err=True)
+
+    return show
 def _xdg(var: str, fallback: str) -> str:
     import os
 
@@ -174,6 +261,7 @@ def run(config_path, state_dir, only, dry_run) -> None:
     code = 0
     for lst in lists:
         try:
+            lst = _synced(lst)
             out = run_list(lst, cfg.smtp, state_dir=sdir, environ=os.environ, dry_run=dry_run, stdout=sys.stdout,
                            index_path=default_index_path(lst.archive))
         except ListdigestError as exc:
@@ -189,6 +277,20 @@ def run(config_path, state_dir, only, dry_run) -> None:
             click.echo(f"{lst.key}: {out.subject}: {out.messages} messages, {out.series} series -> {where}")
     if code:
         sys.exit(code)
+
+
+def _synced(lst):
+    """A list whose ``archive`` is an http(s) URL is mirrored first; run reads the mirror."""
+    import dataclasses
+    import os
+
+    if not lst.archive.startswith(("http://", "https://")):
+        return lst
+    from .sources.sync import sync as do_sync
+
+    mirror = default_mirror_dir(lst.archive)
+    do_sync(lst.archive, mirror, env=os.environ)
+    return dataclasses.replace(lst, archive=mirror)
 
 
 def _show_dry_run(lst, out) -> None:

@@ -43,7 +43,7 @@ SMTP_SETTINGS: Tuple[Setting, ...] = (
 #: every key of a ``[lists.NAME]`` table
 LIST_SETTINGS: Tuple[Setting, ...] = (
     Setting("name", None, "List name the digest shows (default: the table's NAME)."),
-    Setting("archive", None, "Path of the list's public-inbox archive (v2 inbox, epoch or v1 repository). Required."),
+    Setting("archive", None, "Path of the list's public-inbox archive (v2 inbox, epoch or v1 repository), or its http(s) URL (e.g. https://lore.kernel.org/kvm): `run` then syncs a mirror first (see `sync`). Required."),
     Setting("delivery", None, 'Where digests go: "smtp", "files", "stdout", or a list of them (default: "smtp" when `to` is set, else "stdout").'),
     Setting("to", (), "Recipient addresses of the digest mail."),
     Setting("from", None, "Sender of the digest mail, e.g. 'KVM digest <digest@example.org>' (required for smtp)."),

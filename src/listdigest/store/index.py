@@ -103,11 +103,67 @@ def _row(m: Message, epoch: int, seq: int, blob: str, commit: str) -> tuple:
     )
 
 
+#: messages a worker process parses per task; below two batches the index parses inline
+BATCH = 1500
+
+
+def _index_rows(m: Message, epoch: int, seq: int, blob: str, commit: str) -> tuple:
+    """Everything the index stores about one parsed message, without its row id."""
+    refs = [(i, r) for i, r in enumerate(m.references)]
+    body = m.body
+    links = [(t,) for t in lore_links(body) if t != m.msgid] if m.kind == PATCH and "://" in body else []
+    trailers = []
+    if "-by:" in body or "-By:" in body:
+        for t in parse_trailers(body):
+            trailers.append((t.name, t.person_name, t.person_addr.lower(), t.comment, 1 if t.matches(m.from_addr) else 0))
+    applied = []
+    if m.kind == REPLY or m.from_addr.startswith("patchwork-bot"):
+        a = parse_applied(body, m.subject, m.from_addr, m.kind == REPLY)
+        if a is not None:
+            items = json.dumps([[i.label, i.title, i.commit] for i in a.items])
+            applied.append((a.source, a.tree, a.branch, a.by, 1 if a.subset else 0, items))
+    return _row(m, epoch, seq, blob, commit), refs, links, trailers, applied
+
+
+def _parse_batch(args: Tuple[str, int, Sequence[Tuple[int, str, str, int]]]) -> list:
+    """Read and parse one batch of message blobs (runs in a worker process)."""
+    gitdir, epoch, items = args
+    out = []
+    for (oid, data), (seq, blob, commit, ctime) in zip(CatFile(gitdir).stream([i[1] for i in items]), items):
+        if data is None:
+            raise SourceError(f"{gitdir}: message blob {oid} of commit {commit[:12]} is missing (corrupt repository?)")
+        try:
+            m = parse_message(RawMessage(data, commit, epoch, ctime, seq, f"commit {commit[:12]}"))
+        except (ValueError, LookupError, UnicodeError, AssertionError, IndexError, TypeError, RecursionError):
+            continue  # unreadable: the report names it when its range covers it
+        out.append(_index_rows(m, epoch, seq, blob, commit))
+    return out
+
+
+def _parsed_batches(ep: Epoch, items: Sequence[Tuple[int, str, str, int]], workers: int) -> Iterable[list]:
+    """Parsed rows in archive order, batch by batch; big updates are parsed by a pool of
+    worker processes (each with its own ``git cat-file``), small ones inline."""
+    batches = [(ep.gitdir, ep.number, items[i : i + BATCH]) for i in range(0, len(items), BATCH)]
+    if workers <= 1 or len(batches) < 2:
+        for b in batches:
+            yield _parse_batch(b)
+        return
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    with ctx.Pool(min(workers, len(batches))) as pool:
+        for rows in pool.imap(_parse_batch, batches):
+            yield rows
+
+
 class Index:
     """An open index file.  Use as a context manager, or call ``close()``."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, workers: Optional[int] = None) -> None:
         self.path = path
+        #: processes that parse messages in a large update (one per core, at most 4)
+        self.workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
         d = os.path.dirname(os.path.abspath(path))
         try:
             os.makedirs(d, exist_ok=True)
@@ -241,44 +297,27 @@ class Index:
             return 0
         cur = self.db.cursor()
         next_id = cur.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM messages").fetchone()[0]
-        rows, refs, links, trailers, applied = [], [], [], [], []
+        items = [(seq, e.blob or "", e.commit, e.time) for seq, e in todo]
         n = 0
-        for (oid, data), (seq, e) in zip(CatFile(ep.gitdir).stream([e.blob for _, e in todo]), todo):
-            n += 1
-            if progress is not None and n % 500 == 0:
-                progress(done + n, total)
-            if data is None:
-                raise SourceError(f"{ep.gitdir}: message blob {oid} of commit {e.commit[:12]} is missing (corrupt repository?)")
-            try:
-                m = parse_message(RawMessage(data, e.commit, ep.number, e.time, seq, f"commit {e.commit[:12]}"))
-            except (ValueError, LookupError, UnicodeError, AssertionError, IndexError, TypeError, RecursionError):
-                continue
-            mid = next_id
-            next_id += 1
-            rows.append((mid,) + _row(m, ep.number, seq, e.blob or "", e.commit))
-            for i, r in enumerate(m.references):
-                refs.append((mid, i, r))
-            body = m.body
-            if m.kind == PATCH and "://" in body:
-                for t in lore_links(body):
-                    if t != m.msgid:
-                        links.append((mid, t))
-            if "-by:" in body or "-By:" in body:
-                for t in parse_trailers(body):
-                    trailers.append((mid, t.name, t.person_name, t.person_addr.lower(), t.comment, 1 if t.matches(m.from_addr) else 0))
-            if m.kind == REPLY or m.from_addr.startswith("patchwork-bot"):
-                a = parse_applied(body, m.subject, m.from_addr, m.kind == REPLY)
-                if a is not None:
-                    items = json.dumps([[i.label, i.title, i.commit] for i in a.items])
-                    applied.append((mid, a.source, a.tree, a.branch, a.by, 1 if a.subset else 0, items))
-        cur.executemany("INSERT INTO messages VALUES (" + ",".join("?" * 22) + ")", rows)
-        cur.executemany("INSERT INTO refs VALUES (?,?,?)", refs)
-        cur.executemany("INSERT INTO links VALUES (?,?)", links)
-        cur.executemany("INSERT INTO trailers VALUES (?,?,?,?,?,?)", trailers)
-        cur.executemany("INSERT INTO applied VALUES (?,?,?,?,?,?,?)", applied)
-        if progress is not None:
-            progress(done + n, total)
-        return n
+        for batch in _parsed_batches(ep, items, self.workers):
+            rows, refs, links, trailers, applied = [], [], [], [], []
+            for row, r_refs, r_links, r_trailers, r_applied in batch:
+                mid = next_id
+                next_id += 1
+                rows.append((mid,) + row)
+                refs += [(mid,) + r for r in r_refs]
+                links += [(mid,) + r for r in r_links]
+                trailers += [(mid,) + r for r in r_trailers]
+                applied += [(mid,) + r for r in r_applied]
+            cur.executemany("INSERT INTO messages VALUES (" + ",".join("?" * 22) + ")", rows)
+            cur.executemany("INSERT INTO refs VALUES (?,?,?)", refs)
+            cur.executemany("INSERT INTO links VALUES (?,?)", links)
+            cur.executemany("INSERT INTO trailers VALUES (?,?,?,?,?,?)", trailers)
+            cur.executemany("INSERT INTO applied VALUES (?,?,?,?,?,?,?)", applied)
+            n += BATCH
+            if progress is not None:
+                progress(done + min(n, len(items)), total)
+        return len(items)
 
     # -- lookups (model.versions.VersionLookup and the history analysis) ------
     def count(self) -> int:

@@ -1,0 +1,128 @@
+"""Messages of a period straight from a public-inbox server's search, without a mirror.
+
+This module owns the ``report --lore URL`` source: it asks the server's Xapian search for
+``rt:SINCE..UNTIL`` (received-time range, unix seconds), downloads the results as a gzipped
+mbox (``x=m``, POSTed as public-inbox expects), and hands the messages over in archive
+order (the server sends newest first).  It also checks the server's own count of matches
+against what arrived, because search results can be capped; a capped answer is refused
+rather than digested short.  Parsing and date filtering are left to later stages.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import urllib.parse
+from dataclasses import dataclass
+from typing import Callable, List, Optional, Tuple
+
+from ..errors import RangeError, SourceError
+from . import RawMessage, Selection
+from .mailbox import MboxSource, header_date
+from .sync import ListNotFoundError, NotPublicInboxError, http_get, split_list_url
+
+Fetch = Callable[..., Optional[bytes]]
+
+# the search page's count line: "Results 1-200 of ~12345" ("~" when Xapian only estimates)
+_COUNT_RE = re.compile(rb"Results\s+\d+-\d+\s+of\s+(~?)(\d+)")
+_NO_RANGE = "--from/--to need a git archive; use --since/--until with --lore"
+
+
+class CappedResultsError(SourceError):
+    """The server returned fewer results than it matched."""
+
+
+@dataclass(frozen=True)
+class LoreAnswer:
+    """What the server said: the messages, and its own count of matches."""
+
+    query: str
+    messages: Tuple[bytes, ...]
+    #: the server's count of matches (None when its search page showed none)
+    matched: Optional[int]
+    #: True when ``matched`` is Xapian's estimate rather than an exact count
+    estimated: bool
+
+
+def rt_query(since: Optional[int], until: Optional[int]) -> str:
+    """The public-inbox search for a received-time range (bounds included, unix seconds)."""
+    return f"rt:{'' if since is None else int(since)}..{'' if until is None else int(until)}"
+
+
+def ask(url: str, since: Optional[int], until: Optional[int], *, fetch: Fetch = http_get) -> LoreAnswer:
+    """Run the ``rt:`` search on the list at ``url``; the matching messages, newest first."""
+    _site, _path, list_url = split_list_url(url)
+    query = rt_query(since, until)
+    qs = urllib.parse.urlencode({"q": query})
+    page = fetch(f"{list_url}/?{qs}")
+    if page is None:
+        # public-inbox answers a search without results with 404 too: is the list there?
+        if fetch(f"{list_url}/") is None:
+            raise ListNotFoundError(f"{list_url}: HTTP 404, no such list on {urllib.parse.urlsplit(list_url).netloc}")
+        return LoreAnswer(query, (), 0, False)
+    m = _COUNT_RE.search(page)
+    if m is None and b"search results" not in page and b"No results" not in page:
+        raise NotPublicInboxError(f"{list_url}: not a public-inbox archive with search (no search results page)")
+    matched = int(m.group(2)) if m else 0
+    estimated = bool(m and m.group(1))
+    if matched == 0 and not estimated:
+        return LoreAnswer(query, (), 0, False)
+    blob = fetch(f"{list_url}/?{urllib.parse.urlencode({'q': query, 'x': 'm'})}", data=b"z=results+only")
+    messages: List[bytes] = []
+    if blob:
+        with tempfile.NamedTemporaryFile(prefix="listdigest-lore-", suffix=".mbox.gz", delete=False) as tmp:
+            tmp.write(blob)
+        try:
+            messages = [raw.data for raw in MboxSource(tmp.name).messages()]
+        except SourceError:
+            raise NotPublicInboxError(f"{list_url}: search did not return an mbox") from None
+        finally:
+            os.unlink(tmp.name)
+    return LoreAnswer(query, tuple(messages), matched, estimated)
+
+
+class LoreSource:
+    """The answer to one ``rt:`` search, as a source ``report`` can read."""
+
+    kind = "mailbox"
+
+    def __init__(self, url: str, answer: LoreAnswer) -> None:
+        self.url = url
+        self.answer = answer
+        self.name = split_list_url(url)[1].rsplit("/", 1)[-1] or "list"
+
+    def warning(self) -> Optional[str]:
+        """A one-line caveat about the answer (an estimate we could not check), or None."""
+        got, matched = len(self.answer.messages), self.answer.matched
+        if self.answer.estimated and matched is not None and got < matched:
+            return f"the server estimated ~{matched} matches and sent {got}; results may be capped (use `listdigest sync`)"
+        return None
+
+    def check(self) -> None:
+        """Refuse an answer the server cut short: a digest of part of a period is wrong."""
+        got, matched = len(self.answer.messages), self.answer.matched
+        if not self.answer.estimated and matched is not None and got < matched:
+            raise CappedResultsError(
+                f"{self.url}: the server sent {got} of {matched} matching messages (search results are capped); "
+                "use `listdigest sync` and report on the mirror for big ranges"
+            )
+
+    def select(self, from_rev: Optional[str] = None, to_rev: Optional[str] = None) -> Selection:
+        if from_rev is not None or to_rev is not None:
+            raise RangeError(_NO_RANGE)
+        self.check()
+        # public-inbox sends the newest first (ORDER BY docid DESC); archive order is oldest first
+        raws = [
+            RawMessage(data=data, seq=i, where=f"{self.url} result {i + 1}")
+            for i, data in enumerate(reversed(self.answer.messages))
+        ]
+        dates = [d for d in (header_date(r.data) for r in raws) if d is not None]
+        start = min(dates).strftime("%Y-%m-%d") if dates else None
+        end = max(dates).strftime("%Y-%m-%d") if dates else None
+        return Selection(messages=iter(raws), start=start, end=end, end_commit=None)
+
+
+def open_lore(url: str, since: Optional[int], until: Optional[int], *, fetch: Fetch = http_get) -> LoreSource:
+    """Query the server once and wrap the answer as a source."""
+    return LoreSource(url, ask(url, since, until, fetch=fetch))
