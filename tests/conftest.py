@@ -18,6 +18,11 @@ import pytest
 import pi
 
 REPO = Path(__file__).resolve().parent.parent
+
+# git gc, run by public-inbox-purge inside the tests, reads revisions from an inherited fd 0:
+# started from a shell whose stdin is a pipe carrying other output, it fails ("bad revision
+# '<some text>'"). The tests read no input, so fd 0 is /dev/null for them and their children.
+os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
 from pi import shared_data_dir  # noqa: E402
 MESSAGES = Path(__file__).resolve().parent / "data" / "messages"
 
