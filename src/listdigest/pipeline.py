@@ -305,7 +305,10 @@ def run_list(
                 return Outcome(lst.key, "empty" if not dry_run else "dry-run", from_label, newest[:9], newest, 0, 0)
             digest = build_digest((), list_name=lst.name, start=from_label or newest[:9], end=newest[:9], top=lst.top, end_commit=newest)
         else:
-            digest = digest_of(got, source, list_name=lst.name, top=lst.top, index_path=index_path)
+            digest = digest_of(got, source, list_name=lst.name, top=lst.top, index_path=index_path,
+                               bots=DEFAULT_BOTS + tuple(lst.bots), waiting_days=lst.waiting_days, hot=lst.hot,
+                               affiliations=load_affiliations(lst.employer_maps, lst.mailmaps, lst.aliases,
+                                                              default_map=not lst.no_default_map))
             if digest.end_commit is None:
                 digest = dataclasses.replace(digest, end_commit=newest)
         options = ReportOptions(link_base=lst.link_base)
