@@ -13,8 +13,10 @@ from .analysis.digest import Digest, Skipped, build_digest
 from .analysis.history import DEFAULT_BOTS
 from .errors import EmptyRangeError, RangeError
 from .analysis.employers import Affiliations, load_affiliations
-from .message import Message, MessageError, parse_message
+from .message import Message, MessageError, parse_message, slim
 from .sources import RawMessage, Source, open_source
+from .sources.git import read_job
+from .workers import ordered_map
 from .timeparse import day
 
 
@@ -46,8 +48,34 @@ def read_messages(raws: Iterable[RawMessage]) -> Iterable[Tuple[RawMessage, Opti
             yield raw, None, f"{type(exc).__name__}: {str(exc)[:80]}"
 
 
-def collect(source: Source, spec: RangeSpec) -> Collected:
-    """The deduplicated messages of a range, in archive order, with the range's labels."""
+#: messages a worker process reads and parses per task
+BATCH = 1500
+
+
+def _parse_job(job) -> list:
+    """Read and parse one job's messages (in a worker process): (raw, slim message or None,
+    reason) without the raw bytes, which the caller does not need back."""
+    out = []
+    for raw, msg, reason in read_messages(read_job(job)):
+        out.append((dataclasses.replace(raw, data=b""), slim(msg) if msg is not None else None, reason))
+    return out
+
+
+def _parsed(sel, workers: Optional[int]) -> Iterable[Tuple[RawMessage, Optional[Message], Optional[str]]]:
+    """Every message of a selection parsed, in archive order; git selections are parsed by
+    worker processes that read their own blobs."""
+    if sel.jobs is None:
+        for raw, msg, reason in read_messages(sel.messages):
+            yield raw, (slim(msg) if msg is not None else None), reason
+        return
+    tasks = [t for job in sel.jobs for t in job.split(BATCH)]
+    for batch in ordered_map(_parse_job, tasks, workers):
+        yield from batch
+
+
+def collect(source: Source, spec: RangeSpec, workers: Optional[int] = None) -> Collected:
+    """The deduplicated messages of a range, in archive order, with the range's labels.
+    Replies come without their bodies (``message.slim``)."""
     sel = source.select(spec.from_rev, spec.to_rev)
     seen = set()
     out: List[Message] = []
@@ -55,7 +83,7 @@ def collect(source: Source, spec: RangeSpec) -> Collected:
     prev_commit = None
     first_commit = first_prev = None
     last_commit = None
-    for raw, msg, reason in read_messages(sel.messages):
+    for raw, msg, reason in _parsed(sel, workers):
         if msg is None:
             if spec.since is None and spec.until is None:
                 skipped.append(Skipped(raw.where, reason or "unreadable"))

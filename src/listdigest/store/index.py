@@ -28,8 +28,8 @@ from ..message import PATCH, REPLY, Message, parse_message
 from ..message.applied import parse_applied
 from ..message.trailers import parse_trailers
 from ..model.versions import Posting, change_id, lore_links, normalize_title
-from ..sources import RawMessage
-from ..sources.git import CatFile, Epoch, GitSource, LogEntry
+from ..sources.git import EMPTY_BLOB, Epoch, GitSource, LogEntry, ReadJob, read_job
+from ..workers import default_workers, ordered_map
 
 SCHEMA_VERSION = 2  # 2: index on received time (date ranges read only their span)
 
@@ -72,8 +72,6 @@ _CHILD_TABLES = ("refs", "links", "trailers", "applied")
 
 Progress = Callable[[int, int], None]
 
-#: git's empty blob: public-inbox-purge leaves it in place of an erased message
-EMPTY_BLOB = "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"
 
 
 @dataclass(frozen=True)
@@ -126,36 +124,17 @@ def _index_rows(m: Message, epoch: int, seq: int, blob: str, commit: str) -> tup
     return _row(m, epoch, seq, blob, commit), refs, links, trailers, applied
 
 
-def _parse_batch(args: Tuple[str, int, Sequence[Tuple[int, str, str, int]]]) -> list:
+def _parse_batch(job: ReadJob) -> list:
     """Read and parse one batch of message blobs (runs in a worker process)."""
-    gitdir, epoch, items = args
+    blob_at = {seq: blob for seq, blob, _, _ in job.items}
     out = []
-    for (oid, data), (seq, blob, commit, ctime) in zip(CatFile(gitdir).stream([i[1] for i in items]), items):
-        if data is None:
-            raise SourceError(f"{gitdir}: message blob {oid} of commit {commit[:12]} is missing (corrupt repository?)")
+    for raw in read_job(job):
         try:
-            m = parse_message(RawMessage(data, commit, epoch, ctime, seq, f"commit {commit[:12]}"))
+            m = parse_message(raw)
         except (ValueError, LookupError, UnicodeError, AssertionError, IndexError, TypeError, RecursionError):
             continue  # unreadable: the report names it when its range covers it
-        out.append(_index_rows(m, epoch, seq, blob, commit))
+        out.append(_index_rows(m, job.epoch, raw.seq, blob_at[raw.seq], raw.commit))
     return out
-
-
-def _parsed_batches(ep: Epoch, items: Sequence[Tuple[int, str, str, int]], workers: int) -> Iterable[list]:
-    """Parsed rows in archive order, batch by batch; big updates are parsed by a pool of
-    worker processes (each with its own ``git cat-file``), small ones inline."""
-    batches = [(ep.gitdir, ep.number, items[i : i + BATCH]) for i in range(0, len(items), BATCH)]
-    if workers <= 1 or len(batches) < 2:
-        for b in batches:
-            yield _parse_batch(b)
-        return
-    import multiprocessing
-
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with ctx.Pool(min(workers, len(batches))) as pool:
-        for rows in pool.imap(_parse_batch, batches):
-            yield rows
 
 
 class Index:
@@ -164,7 +143,7 @@ class Index:
     def __init__(self, path: str, workers: Optional[int] = None) -> None:
         self.path = path
         #: processes that parse messages in a large update (one per core, at most 4)
-        self.workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
+        self.workers = workers if workers is not None else default_workers()
         d = os.path.dirname(os.path.abspath(path))
         try:
             os.makedirs(d, exist_ok=True)
@@ -300,7 +279,8 @@ class Index:
         next_id = cur.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM messages").fetchone()[0]
         items = [(seq, e.blob or "", e.commit, e.time) for seq, e in todo]
         n = 0
-        for batch in _parsed_batches(ep, items, self.workers):
+        jobs = ReadJob(ep.gitdir, ep.number, tuple(items)).split(BATCH)
+        for batch in ordered_map(_parse_batch, jobs, self.workers):
             rows, refs, links, trailers, applied = [], [], [], [], []
             for row, r_refs, r_links, r_trailers, r_applied in batch:
                 mid = next_id
