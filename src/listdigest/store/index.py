@@ -31,7 +31,7 @@ from ..model.versions import Posting, change_id, lore_links, normalize_title
 from ..sources import RawMessage
 from ..sources.git import CatFile, Epoch, GitSource, LogEntry
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: index on received time (date ranges read only their span)
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
@@ -52,6 +52,7 @@ CREATE INDEX messages_title ON messages (norm_title, author_addr);
 CREATE INDEX messages_author ON messages (author_addr);
 CREATE INDEX messages_irt ON messages (in_reply_to);
 CREATE INDEX messages_cid ON messages (change_id) WHERE change_id IS NOT NULL;
+CREATE INDEX messages_received ON messages (received);
 CREATE TABLE refs (mid INTEGER NOT NULL, pos INTEGER NOT NULL, ref TEXT NOT NULL);
 CREATE INDEX refs_mid ON refs (mid);
 CREATE INDEX refs_ref ON refs (ref);
@@ -399,6 +400,22 @@ class Index:
     def subject_of(self, msgid: str) -> Optional[str]:
         r = self.db.execute("SELECT subject FROM messages WHERE msgid=? ORDER BY epoch, seq LIMIT 1", (msgid,)).fetchone()
         return r[0] if r else None
+
+    def span_received(self, since: Optional[int], until: Optional[int]) -> Optional[Tuple[Optional[str], str]]:
+        """The commit span holding every message received in [since, until]: (the commit
+        before the first of them, or None at the archive's start; the commit of the last)."""
+        lo = since if since is not None else -(1 << 62)
+        hi = until if until is not None else 1 << 62
+        q = "SELECT epoch, seq, commit_id FROM messages WHERE received BETWEEN ? AND ? ORDER BY epoch {0}, seq {0} LIMIT 1"
+        first = self.db.execute(q.format("ASC"), (lo, hi)).fetchone()
+        if first is None:
+            return None
+        last = self.db.execute(q.format("DESC"), (lo, hi)).fetchone()
+        before = self.db.execute(
+            "SELECT commit_id FROM messages WHERE epoch < ? OR (epoch = ? AND seq < ?) ORDER BY epoch DESC, seq DESC LIMIT 1",
+            (first[0], first[0], first[1]),
+        ).fetchone()
+        return (before[0] if before else None), last[2]
 
     def postings_between(self, since: int, until: int) -> List[tuple]:
         """Series-head candidates (patch postings) received in [since, until]:
