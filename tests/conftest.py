@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import subprocess
 from pathlib import Path
 from typing import Dict
@@ -19,9 +20,34 @@ import pi
 
 REPO = Path(__file__).resolve().parent.parent
 
-# git gc, run by public-inbox-purge inside the tests, reads revisions from an inherited fd 0:
-# started from a shell whose stdin is a pipe carrying other output, it fails ("bad revision
-# '<some text>'"). The tests read no input, so fd 0 is /dev/null for them and their children.
+
+def _check_dev_null() -> None:
+    """Stop at once when /dev/null is not the null device.
+
+    ``git gc`` (run by ``public-inbox-purge``) has ``git repack`` give ``pack-objects`` an
+    fd 0 of its own, opened on /dev/null, and pack-objects reads revisions from it.  When
+    /dev/null has been replaced by a regular file (``rm /dev/null`` or an atomic
+    ``os.replace`` onto it: ``listdigest report -o /dev/null`` did this before it learnt to
+    write devices in place), every ``2>/dev/null`` on the machine writes into that file, and
+    purges fail now and then with ``fatal: bad revision '<another program's output>'``.
+    No environment variable or fd of ours reaches that open(), so the tests refuse to run.
+    """
+    st = os.stat(os.devnull)
+    if not stat.S_ISCHR(st.st_mode) or st.st_rdev != os.makedev(1, 3):
+        pytest.exit(
+            f"{os.devnull} is not the null device (mode {stat.filemode(st.st_mode)}); git repack "
+            f"reads it as input, so purge tests would fail at random. Restore it (as root): "
+            f"mknod -m 666 /dev/null.new c 1 3 && mv -f /dev/null.new /dev/null",
+            returncode=3,
+        )
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _check_dev_null()
+
+
+# the tests read no input: fd 0 of pytest and of the tools it runs is the null device, not
+# the terminal or pipe of whoever started pytest
 os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
 from pi import shared_data_dir  # noqa: E402
 MESSAGES = Path(__file__).resolve().parent / "data" / "messages"

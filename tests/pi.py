@@ -16,6 +16,10 @@ Things learnt from public-inbox 1.9 (what the tests rely on):
 - public-inbox rotates epochs only at ~1 GB, so ``add_epoch`` creates ``git/N.git`` with
   public-inbox's own ``MultiGit::add_epoch`` (``-mda`` then writes into the newest epoch),
   or entirely by hand with ``by_hand=True``.
+- ``-purge`` ends with ``git gc --prune=all``, whose ``pack-objects`` reads revisions from
+  /dev/null (git opens it itself; no fd or variable of ours reaches it).  If /dev/null is
+  ever a regular file, purges fail at random with ``bad revision '<other output>'``;
+  conftest.py refuses to run then.
 """
 
 from __future__ import annotations

@@ -100,3 +100,56 @@ def test_help_on_every_command():
     for args in (["--help"], ["report", "--help"]):
         p = run(*args)
         assert p.returncode == 0 and "Usage:" in p.stdout
+
+
+# `-o /dev/null` once replaced the machine's /dev/null with a regular 0600 file (temporary
+# file + os.replace); from then on every `2>/dev/null` wrote into it and git repack, which
+# gives pack-objects /dev/null as its revision list, read other programs' output.  These
+# tests use private nodes in tmp_path: a regression must never touch the real /dev/null.
+def _report_to(target, tmp_path):
+    mbox = make_mbox(str(tmp_path / "a.mbox"), [msg("[PATCH] one", msgid="one@example.org")])
+    return run("report", mbox, "--no-index", "-o", str(target))
+
+
+def test_output_to_a_character_device_writes_through_it(tmp_path):
+    import stat
+
+    node = tmp_path / "null"
+    try:
+        os.mknod(str(node), 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    except PermissionError:
+        pytest.skip("creating a device node needs CAP_MKNOD")
+    p = _report_to(node, tmp_path)
+    assert p.returncode == 0, p.stderr
+    st = os.lstat(str(node))
+    assert stat.S_ISCHR(st.st_mode) and st.st_rdev == os.makedev(1, 3)
+    assert [n for n in os.listdir(str(tmp_path)) if n.startswith(".listdigest-")] == []
+
+
+def test_output_to_a_fifo_writes_through_it(tmp_path):
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(str(fifo))
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()), daemon=True)
+    reader.start()
+    p = _report_to(fifo, tmp_path)
+    reader.join(30)
+    assert p.returncode == 0, p.stderr
+    assert stat.S_ISFIFO(os.lstat(str(fifo)).st_mode)
+    assert got and "[PATCH] one" in got[0]
+
+
+def test_output_through_a_symlink_replaces_the_target(tmp_path):
+    target = tmp_path / "digest.txt"
+    target.write_text("old\n")
+    os.chmod(str(target), 0o644)
+    link = tmp_path / "latest.txt"
+    link.symlink_to(target.name)
+    p = _report_to(link, tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert link.is_symlink() and os.readlink(str(link)) == target.name
+    assert "[PATCH] one" in target.read_text()
+    assert os.stat(str(target)).st_mode & 0o777 == 0o644

@@ -105,3 +105,67 @@ def test_every_setting_is_documented_in_readme():
         if line.startswith("| `"):
             key = line.split("`")[1]
             assert f"| `{key}` |" in readme, key
+
+
+# -- history and employer keys (issues 3 and 7) -----------------------------------------------
+
+def _with(tmp_path, extra: str) -> str:
+    p = tmp_path / "config.toml"
+    p.write_text(GOOD + extra)
+    return str(p)
+
+
+def test_history_and_employer_keys_default_and_load(tmp_path):
+    from listdigest.config import load_config
+
+    kvm = Config.from_toml(GOOD).get("kvm")
+    assert (kvm.employer_maps, kvm.mailmaps, kvm.aliases, kvm.no_default_map) == ((), (), (), False)
+    assert (kvm.bots, kvm.waiting_days, kvm.hot) == ((), 14, 10)
+    (tmp_path / "maps").mkdir()
+    (tmp_path / "maps" / "emap").write_text("corp.example Corp Inc\nold.example Old Co < 2024-01-01\n")
+    (tmp_path / "mailmap").write_text("Ada Lovelace <ada@example.com> <ada@old.example>\n")
+    (tmp_path / "aliases").write_text("ada@home.example ada@example.com\n")
+    cfg = load_config(_with(tmp_path, '''employer_maps = ["maps/emap"]
+mailmaps = ["mailmap"]
+aliases = ["aliases"]
+no_default_map = true
+bots = ["CI-Runner@"]
+waiting_days = 7
+hot = 3
+'''))
+    kvm = cfg.get("kvm")
+    # relative paths are taken from the configuration file's directory
+    assert kvm.employer_maps == (str(tmp_path / "maps" / "emap"),)
+    assert kvm.mailmaps == (str(tmp_path / "mailmap"),) and kvm.aliases == (str(tmp_path / "aliases"),)
+    assert kvm.no_default_map is True and kvm.bots == ("ci-runner@",) and kvm.waiting_days == 7 and kvm.hot == 3
+
+
+@pytest.mark.parametrize(
+    "extra,message",
+    [
+        ('employer_maps = "nope"', "lists.kvm.employer_maps[0]: cannot read {tmp}/nope: No such file or directory"),
+        ("employer_maps = [1]", "lists.kvm.employer_maps[0]: expected a string, got an integer"),
+        ('employer_maps = ["emap", "bad"]', "lists.kvm.employer_maps[1]: {tmp}/bad:2: not an employer map line (want '[user@]domain Employer [< YYYY-MM-DD]'): 'lonely-word'"),
+        ('mailmaps = ["bad"]', "lists.kvm.mailmaps[0]: {tmp}/bad:2: not a mailmap line"),
+        ('aliases = ["bad"]', "lists.kvm.aliases[0]: {tmp}/bad:2: not an aliases line"),
+        ('no_default_map = "yes"', "lists.kvm.no_default_map: expected true or false, got a string"),
+        ("bots = [true]", "lists.kvm.bots[0]: expected a string, got a boolean"),
+        ("waiting_days = 0", "lists.kvm.waiting_days: 0 is out of range (1..3650)"),
+        ('hot = "5"', "lists.kvm.hot: expected an integer, got a string"),
+        ("hot = 1001", "lists.kvm.hot: 1001 is out of range (0..1000)"),
+    ],
+)
+def test_history_and_employer_keys_name_the_key_at_fault(tmp_path, extra, message):
+    (tmp_path / "emap").write_text("corp.example Corp Inc\n")
+    (tmp_path / "bad").write_text("# a comment\nlonely-word\n")
+    path = _with(tmp_path, extra + "\n")
+    r = CliRunner().invoke(main, ["config", "check", "--config", path])
+    assert r.exit_code == 2
+    assert r.output.startswith("Error: " + message.format(tmp=tmp_path)), r.output
+
+
+def test_readme_settings_tables_are_the_generated_ones():
+    import os
+
+    readme = open(os.path.join(os.path.dirname(__file__), "..", "README.md"), encoding="utf-8").read()
+    assert settings_markdown().strip() in readme

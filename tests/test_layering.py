@@ -4,9 +4,9 @@ import ast
 import os
 
 SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src", "listdigest")
-ORDER = ["errors", "timeparse", "sources", "message", "model", "analysis", "report", "delivery", "store", "config", "pipeline", "cli"]
+ORDER = ["errors", "timeparse", "workers", "sources", "message", "model", "analysis", "report", "delivery", "store", "config", "pipeline", "cli"]
 # store sits beside the flow: it may use sources..analysis, and report/delivery may not use it
-BESIDE = {"store": {"errors", "timeparse", "sources", "message", "model", "analysis"}}
+BESIDE = {"store": {"errors", "timeparse", "workers", "sources", "message", "model", "analysis"}}
 
 
 def stage_of(module: str) -> str:

@@ -415,26 +415,17 @@ def raise_range(msg: str) -> None:
 
 
 def _write(text: str, output: Optional[str]) -> None:
-    """Write atomically to a file (never a half-written digest), or to stdout."""
+    """Write atomically to a file (never a half-written digest), or to stdout.
+
+    A device or FIFO (``-o /dev/null``) is written in place, never replaced: see
+    ``delivery.files.atomic_write``."""
     if not output or output == "-":
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    import os
-    import tempfile
+    from .delivery.files import atomic_write
 
-    d = os.path.dirname(os.path.abspath(output))
-    fd, tmp = tempfile.mkstemp(dir=d, prefix=".listdigest-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, output)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    atomic_write(output, text, make_dirs=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,18 +2,22 @@
 loading it from TOML into frozen dataclasses.
 
 This module owns the file's keys, their defaults and validation; every error names the
-exact key at fault (``lists.kvm.formats[1]: unknown format 'pdf' (…)``).  It does not read
-the environment or pick default paths: ``cli.py`` resolves those and passes them in, and the
-SMTP password is looked up in an environment mapping the caller hands over.
+exact key at fault (``lists.kvm.formats[1]: unknown format 'pdf' (…)``); map files named in a
+list (employer maps, mailmaps, aliases) are read and parsed here, so a bad line is caught by
+``config check`` under its key.  It does not read the environment or pick default paths:
+``cli.py`` resolves those and passes them in, and the SMTP password is looked up in an
+environment mapping the caller hands over.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
+from .analysis.employers import parse_aliases, parse_employer_map, parse_mailmap
 from .errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -56,6 +60,13 @@ LIST_SETTINGS: Tuple[Setting, ...] = (
     Setting("send_empty", False, 'Deliver a "no traffic" digest when the range holds no message.'),
     Setting("thread", False, "Send each digest as a reply to the list's first digest, so mail readers show one thread per list."),
     Setting("list_id", None, "List-Id header of the digest mail (default: NAME.listdigest.<domain of from>)."),
+    Setting("employer_maps", (), "gitdm employer map files (`[user@]domain Employer [< YYYY-MM-DD]`), read after the shipped map; later files win. Relative paths are relative to the configuration file (like `--employer-map`)."),
+    Setting("mailmaps", (), "git `.mailmap` files merging one person's addresses (like `--mailmap`)."),
+    Setting("aliases", (), "gitdm aliases files (`alias canonical-address`) (like `--aliases`)."),
+    Setting("no_default_map", False, "Do not read the shipped employer map, only `employer_maps` (like `--no-default-map`)."),
+    Setting("bots", (), "Extra bot patterns: senders whose address contains one are bots, kept out of the contributor tables and listed on the `Bots` line (like `--bot`)."),
+    Setting("waiting_days", 14, "'Waiting for review' looks back this many days from the range's end (like `--waiting-days`)."),
+    Setting("hot", 10, "Rows in 'Hot threads' (like `--hot`)."),
 )
 
 DELIVERIES = ("smtp", "files", "stdout")
@@ -107,6 +118,14 @@ class ListConfig:
     send_empty: bool
     thread: bool
     list_id: str
+    employer_maps: Tuple[str, ...] = ()
+    mailmaps: Tuple[str, ...] = ()
+    aliases: Tuple[str, ...] = ()
+    no_default_map: bool = False
+    #: extra bot address patterns (lower case), added to the built-in ones
+    bots: Tuple[str, ...] = ()
+    waiting_days: int = 14
+    hot: int = 10
 
 
 @dataclass(frozen=True)
@@ -238,7 +257,26 @@ def _smtp(data: Any) -> SmtpConfig:
     )
 
 
-def _list(key: str, data: Any, known_formats: Tuple[str, ...]) -> ListConfig:
+def _files(where: str, v: Any, base: Optional[str], parse: Callable[[str, str], Any]) -> Tuple[str, ...]:
+    """Paths of map files, relative ones taken from the configuration file's directory.
+    Each is read and parsed now, so `config check` catches a typo or a bad line."""
+    out = []
+    for i, p in enumerate(_str_list(where, v)):
+        full = os.path.join(base, os.path.expanduser(p)) if base is not None else os.path.expanduser(p)
+        try:
+            with open(full, encoding="utf-8", errors="replace") as f:
+                text = f.read()
+        except OSError as exc:
+            raise ConfigError(f"{where}[{i}]: cannot read {full}: {exc.strerror}") from None
+        try:
+            parse(text, full)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}[{i}]: {exc}") from None
+        out.append(full)
+    return tuple(out)
+
+
+def _list(key: str, data: Any, known_formats: Tuple[str, ...], base: Optional[str] = None) -> ListConfig:
     where = f"lists.{key}"
     if not _LIST_KEY_RE.match(key):
         raise ConfigError(f"{where}: a list name may hold only letters, digits, '.', '_' and '-'")
@@ -304,6 +342,13 @@ def _list(key: str, data: Any, known_formats: Tuple[str, ...]) -> ListConfig:
         send_empty=_bool(f"{where}.send_empty", data.get("send_empty", False)),
         thread=_bool(f"{where}.thread", data.get("thread", False)),
         list_id=list_id,
+        employer_maps=_files(f"{where}.employer_maps", data.get("employer_maps", []), base, parse_employer_map),
+        mailmaps=_files(f"{where}.mailmaps", data.get("mailmaps", []), base, parse_mailmap),
+        aliases=_files(f"{where}.aliases", data.get("aliases", []), base, parse_aliases),
+        no_default_map=_bool(f"{where}.no_default_map", data.get("no_default_map", False)),
+        bots=tuple(b.lower() for b in _str_list(f"{where}.bots", data.get("bots", []))),
+        waiting_days=_int(f"{where}.waiting_days", data.get("waiting_days", 14), 1, 3650),
+        hot=_int(f"{where}.hot", data.get("hot", 10), 0, 1000),
     )
 
 
@@ -320,7 +365,9 @@ def from_dict(data: Dict[str, Any], path: str = "<config>") -> Config:
     if not isinstance(lists_data, dict):
         raise ConfigError(f"lists: expected a table, got {_type_name(lists_data)}")
     known = tuple(_formats())
-    lists: List[ListConfig] = [_list(k, v, known) for k, v in lists_data.items()]
+    # map files named relative to the configuration file (a real path, not "<config>")
+    base = os.path.dirname(os.path.abspath(path)) if not path.startswith("<") else None
+    lists: List[ListConfig] = [_list(k, v, known, base) for k, v in lists_data.items()]
     if not lists:
         raise ConfigError("lists: no list configured (add a [lists.NAME] table)")
     return Config(path=path, smtp=_smtp(data.get("smtp")), lists=tuple(lists))

@@ -13,8 +13,10 @@ from .analysis.digest import Digest, Skipped, build_digest
 from .analysis.history import DEFAULT_BOTS
 from .errors import EmptyRangeError, RangeError
 from .analysis.employers import Affiliations, load_affiliations
-from .message import Message, MessageError, parse_message
+from .message import Message, MessageError, parse_message, slim
 from .sources import RawMessage, Source, open_source
+from .sources.git import read_job
+from .workers import ordered_map
 from .timeparse import day
 
 
@@ -46,16 +48,42 @@ def read_messages(raws: Iterable[RawMessage]) -> Iterable[Tuple[RawMessage, Opti
             yield raw, None, f"{type(exc).__name__}: {str(exc)[:80]}"
 
 
-def collect(source: Source, spec: RangeSpec) -> Collected:
-    """The deduplicated messages of a range, in archive order, with the range's labels."""
+#: messages a worker process reads and parses per task
+BATCH = 1500
+
+
+def _parse_job(job) -> list:
+    """Read and parse one job's messages (in a worker process): (raw, slim message or None,
+    reason) without the raw bytes, which the caller does not need back."""
+    out = []
+    for raw, msg, reason in read_messages(read_job(job)):
+        out.append((dataclasses.replace(raw, data=b""), slim(msg) if msg is not None else None, reason))
+    return out
+
+
+def _parsed(sel, workers: Optional[int]) -> Iterable[Tuple[RawMessage, Optional[Message], Optional[str]]]:
+    """Every message of a selection parsed, in archive order; git selections are parsed by
+    worker processes that read their own blobs."""
+    if sel.jobs is None:
+        for raw, msg, reason in read_messages(sel.messages):
+            yield raw, (slim(msg) if msg is not None else None), reason
+        return
+    tasks = [t for job in sel.jobs for t in job.split(BATCH)]
+    for batch in ordered_map(_parse_job, tasks, workers):
+        yield from batch
+
+
+def collect(source: Source, spec: RangeSpec, workers: Optional[int] = None) -> Collected:
+    """The deduplicated messages of a range, in archive order, with the range's labels.
+    Replies come without their bodies (``message.slim``)."""
     sel = source.select(spec.from_rev, spec.to_rev)
     seen = set()
     out: List[Message] = []
     skipped: List[Skipped] = []
     prev_commit = None
-    first_commit = None
+    first_commit = first_prev = None
     last_commit = None
-    for raw, msg, reason in read_messages(sel.messages):
+    for raw, msg, reason in _parsed(sel, workers):
         if msg is None:
             if spec.since is None and spec.until is None:
                 skipped.append(Skipped(raw.where, reason or "unreadable"))
@@ -70,7 +98,8 @@ def collect(source: Source, spec: RangeSpec) -> Collected:
             prev_commit = raw.commit or prev_commit
             continue
         if first_commit is None:
-            first_commit = prev_commit or raw.commit
+            first_commit = raw.commit
+            first_prev = prev_commit
         last_commit = raw.commit
         prev_commit = raw.commit
         if msg.msgid in seen:
@@ -83,7 +112,14 @@ def collect(source: Source, spec: RangeSpec) -> Collected:
         if spec.since is None and spec.until is None:
             start, end, end_commit = sel.start, sel.end, sel.end_commit
         else:
-            start = first_commit[:9] if first_commit else sel.start
+            # the range starts after the commit before its first message: the one read
+            # before it, else the range's own (exclusive) start
+            if first_prev:
+                start = first_prev[:9]
+            elif spec.from_rev or not first_commit:
+                start = sel.start
+            else:
+                start = first_commit[:9]
             end = last_commit[:9] if last_commit else sel.end
             end_commit = last_commit
     else:
@@ -116,9 +152,31 @@ def report(
     employer map alone (no mailmap, no aliases).
     """
     source = opener(path)
+    if index_path is not None and source.kind == "git":
+        from .store.index import Index
+
+        with Index(index_path) as ix:
+            ix.update(source, progress)  # type: ignore[arg-type]
+            got = collect(source, narrow(ix, spec))
+            return digest_of(got, source, list_name=list_name, top=top, index=ix, bots=bots,
+                             waiting_days=waiting_days, hot=hot, affiliations=affiliations)
     got = collect(source, spec)
-    return digest_of(got, source, list_name=list_name, top=top, index_path=index_path, progress=progress,
-                     bots=bots, waiting_days=waiting_days, hot=hot, affiliations=affiliations)
+    return digest_of(got, source, list_name=list_name, top=top, bots=bots, waiting_days=waiting_days,
+                     hot=hot, affiliations=affiliations)
+
+
+def narrow(ix, spec: RangeSpec) -> RangeSpec:
+    """A date range turned into the commit span that holds it, from the index: the messages
+    received in [since, until] lie between the first and the last of them in archive order,
+    so only that span is read (received time does not grow with archive order, so the span
+    may hold other messages too; ``collect`` still filters them)."""
+    if (spec.since is None and spec.until is None) or spec.from_rev or spec.to_rev:
+        return spec
+    span = ix.span_received(spec.since, spec.until)
+    if span is None:
+        raise EmptyRangeError("empty range: no messages selected")
+    before, last = span
+    return RangeSpec(from_rev=before, to_rev=last, since=spec.since, until=spec.until)
 
 
 def digest_of(
@@ -133,17 +191,21 @@ def digest_of(
     waiting_days: int = 14,
     hot: int = 10,
     affiliations: Optional[Affiliations] = None,
+    index=None,
 ) -> Digest:
     """The digest of collected messages; with an index (git archives), brought up to date
     first, the digest gains its history."""
-    if index_path is not None and source.kind == "git":
+    if index is None and index_path is not None and source.kind == "git":
         from .store.index import Index
 
-        with Index(index_path) as index:
-            index.update(source, progress)  # type: ignore[arg-type]
-            first = next((m.commit for m in got.messages if m.commit), None)
-            range_start = index.position_of_commit(first) if first else None
-            return _build(got, source, list_name, top, index, bots, waiting_days, hot, range_start, affiliations)
+        with Index(index_path) as ix:
+            ix.update(source, progress)  # type: ignore[arg-type]
+            return digest_of(got, source, list_name=list_name, top=top, index=ix, bots=bots,
+                             waiting_days=waiting_days, hot=hot, affiliations=affiliations)
+    if index is not None:
+        first = next((m.commit for m in got.messages if m.commit), None)
+        range_start = index.position_of_commit(first) if first else None
+        return _build(got, source, list_name, top, index, bots, waiting_days, hot, range_start, affiliations)
     return _build(got, source, list_name, top, None, bots, waiting_days, hot, None, affiliations)
 
 
@@ -271,7 +333,10 @@ def run_list(
                 return Outcome(lst.key, "empty" if not dry_run else "dry-run", from_label, newest[:9], newest, 0, 0)
             digest = build_digest((), list_name=lst.name, start=from_label or newest[:9], end=newest[:9], top=lst.top, end_commit=newest)
         else:
-            digest = digest_of(got, source, list_name=lst.name, top=lst.top, index_path=index_path)
+            digest = digest_of(got, source, list_name=lst.name, top=lst.top, index_path=index_path,
+                               bots=DEFAULT_BOTS + tuple(lst.bots), waiting_days=lst.waiting_days, hot=lst.hot,
+                               affiliations=load_affiliations(lst.employer_maps, lst.mailmaps, lst.aliases,
+                                                              default_map=not lst.no_default_map))
             if digest.end_commit is None:
                 digest = dataclasses.replace(digest, end_commit=newest)
         options = ReportOptions(link_base=lst.link_base)

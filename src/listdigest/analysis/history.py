@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..message import PATCH, Message
-from ..message.applied import AppliedItem, parse_applied
+from ..message.applied import AppliedItem
 from ..message.body import split_body, strip_inbody
-from ..message.trailers import REVIEW_TRAILERS, parse_trailers
+from ..message.trailers import REVIEW_TRAILERS
 from ..model.series import Series
 from ..model.threads import group_threads
 from ..model.versions import Posting, change_id, lore_links, previous_version, version_chain
@@ -278,18 +278,17 @@ def build_history(
         if m.kind == PATCH:
             continue
         parent = m.parent
-        if "-by:" in m.body or "-By:" in m.body:
-            for t in parse_trailers(m.body):
-                if t.name not in REVIEW_TRAILERS and t.name.lower() != "reported-and-tested-by":
-                    continue
-                target = parent or m.msgid
-                g = GivenTrailer(t.name, t.person, m.from_addr, target, subject_of(target, m.subject), m.msgid)
-                if t.matches(m.from_addr) or t.matches(m.author_addr):
-                    reviews.setdefault(_head_key(target, lookup, local_head), []).append(g)
-                    reviewers[t.person] += 1
-                else:
-                    mismatched.append(g)
-        a = parse_applied(m.body, m.subject, m.from_name and f"{m.from_name} <{m.from_addr}>" or m.from_addr, m.kind != PATCH and parent is not None)
+        for t in m.trailers():
+            if t.name not in REVIEW_TRAILERS and t.name.lower() != "reported-and-tested-by":
+                continue
+            target = parent or m.msgid
+            g = GivenTrailer(t.name, t.person, m.from_addr, target, subject_of(target, m.subject), m.msgid)
+            if t.matches(m.from_addr) or t.matches(m.author_addr):
+                reviews.setdefault(_head_key(target, lookup, local_head), []).append(g)
+                reviewers[t.person] += 1
+            else:
+                mismatched.append(g)
+        a = m.applied()
         if a is not None and parent is not None:
             key = _head_key(parent, lookup, local_head)
             applied.append(

@@ -7,6 +7,7 @@ what kind of message it is (patch posting, reply, other).  Threads and series ar
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -25,7 +26,9 @@ from .headers import (
     received_time,
     split_message,
 )
+from .applied import AppliedNotice, parse_applied
 from .subject import Subject, parse_subject
+from .trailers import Trailer, parse_trailers
 
 # a header From rewritten by a relay: "Name via B4 Relay <devnull+…@kernel.org>",
 # "'Name' via listname <list@googlegroups.com>"
@@ -63,6 +66,23 @@ class Message:
     epoch: Optional[int] = None
     seq: int = 0
     msgid_synthetic: bool = False
+    #: set by ``slim()``: the trailers and applied notice read from the body it dropped
+    facts: Optional[Tuple[Tuple[Trailer, ...], Optional[AppliedNotice]]] = field(default=None, repr=False)
+
+    def trailers(self) -> Tuple[Trailer, ...]:
+        """The trailers this message gives (Reviewed-by: …), from its body."""
+        if self.facts is not None:
+            return self.facts[0]
+        if "-by:" in self.body or "-By:" in self.body:
+            return tuple(parse_trailers(self.body))
+        return ()
+
+    def applied(self) -> Optional[AppliedNotice]:
+        """The "applied" notice this message is, if it is one (b4, patchwork-bot, maintainer)."""
+        if self.facts is not None:
+            return self.facts[1]
+        sender = self.from_name and f"{self.from_name} <{self.from_addr}>" or self.from_addr
+        return parse_applied(self.body, self.subject, sender, self.kind != PATCH and self.parent is not None)
 
     @property
     def kind(self) -> str:
@@ -96,6 +116,15 @@ class Message:
             if r not in seen:
                 seen.append(r)
         return tuple(seen)
+
+
+def slim(m: Message) -> Message:
+    """A reply or other non-patch message without its body, keeping what the digest reads
+    from it (trailers, applied notice): a whole-archive digest then holds only the bodies of
+    patch postings."""
+    if m.kind == PATCH or m.facts is not None:
+        return m
+    return dataclasses.replace(m, body="", facts=(m.trailers(), m.applied()))
 
 
 def _resolve_relay(headers, name: str, addr: str) -> Tuple[str, str]:

@@ -55,15 +55,22 @@ def _day_chart(days: Sequence[Count]) -> Dict[str, Any]:
 
 
 def context(digest: Digest, options: ReportOptions) -> Dict[str, Any]:
+    # the tables in the text digest's order, each as a bar chart
+    bars = [
+        _bar_chart("domains", f"Top {digest.top} contributor Email domains (Based on Email Body)", digest.domains, "#3584e4"),
+        _bar_chart("employers", f"Top {digest.top} employers (Based on Email Body)", digest.employers, "#c64600"),
+        _bar_chart("contributors", f"Top {digest.top} contributors (Based on Email Body)", digest.contributors, "#26a269"),
+    ]
+    h = digest.history
+    if h is not None and h.top_reviewers:
+        bars.append(_bar_chart("reviewers", f"Top {digest.top} reviewers (Reviewed/Acked/Tested/Reported-by given)",
+                               h.top_reviewers, "#813d9c"))
     return {
         "d": digest,
         "o": options,
         "link": lambda msgid: message_link(options.link_base, msgid),
         "days": _day_chart(digest.per_day),
-        "bars": [
-            _bar_chart("domains", f"Top {digest.top} contributor Email domains (Based on Email Body)", digest.domains, "#3584e4"),
-            _bar_chart("contributors", f"Top {digest.top} contributors (Based on Email Body)", digest.contributors, "#26a269"),
-        ],
+        "bars": bars,
     }
 
 

@@ -42,6 +42,9 @@ class Selection:
     end: Optional[str]
     #: full commit id of the range end, for recording "where the last digest ended"
     end_commit: Optional[str] = None
+    #: git archives: the same messages as read jobs (``git.ReadJob``) that worker processes
+    #: can read on their own; None for sources that can only be read in one stream
+    jobs: Optional[tuple] = None
 
 
 class Source(Protocol):

@@ -244,37 +244,64 @@ class GitSource:
         end = commits[-1].commit if commits else None
         if to_rev:
             end = self.resolve(to_rev)[1]
+        jobs = self._jobs(logs)
         return Selection(
-            messages=self._read(logs),
+            messages=self._read(jobs),
             start=start[:9] if start else None,
             end=end[:9] if end else None,
             end_commit=end,
+            jobs=jobs,
         )
 
-    def _read(self, logs: List[Tuple[Epoch, List[LogEntry]]]) -> Iterator[RawMessage]:
-        seq = 0
+    def _jobs(self, logs: List[Tuple[Epoch, List[LogEntry]]]) -> Tuple[ReadJob, ...]:
+        """The blobs to read, per epoch, each with its position in the read."""
         # public-inbox-learn rm writes the ``d`` commit into the newest epoch, whichever
         # epoch holds the message, so deletions are gathered from every epoch
         gone: Set[str] = set()
         for ep in self.epochs:
             gone |= self.deleted_blobs(ep)
+        jobs = []
+        seq = 0
         for ep, entries in logs:
-            wanted = [e for e in entries if e.blob is not None and e.blob not in gone]
-            by_blob = iter(wanted)
-            for (oid, data), entry in zip(CatFile(ep.gitdir).stream([e.blob for e in wanted]), by_blob):
-                if data is None:
-                    raise SourceError(f"{ep.gitdir}: message blob {oid} of commit {entry.commit[:12]} is missing (corrupt repository?)")
-                if not data:
-                    continue  # public-inbox-purge leaves an empty ``m`` in the rewritten commit
-                yield RawMessage(
-                    data=data,
-                    commit=entry.commit,
-                    epoch=ep.number,
-                    commit_time=entry.time,
-                    seq=seq,
-                    where=f"commit {entry.commit[:12]}",
-                )
+            items = []
+            for e in entries:
+                # public-inbox-purge leaves an empty ``m`` in the rewritten commit
+                if e.blob is None or e.blob in gone or e.blob == EMPTY_BLOB:
+                    continue
+                items.append((seq, e.blob, e.commit, e.time))
                 seq += 1
+            jobs.append(ReadJob(ep.gitdir, ep.number, tuple(items)))
+        return tuple(jobs)
+
+    def _read(self, jobs: Tuple[ReadJob, ...]) -> Iterator[RawMessage]:
+        for job in jobs:
+            yield from read_job(job)
+
+
+#: git's empty blob: public-inbox-purge leaves it in place of an erased message
+EMPTY_BLOB = "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"
+
+
+@dataclass(frozen=True)
+class ReadJob:
+    """Message blobs of one epoch to read: (position, blob, commit, commit time) each."""
+
+    gitdir: str
+    epoch: int
+    items: Tuple[Tuple[int, str, str, int], ...]
+
+    def split(self, size: int) -> List["ReadJob"]:
+        return [ReadJob(self.gitdir, self.epoch, self.items[i : i + size]) for i in range(0, len(self.items), size)]
+
+
+def read_job(job: ReadJob) -> Iterator[RawMessage]:
+    """The raw messages of a job, through one ``git cat-file --batch``."""
+    for (oid, data), (seq, blob, commit, ctime) in zip(CatFile(job.gitdir).stream([i[1] for i in job.items]), job.items):
+        if data is None:
+            raise SourceError(f"{job.gitdir}: message blob {oid} of commit {commit[:12]} is missing (corrupt repository?)")
+        if not data:
+            continue
+        yield RawMessage(data=data, commit=commit, epoch=job.epoch, commit_time=ctime, seq=seq, where=f"commit {commit[:12]}")
 
 
 def _epochs_of_v2(path: str) -> List[Epoch]:

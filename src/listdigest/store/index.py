@@ -28,10 +28,10 @@ from ..message import PATCH, REPLY, Message, parse_message
 from ..message.applied import parse_applied
 from ..message.trailers import parse_trailers
 from ..model.versions import Posting, change_id, lore_links, normalize_title
-from ..sources import RawMessage
-from ..sources.git import CatFile, Epoch, GitSource, LogEntry
+from ..sources.git import EMPTY_BLOB, Epoch, GitSource, LogEntry, ReadJob, read_job
+from ..workers import default_workers, ordered_map
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: index on received time (date ranges read only their span)
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
@@ -52,6 +52,7 @@ CREATE INDEX messages_title ON messages (norm_title, author_addr);
 CREATE INDEX messages_author ON messages (author_addr);
 CREATE INDEX messages_irt ON messages (in_reply_to);
 CREATE INDEX messages_cid ON messages (change_id) WHERE change_id IS NOT NULL;
+CREATE INDEX messages_received ON messages (received);
 CREATE TABLE refs (mid INTEGER NOT NULL, pos INTEGER NOT NULL, ref TEXT NOT NULL);
 CREATE INDEX refs_mid ON refs (mid);
 CREATE INDEX refs_ref ON refs (ref);
@@ -71,8 +72,6 @@ _CHILD_TABLES = ("refs", "links", "trailers", "applied")
 
 Progress = Callable[[int, int], None]
 
-#: git's empty blob: public-inbox-purge leaves it in place of an erased message
-EMPTY_BLOB = "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"
 
 
 @dataclass(frozen=True)
@@ -125,36 +124,17 @@ def _index_rows(m: Message, epoch: int, seq: int, blob: str, commit: str) -> tup
     return _row(m, epoch, seq, blob, commit), refs, links, trailers, applied
 
 
-def _parse_batch(args: Tuple[str, int, Sequence[Tuple[int, str, str, int]]]) -> list:
+def _parse_batch(job: ReadJob) -> list:
     """Read and parse one batch of message blobs (runs in a worker process)."""
-    gitdir, epoch, items = args
+    blob_at = {seq: blob for seq, blob, _, _ in job.items}
     out = []
-    for (oid, data), (seq, blob, commit, ctime) in zip(CatFile(gitdir).stream([i[1] for i in items]), items):
-        if data is None:
-            raise SourceError(f"{gitdir}: message blob {oid} of commit {commit[:12]} is missing (corrupt repository?)")
+    for raw in read_job(job):
         try:
-            m = parse_message(RawMessage(data, commit, epoch, ctime, seq, f"commit {commit[:12]}"))
+            m = parse_message(raw)
         except (ValueError, LookupError, UnicodeError, AssertionError, IndexError, TypeError, RecursionError):
             continue  # unreadable: the report names it when its range covers it
-        out.append(_index_rows(m, epoch, seq, blob, commit))
+        out.append(_index_rows(m, job.epoch, raw.seq, blob_at[raw.seq], raw.commit))
     return out
-
-
-def _parsed_batches(ep: Epoch, items: Sequence[Tuple[int, str, str, int]], workers: int) -> Iterable[list]:
-    """Parsed rows in archive order, batch by batch; big updates are parsed by a pool of
-    worker processes (each with its own ``git cat-file``), small ones inline."""
-    batches = [(ep.gitdir, ep.number, items[i : i + BATCH]) for i in range(0, len(items), BATCH)]
-    if workers <= 1 or len(batches) < 2:
-        for b in batches:
-            yield _parse_batch(b)
-        return
-    import multiprocessing
-
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with ctx.Pool(min(workers, len(batches))) as pool:
-        for rows in pool.imap(_parse_batch, batches):
-            yield rows
 
 
 class Index:
@@ -163,7 +143,7 @@ class Index:
     def __init__(self, path: str, workers: Optional[int] = None) -> None:
         self.path = path
         #: processes that parse messages in a large update (one per core, at most 4)
-        self.workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
+        self.workers = workers if workers is not None else default_workers()
         d = os.path.dirname(os.path.abspath(path))
         try:
             os.makedirs(d, exist_ok=True)
@@ -299,7 +279,8 @@ class Index:
         next_id = cur.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM messages").fetchone()[0]
         items = [(seq, e.blob or "", e.commit, e.time) for seq, e in todo]
         n = 0
-        for batch in _parsed_batches(ep, items, self.workers):
+        jobs = ReadJob(ep.gitdir, ep.number, tuple(items)).split(BATCH)
+        for batch in ordered_map(_parse_batch, jobs, self.workers):
             rows, refs, links, trailers, applied = [], [], [], [], []
             for row, r_refs, r_links, r_trailers, r_applied in batch:
                 mid = next_id
@@ -387,18 +368,34 @@ class Index:
 
     def first_positions(self, addrs: Iterable[str]) -> Dict[str, Tuple[int, int]]:
         """Each address's first message in the whole archive (as sender or author)."""
-        out: Dict[str, Tuple[int, int]] = {}
-        for a in set(x.lower() for x in addrs):
-            r = self.db.execute(
-                "SELECT MIN(epoch * 4294967296 + seq) FROM messages WHERE author_addr=? OR from_addr=?", (a, a)
-            ).fetchone()
-            if r and r[0] is not None:
-                out[a] = (r[0] >> 32, r[0] & 0xFFFFFFFF)
-        return out
+        wanted = set(x.lower() for x in addrs)
+        best: Dict[str, int] = {}
+        # one pass over the table per column: an OR of the two columns would scan per address
+        for col in ("author_addr", "from_addr"):
+            for addr, pos in self.db.execute(f"SELECT {col}, MIN(epoch * 4294967296 + seq) FROM messages GROUP BY {col}"):
+                if addr in wanted and (addr not in best or pos < best[addr]):
+                    best[addr] = pos
+        return {a: (p >> 32, p & 0xFFFFFFFF) for a, p in best.items()}
 
     def subject_of(self, msgid: str) -> Optional[str]:
         r = self.db.execute("SELECT subject FROM messages WHERE msgid=? ORDER BY epoch, seq LIMIT 1", (msgid,)).fetchone()
         return r[0] if r else None
+
+    def span_received(self, since: Optional[int], until: Optional[int]) -> Optional[Tuple[Optional[str], str]]:
+        """The commit span holding every message received in [since, until]: (the commit
+        before the first of them, or None at the archive's start; the commit of the last)."""
+        lo = since if since is not None else -(1 << 62)
+        hi = until if until is not None else 1 << 62
+        q = "SELECT epoch, seq, commit_id FROM messages WHERE received BETWEEN ? AND ? ORDER BY epoch {0}, seq {0} LIMIT 1"
+        first = self.db.execute(q.format("ASC"), (lo, hi)).fetchone()
+        if first is None:
+            return None
+        last = self.db.execute(q.format("DESC"), (lo, hi)).fetchone()
+        before = self.db.execute(
+            "SELECT commit_id FROM messages WHERE epoch < ? OR (epoch = ? AND seq < ?) ORDER BY epoch DESC, seq DESC LIMIT 1",
+            (first[0], first[0], first[1]),
+        ).fetchone()
+        return (before[0] if before else None), last[2]
 
     def postings_between(self, since: int, until: int) -> List[tuple]:
         """Series-head candidates (patch postings) received in [since, until]:
