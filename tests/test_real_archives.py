@@ -1,12 +1,8 @@
 """The digest on the real archives (../shared/data), checked against an independent
 computation with the stdlib ``email`` package."""
 
-import email
-import email.policy
-import email.utils
 import json
 import re
-import subprocess
 from collections import Counter
 
 import pytest
@@ -14,56 +10,17 @@ import pytest
 from listdigest.pipeline import RangeSpec, report
 from listdigest.report import render
 from listdigest.timeparse import parse_when
+from stdlib_ref import patch_postings
 
 SINCE, UNTIL = "2026-01-01", "2026-01-31"
-# the independent reading of the counting rule: not a reply, and a PATCH tag or n/m
-# counter in the leading brackets, or a diff in the body
-REPLY = re.compile(r"^\s*((re|aw|antw|fwd?|回复)\s*:\s*)", re.I)
-TAG = re.compile(r"^\s*(\[[^\]]*\]\s*)*\[[^\]]*(patch|\b\d+/\d+\b)[^\]]*\]", re.I)
-DIFF = re.compile(r"^(diff --git |--- \S.*\n\+\+\+ \S.*\n@@ )", re.M)
 
 
 def stdlib_counts(gitdir, since, until):
     """Domain and author counts of patch postings received in [since, until], by stdlib email."""
-    # a message is committed when the archive stores it, never before it was received (bulk
-    # imports commit months later): read every commit from `since` on, filter exactly below
-    log = subprocess.run(["git", "--git-dir", gitdir, "log", "--format=%H %ct", "HEAD"], capture_output=True, check=True).stdout.decode().split("\n")
-    wanted = [c for c, t in (l.split() for l in log if l) if since - 2 * 86400 <= int(t)]
-    out = subprocess.run(["git", "--git-dir", gitdir, "cat-file", "--batch"], input="".join(f"{c}:m\n" for c in wanted).encode(), capture_output=True, check=True).stdout
-    domains, authors, seen = Counter(), Counter(), set()
-    pos = 0
-    while pos < len(out):
-        nl = out.index(b"\n", pos)
-        size = int(out[pos:nl].split()[2])
-        raw = out[nl + 1 : nl + 1 + size]
-        pos = nl + 2 + size
-        m = email.message_from_bytes(raw, policy=email.policy.default)
-        rcv = m.get_all("Received") or []
-        when = None
-        for r in rcv:
-            try:
-                when = email.utils.parsedate_to_datetime(str(r).rsplit(";", 1)[1].strip()).timestamp()
-                break
-            except (IndexError, ValueError, TypeError):
-                continue
-        if when is None or not (since <= when <= until):
-            continue
-        mid = str(m["Message-ID"] or "").strip()
-        if mid in seen:
-            continue
-        seen.add(mid)
-        subject = " ".join(str(m["Subject"] or "").split())
-        part = m.get_body(("plain",))
-        body = part.get_content() if part is not None else ""
-        if REPLY.match(subject) or not (TAG.match(subject) or DIFF.search(body)):
-            continue
-        first = body.lstrip("\n").split("\n", 1)[0]
-        if first.startswith("From:") and "@" in first:
-            name, addr = email.utils.parseaddr(first[5:].strip())
-        else:
-            name, addr = email.utils.parseaddr(str(m["From"]))
-        domains[addr.rpartition("@")[2].lower()] += 1
-        authors[addr.lower()] += 1
+    domains, authors = Counter(), Counter()
+    for _, addr in patch_postings(gitdir, since, until):
+        domains[addr.rpartition("@")[2]] += 1
+        authors[addr] += 1
     return domains, authors
 
 
