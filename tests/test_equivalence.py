@@ -16,6 +16,7 @@ from listdigest.message.body import digest_text, has_diff, parse_inbody, split_b
 from listdigest.message.subject import parse_subject
 from listdigest.model.series import group_series
 from listdigest.sources import RawMessage
+from stdlib_ref import cat_file
 
 MSGID = re.compile(r"<([^<>\s]+)>")
 
@@ -61,14 +62,8 @@ def raws(gitdir, limit=None):
     revs = subprocess.run(["git", "--git-dir", gitdir, "rev-list", "--reverse", "HEAD"], capture_output=True, check=True, text=True).stdout.split()
     if limit:
         revs = revs[-limit:]
-    out = subprocess.run(["git", "--git-dir", gitdir, "cat-file", "--batch"], input="".join(f"{r}:m\n" for r in revs).encode(), capture_output=True, check=True).stdout
-    pos = i = 0
-    while pos < len(out):
-        nl = out.index(b"\n", pos)
-        size = int(out[pos:nl].split()[2])
-        yield RawMessage(out[nl + 1 : nl + 1 + size], seq=i)
-        pos = nl + 2 + size
-        i += 1
+    for i, data in enumerate(cat_file(gitdir, revs)):
+        yield RawMessage(data, seq=i)
 
 
 def simple_mime(raw: bytes) -> bool:

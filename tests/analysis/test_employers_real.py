@@ -5,11 +5,7 @@ shipped map (plus a dated history for one person that changes employer mid-range
 from __future__ import annotations
 
 import datetime as dt
-import email
-import email.policy
 import email.utils
-import re
-import subprocess
 from collections import Counter
 
 import pytest
@@ -19,54 +15,15 @@ from listdigest.analysis.employers import DEFAULT_MAP, load_affiliations
 from listdigest.cli import main
 from listdigest.pipeline import RangeSpec, report
 from listdigest.timeparse import parse_when
+from stdlib_ref import patch_postings
 
 SINCE, UNTIL = "2026-01-01", "2026-01-31"
 # one person moves employer mid-range: counted under each by message date
 HISTORY = "skinsburskii@linux.microsoft.com  Previous Co < 2026-01-15\nskinsburskii@linux.microsoft.com  Microsoft\n"
 
-# independent reading of the counting rule: not a reply; a PATCH tag or n/m counter in the
-# leading brackets, or a diff in the body
-REPLY = re.compile(r"^\s*((re|aw|antw|fwd?|回复)\s*:\s*)", re.I)
-TAG = re.compile(r"^\s*(\[[^\]]*\]\s*)*\[[^\]]*(patch|\b\d+/\d+\b)[^\]]*\]", re.I)
-DIFF = re.compile(r"^(diff --git |--- \S.*\n\+\+\+ \S.*\n@@ )", re.M)
-
-
 def postings(gitdir, since, until):
     """(author address, Date) of each patch posting received in [since, until], by stdlib."""
-    log = subprocess.run(["git", "--git-dir", gitdir, "log", "--format=%H %ct", "HEAD"], capture_output=True, check=True).stdout.decode().split("\n")
-    wanted = [c for c, t in (l.split() for l in log if l) if since - 2 * 86400 <= int(t)]
-    out = subprocess.run(["git", "--git-dir", gitdir, "cat-file", "--batch"], input="".join(f"{c}:m\n" for c in wanted).encode(), capture_output=True, check=True).stdout
-    got, seen, pos = [], set(), 0
-    while pos < len(out):
-        nl = out.index(b"\n", pos)
-        size = int(out[pos:nl].split()[2])
-        raw = out[nl + 1 : nl + 1 + size]
-        pos = nl + 2 + size
-        m = email.message_from_bytes(raw, policy=email.policy.default)
-        when = None
-        for r in m.get_all("Received") or []:
-            try:
-                when = email.utils.parsedate_to_datetime(str(r).rsplit(";", 1)[1].strip()).timestamp()
-                break
-            except (IndexError, ValueError, TypeError):
-                continue
-        if when is None or not (since <= when <= until):
-            continue
-        mid = str(m["Message-ID"] or "").strip()
-        if mid in seen:
-            continue
-        seen.add(mid)
-        subject = " ".join(str(m["Subject"] or "").split())
-        part = m.get_body(("plain",))
-        body = part.get_content() if part is not None else ""
-        if REPLY.match(subject) or not (TAG.match(subject) or DIFF.search(body)):
-            continue
-        first = body.lstrip("\n").split("\n", 1)[0]
-        line = first[5:].strip() if first.startswith("From:") and "@" in first else str(m["From"])
-        addr = email.utils.parseaddr(line)[1].lower()
-        date = email.utils.parsedate_to_datetime(str(m["Date"])).timestamp()
-        got.append((addr, date))
-    return got
+    return [(addr, email.utils.parsedate_to_datetime(str(m["Date"])).timestamp()) for m, addr in patch_postings(gitdir, since, until)]
 
 
 def trivial_map(*texts):

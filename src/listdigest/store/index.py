@@ -21,17 +21,20 @@ import os
 import sqlite3
 import subprocess
 from dataclasses import dataclass
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
 from ..errors import SourceError
-from ..message import PATCH, REPLY, Message, parse_message
+from ..message import PATCH, REPLY, Message, MessageError, parse_message, slim
+from ..message.applied import AppliedItem, AppliedNotice
+from ..message.subject import parse_subject
+from ..message.trailers import Trailer
 from ..message.applied import parse_applied
 from ..message.trailers import parse_trailers
 from ..model.versions import Posting, change_id, lore_links, normalize_title
 from ..sources.git import EMPTY_BLOB, Epoch, GitSource, LogEntry, ReadJob, read_job
 from ..workers import default_workers, ordered_map
 
-SCHEMA_VERSION = 2  # 2: index on received time (date ranges read only their span)
+SCHEMA_VERSION = 3  # 2: index on received time; 3: what rebuilds a range's messages (facts, skipped, raw addresses)
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
@@ -42,7 +45,8 @@ CREATE TABLE messages (
     msgid TEXT NOT NULL, date INTEGER, received INTEGER,
     from_name TEXT, from_addr TEXT, author_name TEXT, author_addr TEXT,
     subject TEXT, title TEXT, norm_title TEXT, version INTEGER, counter INTEGER, total INTEGER,
-    kind TEXT, resend INTEGER, in_reply_to TEXT, change_id TEXT
+    kind TEXT, resend INTEGER, in_reply_to TEXT, change_id TEXT,
+    from_addr_raw TEXT, author_addr_raw TEXT, has_diff INTEGER, synthetic INTEGER
 );
 CREATE INDEX messages_msgid ON messages (msgid);
 CREATE INDEX messages_pos ON messages (epoch, seq);
@@ -66,9 +70,14 @@ CREATE TABLE applied (
     mid INTEGER NOT NULL, source TEXT, tree TEXT, branch TEXT, by TEXT, subset INTEGER, items TEXT
 );
 CREATE INDEX applied_mid ON applied (mid);
+-- what a reply says that the digest reads (trailers, applied notice), as message.slim keeps it
+CREATE TABLE facts (mid INTEGER PRIMARY KEY, data TEXT NOT NULL);
+-- messages that could not be read, with the reason the digest names
+CREATE TABLE skipped (epoch INTEGER NOT NULL, seq INTEGER NOT NULL, blob TEXT NOT NULL, commit_id TEXT NOT NULL, reason TEXT);
+CREATE INDEX skipped_blob ON skipped (epoch, blob);
 """
 
-_CHILD_TABLES = ("refs", "links", "trailers", "applied")
+_CHILD_TABLES = ("refs", "links", "trailers", "applied", "facts")
 
 Progress = Callable[[int, int], None]
 
@@ -99,6 +108,7 @@ def _row(m: Message, epoch: int, seq: int, blob: str, commit: str) -> tuple:
         m.from_name, m.from_addr.lower(), m.author_name, m.author_addr.lower(),
         m.subject, p.title, normalize_title(p.title), p.version, p.counter, p.total,
         m.kind, 1 if p.resend else 0, m.in_reply_to, cid,
+        m.from_addr, m.author_addr, 1 if m.has_diff else 0, 1 if m.msgid_synthetic else 0,
     )
 
 
@@ -121,7 +131,28 @@ def _index_rows(m: Message, epoch: int, seq: int, blob: str, commit: str) -> tup
         if a is not None:
             items = json.dumps([[i.label, i.title, i.commit] for i in a.items])
             applied.append((a.source, a.tree, a.branch, a.by, 1 if a.subset else 0, items))
-    return _row(m, epoch, seq, blob, commit), refs, links, trailers, applied
+    facts = []
+    if m.kind != PATCH:
+        trs, notice = slim(m).facts or ((), None)
+        if trs or notice is not None:
+            facts.append((json.dumps([[[t.name, t.person_name, t.person_addr, t.comment] for t in trs], _notice_json(notice)]),))
+    return _row(m, epoch, seq, blob, commit), refs, links, trailers, applied, facts
+
+
+def _notice_json(a: Optional[AppliedNotice]) -> Optional[list]:
+    if a is None:
+        return None
+    return [a.source, a.tree, a.branch, a.by, a.subset, [[i.label, i.title, i.commit] for i in a.items]]
+
+
+def _facts(data: Optional[str]) -> Tuple[Tuple[Trailer, ...], Optional[AppliedNotice]]:
+    if not data:
+        return (), None
+    trs, a = json.loads(data)
+    notice = None
+    if a is not None:
+        notice = AppliedNotice(a[0], a[1], a[2], a[3], bool(a[4]), tuple(AppliedItem(*i) for i in a[5]))
+    return tuple(Trailer(*t) for t in trs), notice
 
 
 def _parse_batch(job: ReadJob) -> list:
@@ -131,8 +162,12 @@ def _parse_batch(job: ReadJob) -> list:
     for raw in read_job(job):
         try:
             m = parse_message(raw)
-        except (ValueError, LookupError, UnicodeError, AssertionError, IndexError, TypeError, RecursionError):
-            continue  # unreadable: the report names it when its range covers it
+        except MessageError as exc:
+            out.append(("skipped", job.epoch, raw.seq, blob_at[raw.seq], raw.commit, str(exc)))
+            continue
+        except (ValueError, LookupError, UnicodeError, AssertionError, IndexError, TypeError, RecursionError) as exc:
+            out.append(("skipped", job.epoch, raw.seq, blob_at[raw.seq], raw.commit, f"{type(exc).__name__}: {str(exc)[:80]}"))
+            continue
         out.append(_index_rows(m, job.epoch, raw.seq, blob_at[raw.seq], raw.commit))
     return out
 
@@ -249,9 +284,17 @@ class Index:
         vanished = [i for b, i in known.items() if b not in present]
         self._drop_ids(vanished)
         self.db.executemany("UPDATE messages SET seq=?, commit_id=? WHERE id=?", updates)
+        # unreadable messages are kept the same way: moved when still there, else dropped
+        unreadable = {b for (b,) in self.db.execute("SELECT blob FROM skipped WHERE epoch=?", (epoch,))}
+        self.db.executemany("DELETE FROM skipped WHERE epoch=? AND blob=?", [(epoch, b) for b in unreadable - present])
+        moves = [(seq, e.commit, epoch, e.blob) for seq, e in todo if e.blob in unreadable]
+        self.db.executemany("UPDATE skipped SET seq=?, commit_id=? WHERE epoch=? AND blob=?", moves)
+        todo = [(seq, e) for seq, e in todo if e.blob not in unreadable]
         return todo, len(updates), len(vanished)
 
     def _drop_blobs(self, epoch: int, blobs: Iterable[str]) -> int:
+        blobs = list(blobs)
+        self.db.executemany("DELETE FROM skipped WHERE epoch=? AND blob=?", [(epoch, b) for b in blobs])
         ids = [
             r[0]
             for b in blobs
@@ -261,6 +304,7 @@ class Index:
         return len(ids)
 
     def _drop_epoch(self, epoch: int) -> int:
+        self.db.execute("DELETE FROM skipped WHERE epoch=?", (epoch,))
         ids = [r[0] for r in self.db.execute("SELECT id FROM messages WHERE epoch=?", (epoch,)).fetchall()]
         self._drop_ids(ids)
         self.db.execute("DELETE FROM epochs WHERE epoch=?", (epoch,))
@@ -281,8 +325,12 @@ class Index:
         n = 0
         jobs = ReadJob(ep.gitdir, ep.number, tuple(items)).split(BATCH)
         for batch in ordered_map(_parse_batch, jobs, self.workers):
-            rows, refs, links, trailers, applied = [], [], [], [], []
-            for row, r_refs, r_links, r_trailers, r_applied in batch:
+            rows, refs, links, trailers, applied, facts, skipped = [], [], [], [], [], [], []
+            for item in batch:
+                if item[0] == "skipped":
+                    skipped.append(item[1:])
+                    continue
+                row, r_refs, r_links, r_trailers, r_applied, r_facts = item
                 mid = next_id
                 next_id += 1
                 rows.append((mid,) + row)
@@ -290,7 +338,10 @@ class Index:
                 links += [(mid,) + r for r in r_links]
                 trailers += [(mid,) + r for r in r_trailers]
                 applied += [(mid,) + r for r in r_applied]
-            cur.executemany("INSERT INTO messages VALUES (" + ",".join("?" * 22) + ")", rows)
+                facts += [(mid,) + r for r in r_facts]
+            cur.executemany("INSERT INTO messages VALUES (" + ",".join("?" * 26) + ")", rows)
+            cur.executemany("INSERT INTO facts VALUES (?,?)", facts)
+            cur.executemany("INSERT INTO skipped VALUES (?,?,?,?,?)", skipped)
             cur.executemany("INSERT INTO refs VALUES (?,?,?)", refs)
             cur.executemany("INSERT INTO links VALUES (?,?)", links)
             cur.executemany("INSERT INTO trailers VALUES (?,?,?,?,?,?)", trailers)
@@ -299,6 +350,53 @@ class Index:
             if progress is not None:
                 progress(done + min(n, len(items)), total)
         return len(items)
+
+    # -- a range's messages, rebuilt ------------------------------------------
+    def messages_of(self, job: ReadJob) -> List[Union[Message, str, None]]:
+        """For each item of a read job, the message as the index knows it (patch postings
+        without their body; replies with their facts), the reason it is unreadable (str), or
+        None when the index does not hold it."""
+        cols = ("id, blob, msgid, subject, from_name, from_addr_raw, author_name, author_addr_raw, date, received, "
+                "in_reply_to, has_diff, synthetic, kind")
+        rows: Dict[str, tuple] = {}
+        ids: List[int] = []
+        blobs = [i[1] for i in job.items]
+        for chunk in range(0, len(blobs), 900):
+            part = blobs[chunk : chunk + 900]
+            marks = ",".join("?" * len(part))
+            for r in self.db.execute(f"SELECT {cols} FROM messages WHERE epoch=? AND blob IN ({marks})", (job.epoch, *part)):
+                rows[r[1]] = r
+                ids.append(r[0])
+        skipped = {}
+        for chunk in range(0, len(blobs), 900):
+            part = blobs[chunk : chunk + 900]
+            marks = ",".join("?" * len(part))
+            for b, reason in self.db.execute(f"SELECT blob, reason FROM skipped WHERE epoch=? AND blob IN ({marks})", (job.epoch, *part)):
+                skipped[b] = reason
+        refs: Dict[int, List[str]] = {}
+        facts: Dict[int, str] = {}
+        for chunk in range(0, len(ids), 900):
+            part = ids[chunk : chunk + 900]
+            marks = ",".join("?" * len(part))
+            for mid, ref in self.db.execute(f"SELECT mid, ref FROM refs WHERE mid IN ({marks}) ORDER BY mid, pos", part):
+                refs.setdefault(mid, []).append(ref)
+            for mid, data in self.db.execute(f"SELECT mid, data FROM facts WHERE mid IN ({marks})", part):
+                facts[mid] = data
+        out: List[Union[Message, str, None]] = []
+        for seq, blob, commit, _ in job.items:
+            r = rows.get(blob)
+            if r is None:
+                out.append(skipped.get(blob))
+                continue
+            mid, _, msgid, subject, fname, faddr, aname, aaddr, date, received, irt, has_diff, synth, kind = r
+            out.append(Message(
+                msgid=msgid, subject=subject, parsed=parse_subject(subject), from_name=fname, from_addr=faddr,
+                author_name=aname, author_addr=aaddr, date=date, received=received, in_reply_to=irt,
+                references=tuple(refs.get(mid, ())), body="", has_diff=bool(has_diff), commit=commit,
+                epoch=job.epoch, seq=seq, msgid_synthetic=bool(synth),
+                facts=None if kind == PATCH else _facts(facts.get(mid)),
+            ))
+        return out
 
     # -- lookups (model.versions.VersionLookup and the history analysis) ------
     def count(self) -> int:
