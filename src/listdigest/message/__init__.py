@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Optional, Tuple
 
 from ..sources import RawMessage
-from .body import decode_body, has_diff, parse_inbody
+from .body import BodyError, decode_body, has_diff, parse_inbody
 from .headers import (
     DIGEST_FIELDS,
     decoded,
@@ -143,7 +143,8 @@ def _resolve_relay(headers, name: str, addr: str) -> Tuple[str, str]:
 
 
 def parse_message(raw: RawMessage) -> Message:
-    """Parse a stored message.  Raises ``MessageError`` when it has no header at all."""
+    """Parse a stored message.  Raises ``MessageError`` when it has no header at all or a
+    body we refuse to decode (MIME nested beyond ``body.MAX_MIME_BOUNDARIES``)."""
     head, body = split_message(raw.data)
     headers = parse_header_block(head, DIGEST_FIELDS)
     if not headers:
@@ -157,7 +158,10 @@ def parse_message(raw: RawMessage) -> Message:
     subject = decoded(get("subject"))
     from_name, from_addr = parse_address(get("from"))
     from_name, from_addr = _resolve_relay(headers, from_name, from_addr)
-    text = decode_body(raw.data, body, get("content-type"), get("content-transfer-encoding"))
+    try:
+        text = decode_body(raw.data, body, get("content-type"), get("content-transfer-encoding"))
+    except BodyError as exc:
+        raise MessageError(str(exc)) from None
     inbody = parse_inbody(text)
     if inbody.from_addr:
         author_name, author_addr = inbody.from_name, inbody.from_addr

@@ -32,8 +32,20 @@ _DIFFSTAT_END_RE = re.compile(r"^ ?\d+ files? changed(?:, \d+ insertions?\(\+\))
 # lines that end a digest body: the signature separator and b4/format-patch base info
 _SIG_RE = re.compile(r"^-- ?$")
 _BASE_RE = re.compile(r"^(?:base-commit|prerequisite-patch-id|prerequisite-change-id|change-id): ")
+# a MIME boundary parameter; counting them bounds the nesting the stdlib parser must walk
+_BOUNDARY_RE = re.compile(rb"boundary\s*=", re.I)
+#: more multipart boundaries than this and a message is refused: the stdlib parser recurses
+#: once per level and took 15 s to hit RecursionError on 1,000 nested parts
+MAX_MIME_BOUNDARIES = 100
+# control characters a printed body must not carry: NUL, ESC (terminal escape sequences),
+# CR and the rest of C0 except tab and newline, and DEL
+_BODY_CTRL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # in-body pseudo-headers at the very top of a body (git send-email, b4)
 _INBODY_RE = re.compile(r"^(From|Date|Subject|Message-Id|Reply-To)\s*:\s*(.*)$", re.I)
+
+
+class BodyError(ValueError):
+    """A body we refuse to decode (too deeply nested MIME); the message is skipped."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +132,11 @@ def _is_patch_attachment(part) -> bool:
 
 def _mime_text(raw: bytes) -> str:
     """Text of a multipart (or otherwise complex) message via the stdlib parser."""
+    boundaries = 0
+    for _ in _BOUNDARY_RE.finditer(raw):
+        boundaries += 1
+        if boundaries > MAX_MIME_BOUNDARIES:
+            raise BodyError(f"more than {MAX_MIME_BOUNDARIES} nested MIME multiparts")
     msg = email.message_from_bytes(raw, policy=email.policy.compat32)
     texts: List[str] = []
     htmls: List[str] = []
@@ -137,7 +154,8 @@ def _mime_text(raw: bytes) -> str:
             payload = str(part.get_payload()).encode("utf-8", "replace")
         charset = part.get_content_charset()
         if ctype == "text/plain" or _is_patch_attachment(part):
-            disp = (part.get("Content-Disposition") or "").lower()
+            # str(): compat32 hands back a Header object when the value holds 8-bit bytes
+            disp = str(part.get("Content-Disposition") or "").lower()
             if ctype == "text/plain" and disp.startswith("attachment") and not _is_patch_attachment(part):
                 continue
             texts.append(to_text(payload, charset))
@@ -295,4 +313,4 @@ def digest_text(text: str) -> str:
     out = lines[:end]
     while out and not out[-1].strip():
         out.pop()
-    return "\n".join(line.rstrip("\r") for line in out)
+    return _BODY_CTRL_RE.sub("", "\n".join(line.rstrip("\r") for line in out))

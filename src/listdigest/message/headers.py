@@ -27,12 +27,14 @@ _FOLD_RE = re.compile(rb"\r?\n(?=[ \t])")
 _EWORD_RE = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 # whitespace between two encoded words is dropped on decoding (RFC 2047 section 6.2)
 _EWORD_GAP_RE = re.compile(r"(=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=)[ \t\r\n]+(?==\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=)")
-# a Message-ID token: anything between angle brackets, no whitespace or nested brackets
-_MSGID_RE = re.compile(r"<([^<>\s]+)>")
+# a Message-ID token: anything between angle brackets, no whitespace, control characters
+# (a NUL or ESC inside an id would reach links and output) or nested brackets
+_MSGID_RE = re.compile(r"<([^<>\s\x00-\x1f\x7f]+)>")
 _WS_RE = re.compile(r"\s+")
 # the common address forms, `Name <a@b>`, `"Name, Jr." <a@b>`, `<a@b>`; anything else
-# (comments, groups, several addresses) goes to the stdlib parser
-_SIMPLE_ADDR_RE = re.compile(r'^[ \t]*(?:"((?:[^"\\\r\n]|\\.)*)"|([^"<>,;:()\\@\r\n]*?))[ \t]*<([^<>\s"(),;:@]+@[^<>\s"(),;:@]+)>[ \t]*$')
+# (comments, groups, several addresses) goes to the stdlib parser; an address holding a
+# control character (NUL, ESC) is not simple either: the slow path cleans it
+_SIMPLE_ADDR_RE = re.compile(r'^[ \t]*(?:"((?:[^"\\\r\n]|\\.)*)"|([^"<>,;:()\\@\r\n]*?))[ \t]*<([^<>\s"(),;:@\x00-\x1f\x7f]+@[^<>\s"(),;:@\x00-\x1f\x7f]+)>[ \t]*$')
 # the date format nearly all mail uses, `Wed, 15 Jul 2026 16:32:52 +0200`; others go to
 # parsedate_tz
 _STD_DATE_RE = re.compile(r"^\s*(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s+([+-])(\d{2})(\d{2})(?:\s*\([^()]*\))?\s*$")
@@ -74,7 +76,14 @@ def to_text(data: bytes, charset: Optional[str] = None) -> str:
                 # a wrong declaration (latin-1 bytes labelled utf-8): fall through to guessing,
                 # unless the declared charset is a multi-byte one we cannot guess
                 if codec not in ("utf-8", "ascii", "cp1252"):
-                    return data.decode(codec, "replace")
+                    try:
+                        return data.decode(codec, "replace")
+                    except UnicodeError:
+                        pass  # a codec such as idna that refuses "replace"
+            except (UnicodeError, LookupError):
+                # idna and friends raise plain UnicodeError; rot13, base64, uu, zlib and the
+                # like are codecs but no text encodings (LookupError on decode)
+                pass
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -90,7 +99,11 @@ def lookup_charset(charset: str) -> str:
         return "cp1252"  # what mail clients really mean by it
     if cs == "gb2312":
         return "gb18030"
-    return codecs.lookup(cs).name
+    try:
+        return codecs.lookup(cs).name
+    except (ValueError, UnicodeError) as exc:
+        # codecs.lookup raises ValueError on a NUL and UnicodeError on unencodable names
+        raise LookupError(f"unknown encoding: {cs!r}") from exc
 
 
 #: the header fields the digest reads; parse_header_block skips the rest (DKIM, ARC, …)
@@ -207,7 +220,11 @@ def parse_address(value: Optional[str]) -> Tuple[str, str]:
         if m.group(1) is not None:
             name = name.replace('\\"', '"').replace("\\\\", "\\")
         return decoded(name), m.group(3)
-    name, addr = parseaddr(clean_text(value))
+    try:
+        name, addr = parseaddr(clean_text(value))
+    except RecursionError:
+        # the stdlib recurses once per ':' group; hostile "a: b: c: …" values exhaust the stack
+        return decoded(value), ""
     if not addr and "@" not in value:
         return decoded(value), ""
     name = decoded(name)
@@ -219,7 +236,10 @@ def parse_address(value: Optional[str]) -> Tuple[str, str]:
 
 def parse_addresses(values: List[str]) -> List[Tuple[str, str]]:
     """All (name, address) pairs of address-list headers such as To and Cc."""
-    pairs = getaddresses([clean_text(v) for v in values])
+    try:
+        pairs = getaddresses([clean_text(v) for v in values])
+    except RecursionError:  # see parse_address
+        return []
     return [(decoded(n), a) for n, a in pairs if a]
 
 
@@ -238,9 +258,15 @@ def first_msgid(value: Optional[str]) -> Optional[str]:
     if ids:
         return ids[0]
     bare = value.strip().split()
-    if len(bare) == 1 and "@" in bare[0]:
+    if len(bare) == 1 and "@" in bare[0] and not _CTRL_RE.search(bare[0]):
         return bare[0].strip("<>")
     return None
+
+
+#: 2200-01-01: later dates in mail are bogus
+_MAX_TS = 7258118400
+#: real zones stay within +-14 h; anything beyond a day is taken as no zone at all
+_MAX_ZONE = 86400
 
 
 def parse_date(value: Optional[str]) -> Optional[int]:
@@ -258,7 +284,10 @@ def parse_date(value: Optional[str]) -> Optional[int]:
                 ts = None
             if ts is not None:
                 off = int(zh) * 3600 + int(zm) * 60
-                return int(ts - off if sign == "+" else ts + off)
+                if off > _MAX_ZONE:
+                    off = 0  # a zone beyond a day is garbage: read the time as UTC
+                ts = ts - off if sign == "+" else ts + off
+                return int(ts) if 0 <= ts <= _MAX_TS else None
     text = clean_text(value)
     y = _YEAR_RE.search(text)
     if y and len(y.group(1)) == 4 and int(y.group(1)) < 1970:
@@ -272,11 +301,13 @@ def parse_date(value: Optional[str]) -> Optional[int]:
     try:
         ts = calendar.timegm(t[:6] + (0, 0, 0))
         offset = t[9] or 0
+        if abs(offset) > _MAX_ZONE:
+            offset = 0  # "+999999" moved dates by 417 days; a zone beyond a day is garbage
         ts -= offset
     except (OverflowError, ValueError, TypeError):
         return None
     # years outside 1970..2200 are bogus in mail; treat like no date
-    if ts < 0 or ts > 7258118400:
+    if ts < 0 or ts > _MAX_TS:
         return None
     return int(ts)
 

@@ -115,6 +115,9 @@ def split_list_url(url: str) -> Tuple[str, str, str]:
     parts = urllib.parse.urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise SyncError(f"{url}: not an http(s) URL")
+    if any(c <= " " or c == "\x7f" for c in url.strip()):
+        # http.client refuses these with an InvalidURL traceback; say it once, here
+        raise SyncError(f"{url.strip()!r}: not an http(s) URL (white space or control characters)")
     path = parts.path.rstrip("/")
     site = f"{parts.scheme}://{parts.netloc}"
     return site, path, site + path

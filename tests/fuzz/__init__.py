@@ -1,0 +1,1 @@
+"""Fuzzing listdigest's parsers: mutation engine, targets, CI run and the long run for humans."""
