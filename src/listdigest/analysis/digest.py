@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections import Counter
-from dataclasses import asdict, dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from dataclasses import asdict, dataclass
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 from ..message import PATCH, REPLY, Message
 from ..message.body import digest_text

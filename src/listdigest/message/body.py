@@ -12,14 +12,13 @@ import base64
 import binascii
 import email
 import email.policy
-import html
 import quopri
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from typing import List, Optional, Tuple
+from typing import List, Optional
 
-from .headers import clean_text, decoded, parse_address, to_text
+from .headers import clean_text, decoded, parse_address, parse_header_block, split_message, to_text
 
 # Content-Type parameters, e.g. `text/plain; charset="utf-8"`
 _CHARSET_RE = re.compile(r"""charset\s*=\s*"?([^";\s]+)""", re.I)
@@ -122,12 +121,117 @@ def _simple_payload(body: bytes, cte: str) -> bytes:
     return body
 
 
+#: content types of a patch sent as an attachment
+_PATCH_TYPES = ("text/x-patch", "text/x-diff", "text/patch", "text/diff", "application/x-patch")
+
+
 def _is_patch_attachment(part) -> bool:
     ctype = part.get_content_type()
-    if ctype in ("text/x-patch", "text/x-diff", "text/patch", "text/diff", "application/x-patch"):
+    if ctype in _PATCH_TYPES:
         return True
     name = part.get_filename() or ""
     return ctype in ("application/octet-stream", "text/plain") and name.endswith((".patch", ".diff"))
+
+
+#: Content-Type/Disposition parameters the fast multipart reader understands
+_PARAM_RE = re.compile(r"""(?:^|;)\s*([a-z0-9_.*-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s"]*))""", re.I)
+_PART_FIELDS = frozenset({"content-type", "content-transfer-encoding", "content-disposition"})
+
+
+def _params(value: str) -> Optional[dict]:
+    """Lower-cased parameter names to values; None for what the stdlib must read (RFC 2231
+    ``name*=`` forms, non-ASCII)."""
+    if "*" in value or not value.isascii():
+        return None
+    out = {}
+    for m in _PARAM_RE.finditer(value.split(";", 1)[1] if ";" in value else ""):
+        out.setdefault(m.group(1).lower(), m.group(2).replace('\\"', '"') if m.group(2) is not None else m.group(3))
+    return out
+
+
+def _fast_leaves(body: bytes, boundary: bytes, leaves: list, depth: int) -> bool:
+    """Split a multipart body at its boundary into leaf parts (type, params, disposition,
+    payload), recursing into nested multiparts.  False for anything the stdlib should read:
+    a missing close delimiter, message/* parts, odd encodings, deep nesting."""
+    if depth > 8 or not boundary:
+        return False
+    delim = b"--" + boundary
+    starts = []
+    pos = 0 if body.startswith(delim) else body.find(b"\n" + delim)
+    closed = False
+    while pos >= 0:
+        at = pos if (pos == 0 and body.startswith(delim)) else pos + 1
+        eol = body.find(b"\n", at)
+        line = body[at : eol if eol >= 0 else len(body)].rstrip(b"\r")
+        rest = line[len(delim) :]
+        if rest.startswith(b"--"):
+            starts.append((at, None))
+            closed = True
+            break
+        if not rest.strip(b" \t"):
+            starts.append((at, eol + 1 if eol >= 0 else len(body)))
+        pos = body.find(b"\n" + delim, at + 1)
+    if not closed or len(starts) < 2:
+        return False
+    for (_, begin), (end_at, _) in zip(starts, starts[1:]):
+        if begin is None:
+            return False
+        part = body[begin : end_at - 1] if end_at > begin else b""
+        if part.endswith(b"\r"):
+            part = part[:-1]
+        if part.startswith(b"\n") or part.startswith(b"\r\n"):
+            head, content = b"", part[1:] if part[:1] == b"\n" else part[2:]
+        else:
+            head, content = split_message(part)
+        h = parse_header_block(head, _PART_FIELDS)
+        ctv = (h.get("content-type") or ["text/plain"])[0]
+        ctype = ctv.split(";", 1)[0].strip().lower()
+        if ctype.count("/") != 1:
+            ctype = "text/plain"
+        params = _params(ctv)
+        disp = (h.get("content-disposition") or [""])[0]
+        dparams = _params(disp)
+        if params is None or dparams is None or ctype.startswith("message/"):
+            return False
+        if ctype.startswith("multipart/"):
+            if not _fast_leaves(content, (params.get("boundary") or "").encode("ascii", "replace"), leaves, depth + 1):
+                return False
+            continue
+        cte = (h.get("content-transfer-encoding") or [""])[0].strip().lower()
+        if cte not in ("", "7bit", "8bit", "binary", "base64", "quoted-printable"):
+            return False
+        leaves.append((ctype, params, disp, dparams, _simple_payload(content, cte)))
+        if len(leaves) > 150:
+            return False
+    return True
+
+
+def _fast_mime_text(body: bytes, content_type: str) -> Optional[str]:
+    """``_mime_text`` for the multiparts list mail carries (text + HTML alternatives, patch
+    attachments), without the stdlib's parser; None when the stdlib must read it."""
+    params = _params(content_type)
+    if params is None or not content_type.lower().lstrip().startswith("multipart/") or "digest" in content_type.lower():
+        return None
+    leaves: list = []
+    if not _fast_leaves(body, (params.get("boundary") or "").encode("ascii", "replace"), leaves, 0):
+        return None
+    texts: List[str] = []
+    htmls: List[str] = []
+    for ctype, p, disp, dp, payload in leaves:
+        name = dp.get("filename") or p.get("name") or ""
+        patch = ctype in _PATCH_TYPES or (ctype in ("application/octet-stream", "text/plain") and name.endswith((".patch", ".diff")))
+        charset = (p.get("charset") or "").lower() or None
+        if ctype == "text/plain" or patch:
+            if ctype == "text/plain" and disp.lower().startswith("attachment") and not patch:
+                continue
+            texts.append(to_text(payload, charset))
+        elif ctype == "text/html":
+            htmls.append(to_text(payload, charset))
+    if texts:
+        return "\n".join(t if t.endswith("\n") else t + "\n" for t in texts)
+    if htmls:
+        return html_to_text("\n".join(htmls))
+    return ""
 
 
 def _mime_text(raw: bytes) -> str:
@@ -177,7 +281,8 @@ def decode_body(raw: bytes, body: bytes, content_type: Optional[str], cte: Optio
     ctype = (content_type or "text/plain").strip()
     low = ctype.lower()
     if low.startswith("multipart/") or low.startswith("message/"):
-        return _mime_text(raw)
+        fast = _fast_mime_text(body, ctype) if low.startswith("multipart/") else None
+        return fast if fast is not None else _mime_text(raw)
     m = _CHARSET_RE.search(ctype)
     payload = _simple_payload(body, cte or "")
     text = to_text(payload, m.group(1) if m else None)

@@ -17,7 +17,7 @@ each held by a named test in ``tests/model/test_series.py``:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..message import Message

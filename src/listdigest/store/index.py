@@ -24,17 +24,15 @@ from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
 from ..errors import SourceError
-from ..message import PATCH, REPLY, Message, MessageError, parse_message, slim
+from ..message import PATCH, Message, MessageError, parse_message, slim
 from ..message.applied import AppliedItem, AppliedNotice
 from ..message.subject import parse_subject
 from ..message.trailers import Trailer
-from ..message.applied import parse_applied
-from ..message.trailers import parse_trailers
 from ..model.versions import Posting, change_id, lore_links, normalize_title
 from ..sources.git import EMPTY_BLOB, Epoch, GitSource, LogEntry, ReadJob, read_job
 from ..workers import default_workers, ordered_map
 
-SCHEMA_VERSION = 3  # 2: index on received time; 3: what rebuilds a range's messages (facts, skipped, raw addresses)
+SCHEMA_VERSION = 4  # 2: received-time index; 3: what rebuilds a range (facts, skipped, raw addresses); 4: no unread trailer/applied tables
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
@@ -62,14 +60,6 @@ CREATE INDEX refs_mid ON refs (mid);
 CREATE INDEX refs_ref ON refs (ref);
 CREATE TABLE links (mid INTEGER NOT NULL, target TEXT NOT NULL);
 CREATE INDEX links_mid ON links (mid);
-CREATE TABLE trailers (
-    mid INTEGER NOT NULL, name TEXT, person_name TEXT, person_addr TEXT, comment TEXT, matches INTEGER
-);
-CREATE INDEX trailers_mid ON trailers (mid);
-CREATE TABLE applied (
-    mid INTEGER NOT NULL, source TEXT, tree TEXT, branch TEXT, by TEXT, subset INTEGER, items TEXT
-);
-CREATE INDEX applied_mid ON applied (mid);
 -- what a reply says that the digest reads (trailers, applied notice), as message.slim keeps it
 CREATE TABLE facts (mid INTEGER PRIMARY KEY, data TEXT NOT NULL);
 -- messages that could not be read, with the reason the digest names
@@ -77,7 +67,7 @@ CREATE TABLE skipped (epoch INTEGER NOT NULL, seq INTEGER NOT NULL, blob TEXT NO
 CREATE INDEX skipped_blob ON skipped (epoch, blob);
 """
 
-_CHILD_TABLES = ("refs", "links", "trailers", "applied", "facts")
+_CHILD_TABLES = ("refs", "links", "facts")
 
 Progress = Callable[[int, int], None]
 
@@ -121,22 +111,12 @@ def _index_rows(m: Message, epoch: int, seq: int, blob: str, commit: str) -> tup
     refs = [(i, r) for i, r in enumerate(m.references)]
     body = m.body
     links = [(t,) for t in lore_links(body) if t != m.msgid] if m.kind == PATCH and "://" in body else []
-    trailers = []
-    if "-by:" in body or "-By:" in body:
-        for t in parse_trailers(body):
-            trailers.append((t.name, t.person_name, t.person_addr.lower(), t.comment, 1 if t.matches(m.from_addr) else 0))
-    applied = []
-    if m.kind == REPLY or m.from_addr.startswith("patchwork-bot"):
-        a = parse_applied(body, m.subject, m.from_addr, m.kind == REPLY)
-        if a is not None:
-            items = json.dumps([[i.label, i.title, i.commit] for i in a.items])
-            applied.append((a.source, a.tree, a.branch, a.by, 1 if a.subset else 0, items))
     facts = []
     if m.kind != PATCH:
         trs, notice = slim(m).facts or ((), None)
         if trs or notice is not None:
             facts.append((json.dumps([[[t.name, t.person_name, t.person_addr, t.comment] for t in trs], _notice_json(notice)]),))
-    return _row(m, epoch, seq, blob, commit), refs, links, trailers, applied, facts
+    return _row(m, epoch, seq, blob, commit), refs, links, facts
 
 
 def _notice_json(a: Optional[AppliedNotice]) -> Optional[list]:
@@ -325,27 +305,23 @@ class Index:
         n = 0
         jobs = ReadJob(ep.gitdir, ep.number, tuple(items)).split(BATCH)
         for batch in ordered_map(_parse_batch, jobs, self.workers):
-            rows, refs, links, trailers, applied, facts, skipped = [], [], [], [], [], [], []
+            rows, refs, links, facts, skipped = [], [], [], [], []
             for item in batch:
                 if item[0] == "skipped":
                     skipped.append(item[1:])
                     continue
-                row, r_refs, r_links, r_trailers, r_applied, r_facts = item
+                row, r_refs, r_links, r_facts = item
                 mid = next_id
                 next_id += 1
                 rows.append((mid,) + row)
                 refs += [(mid,) + r for r in r_refs]
                 links += [(mid,) + r for r in r_links]
-                trailers += [(mid,) + r for r in r_trailers]
-                applied += [(mid,) + r for r in r_applied]
                 facts += [(mid,) + r for r in r_facts]
             cur.executemany("INSERT INTO messages VALUES (" + ",".join("?" * 26) + ")", rows)
             cur.executemany("INSERT INTO facts VALUES (?,?)", facts)
             cur.executemany("INSERT INTO skipped VALUES (?,?,?,?,?)", skipped)
             cur.executemany("INSERT INTO refs VALUES (?,?,?)", refs)
             cur.executemany("INSERT INTO links VALUES (?,?)", links)
-            cur.executemany("INSERT INTO trailers VALUES (?,?,?,?,?,?)", trailers)
-            cur.executemany("INSERT INTO applied VALUES (?,?,?,?,?,?,?)", applied)
             n += BATCH
             if progress is not None:
                 progress(done + min(n, len(items)), total)
