@@ -115,9 +115,8 @@ def build_synthetic(src_gitdir: str, dest: str, times: int) -> str:
         for i, raw in enumerate(read_all(src_gitdir, revs)):
             if k:
                 raw = raw.replace(b"@", f"@r{k}.".encode())  # new ids (and addresses) per replay
+            # consecutive commits to one branch chain up without a `from` line
             fi.stdin.write(b"commit refs/heads/master\ncommitter bench <b@x> %d +0000\ndata 1\nm\n" % (t + i))
-            if i:
-                fi.stdin.write(b"from refs/heads/master^0\n")
             fi.stdin.write(b"M 644 inline m\ndata %d\n%s\n" % (len(raw), raw))
         fi.stdin.close()
         fi.wait()
