@@ -125,14 +125,6 @@ def _simple_payload(body: bytes, cte: str) -> bytes:
 _PATCH_TYPES = ("text/x-patch", "text/x-diff", "text/patch", "text/diff", "application/x-patch")
 
 
-def _is_patch_attachment(part) -> bool:
-    ctype = part.get_content_type()
-    if ctype in _PATCH_TYPES:
-        return True
-    name = part.get_filename() or ""
-    return ctype in ("application/octet-stream", "text/plain") and name.endswith((".patch", ".diff"))
-
-
 #: Content-Type/Disposition parameters the fast multipart reader understands
 _PARAM_RE = re.compile(r"""(?:^|;)\s*([a-z0-9_.*-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s"]*))""", re.I)
 _PART_FIELDS = frozenset({"content-type", "content-transfer-encoding", "content-disposition"})
@@ -215,12 +207,19 @@ def _fast_mime_text(body: bytes, content_type: str) -> Optional[str]:
     leaves: list = []
     if not _fast_leaves(body, (params.get("boundary") or "").encode("ascii", "replace"), leaves, 0):
         return None
+    return _leaves_text(
+        (ctype, dp.get("filename") or p.get("name") or "", (p.get("charset") or "").lower() or None, disp, payload)
+        for ctype, p, disp, dp, payload in leaves
+    )
+
+
+def _leaves_text(leaves) -> str:
+    """The text of a message's leaf parts, each (type, file name, charset, disposition,
+    payload): its text/plain parts and patch attachments, else its HTML as text."""
     texts: List[str] = []
     htmls: List[str] = []
-    for ctype, p, disp, dp, payload in leaves:
-        name = dp.get("filename") or p.get("name") or ""
+    for ctype, name, charset, disp, payload in leaves:
         patch = ctype in _PATCH_TYPES or (ctype in ("application/octet-stream", "text/plain") and name.endswith((".patch", ".diff")))
-        charset = (p.get("charset") or "").lower() or None
         if ctype == "text/plain" or patch:
             if ctype == "text/plain" and disp.lower().startswith("attachment") and not patch:
                 continue
@@ -242,34 +241,24 @@ def _mime_text(raw: bytes) -> str:
         if boundaries > MAX_MIME_BOUNDARIES:
             raise BodyError(f"more than {MAX_MIME_BOUNDARIES} nested MIME multiparts")
     msg = email.message_from_bytes(raw, policy=email.policy.compat32)
-    texts: List[str] = []
-    htmls: List[str] = []
-    depth_parts = 0
-    for part in msg.walk():
-        depth_parts += 1
-        if depth_parts > 200:
+    leaves = []
+    for n, part in enumerate(msg.walk()):
+        if n >= 200:
             break
         if part.is_multipart():
             continue
-        ctype = part.get_content_type()
         try:
             payload = part.get_payload(decode=True) or b""
         except Exception:  # a broken part encoding: take it undecoded
             payload = str(part.get_payload()).encode("utf-8", "replace")
-        charset = part.get_content_charset()
-        if ctype == "text/plain" or _is_patch_attachment(part):
-            # str(): compat32 hands back a Header object when the value holds 8-bit bytes
-            disp = str(part.get("Content-Disposition") or "").lower()
-            if ctype == "text/plain" and disp.startswith("attachment") and not _is_patch_attachment(part):
-                continue
-            texts.append(to_text(payload, charset))
-        elif ctype == "text/html":
-            htmls.append(to_text(payload, charset))
-    if texts:
-        return "\n".join(t if t.endswith("\n") else t + "\n" for t in texts)
-    if htmls:
-        return html_to_text("\n".join(htmls))
-    return ""
+        # str(): compat32 hands back a Header object when the value holds 8-bit bytes
+        disp = str(part.get("Content-Disposition") or "")
+        try:
+            name = part.get_filename() or ""
+        except Exception:  # a malformed RFC 2231 file name: no name
+            name = ""
+        leaves.append((part.get_content_type(), str(name), part.get_content_charset(), disp, payload))
+    return _leaves_text(leaves)
 
 
 def decode_body(raw: bytes, body: bytes, content_type: Optional[str], cte: Optional[str]) -> str:
