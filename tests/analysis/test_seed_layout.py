@@ -101,3 +101,12 @@ def test_same_address_in_other_case_is_one_person():
     d = build_digest([parse_message(RawMessage(r, seq=i)) for i, r in enumerate(raws)], list_name="l", start="a", end="b")
     assert [(c.count, c.label) for c in d.contributors] == [(3, "Ada <ada@example.com>")]
     assert [(c.count, c.label) for c in d.domains] == [(3, "example.com")]
+
+
+def test_huge_body_is_cut_with_a_note():
+    body = "Start.\n" + "x" * 70 + "\n" + ("line of a very long commit message\n" * 20000) + "\n---\n a | 1 +\n 1 file changed, 1 insertion(+)\n"
+    m = parse_message(RawMessage(msg("[PATCH] huge", msgid="h@x", body=body + DIFF), seq=0))
+    d = build_digest([m], list_name="l", start="a", end="b")
+    text = d.series[0].bodies[0].text
+    assert len(text) < 66 * 1024 and text.startswith("Start.")
+    assert text.endswith("more lines not shown; the whole message is in the archive]")

@@ -161,13 +161,28 @@ def _entry(m: Message) -> MessageEntry:
     return MessageEntry(m.msgid, m.subject, plain_address(m.author_name, m.author_addr), m.date, m.received, m.commit)
 
 
+#: the most of one body a digest prints; a mailed digest must stay mailable whatever is posted
+MAX_BODY_CHARS = 64 * 1024
+
+
+def _printed(body: str) -> str:
+    """A body as the digest prints it (``digest_text``), cut at MAX_BODY_CHARS on a line end."""
+    text = digest_text(body)
+    if len(text) <= MAX_BODY_CHARS:
+        return text
+    cut = text.rfind("\n", 0, MAX_BODY_CHARS)
+    cut = cut if cut > 0 else MAX_BODY_CHARS
+    rest = text.count("\n", cut)
+    return text[:cut] + f"\n[... {rest} more lines not shown; the whole message is in the archive]"
+
+
 def _series_entry(s: Series, h: Optional[SeriesHistory] = None) -> SeriesEntry:
     head = s.head
     if s.cover is not None:
-        bodies = (BodyEntry(head.msgid, head.subject, plain_address(head.author_name, head.author_addr), digest_text(head.body)),)
+        bodies = (BodyEntry(head.msgid, head.subject, plain_address(head.author_name, head.author_addr), _printed(head.body)),)
     else:
         bodies = tuple(
-            BodyEntry(p.msgid, p.subject, plain_address(p.author_name, p.author_addr), digest_text(p.body)) for p in s.patches
+            BodyEntry(p.msgid, p.subject, plain_address(p.author_name, p.author_addr), _printed(p.body)) for p in s.patches
         )
     label = h.label if h is not None else ("Resend" if head.parsed.resend else "New")
     return SeriesEntry(
