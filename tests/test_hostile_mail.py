@@ -18,7 +18,7 @@ import hostile_kit
 from listdigest.message import parse_message
 from listdigest.message.body import digest_text, split_body
 from listdigest.message.trailers import parse_trailers
-from listdigest.pipeline import read_messages
+from listdigest.message import read_messages
 from listdigest.sources import RawMessage
 
 CORPUS = hostile_kit.hostile_messages()

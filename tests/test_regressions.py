@@ -12,7 +12,7 @@ import pytest
 
 from listdigest.message import MessageError, parse_message
 from listdigest.message.headers import decoded, first_msgid, lookup_charset, msgids, parse_address, parse_addresses, to_text
-from listdigest.pipeline import read_messages
+from listdigest.message import read_messages
 from listdigest.sources import RawMessage
 
 

@@ -13,10 +13,10 @@ from .analysis.digest import Digest, Skipped, build_digest
 from .analysis.history import DEFAULT_BOTS
 from .errors import EmptyRangeError, RangeError
 from .analysis.employers import Affiliations, load_affiliations
-from .message import Message, MessageError, parse_message, slim
+from .message import Message, read_messages, slim
 from .sources import RawMessage, Source, open_source
 from .sources.git import read_job
-from .workers import ordered_map
+from .workers import BATCH, ordered_map
 from .timeparse import day
 
 
@@ -35,21 +35,6 @@ class Collected:
     start: Optional[str]
     end: Optional[str]
     end_commit: Optional[str]
-
-
-def read_messages(raws: Iterable[RawMessage]) -> Iterable[Tuple[RawMessage, Optional[Message], Optional[str]]]:
-    """Parse each raw message; yields (raw, message or None, reason it could not be read)."""
-    for raw in raws:
-        try:
-            yield raw, parse_message(raw), None
-        except MessageError as exc:
-            yield raw, None, str(exc)
-        except (ValueError, LookupError, UnicodeError, AssertionError, IndexError, TypeError, RecursionError) as exc:
-            yield raw, None, f"{type(exc).__name__}: {str(exc)[:80]}"
-
-
-#: messages a worker process reads and parses per task
-BATCH = 1500
 
 
 def _parse_job(job) -> list:

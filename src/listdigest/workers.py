@@ -9,6 +9,9 @@ from __future__ import annotations
 import os
 from typing import Callable, Iterator, Optional, Sequence, TypeVar
 
+#: messages a worker process reads and parses per task
+BATCH = 1500
+
 T = TypeVar("T")
 R = TypeVar("R")
 

@@ -11,7 +11,7 @@ import dataclasses
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import Optional, Tuple
+from typing import Iterable, Iterator, Optional, Tuple
 
 from ..sources import RawMessage
 from .body import BodyError, decode_body, has_diff, parse_inbody
@@ -195,3 +195,14 @@ def parse_message(raw: RawMessage) -> Message:
         seq=raw.seq,
         msgid_synthetic=synthetic,
     )
+
+
+def read_messages(raws: Iterable[RawMessage]) -> Iterator[Tuple[RawMessage, Optional[Message], Optional[str]]]:
+    """Parse each raw message; yields (raw, message or None, the reason it could not be read)."""
+    for raw in raws:
+        try:
+            yield raw, parse_message(raw), None
+        except MessageError as exc:
+            yield raw, None, str(exc)
+        except (ValueError, LookupError, UnicodeError, AssertionError, IndexError, TypeError, RecursionError) as exc:
+            yield raw, None, f"{type(exc).__name__}: {str(exc)[:80]}"

@@ -24,13 +24,13 @@ from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
 from ..errors import SourceError
-from ..message import PATCH, Message, MessageError, parse_message, slim
+from ..message import PATCH, Message, read_messages, slim
 from ..message.applied import AppliedItem, AppliedNotice
 from ..message.subject import parse_subject
 from ..message.trailers import Trailer
 from ..model.versions import Posting, change_id, lore_links, normalize_title
 from ..sources.git import EMPTY_BLOB, Epoch, GitSource, LogEntry, ReadJob, read_job
-from ..workers import default_workers, ordered_map
+from ..workers import BATCH, default_workers, ordered_map
 
 SCHEMA_VERSION = 4  # 2: received-time index; 3: what rebuilds a range (facts, skipped, raw addresses); 4: no unread trailer/applied tables
 
@@ -102,8 +102,6 @@ def _row(m: Message, epoch: int, seq: int, blob: str, commit: str) -> tuple:
     )
 
 
-#: messages a worker process parses per task; below two batches the index parses inline
-BATCH = 1500
 
 
 def _index_rows(m: Message, epoch: int, seq: int, blob: str, commit: str) -> tuple:
@@ -139,16 +137,11 @@ def _parse_batch(job: ReadJob) -> list:
     """Read and parse one batch of message blobs (runs in a worker process)."""
     blob_at = {seq: blob for seq, blob, _, _ in job.items}
     out = []
-    for raw in read_job(job):
-        try:
-            m = parse_message(raw)
-        except MessageError as exc:
-            out.append(("skipped", job.epoch, raw.seq, blob_at[raw.seq], raw.commit, str(exc)))
-            continue
-        except (ValueError, LookupError, UnicodeError, AssertionError, IndexError, TypeError, RecursionError) as exc:
-            out.append(("skipped", job.epoch, raw.seq, blob_at[raw.seq], raw.commit, f"{type(exc).__name__}: {str(exc)[:80]}"))
-            continue
-        out.append(_index_rows(m, job.epoch, raw.seq, blob_at[raw.seq], raw.commit))
+    for raw, m, reason in read_messages(read_job(job)):
+        if m is None:
+            out.append(("skipped", job.epoch, raw.seq, blob_at[raw.seq], raw.commit, reason))
+        else:
+            out.append(_index_rows(m, job.epoch, raw.seq, blob_at[raw.seq], raw.commit))
     return out
 
 
