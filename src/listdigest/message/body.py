@@ -26,11 +26,14 @@ _CHARSET_RE = re.compile(r"""charset\s*=\s*"?([^";\s]+)""", re.I)
 _DIFF_START_RE = re.compile(r"^(?:diff --git |diff -[a-zA-Z]|Index: \S|--- \S[^\n]*\n\+\+\+ \S)", re.M)
 # a unified diff's file pair header; alone it says "this body carries a diff"
 _HAS_DIFF_RE = re.compile(r"^(?:diff --git \S|--- \S[^\n]*\n\+\+\+ \S[^\n]*\n@@ |Index: \S[^\n]*\n={10,})", re.M)
-# the diffstat summary line git writes: ` 3 files changed, 10 insertions(+), 2 deletions(-)`
-_DIFFSTAT_END_RE = re.compile(r"^ ?\d+ files? changed(?:, \d+ insertions?\(\+\))?(?:, \d+ deletions?\(-\))?\s*$")
-# lines that end a digest body: the signature separator and b4/format-patch base info
-_SIG_RE = re.compile(r"^-- ?$")
-_BASE_RE = re.compile(r"^(?:base-commit|prerequisite-patch-id|prerequisite-change-id|change-id): ")
+# landmarks of a body, searched over the whole text (re.M) so that a long body costs no
+# Python loop per line: the diffstat summary line git writes (` 3 files changed, 10
+# insertions(+), 2 deletions(-)`; `[^\S\n]` is white space short of a line break), the
+# signature separator, b4/format-patch base info, and the `---` before version notes
+_DIFFSTAT_END_M_RE = re.compile(r"^ ?\d+ files? changed(?:, \d+ insertions?\(\+\))?(?:, \d+ deletions?\(-\))?[^\S\n]*$", re.M)
+_SIG_M_RE = re.compile(r"^-- ?$", re.M)
+_SIG_OR_BASE_M_RE = re.compile(r"^(?:-- ?$|(?:base-commit|prerequisite-patch-id|prerequisite-change-id|change-id): )", re.M)
+_SEP_M_RE = re.compile(r"^--- ?$", re.M)
 # a MIME boundary parameter; counting them bounds the nesting the stdlib parser must walk
 _BOUNDARY_RE = re.compile(rb"boundary\s*=", re.I)
 #: more multipart boundaries than this and a message is refused: the stdlib parser recurses
@@ -330,60 +333,75 @@ def has_diff(text: str) -> bool:
     return _HAS_DIFF_RE.search(text) is not None
 
 
+def _line_no(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset)
+
+
+def _joined(lines: List[str], starts: List[int], text: str, a: int, b: int) -> str:
+    """``"\n".join(lines[a:b])``, cut from ``text`` instead of joined again."""
+    n = len(lines)
+    a, b = max(0, min(a, n)), max(0, min(b, n))
+    if b <= a:
+        return ""
+    return text[starts[a] : starts[b] - 1] if b < n else text[starts[a] :]
+
+
+def _starts(lines: List[str]) -> List[int]:
+    out = [0] * len(lines)
+    pos = 0
+    for i, line in enumerate(lines):
+        out[i] = pos
+        pos += len(line) + 1
+    return out
+
+
 def split_body(text: str) -> BodyParts:
-    """Cut a (decoded, in-body headers stripped) body at ``---``, diffstat, diff and signature."""
+    """Cut a (decoded, in-body headers stripped) body at ``---``, diffstat, diff and signature.
+
+    Landmarks are found by whole-text searches (a hostile body of millions of lines costs
+    C time, not a Python loop per line)."""
     lines = text.split("\n")
     n = len(lines)
-    # the end of the useful text: the signature or base-commit line, whichever is first
-    diff_at = None
+    starts = _starts(lines)
     m = _DIFF_START_RE.search(text)
-    if m is not None:
-        diff_at = text.count("\n", 0, m.start())
-    sig_at = n
-    for i, line in enumerate(lines):
-        if diff_at is not None and i >= diff_at:
-            break
-        if _SIG_RE.match(line) or _BASE_RE.match(line):
-            sig_at = i
-            break
+    diff_at = _line_no(text, m.start()) if m is not None else None
+    diff_off = m.start() if m is not None else len(text)
+    # the end of the useful text: the signature or base-commit line, whichever is first
+    sm = _SIG_OR_BASE_M_RE.search(text, 0, diff_off)
+    sig_at = _line_no(text, sm.start()) if sm is not None else n
     if diff_at is not None:
         # a signature after the diff
-        for i in range(diff_at, n):
-            if _SIG_RE.match(lines[i]) and i + 1 <= n:
-                sig_at = i
-                break
+        am = _SIG_M_RE.search(text, diff_off)
+        if am is not None:
+            sig_at = _line_no(text, am.start())
         text_end = diff_at
     else:
         text_end = sig_at
     # the diffstat: the last `N files changed` line before text_end and the file lines above it
     stat_end = None
-    for i in range(min(text_end, n) - 1, -1, -1):
-        if _DIFFSTAT_END_RE.match(lines[i]):
-            stat_end = i
-            break
+    last = None
+    for last in _DIFFSTAT_END_M_RE.finditer(text, 0, starts[text_end] if text_end < n else len(text)):
+        pass
+    if last is not None:
+        stat_end = _line_no(text, last.start())
     stat_start = None
     if stat_end is not None:
         stat_start = stat_end
         while stat_start > 0 and "|" in lines[stat_start - 1] and lines[stat_start - 1].startswith(" "):
             stat_start -= 1
     # the --- separator between commit message and notes
-    sep = None
     limit = stat_start if stat_start is not None else min(text_end, n)
-    for i in range(limit):
-        if lines[i] == "---" or lines[i] == "--- ":
-            sep = i
-            break
+    pm = _SEP_M_RE.search(text, 0, starts[limit] if limit < n else len(text))
+    sep = _line_no(text, pm.start()) if pm is not None else None
     msg_end = sep if sep is not None else limit
-    message = "\n".join(lines[:msg_end])
-    notes = "\n".join(lines[sep + 1 : limit]) if sep is not None else ""
-    diffstat = "\n".join(lines[stat_start : stat_end + 1]) if stat_end is not None else ""
-    after_stat = (stat_end + 1) if stat_end is not None else limit
+    message = _joined(lines, starts, text, 0, msg_end)
+    notes = _joined(lines, starts, text, sep + 1, limit) if sep is not None else ""
+    diffstat = _joined(lines, starts, text, stat_start, stat_end + 1) if stat_end is not None else ""
     if diff_at is not None:
-        diff = "\n".join(lines[diff_at:sig_at]) if sig_at > diff_at else "\n".join(lines[diff_at:])
+        diff = _joined(lines, starts, text, diff_at, sig_at if sig_at > diff_at else n)
     else:
         diff = ""
-    signature = "\n".join(lines[sig_at:]) if sig_at < n else ""
-    del after_stat
+    signature = _joined(lines, starts, text, sig_at, n) if sig_at < n else ""
     return BodyParts(message=message, notes=notes, diffstat=diffstat, diff=diff, signature=signature)
 
 
@@ -391,20 +409,23 @@ def digest_text(text: str) -> str:
     """What the digest prints of a body: everything up to and including the diffstat's
     ``N files changed`` line; never the diff, the ``-- `` signature or ``base-commit:`` lines."""
     text = strip_inbody(text)
-    lines = text.split("\n")
-    end = len(lines)
+    end = len(text)
     m = _DIFF_START_RE.search(text)
     if m is not None:
-        end = text.count("\n", 0, m.start())
-    for i in range(end):
-        if _SIG_RE.match(lines[i]) or _BASE_RE.match(lines[i]):
-            end = i
-            break
-    for i in range(end - 1, -1, -1):
-        if _DIFFSTAT_END_RE.match(lines[i]):
-            end = i + 1
-            break
-    out = lines[:end]
-    while out and not out[-1].strip():
-        out.pop()
-    return _BODY_CTRL_RE.sub("", "\n".join(line.rstrip("\r") for line in out))
+        end = m.start()
+    sm = _SIG_OR_BASE_M_RE.search(text, 0, end)
+    if sm is not None:
+        end = sm.start()
+    last = None
+    for last in _DIFFSTAT_END_M_RE.finditer(text, 0, end):
+        pass
+    if last is not None:
+        end = last.end()
+    chunk = text[:end]
+    # drop trailing blank lines, keep the last line's own trailing blanks
+    kept = chunk.rstrip()
+    if not kept:
+        return ""
+    nl = chunk.find("\n", len(kept))
+    return _BODY_CTRL_RE.sub("", chunk[: nl if nl >= 0 else len(chunk)])
+
