@@ -14,20 +14,7 @@ import subprocess
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
-REPO = Path(__file__).resolve().parent.parent
-
-
-def shared_data_dir() -> Path:
-    """Where the real archive bundles live: $LISTDIGEST_SHARED(/data) or <repo>/../shared/data."""
-    env = os.environ.get("LISTDIGEST_SHARED")
-    if env:
-        base = Path(env)
-        return base / "data" if (base / "data").is_dir() else base
-    # a worktree lives at /work/wt/NAME; the shared data at /work/shared/data
-    for cand in (REPO.parent / "shared" / "data", REPO.parent.parent / "shared" / "data"):
-        if cand.is_dir():
-            return cand
-    return REPO.parent / "shared" / "data"
+from pi import shared_data_dir  # noqa: E402  (tests/ is on sys.path)
 
 
 def bundles() -> List[Path]:
