@@ -4,6 +4,8 @@ and a real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives."""
 
 from __future__ import annotations
 
+import contextlib
+
 import email
 import email.policy
 import os
@@ -126,3 +128,17 @@ class BadServer:
             except OSError:
                 pass
         self.sock.close()
+
+
+@contextlib.contextmanager
+def running_smtp(handler):
+    """A real aiosmtpd server on 127.0.0.1 (a free port) around ``handler``; handler.port is set."""
+    from aiosmtpd.controller import Controller
+
+    ctl = Controller(handler, hostname="127.0.0.1", port=free_port())
+    ctl.start()
+    handler.port = ctl.port
+    try:
+        yield handler
+    finally:
+        ctl.stop()

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from daily_helpers import Epoch, Inbox, free_port, mail, patch
+from daily_helpers import Epoch, Inbox, patch, running_smtp
 from listdigest.store.state import read_state
 
 PY = [sys.executable, "-m", "listdigest.cli"]
@@ -67,16 +67,8 @@ class SlowInbox(Inbox):
 
 @pytest.fixture
 def smtp():
-    from aiosmtpd.controller import Controller
-
-    handler = SlowInbox()
-    ctl = Controller(handler, hostname="127.0.0.1", port=free_port())
-    ctl.start()
-    handler.port = ctl.port
-    try:
+    with running_smtp(SlowInbox()) as handler:
         yield handler
-    finally:
-        ctl.stop()
 
 
 def _text_of(msg) -> str:

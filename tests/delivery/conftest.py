@@ -4,18 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from daily_helpers import Inbox, free_port
+from daily_helpers import Inbox, running_smtp
 
 
 @pytest.fixture
 def smtp_server():
-    from aiosmtpd.controller import Controller
-
-    handler = Inbox()
-    ctl = Controller(handler, hostname="127.0.0.1", port=free_port())
-    ctl.start()
-    handler.port = ctl.port
-    try:
+    with running_smtp(Inbox()) as handler:
         yield handler
-    finally:
-        ctl.stop()
