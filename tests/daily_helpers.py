@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 
 import email
+import json
 import email.policy
 import os
 import socket
@@ -131,14 +132,38 @@ class BadServer:
 
 
 @contextlib.contextmanager
-def running_smtp(handler):
-    """A real aiosmtpd server on 127.0.0.1 (a free port) around ``handler``; handler.port is set."""
+def running_smtp(handler, **controller_options):
+    """A real aiosmtpd server on 127.0.0.1 (a free port) around ``handler``; handler.port is set.
+    ``controller_options`` go to aiosmtpd's Controller (an authenticator, say)."""
     from aiosmtpd.controller import Controller
 
-    ctl = Controller(handler, hostname="127.0.0.1", port=free_port())
+    ctl = Controller(handler, hostname="127.0.0.1", port=free_port(), **controller_options)
     ctl.start()
     handler.port = ctl.port
     try:
         yield handler
     finally:
         ctl.stop()
+
+
+def write_config(path, inbox, port, *, extra_list="", extra_smtp="", timeout=5, formats=("text", "html")) -> str:
+    """A configuration with one list "demo" on ``inbox``, mailed through 127.0.0.1:``port``."""
+    with open(path, "w") as f:
+        f.write(f"""
+[smtp]
+host = "127.0.0.1"
+port = {port}
+timeout = {timeout}
+{extra_smtp}
+
+[lists.demo]
+name = "Demo"
+archive = "{inbox}"
+to = ["readers@example.org"]
+from = "Demo digest <digest@example.org>"
+formats = {json.dumps(list(formats))}
+link_base = "https://lore.example.org/demo/"
+start = "2020-01-01"
+{extra_list}
+""")
+    return str(path)

@@ -126,28 +126,21 @@ def test_subject_with_crlf_cannot_add_a_header():
 
 
 def _config(tmp_path, inbox, port, smtp_extra=""):
-    from test_hostile_run import write_config
+    from daily_helpers import write_config
 
-    return write_config(tmp_path / "c.toml", inbox, port, smtp_extra=smtp_extra)
+    return write_config(tmp_path / "c.toml", inbox, port, extra_smtp=smtp_extra)
 
 
 def test_delivered_digest_of_hostile_mail_has_only_our_headers(tmp_path):
-    from aiosmtpd.controller import Controller
-
-    from daily_helpers import Inbox
+    from daily_helpers import Inbox, running_smtp
 
     ep = Epoch(str(tmp_path / "inbox"))
     for raw in HOSTILE:
         ep.add(raw)
-    handler = Inbox()
-    ctl = Controller(handler, hostname="127.0.0.1", port=free_port())
-    ctl.start()
-    try:
-        cfg = _config(tmp_path, ep.inbox, ctl.port)
+    with running_smtp(Inbox()) as handler:
+        cfg = _config(tmp_path, ep.inbox, handler.port)
         p = subprocess.run([sys.executable, "-m", "listdigest.cli", "run", "--config", cfg, "--state-dir", str(tmp_path / "s")],
                            capture_output=True, text=True, env=_env(tmp_path))
-    finally:
-        ctl.stop()
     assert p.returncode == 0, p.stderr
     [msg] = handler.messages
     assert handler.envelopes == [("digest@example.org", ["readers@example.org"])]
@@ -183,33 +176,27 @@ class _RefusingAuth:
 @pytest.mark.parametrize("server", ["no-auth", "auth-refused", "closed-port"])
 @pytest.mark.parametrize("source", ["env", "file"])
 def test_smtp_password_never_shown(tmp_path, server, source):
-    from aiosmtpd.controller import Controller
+    import contextlib
 
-    from daily_helpers import Inbox
+    from daily_helpers import Inbox, running_smtp
 
     ep = Epoch(str(tmp_path / "inbox"))
     ep.add(patch(1, "[PATCH] demo: one"))
     pwfile = tmp_path / "pw"
     pwfile.write_text(SECRET + "\n")
     how = 'password_env = "LD_TEST_PW"' if source == "env" else f'password_file = "{pwfile}"'
-    ctl = None
-    if server == "closed-port":
-        port = free_port()
-    else:
-        kw = dict(authenticator=_RefusingAuth(), auth_require_tls=False) if server == "auth-refused" else {}
-        ctl = Controller(Inbox(), hostname="127.0.0.1", port=free_port(), **kw)
-        ctl.start()
-        port = ctl.port
-    try:
+    with contextlib.ExitStack() as stack:
+        if server == "closed-port":
+            port = free_port()
+        else:
+            kw = dict(authenticator=_RefusingAuth(), auth_require_tls=False) if server == "auth-refused" else {}
+            port = stack.enter_context(running_smtp(Inbox(), **kw)).port
         cfg = _config(tmp_path, ep.inbox, port, smtp_extra=f'user = "digest"\n{how}')
         args = [sys.executable, "-m", "listdigest.cli", "run", "--config", cfg, "--state-dir", str(tmp_path / "s")]
         p = subprocess.run(args, capture_output=True, text=True, env=_env(tmp_path, LD_TEST_PW=SECRET))
         dry = subprocess.run(args + ["--dry-run"], capture_output=True, text=True, env=_env(tmp_path, LD_TEST_PW=SECRET))
         check = subprocess.run([sys.executable, "-m", "listdigest.cli", "config", "check", "--config", cfg],
                                capture_output=True, text=True, env=_env(tmp_path, LD_TEST_PW=SECRET))
-    finally:
-        if ctl is not None:
-            ctl.stop()
     assert p.returncode == 1, (p.stdout, p.stderr)
     assert p.stderr.startswith("Error: ") and "Traceback" not in p.stderr
     for out in (p.stdout, p.stderr, dry.stdout, dry.stderr, check.stdout, check.stderr):

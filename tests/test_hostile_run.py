@@ -5,7 +5,6 @@ real CLI in a child process."""
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import signal
@@ -15,31 +14,10 @@ import time
 
 import pytest
 
-from daily_helpers import Epoch, Inbox, patch, running_smtp
+from daily_helpers import Epoch, Inbox, patch, running_smtp, write_config
 from listdigest.store.state import read_state
 
 PY = [sys.executable, "-m", "listdigest.cli"]
-
-
-def write_config(path, inbox, port, *, smtp_extra="", list_extra="", formats=("text", "html")):
-    path.write_text(f"""
-[smtp]
-host = "127.0.0.1"
-port = {port}
-timeout = 5
-{smtp_extra}
-
-[lists.demo]
-name = "Demo"
-archive = "{inbox}"
-to = ["readers@example.org"]
-from = "Demo digest <digest@example.org>"
-formats = {json.dumps(list(formats))}
-link_base = "https://lore.example.org/demo/"
-start = "2020-01-01"
-{list_extra}
-""")
-    return str(path)
 
 
 def child_env(tmp_path, **extra):
@@ -235,7 +213,7 @@ def test_disk_full_for_files_delivery_sends_nothing(tmp_path, smtp):
     try:
         _fill(out)
         cfg = write_config(tmp_path / "c.toml", ep.inbox, smtp.port,
-                           list_extra=f'delivery = ["files", "smtp"]\noutput_dir = "{out}"')
+                           extra_list=f'delivery = ["files", "smtp"]\noutput_dir = "{out}"')
         p = _run(cfg, str(tmp_path / "state"), child_env(tmp_path))
         _one_error_line(p, "No space left on device")
         assert smtp.messages == []

@@ -10,30 +10,8 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from daily_helpers import BadServer, Epoch, mail, patch
+from daily_helpers import BadServer, Epoch, mail, patch, write_config
 from listdigest.cli import main
-
-
-def write_config(path, inbox, port, *, extra_list="", extra_smtp="", timeout=5, formats=("text", "html")):
-    with open(path, "w") as f:
-        f.write(f"""
-[smtp]
-host = "127.0.0.1"
-port = {port}
-timeout = {timeout}
-{extra_smtp}
-
-[lists.demo]
-name = "Demo"
-archive = "{inbox}"
-to = ["readers@example.org"]
-from = "Demo digest <digest@example.org>"
-formats = {json.dumps(list(formats))}
-link_base = "https://lore.example.org/demo/"
-start = "2020-01-01"
-{extra_list}
-""")
-    return path
 
 
 @pytest.fixture
