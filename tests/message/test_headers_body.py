@@ -171,3 +171,38 @@ def test_headers_equal_stdlib_on_real_mail(hv_epoch):
         assert ours.msgid == (ref["Message-ID"] or "").strip().strip("<>").split(">")[0]
         checked += 1
     assert checked == 3000
+
+
+def test_wanted_fields_any_case_space_before_colon_and_crlf_folds():
+    from listdigest.message.headers import DIGEST_FIELDS
+
+    head = (b"X-Junk: a\r\nSUBJECT : [PATCH] one\r\n two\r\n\tthree\r\nmessage-Id:\r\n <a@b>\r\n"
+            b"Received: 1\r\nReceived: 2\r\nReceived: 3\r\nReceived: 4\r\nX-Subject: no")
+    h = parse_header_block(head, DIGEST_FIELDS)
+    assert h["subject"] == ["[PATCH] one two\tthree"]
+    assert h["message-id"] == ["<a@b>"]
+    assert h["received"] == ["1", "2", "3"]  # only the topmost hops
+    assert "x-subject" not in h and "x-junk" not in h
+
+
+def test_wanted_fields_one_latin1_value_among_utf8_ones():
+    # the block is not UTF-8 as a whole: each value is decoded on its own, as before
+    from listdigest.message.headers import DIGEST_FIELDS
+
+    head = "Subject: Grüße\nFrom: ".encode() + "Jörg <j@x.org>".encode("latin-1") + b"\nDate: x"
+    h = parse_header_block(head, DIGEST_FIELDS)
+    assert h["subject"] == ["Grüße"] and h["from"] == ["Jörg <j@x.org>"] and h["date"] == ["x"]
+
+
+def test_wanted_fields_keep_nbsp_and_strip_only_ascii_space():
+    from listdigest.message.headers import DIGEST_FIELDS
+
+    h = parse_header_block("Subject: \u00a0x\u00a0 \t\nFrom: a".encode(), DIGEST_FIELDS)
+    assert h["subject"] == ["\u00a0x\u00a0"]
+
+
+def test_split_message_crlf_blank_line_after_an_lf_one_is_body():
+    head, body = split_message(b"Subject: a\n\nbody\r\n\r\nmore")
+    assert head == b"Subject: a" and body == b"body\r\n\r\nmore"
+    head, body = split_message(b"Subject: a\r\n\r\nbody\n\nmore")
+    assert head == b"Subject: a" and body == b"body\n\nmore"

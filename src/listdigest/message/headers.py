@@ -53,7 +53,8 @@ def split_message(raw: bytes) -> Tuple[bytes, bytes]:
     if raw.startswith(b"\n") or raw.startswith(b"\r\n"):
         return b"", raw[1:] if raw[:1] == b"\n" else raw[2:]
     lf = raw.find(b"\n\n")
-    crlf = raw.find(b"\r\n\r\n")
+    # a CRLF blank line matters only before the first LF one: never scan a long body twice
+    crlf = raw.find(b"\r\n\r\n", 0, lf + 3 if lf >= 0 else len(raw))
     if crlf >= 0 and (lf < 0 or crlf < lf):
         return raw[:crlf], raw[crlf + 4 :]
     if lf >= 0:
@@ -116,11 +117,35 @@ DIGEST_FIELDS = frozenset(
 
 
 @functools.lru_cache(maxsize=16)
-def _fields_re(wanted: frozenset) -> "re.Pattern[bytes]":
-    # one C-level scan for just the wanted fields: name at a line start, then the value
-    # with its continuation lines (those starting with white space)
-    names = b"|".join(re.escape(n.encode()) for n in sorted(wanted))
-    return re.compile(rb"^(" + names + rb")[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)", re.M | re.I)
+def _fields_re(wanted: frozenset) -> "re.Pattern[str]":
+    # one C-level scan for just the wanted fields, run on a lower-cased copy of the block
+    # with a newline in front: a field name right after a line break, then the value with
+    # its continuation lines (those starting with white space).  A literal "\n" first lets
+    # the regex engine jump from line to line instead of trying every position.
+    names = "|".join(re.escape(n) for n in sorted(wanted))
+    return re.compile("\n(" + names + ")[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)")
+
+
+# what bytes.strip() removes: ASCII white space only (str.strip() would also eat NBSP & co.)
+_ASCII_WS = " \t\n\r\x0b\x0c"
+
+
+def _wanted_fields(fields: "re.Pattern[str]", text: str, low: str) -> Dict[str, List[str]]:
+    headers: Dict[str, List[str]] = {}
+    for m in fields.finditer(low):
+        name = m.group(1)
+        values = headers.get(name)
+        if values is None:
+            values = headers[name] = []
+        elif name == "received" and len(values) >= 3:
+            continue  # only the topmost hops say when the archive got the message
+        s, e = m.span(2)
+        value = text[s - 1 : e - 1]
+        if "\n" in value:
+            # unfold: every line break inside a value is followed by white space
+            value = value.replace("\r\n", "").replace("\n", "")
+        values.append(value.strip(_ASCII_WS))
+    return headers
 
 
 def parse_header_block(head: bytes, wanted: Optional[frozenset] = None) -> Dict[str, List[str]]:
@@ -131,17 +156,17 @@ def parse_header_block(head: bytes, wanted: Optional[frozenset] = None) -> Dict[
     """
     headers: Dict[str, List[str]] = {}
     if wanted is not None:
-        for m in _fields_re(wanted).finditer(head):
-            name = m.group(1).decode("ascii").lower()
-            values = headers.get(name)
-            if values is None:
-                values = headers[name] = []
-            elif name == "received" and len(values) >= 3:
-                continue  # only the topmost hops say when the archive got the message
-            value = m.group(2)
-            if b"\n" in value:
-                value = _FOLD_RE.sub(b"", value)
-            values.append(to_text(value.strip()))
+        fields = _fields_re(wanted)
+        # bytes.lower() changes ASCII letters only, so offsets in the lowered copy are
+        # offsets in the original; when the block is all UTF-8 it is decoded once, else
+        # each value falls back on its own (to_text: UTF-8, else Windows-1252)
+        try:
+            return _wanted_fields(fields, head.decode("utf-8"), "\n" + head.lower().decode("utf-8"))
+        except UnicodeDecodeError:
+            pass
+        low = b"\n" + head.lower()
+        for name, values in _wanted_fields(fields, head.decode("latin-1"), low.decode("latin-1")).items():
+            headers[name] = [to_text(v.encode("latin-1")) for v in values]
         return headers
     for field in _FIELD_SPLIT_RE.split(head):
         colon = field.find(b":")

@@ -77,43 +77,68 @@ def _parse_value(value: str) -> Tuple[str, str, str]:
     return name, addr, comment
 
 
+# where a trailer may be: "-by" and a colon; the line around each hit is then read whole.
+# A body quoting a long patch has thousands of lines and a handful of trailers: finding the
+# hits is one C-level scan, not a Python step per line.
+_BY_HIT_RE = re.compile(r"-[bB][yY][ \t]*:")
+
+
+def _signature_start(text: str) -> int:
+    """Offset of the first ``-- `` line (nothing after it counts), or len(text)."""
+    candidates = [0] if text.startswith("-- ") else []
+    search = 0
+    while True:
+        if not candidates:
+            k = text.find("\n-- ", search)
+            if k < 0:
+                return len(text)
+            candidates.append(k + 1)
+        start = candidates.pop()
+        line, _ = _line_at(text, start)
+        if line == "-- ":
+            return start
+        search = start
+
+
+def _line_at(text: str, start: int) -> Tuple[str, int]:
+    """The line starting at ``start`` without its CR, and where the next line starts."""
+    nl = text.find("\n", start)
+    end = nl if nl >= 0 else len(text)
+    return text[start:end].rstrip("\r"), (nl + 1 if nl >= 0 else -1)
+
+
 def parse_trailers(text: str) -> Tuple[Trailer, ...]:
     """Every trailer given in ``text`` (a decoded body), in order."""
     if "-by" not in text and "-By" not in text and "-BY" not in text:
         return ()
     out: List[Trailer] = []
-    lines = text.split("\n")
-    i = 0
-    n = len(lines)
-    while i < n:
-        line = lines[i].rstrip("\r")
-        if line == "-- ":
-            break
-        if line.startswith(">"):
-            i += 1
+    cut = _signature_start(text)
+    done = 0  # lines before this offset are read (a trailer's continuation, or a line with two hits)
+    for hit in _BY_HIT_RE.finditer(text, 0, cut):
+        start = text.rfind("\n", 0, hit.start()) + 1
+        if start < done:
             continue
+        line, after = _line_at(text, start)
+        done = after if after >= 0 else len(text) + 1
         m = _TRAILER_RE.match(line)
         if m is None:
-            i += 1
             continue
         name, value = m.group(1), m.group(2)
         # a value wrapped onto the next line: "Reviewed-by: Some Long Name\n  <addr@x>"
-        while i + 1 < n and ("<" in value) is not (">" in value):
-            nxt = lines[i + 1].rstrip("\r")
+        while after >= 0 and ("<" in value) is not (">" in value):
+            nxt, nxt_after = _line_at(text, after)
             c = _CONT_RE.match(nxt)
             if c is None or _TRAILER_RE.match(nxt):
                 break
             value = value + " " + c.group(1)
-            i += 1
-        if i + 1 < n and "@" not in value:
-            nxt = lines[i + 1].rstrip("\r")
+            after = nxt_after
+        if after >= 0 and "@" not in value:
+            nxt, nxt_after = _line_at(text, after)
             c = _CONT_RE.match(nxt)
             if c is not None and c.group(1).startswith("<") and not _TRAILER_RE.match(nxt):
                 value = value + " " + c.group(1)
-                i += 1
+                after = nxt_after
+        done = after if after >= 0 else len(text) + 1
         pname, paddr, comment = _parse_value(value)
         out.append(Trailer(_canonical(name), pname, paddr, comment))
-        i += 1
-        while i < n and _ED_RE.match(lines[i]):
-            i += 1
     return tuple(out)
