@@ -90,60 +90,13 @@ def _parsed_jobs(jobs, workers: Optional[int]):
         yield from batch
 
 
-def _with_bodies(msgs: List[Message], sel, bots: Sequence[str], workers: Optional[int]) -> List[Message]:
-    """Index-built patch postings carry no body: read the bodies the digest prints (cover
-    letters, patches of series sent without one) and those its changelogs may need."""
-    from .analysis.history import changelog, is_bot
-    from .message.body import strip_inbody
-    from .model.series import group_series
-    from .sources.git import ReadJob
-
-    postings = [m for m in msgs if m.kind == "patch" and not is_bot(m.author_addr, m.author_name, bots)]
-    need = set()
-    later = []
-    for s in group_series(postings):
-        if s.cover is None:
-            need.update(m.seq for m in s.patches)
-        else:
-            need.add(s.cover.seq)
-            if s.version > 1:
-                later.append(s)
-    at = {m.seq: i for i, m in enumerate(msgs)}
-
-    def load(seqs) -> None:
-        jobs = []
-        for job in sel.jobs:
-            items = tuple(i for i in job.items if i[0] in seqs and not msgs[at[i[0]]].body)
-            if items:
-                jobs.append(ReadJob(job.gitdir, job.epoch, items))
-        for raw, full, _ in _parsed_jobs(jobs, workers):
-            if full is not None and raw.seq in at:
-                msgs[at[raw.seq]] = full
-
-    msgs = list(msgs)
-    load({q for q in need if q in at})
-    # a cover without this version's changelog: the patches' notes may have it
-    again = set()
-    for s in later:
-        cover = msgs[at[s.cover.seq]] if s.cover.seq in at else s.cover
-        if not changelog(strip_inbody(cover.body), s.version):
-            again.update(p.seq for p in s.patches if p.seq in at)
-    if again:
-        load(again)
-    return msgs
-
-
-def collect(source: Source, spec: RangeSpec, workers: Optional[int] = None, index=None,
-            bots: Sequence[str] = DEFAULT_BOTS) -> Collected:
+def collect(source: Source, spec: RangeSpec, workers: Optional[int] = None, index=None) -> Collected:
     """The deduplicated messages of a range, in archive order, with the range's labels.
-    Replies come without their bodies (``message.slim``).  With an up-to-date ``index``, a
-    large range is rebuilt from it and only the bodies the digest prints are read."""
+    Messages come as ``message.slim`` leaves them.  With an up-to-date ``index``, a large
+    range is rebuilt from it without reading a blob."""
     sel = source.select(spec.from_rev, spec.to_rev)
     indexed = index is not None and sel.jobs is not None and sum(len(j.items) for j in sel.jobs) >= INDEXED_MIN
-    got = _loop(sel, spec, _from_index(index, sel, workers) if indexed else _parsed(sel, workers), source)
-    if indexed:
-        got = dataclasses.replace(got, messages=tuple(_with_bodies(list(got.messages), sel, bots, workers)))
-    return got
+    return _loop(sel, spec, _from_index(index, sel, workers) if indexed else _parsed(sel, workers), source)
 
 
 def _loop(sel, spec: RangeSpec, parsed, source: Source) -> Collected:
@@ -227,7 +180,7 @@ def report(
 
         with Index(index_path) as ix:
             ix.update(source, progress)  # type: ignore[arg-type]
-            got = collect(source, narrow(ix, spec), index=ix, bots=bots)
+            got = collect(source, narrow(ix, spec), index=ix)
             return digest_of(got, source, list_name=list_name, top=top, index=ix, bots=bots,
                              waiting_days=waiting_days, hot=hot, affiliations=affiliations)
     got = collect(source, spec)

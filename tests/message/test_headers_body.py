@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 from listdigest.message import parse_message
-from listdigest.message.body import digest_text, has_diff, split_body
+from listdigest.message.body import body_head, digest_text, has_diff, split_body
 from listdigest.message.headers import decode_rfc2047, parse_date, parse_header_block, split_message
 from listdigest.sources import RawMessage
 from pi import msg
@@ -206,3 +206,50 @@ def test_split_message_crlf_blank_line_after_an_lf_one_is_body():
     assert head == b"Subject: a" and body == b"body\r\n\r\nmore"
     head, body = split_message(b"Subject: a\r\n\r\nbody\n\nmore")
     assert head == b"Subject: a" and body == b"body\n\nmore"
+
+
+def test_body_head_reads_as_the_whole_body_on_real_patches(kvmppc_epoch):
+    """Every patch posting of kvm-ppc: what the digest and its history read of a body
+    (digest text, notes, changelogs, change-id, links before the diff) is the same from
+    ``body_head`` as from the whole body, and the head is much smaller."""
+    from listdigest.analysis.history import changelog
+    from listdigest.message.body import body_head, strip_inbody
+    from listdigest.model.versions import change_id, lore_links
+
+    revs = subprocess.run(["git", "--git-dir", kvmppc_epoch, "rev-list", "HEAD"], capture_output=True, check=True).stdout.decode().split()
+    out = subprocess.run(["git", "--git-dir", kvmppc_epoch, "cat-file", "--batch"], input="".join(f"{r}:m\n" for r in revs).encode(), capture_output=True, check=True).stdout
+    pos = patches = whole = kept = 0
+    while pos < len(out):
+        nl = out.index(b"\n", pos)
+        f = out[pos:nl].split()
+        if len(f) != 3:
+            pos = nl + 1
+            continue
+        size = int(f[2])
+        m = parse(out[nl + 1 : nl + 1 + size])
+        pos = nl + 2 + size
+        if not m.is_patch:
+            continue
+        body, head = m.body, body_head(m.body)
+        assert body.startswith(head)
+        assert digest_text(head) == digest_text(body)
+        sb, sh = split_body(strip_inbody(body)), split_body(strip_inbody(head))
+        assert (sh.message, sh.notes, sh.diffstat) == (sb.message, sb.notes, sb.diffstat)
+        for v in (2, 3, 5):
+            assert changelog(strip_inbody(head), v) == changelog(strip_inbody(body), v)
+            assert changelog(sh.notes, v) == changelog(sb.notes, v)
+        assert change_id(head) == change_id(body)
+        before_diff = body[: len(body) - len(sb.diff)] if sb.diff else body
+        assert lore_links(head) == lore_links(before_diff)
+        patches += 1
+        whole += len(body)
+        kept += len(head)
+    assert patches > 2500 and kept < whole / 3, (patches, kept, whole)
+
+
+def test_body_head_keeps_a_two_line_diff_start():
+    body = "msg\n---\n a | 1 +\n 1 file changed\n\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"
+    head = body_head(body)
+    assert head == "msg\n---\n a | 1 +\n 1 file changed\n\n--- a/x\n+++ b/x"
+    assert split_body(head).diffstat == split_body(body).diffstat
+    assert body_head("no diff at all\n") == "no diff at all\n"

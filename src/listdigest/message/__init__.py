@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Optional, Tuple
 
 from ..sources import RawMessage
-from .body import BodyError, decode_body, has_diff, parse_inbody
+from .body import BodyError, body_head, decode_body, has_diff, parse_inbody
 from .headers import (
     DIGEST_FIELDS,
     decoded,
@@ -119,10 +119,14 @@ class Message:
 
 
 def slim(m: Message) -> Message:
-    """A reply or other non-patch message without its body, keeping what the digest reads
-    from it (trailers, applied notice): a whole-archive digest then holds only the bodies of
-    patch postings."""
-    if m.kind == PATCH or m.facts is not None:
+    """A message as a digest over many messages holds it: a reply or other non-patch message
+    without its body, keeping what the digest reads from it (trailers, applied notice); a
+    patch posting with its body cut after the diff's first lines (``body_head``).  A
+    whole-archive digest then holds little more than the text it prints."""
+    if m.kind == PATCH:
+        head = body_head(m.body)
+        return m if len(head) == len(m.body) else dataclasses.replace(m, body=head)
+    if m.facts is not None:
         return m
     return dataclasses.replace(m, body="", facts=(m.trailers(), m.applied()))
 

@@ -405,6 +405,20 @@ def split_body(text: str) -> BodyParts:
     return BodyParts(message=message, notes=notes, diffstat=diffstat, diff=diff, signature=signature)
 
 
+def body_head(text: str) -> str:
+    """What the digest ever reads of a patch posting's body: everything before its diff and
+    the diff's first two lines (enough for every landmark search to find the diff where it
+    is).  The digest text, notes, changelog, links and change-id are the same read from here
+    as from the whole body; a whole-archive run then holds ~1/5 of the patch text."""
+    m = _DIFF_START_RE.search(text)
+    if m is None:
+        return text
+    end = text.find("\n", m.start())
+    if end >= 0:
+        end = text.find("\n", end + 1)
+    return text if end < 0 else text[:end]
+
+
 def digest_text(text: str) -> str:
     """What the digest prints of a body: everything up to and including the diffstat's
     ``N files changed`` line; never the diff, the ``-- `` signature or ``base-commit:`` lines."""

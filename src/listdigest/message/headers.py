@@ -116,35 +116,59 @@ DIGEST_FIELDS = frozenset(
 )
 
 
+#: a header's value with its continuation lines (those starting with white space)
+_VALUE = "[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)"
+#: Received: fields wanted, topmost first (later hops say nothing of when the archive got it)
+_RECEIVED_KEPT = 3
+
+
 @functools.lru_cache(maxsize=16)
-def _fields_re(wanted: frozenset) -> "re.Pattern[str]":
-    # one C-level scan for just the wanted fields, run on a lower-cased copy of the block
-    # with a newline in front: a field name right after a line break, then the value with
-    # its continuation lines (those starting with white space).  A literal "\n" first lets
-    # the regex engine jump from line to line instead of trying every position.
-    names = "|".join(re.escape(n) for n in sorted(wanted))
-    return re.compile("\n(" + names + ")[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)")
+def _fields_re(wanted: frozenset) -> Tuple[Optional["re.Pattern[str]"], Optional["re.Pattern[str]"]]:
+    # one C-level scan for the wanted fields, run on a lower-cased copy of the block with a
+    # newline in front: a field name right after a line break, then its value.  A literal
+    # "\n" first lets the regex engine jump from line to line instead of trying every
+    # position.  Received (a dozen per message, three wanted) gets its own scan that stops.
+    names = "|".join(re.escape(n) for n in sorted(wanted - {"received"}))
+    fields = re.compile("\n(" + names + ")" + _VALUE) if names else None
+    received = re.compile("\nreceived" + _VALUE) if "received" in wanted else None
+    return fields, received
 
 
 # what bytes.strip() removes: ASCII white space only (str.strip() would also eat NBSP & co.)
 _ASCII_WS = " \t\n\r\x0b\x0c"
 
 
-def _wanted_fields(fields: "re.Pattern[str]", text: str, low: str) -> Dict[str, List[str]]:
+def _unfolded(value: str) -> str:
+    if "\n" in value:
+        # every line break inside a value is followed by white space: a fold
+        value = value.replace("\r\n", "").replace("\n", "")
+    return value.strip(_ASCII_WS)
+
+
+def _wanted_fields(regexes, text: str, low: str) -> Dict[str, List[str]]:
+    fields, received = regexes
     headers: Dict[str, List[str]] = {}
-    for m in fields.finditer(low):
-        name = m.group(1)
-        values = headers.get(name)
-        if values is None:
-            values = headers[name] = []
-        elif name == "received" and len(values) >= 3:
-            continue  # only the topmost hops say when the archive got the message
-        s, e = m.span(2)
-        value = text[s - 1 : e - 1]
-        if "\n" in value:
-            # unfold: every line break inside a value is followed by white space
-            value = value.replace("\r\n", "").replace("\n", "")
-        values.append(value.strip(_ASCII_WS))
+    if fields is not None:
+        for m in fields.finditer(low):
+            name = m.group(1)
+            s, e = m.span(2)
+            values = headers.get(name)
+            if values is None:
+                headers[name] = [_unfolded(text[s - 1 : e - 1])]
+            else:
+                values.append(_unfolded(text[s - 1 : e - 1]))
+    if received is not None:
+        pos = 0
+        got = []
+        while len(got) < _RECEIVED_KEPT:
+            m = received.search(low, pos)
+            if m is None:
+                break
+            s, e = m.span(1)
+            got.append(_unfolded(text[s - 1 : e - 1]))
+            pos = m.end()
+        if got:
+            headers["received"] = got
     return headers
 
 
@@ -156,16 +180,16 @@ def parse_header_block(head: bytes, wanted: Optional[frozenset] = None) -> Dict[
     """
     headers: Dict[str, List[str]] = {}
     if wanted is not None:
-        fields = _fields_re(wanted)
+        regexes = _fields_re(wanted)
         # bytes.lower() changes ASCII letters only, so offsets in the lowered copy are
         # offsets in the original; when the block is all UTF-8 it is decoded once, else
         # each value falls back on its own (to_text: UTF-8, else Windows-1252)
         try:
-            return _wanted_fields(fields, head.decode("utf-8"), "\n" + head.lower().decode("utf-8"))
+            return _wanted_fields(regexes, head.decode("utf-8"), "\n" + head.lower().decode("utf-8"))
         except UnicodeDecodeError:
             pass
         low = b"\n" + head.lower()
-        for name, values in _wanted_fields(fields, head.decode("latin-1"), low.decode("latin-1")).items():
+        for name, values in _wanted_fields(regexes, head.decode("latin-1"), low.decode("latin-1")).items():
             headers[name] = [to_text(v.encode("latin-1")) for v in values]
         return headers
     for field in _FIELD_SPLIT_RE.split(head):
@@ -225,6 +249,9 @@ def decode_rfc2047(value: str) -> str:
 
 def clean_text(value: str) -> str:
     """A decoded header value on one line: no control characters, whitespace collapsed."""
+    if value.isprintable() and "  " not in value:
+        # nothing to replace: printable text holds no white space but " " and no controls
+        return value.strip()
     return _WS_RE.sub(" ", _CTRL_RE.sub(" ", value)).strip()
 
 
