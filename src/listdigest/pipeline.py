@@ -94,7 +94,9 @@ def collect(source: Source, spec: RangeSpec, workers: Optional[int] = None, inde
     """The deduplicated messages of a range, in archive order, with the range's labels.
     Messages come as ``message.slim`` leaves them.  With an up-to-date ``index``, a large
     range is rebuilt from it without reading a blob."""
-    sel = source.select(spec.from_rev, spec.to_rev)
+    sel = index.selection(source, spec.from_rev, spec.to_rev) if index is not None else None
+    if sel is None:
+        sel = source.select(spec.from_rev, spec.to_rev)
     indexed = index is not None and sel.jobs is not None and sum(len(j.items) for j in sel.jobs) >= INDEXED_MIN
     return _loop(sel, spec, _from_index(index, sel, workers) if indexed else _parsed(sel, workers), source)
 

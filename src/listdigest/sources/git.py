@@ -178,14 +178,15 @@ class GitSource:
             entries.append(LogEntry(commit, ctime, blob))
         return entries
 
-    def deleted_blobs(self, epoch: Epoch) -> Set[str]:
-        """Blob ids of messages removed from the inbox (v2 ``d`` files, v1 deleted paths)."""
+    def deleted_blobs(self, epoch: Epoch, revspec: str = "HEAD") -> Set[str]:
+        """Blob ids of messages removed in ``revspec`` of an epoch (v2 ``d`` files, v1
+        deleted paths)."""
         if self.head(epoch) is None:
             return set()
         if self.v1:
-            args = ["log", "--no-renames", "--format=", "--raw", "--no-abbrev", "--diff-filter=D", "HEAD", "--"]
+            args = ["log", "--no-renames", "--format=", "--raw", "--no-abbrev", "--diff-filter=D", revspec, "--"]
         else:
-            args = ["log", "--no-renames", "--format=", "--raw", "--no-abbrev", "HEAD", "--", "d"]
+            args = ["log", "--no-renames", "--format=", "--raw", "--no-abbrev", revspec, "--", "d"]
         out = _git(epoch.gitdir, *args).stdout
         gone: Set[str] = set()
         for line in out.split(b"\n"):

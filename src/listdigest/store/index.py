@@ -27,17 +27,22 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tupl
 from ..errors import SourceError
 from ..message import PATCH, Message, read_messages, slim
 from ..message.applied import AppliedItem, AppliedNotice
-from ..message.subject import parse_subject
+from ..message.subject import Subject
 from ..message.trailers import Trailer
 from ..model.versions import Posting, change_id, lore_links, normalize_title
+from ..sources import Selection
 from ..sources.git import EMPTY_BLOB, Epoch, GitSource, LogEntry, ReadJob, read_job
 from ..workers import BATCH, default_workers, ordered_map
 
-SCHEMA_VERSION = 5  # 2: received-time index; 3: what rebuilds a range (facts, skipped, raw addresses); 4: no unread trailer/applied tables; 5: patch body heads
+SCHEMA_VERSION = 6  # 2: received-time index; 3: what rebuilds a range (facts, skipped, raw addresses); 4: no unread trailer/applied tables; 5: patch body heads; 6: deletions across epochs, first commits, parsed subjects (a range rebuilt without git log or parsing)
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
-CREATE TABLE epochs (epoch INTEGER PRIMARY KEY, last_commit TEXT);
+CREATE TABLE epochs (epoch INTEGER PRIMARY KEY, last_commit TEXT, first_commit TEXT);
+-- blobs a v2 ``d`` commit removed, by the epoch holding the d commit (public-inbox-learn rm
+-- writes it into the newest epoch, whichever epoch holds the message)
+CREATE TABLE deleted (epoch INTEGER NOT NULL, blob TEXT NOT NULL);
+CREATE INDEX deleted_blob ON deleted (blob);
 CREATE TABLE messages (
     id INTEGER PRIMARY KEY,
     epoch INTEGER NOT NULL, seq INTEGER NOT NULL, blob TEXT NOT NULL, commit_id TEXT NOT NULL,
@@ -45,11 +50,13 @@ CREATE TABLE messages (
     from_name TEXT, from_addr TEXT, author_name TEXT, author_addr TEXT,
     subject TEXT, title TEXT, norm_title TEXT, version INTEGER, counter INTEGER, total INTEGER,
     kind TEXT, resend INTEGER, in_reply_to TEXT, change_id TEXT,
-    from_addr_raw TEXT, author_addr_raw TEXT, has_diff INTEGER, synthetic INTEGER
+    from_addr_raw TEXT, author_addr_raw TEXT, has_diff INTEGER, synthetic INTEGER,
+    -- the rest of the parsed subject (message.subject.Subject), so rebuilding needs no parse
+    subject_flags INTEGER, revision TEXT, prefixes TEXT
 );
 CREATE INDEX messages_msgid ON messages (msgid);
 CREATE INDEX messages_pos ON messages (epoch, seq);
-CREATE INDEX messages_blob ON messages (epoch, blob);
+CREATE INDEX messages_blob ON messages (blob);
 CREATE INDEX messages_commit ON messages (commit_id);
 CREATE INDEX messages_title ON messages (norm_title, author_addr);
 CREATE INDEX messages_author ON messages (author_addr);
@@ -68,7 +75,8 @@ CREATE TABLE facts (mid INTEGER PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE bodies (mid INTEGER PRIMARY KEY, text TEXT NOT NULL);
 -- messages that could not be read, with the reason the digest names
 CREATE TABLE skipped (epoch INTEGER NOT NULL, seq INTEGER NOT NULL, blob TEXT NOT NULL, commit_id TEXT NOT NULL, reason TEXT);
-CREATE INDEX skipped_blob ON skipped (epoch, blob);
+CREATE INDEX skipped_blob ON skipped (blob);
+CREATE INDEX skipped_commit ON skipped (commit_id);
 """
 
 _CHILD_TABLES = ("refs", "links", "facts", "bodies")
@@ -113,7 +121,19 @@ def _row(m: Message, epoch: int, seq: int, blob: str, commit: str) -> tuple:
         m.subject, p.title, normalize_title(p.title), p.version, p.counter, p.total,
         m.kind, 1 if p.resend else 0, m.in_reply_to, cid,
         m.from_addr, m.author_addr, 1 if m.has_diff else 0, 1 if m.msgid_synthetic else 0,
+        (p.reply and _REPLY) | (p.patch and _PATCHF) | (p.rfc and _RFC) | (p.pull and _PULL),
+        p.revision, "\n".join(p.prefixes),
     )
+
+
+# Subject flags in the subject_flags column
+_REPLY, _PATCHF, _RFC, _PULL = 1, 2, 4, 8
+
+
+def _subject(raw: str, title: str, flags: int, resend: int, version: int, revision: str,
+             counter: Optional[int], total: Optional[int], prefixes: str) -> Subject:
+    return Subject(raw, title, bool(flags & _REPLY), bool(flags & _PATCHF), bool(flags & _RFC), bool(resend),
+                   bool(flags & _PULL), version, revision, counter, total, tuple(prefixes.split("\n")) if prefixes else ())
 
 
 
@@ -134,6 +154,12 @@ def _index_rows(m: Message, epoch: int, seq: int, blob: str, commit: str) -> tup
         if trs or notice is not None:
             facts.append((json.dumps([[[t.name, t.person_name, t.person_addr, t.comment] for t in trs], _notice_json(notice)]),))
     return _row(m, epoch, seq, blob, commit), refs, links, facts, bodies
+
+
+def _chunks(items: list, size: int = 900) -> Iterable[list]:
+    """Pieces small enough for one SQL ``IN (...)`` (SQLite's variable limit)."""
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
 
 
 def _notice_json(a: Optional[AppliedNotice]) -> Optional[list]:
@@ -221,31 +247,52 @@ class Index:
         read = dropped = moved = 0
         rewritten: List[int] = []
         plans = []
+        states = []
         for ep in source.epochs:
             head = source.head(ep)
             row = self.db.execute("SELECT last_commit FROM epochs WHERE epoch=?", (ep.number,)).fetchone()
             last = row[0] if row else None
+            incremental = last is not None and head is not None and last != head and \
+                _git(ep.gitdir, "merge-base", "--is-ancestor", last, head).returncode == 0
+            states.append((ep, head, last, incremental))
+        # deletions first, from every epoch: a d commit in one epoch may remove a message of another
+        fresh: Set[str] = set()
+        for ep, head, last, incremental in states:
+            if head is None or last == head:
+                continue
+            if not incremental:
+                self.db.execute("DELETE FROM deleted WHERE epoch=?", (ep.number,))
+            new = source.deleted_blobs(ep, f"{last}..{head}" if incremental else head)
+            self.db.executemany("INSERT INTO deleted VALUES (?, ?)", [(ep.number, b) for b in new])
+            fresh |= new
+        gone = {b for (b,) in self.db.execute("SELECT blob FROM deleted")}
+        for ep, head, last, incremental in states:
             if head is None:
                 if last is not None:
                     dropped += self._drop_epoch(ep.number)
                 continue
             if last == head:
                 continue
-            if last is not None and _git(ep.gitdir, "merge-base", "--is-ancestor", last, head).returncode == 0:
+            if incremental:
                 entries = source._log(ep, [f"{last}..{head}"])
-                gone = self._deleted(ep, f"{last}..{head}")
-                base = self.db.execute("SELECT COALESCE(MAX(seq), -1) + 1 FROM messages WHERE epoch=?", (ep.number,)).fetchone()[0]
-                dropped += self._drop_blobs(ep.number, gone)
+                base = self.db.execute(
+                    "SELECT MAX(s) FROM (SELECT COALESCE(MAX(seq), -1) + 1 AS s FROM messages WHERE epoch=?"
+                    " UNION ALL SELECT COALESCE(MAX(seq), -1) + 1 FROM skipped WHERE epoch=?)",
+                    (ep.number, ep.number),
+                ).fetchone()[0]
                 todo = [(base + i, e) for i, e in enumerate(entries) if e.blob not in (None, EMPTY_BLOB) and e.blob not in gone]
             else:
                 entries = source._log(ep, [head])
-                gone = self._deleted(ep, head)
                 if last is not None:
                     rewritten.append(ep.number)
                 todo, m, d = self._reconcile(ep.number, entries, gone)
                 moved += m
                 dropped += d
+                first = entries[0].commit if entries else None
+                self.db.execute("INSERT OR REPLACE INTO epochs VALUES (?, ?, ?)", (ep.number, last, first))
             plans.append((ep, head, todo))
+        # rows of any epoch whose blob a d commit just removed (older ones are gone already)
+        dropped += self._drop_gone(fresh)
         total = sum(len(t) for _, _, t in plans)
         done = 0
         bulk = total >= BULK_MIN and self.count() == 0
@@ -255,25 +302,24 @@ class Index:
         for ep, head, todo in plans:
             read += self._ingest(ep, todo, progress, done, total)
             done += len(todo)
-            self.db.execute("INSERT OR REPLACE INTO epochs VALUES (?, ?)", (ep.number, head))
+            self.db.execute("UPDATE epochs SET last_commit=? WHERE epoch=?", (head, ep.number))
+            self.db.execute("INSERT OR IGNORE INTO epochs VALUES (?, ?, NULL)", (ep.number, head))
             self.db.commit()
         if bulk:
             self._create_indexes()
+        self.db.commit()
         self._posting_cache.clear()
         count = self.db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
         return UpdateStats(read, dropped, moved, tuple(rewritten), count)
 
-    def _deleted(self, ep: Epoch, revspec: str) -> Set[str]:
-        """Blobs a v2 ``d`` file names in ``revspec`` (public-inbox's record of a removal)."""
-        proc = _git(ep.gitdir, "log", "--no-renames", "--format=", "--raw", "--no-abbrev", revspec, "--", "d")
-        gone: Set[str] = set()
-        for line in proc.stdout.split(b"\n"):
-            if line.startswith(b":"):
-                meta, _, path = line.partition(b"\t")
-                f = meta.split(b" ")
-                if path == b"d" and f[4][:1] in (b"A", b"M"):
-                    gone.add(f[3].decode())
-        return gone
+    def _drop_gone(self, gone: Set[str]) -> int:
+        """Drop the rows (any epoch) of blobs named by a d commit."""
+        ids = []
+        for blob in gone:
+            ids += [r[0] for r in self.db.execute("SELECT id FROM messages WHERE blob=?", (blob,))]
+            self.db.execute("DELETE FROM skipped WHERE blob=?", (blob,))
+        self._drop_ids(ids)
+        return len(ids)
 
     def _reconcile(self, epoch: int, entries: Sequence[LogEntry], gone: Set[str]) -> Tuple[list, int, int]:
         """After a rewrite (or first build): move kept rows, drop vanished ones, list new blobs."""
@@ -299,17 +345,6 @@ class Index:
         self.db.executemany("UPDATE skipped SET seq=?, commit_id=? WHERE epoch=? AND blob=?", moves)
         todo = [(seq, e) for seq, e in todo if e.blob not in unreadable]
         return todo, len(updates), len(vanished)
-
-    def _drop_blobs(self, epoch: int, blobs: Iterable[str]) -> int:
-        blobs = list(blobs)
-        self.db.executemany("DELETE FROM skipped WHERE epoch=? AND blob=?", [(epoch, b) for b in blobs])
-        ids = [
-            r[0]
-            for b in blobs
-            for r in self.db.execute("SELECT id FROM messages WHERE epoch=? AND blob=?", (epoch, b)).fetchall()
-        ]
-        self._drop_ids(ids)
-        return len(ids)
 
     def _drop_epoch(self, epoch: int) -> int:
         self.db.execute("DELETE FROM skipped WHERE epoch=?", (epoch,))
@@ -346,7 +381,7 @@ class Index:
                 links += [(mid,) + r for r in r_links]
                 facts += [(mid,) + r for r in r_facts]
                 bodies += [(mid,) + r for r in r_bodies]
-            cur.executemany("INSERT INTO messages VALUES (" + ",".join("?" * 26) + ")", rows)
+            cur.executemany("INSERT INTO messages VALUES (" + ",".join("?" * 29) + ")", rows)
             cur.executemany("INSERT INTO facts VALUES (?,?)", facts)
             cur.executemany("INSERT INTO bodies VALUES (?,?)", bodies)
             cur.executemany("INSERT INTO skipped VALUES (?,?,?,?,?)", skipped)
@@ -358,54 +393,129 @@ class Index:
         return len(items)
 
     # -- a range's messages, rebuilt ------------------------------------------
+    def selection(self, source: GitSource, from_rev: Optional[str] = None, to_rev: Optional[str] = None) -> Optional[Selection]:
+        """``source.select(from_rev, to_rev)`` made from the index alone, without listing the
+        epochs' history again (``git log`` of a large epoch costs more than the rest of a
+        whole-archive report's reading).  None when the index cannot answer: an epoch is not
+        up to date, or an end of the range is a commit that stores no message."""
+        plan = source.plan(from_rev, to_rev)  # checks the range; raises as select() would
+        if not plan:
+            return None
+        known = dict(self.db.execute("SELECT epoch, last_commit FROM epochs").fetchall())
+        for ep in source.epochs:
+            if known.get(ep.number) != source.head(ep):
+                return None
+        lo = hi = None
+        if from_rev:
+            lo = self._position(source.resolve(from_rev)[1])
+            if lo is None:
+                return None
+        if to_rev:
+            hi = self._position(source.resolve(to_rev)[1])
+            if hi is None:
+                return None
+        jobs = []
+        seq = 0
+        for ep, _ in plan:
+            q = ("SELECT seq, blob, commit_id FROM messages WHERE epoch=? {0} "
+                 "UNION ALL SELECT seq, blob, commit_id FROM skipped WHERE epoch=? {0} ORDER BY seq")
+            cond, args = "", []
+            if lo is not None and lo[0] == ep.number:
+                cond += " AND seq > ?"
+                args.append(lo[1])
+            if hi is not None and hi[0] == ep.number:
+                cond += " AND seq <= ?"
+                args.append(hi[1])
+            items = []
+            for _, blob, commit in self.db.execute(q.format(cond), (ep.number, *args, ep.number, *args)):
+                # the commit time only serves parsing, and every message here is parsed already
+                items.append((seq, blob, commit, 0))
+                seq += 1
+            jobs.append(ReadJob(ep.gitdir, ep.number, tuple(items)))
+        if from_rev:
+            start: Optional[str] = source.resolve(from_rev)[1]
+        else:
+            row = self.db.execute("SELECT first_commit FROM epochs WHERE epoch=?", (plan[0][0].number,)).fetchone()
+            start = row[0] if row else None
+            if start is None:
+                return None
+        end = source.resolve(to_rev)[1] if to_rev else source.head(plan[-1][0])
+        return Selection(
+            messages=(raw for job in jobs for raw in read_job(job)),
+            start=start[:9], end=end[:9] if end else None, end_commit=end, jobs=tuple(jobs),
+        )
+
+    def _position(self, commit: str) -> Optional[Tuple[int, int]]:
+        """(epoch, seq) of the commit storing a message, readable or not."""
+        r = self.db.execute("SELECT epoch, seq FROM messages WHERE commit_id=? LIMIT 1", (commit,)).fetchone()
+        if r is None:
+            r = self.db.execute("SELECT epoch, seq FROM skipped WHERE commit_id=? LIMIT 1", (commit,)).fetchone()
+        return (r[0], r[1]) if r else None
+
     def messages_of(self, job: ReadJob) -> List[Union[Message, str, None]]:
         """For each item of a read job, the message as ``message.slim`` leaves it (patch
         postings with their body head, replies with their facts), the reason it is
         unreadable (str), or None when the index does not hold it."""
         cols = ("id, blob, msgid, subject, from_name, from_addr_raw, author_name, author_addr_raw, date, received, "
-                "in_reply_to, has_diff, synthetic, kind")
-        rows: Dict[str, tuple] = {}
-        ids: List[int] = []
+                "in_reply_to, has_diff, synthetic, kind, title, subject_flags, resend, version, revision, counter, total, prefixes")
         blobs = [i[1] for i in job.items]
-        for chunk in range(0, len(blobs), 900):
-            part = blobs[chunk : chunk + 900]
-            marks = ",".join("?" * len(part))
-            for r in self.db.execute(f"SELECT {cols} FROM messages WHERE epoch=? AND blob IN ({marks})", (job.epoch, *part)):
-                rows[r[1]] = r
-                ids.append(r[0])
-        skipped = {}
-        for chunk in range(0, len(blobs), 900):
-            part = blobs[chunk : chunk + 900]
-            marks = ",".join("?" * len(part))
-            for b, reason in self.db.execute(f"SELECT blob, reason FROM skipped WHERE epoch=? AND blob IN ({marks})", (job.epoch, *part)):
-                skipped[b] = reason
+        wanted = set(blobs)
+        rows: Dict[str, tuple] = {}
+        skipped: Dict[str, str] = {}
+        lo = self._position(job.items[0][2]) if job.items else None
+        hi = self._position(job.items[-1][2]) if job.items else None
+        if lo is not None and hi is not None and lo[0] == hi[0] == job.epoch:
+            # the job's commits are a span of the epoch: one range scan, not a lookup per blob
+            span = (job.epoch, lo[1], hi[1])
+            for r in self.db.execute(f"SELECT {cols} FROM messages WHERE epoch=? AND seq BETWEEN ? AND ?", span):
+                if r[1] in wanted:
+                    rows[r[1]] = r
+            for b, reason in self.db.execute("SELECT blob, reason FROM skipped WHERE epoch=? AND seq BETWEEN ? AND ?", span):
+                if b in wanted:
+                    skipped[b] = reason
+        else:
+            for part in _chunks(blobs):
+                marks = ",".join("?" * len(part))
+                for r in self.db.execute(f"SELECT {cols} FROM messages WHERE epoch=? AND blob IN ({marks})", (job.epoch, *part)):
+                    rows[r[1]] = r
+                for b, reason in self.db.execute(f"SELECT blob, reason FROM skipped WHERE epoch=? AND blob IN ({marks})", (job.epoch, *part)):
+                    skipped[b] = reason
+        ids = [r[0] for r in rows.values()]
         refs: Dict[int, List[str]] = {}
-        facts: Dict[int, str] = {}
-        bodies: Dict[int, str] = {}
-        for chunk in range(0, len(ids), 900):
-            part = ids[chunk : chunk + 900]
-            marks = ",".join("?" * len(part))
-            for mid, ref in self.db.execute(f"SELECT mid, ref FROM refs WHERE mid IN ({marks}) ORDER BY mid, pos", part):
-                refs.setdefault(mid, []).append(ref)
-            for mid, data in self.db.execute(f"SELECT mid, data FROM facts WHERE mid IN ({marks})", part):
-                facts[mid] = data
-            for mid, text in self.db.execute(f"SELECT mid, text FROM bodies WHERE mid IN ({marks})", part):
-                bodies[mid] = text
+        for mid, ref in self._children("SELECT mid, ref FROM refs WHERE {} ORDER BY mid, pos", ids):
+            refs.setdefault(mid, []).append(ref)
+        facts = dict(self._children("SELECT mid, data FROM facts WHERE {}", ids))
+        bodies = dict(self._children("SELECT mid, text FROM bodies WHERE {}", ids))
         out: List[Union[Message, str, None]] = []
         for seq, blob, commit, _ in job.items:
             r = rows.get(blob)
             if r is None:
                 out.append(skipped.get(blob))
                 continue
-            mid, _, msgid, subject, fname, faddr, aname, aaddr, date, received, irt, has_diff, synth, kind = r
+            mid, _, msgid, subject, fname, faddr, aname, aaddr, date, received, irt, has_diff, synth, kind = r[:14]
             out.append(Message(
-                msgid=msgid, subject=subject, parsed=parse_subject(subject), from_name=fname, from_addr=faddr,
+                msgid=msgid, subject=subject, parsed=_subject(subject, *r[14:]), from_name=fname, from_addr=faddr,
                 author_name=aname, author_addr=aaddr, date=date, received=received, in_reply_to=irt,
                 references=tuple(refs.get(mid, ())), body=bodies.get(mid, ""), has_diff=bool(has_diff), commit=commit,
                 epoch=job.epoch, seq=seq, msgid_synthetic=bool(synth),
                 facts=None if kind == PATCH else _facts(facts.get(mid)),
             ))
         return out
+
+    def _children(self, query: str, ids: List[int]) -> Iterable[tuple]:
+        """Rows of a child table (``mid`` first) for ``ids``: one range scan when the ids are
+        dense (a range rebuilt whole), else lookups in chunks."""
+        if not ids:
+            return
+        want = set(ids)
+        lo, hi = min(ids), max(ids)
+        if hi - lo < 4 * len(ids):
+            for r in self.db.execute(query.format("mid BETWEEN ? AND ?"), (lo, hi)):
+                if r[0] in want:
+                    yield r
+            return
+        for part in _chunks(ids):
+            yield from self.db.execute(query.format(f"mid IN ({','.join('?' * len(part))})"), part)
 
     # -- lookups (model.versions.VersionLookup and the history analysis) ------
     def count(self) -> int:
