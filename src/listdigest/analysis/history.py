@@ -9,6 +9,7 @@ series is ``New`` (or ``Resend``).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -126,8 +127,15 @@ class History:
 
 
 def is_bot(addr: str, name: str, patterns: Sequence[str]) -> bool:
-    a = (addr or "").lower()
-    n = (name or "").lower()
+    """Whether a sender is a bot: an address matching one of ``patterns``, or a bot's name."""
+    return _is_bot(addr or "", name or "", tuple(patterns))
+
+
+@functools.lru_cache(maxsize=65536)
+def _is_bot(addr: str, name: str, patterns: Tuple[str, ...]) -> bool:
+    # a whole-archive digest asks this ~50,000 times about a few thousand senders
+    a = addr.lower()
+    n = name.lower()
     return any(p in a for p in patterns) or "kernel test robot" in n or n.endswith(" bot")
 
 
@@ -206,7 +214,7 @@ def _series_changelog(s: Series) -> str:
     return ""
 
 
-def series_history(s: Series, lookup: Optional[Any]) -> SeriesHistory:
+def series_history(s: Series, lookup: Optional[Any], memo: Optional[Dict[str, Any]] = None) -> SeriesHistory:
     head = s.head
     resend = head.parsed.resend
     if lookup is None:
@@ -216,7 +224,7 @@ def series_history(s: Series, lookup: Optional[Any]) -> SeriesHistory:
         pos = lookup.position_of_commit(head.commit) if head.commit else None
         p = Posting(head.msgid, head.subject, head.parsed.title, s.version, head.author_addr.lower(), head.date, pos or (1 << 31, 0), resend)
     first = previous_version(p, lookup, lore_links(head.body), change_id(head.body), head.ancestors)
-    chain = version_chain(p, lookup, first) if first is not None else ()
+    chain = version_chain(p, lookup, first, memo=memo) if first is not None else ()
     versions = tuple(VersionRef(c.version, c.msgid, c.subject, day(c.date) if c.date else "", c.via) for c in chain)
     if resend:
         label = "Resend"
@@ -249,7 +257,8 @@ def build_history(
     range_start: Optional[Tuple[int, int]] = None,
 ) -> Tuple[Dict[str, SeriesHistory], History]:
     """Per-series history (by series key) and the digest's history sections."""
-    per = {s.key: series_history(s, lookup) for s in series}
+    memo: Dict[str, Any] = {}
+    per = {s.key: series_history(s, lookup, memo) for s in series}
     by_id = {m.msgid: m for m in messages}
     local_head: Dict[str, str] = {}
     for s in series:

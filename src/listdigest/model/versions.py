@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, List, Optional, Protocol, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Protocol, Sequence, Tuple
 
 # lore/lkml links in a body: the message-id is the path part after the list name (or /r/);
 # lore percent-encodes a few characters, which we undo for the common ones
@@ -132,10 +132,13 @@ def previous_version(
     return None
 
 
-def version_chain(head: Posting, lookup: VersionLookup, first: Optional[VersionLink] = None, limit: int = 30) -> Tuple[VersionLink, ...]:
-    """Every earlier version, newest first, following ``previous_version`` back."""
+def version_chain(head: Posting, lookup: VersionLookup, first: Optional[VersionLink] = None, limit: int = 30,
+                  memo: Optional[Dict[str, Optional[VersionLink]]] = None) -> Tuple[VersionLink, ...]:
+    """Every earlier version, newest first, following ``previous_version`` back.  ``memo``
+    keeps each posting's previous version across calls: the chains of a range's series
+    share their older links."""
     out: List[VersionLink] = []
-    link = first if first is not None else _prev_indexed(head, lookup)
+    link = first if first is not None else _prev_indexed(head, lookup, memo)
     seen = {head.msgid}
     while link is not None and link.msgid not in seen and len(out) < limit:
         out.append(link)
@@ -143,9 +146,14 @@ def version_chain(head: Posting, lookup: VersionLookup, first: Optional[VersionL
         p = lookup.posting(link.msgid)
         if p is None:
             break
-        link = _prev_indexed(p, lookup)
+        link = _prev_indexed(p, lookup, memo)
     return tuple(out)
 
 
-def _prev_indexed(p: Posting, lookup: VersionLookup) -> Optional[VersionLink]:
-    return previous_version(p, lookup, lookup.links_of(p.msgid), lookup.change_id_of(p.msgid), lookup.parents_of(p.msgid))
+def _prev_indexed(p: Posting, lookup: VersionLookup, memo: Optional[Dict[str, Optional[VersionLink]]] = None) -> Optional[VersionLink]:
+    if memo is not None and p.msgid in memo:
+        return memo[p.msgid]
+    got = previous_version(p, lookup, lookup.links_of(p.msgid), lookup.change_id_of(p.msgid), lookup.parents_of(p.msgid))
+    if memo is not None:
+        memo[p.msgid] = got
+    return got

@@ -502,20 +502,22 @@ class Index:
             ))
         return out
 
-    def _children(self, query: str, ids: List[int]) -> Iterable[tuple]:
+    def _children(self, query: str, ids: List[int]) -> List[tuple]:
         """Rows of a child table (``mid`` first) for ``ids``: one range scan when the ids are
         dense (a range rebuilt whole), else lookups in chunks."""
         if not ids:
-            return
-        want = set(ids)
+            return []
         lo, hi = min(ids), max(ids)
         if hi - lo < 4 * len(ids):
-            for r in self.db.execute(query.format("mid BETWEEN ? AND ?"), (lo, hi)):
-                if r[0] in want:
-                    yield r
-            return
+            rows = self.db.execute(query.format("mid BETWEEN ? AND ?"), (lo, hi)).fetchall()
+            if hi - lo + 1 == len(ids):
+                return rows  # every id of the span is wanted
+            want = set(ids)
+            return [r for r in rows if r[0] in want]
+        out: List[tuple] = []
         for part in _chunks(ids):
-            yield from self.db.execute(query.format(f"mid IN ({','.join('?' * len(part))})"), part)
+            out += self.db.execute(query.format(f"mid IN ({','.join('?' * len(part))})"), part).fetchall()
+        return out
 
     # -- lookups (model.versions.VersionLookup and the history analysis) ------
     def count(self) -> int:
