@@ -7,7 +7,7 @@ the calling process, where a pool would cost more than it saves.
 from __future__ import annotations
 
 import os
-from typing import Callable, Iterator, Optional, Sequence, TypeVar
+from typing import Callable, Iterable, Iterator, Optional, Sized, TypeVar
 
 #: messages a worker process reads and parses per task
 BATCH = 1500
@@ -21,11 +21,13 @@ def default_workers() -> int:
     return min(os.cpu_count() or 1, 4)
 
 
-def ordered_map(fn: Callable[[T], R], tasks: Sequence[T], workers: Optional[int] = None) -> Iterator[R]:
-    """``fn`` over ``tasks``, results in task order; in worker processes when there are two
-    tasks or more and more than one worker."""
+def ordered_map(fn: Callable[[T], R], tasks: Iterable[T], workers: Optional[int] = None) -> Iterator[R]:
+    """``fn`` over ``tasks``, results in task order; in worker processes when there is more
+    than one worker and (for a sized ``tasks``) two tasks or more.  ``tasks`` may be a
+    generator: the pool takes tasks as it makes them, so work starts before the last is known."""
     n = default_workers() if workers is None else workers
-    if n <= 1 or len(tasks) < 2:
+    sized = isinstance(tasks, Sized)
+    if n <= 1 or (sized and len(tasks) < 2):  # type: ignore[arg-type]
         for t in tasks:
             yield fn(t)
         return
@@ -33,5 +35,5 @@ def ordered_map(fn: Callable[[T], R], tasks: Sequence[T], workers: Optional[int]
 
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with ctx.Pool(min(n, len(tasks))) as pool:
+    with ctx.Pool(min(n, len(tasks)) if sized else n) as pool:  # type: ignore[arg-type]
         yield from pool.imap(fn, tasks)

@@ -59,6 +59,10 @@ class AppliedNotice:
     items: Tuple[AppliedItem, ...] = ()
 
 
+# an attribution line, "On Mon, 1 Jan 2024, A wrote:", is not the reply's own first words
+_ON_WROTE_RE = re.compile(r"^On .* wrote:\s*$")
+
+
 def _unquoted(text: str) -> List[str]:
     lines = []
     for line in text.split("\n"):
@@ -109,10 +113,18 @@ def parse_applied(text: str, subject: str, sender: str, is_reply: bool) -> Optio
         )
     if not is_reply:
         return None
-    lines = _unquoted(text)
-    b4_items = _items(lines, _B4_ITEM_RE)
     # only the first few unquoted, non-empty lines may say it: a plain notice is a short reply
-    head = [x for x in lines if x.strip() and not re.match(r"^On .* wrote:\s*$", x)][:6]
+    # (read without walking the rest of a reply that quotes a whole patch)
+    head = []
+    for line in text.split("\n"):
+        line = line.rstrip("\r")
+        if line == "-- ":
+            break
+        if line.startswith(">") or not line.strip() or _ON_WROTE_RE.match(line):
+            continue
+        head.append(line)
+        if len(head) == 6:
+            break
     for line in head:
         p = _PLAIN_RE.match(line)
         if p is None:
@@ -121,6 +133,7 @@ def parse_applied(text: str, subject: str, sender: str, is_reply: bool) -> Optio
         if tree.lower() in ("thanks", "thank", "the", "this", "my", "a", "your"):
             tree = ""
         branch = ""
+        b4_items = _items(_unquoted(text), _B4_ITEM_RE)
         return AppliedNotice(
             "b4" if b4_items else "plain",
             tree,

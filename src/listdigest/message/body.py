@@ -287,6 +287,17 @@ def decode_body(raw: bytes, body: bytes, content_type: Optional[str], cte: Optio
 
 def parse_inbody(text: str) -> InBody:
     """Read the in-body header block (``From:``, ``Date:``, ``Subject:``) at the top of a body."""
+    # most bodies have none: look at the first non-blank line (after at most three blank
+    # ones) before splitting anything
+    pos = 0
+    for _ in range(4):
+        nl = text.find("\n", pos)
+        line = text[pos:] if nl < 0 else text[pos:nl]
+        if line.strip() or nl < 0:
+            break
+        pos = nl + 1
+    if not _INBODY_RE.match(line):
+        return InBody()
     lines = text.split("\n", 12)
     fields = {}
     i = 0

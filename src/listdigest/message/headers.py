@@ -53,8 +53,10 @@ def split_message(raw: bytes) -> Tuple[bytes, bytes]:
     if raw.startswith(b"\n") or raw.startswith(b"\r\n"):
         return b"", raw[1:] if raw[:1] == b"\n" else raw[2:]
     lf = raw.find(b"\n\n")
-    # a CRLF blank line matters only before the first LF one: never scan a long body twice
-    crlf = raw.find(b"\r\n\r\n", 0, lf + 3 if lf >= 0 else len(raw))
+    # a CRLF blank line matters only before the first LF one, and only when a CR is there
+    # at all (a one-byte memchr): never scan a long body twice
+    end = lf + 3 if lf >= 0 else len(raw)
+    crlf = raw.find(b"\r\n\r\n", 0, end) if raw.find(b"\r", 0, end) >= 0 else -1
     if crlf >= 0 and (lf < 0 or crlf < lf):
         return raw[:crlf], raw[crlf + 4 :]
     if lf >= 0:
@@ -111,7 +113,7 @@ def lookup_charset(charset: str) -> str:
 DIGEST_FIELDS = frozenset(
     {
         "message-id", "subject", "from", "date", "in-reply-to", "references", "received",
-        "content-type", "content-transfer-encoding", "x-original-from", "reply-to", "list-id",
+        "content-type", "content-transfer-encoding", "x-original-from", "reply-to",
     }
 )
 
@@ -321,6 +323,12 @@ _MAX_TS = 7258118400
 _MAX_ZONE = 86400
 
 
+@functools.lru_cache(maxsize=4096)
+def _days_before_month(year: int, month: int) -> int:
+    """Days from 1970-01-01 to the first of ``month`` (what calendar.timegm computes)."""
+    return calendar.timegm((year, month, 1, 0, 0, 0, 0, 0, 0)) // 86400
+
+
 def parse_date(value: Optional[str]) -> Optional[int]:
     """Unix time of an RFC 5322 date, or None when it cannot be read or is out of range."""
     if not value:
@@ -330,16 +338,12 @@ def parse_date(value: Optional[str]) -> Optional[int]:
         day, mon, year, hh, mm, ss, sign, zh, zm = m.groups()
         month = _MONTHS.get(mon.lower())
         if month is not None and 1970 <= int(year) <= 2200 and int(hh) < 24 and int(mm) < 60:
-            try:
-                ts = calendar.timegm((int(year), month, int(day), int(hh), int(mm), int(ss or 0), 0, 0, 0))
-            except (ValueError, OverflowError):
-                ts = None
-            if ts is not None:
-                off = int(zh) * 3600 + int(zm) * 60
-                if off > _MAX_ZONE:
-                    off = 0  # a zone beyond a day is garbage: read the time as UTC
-                ts = ts - off if sign == "+" else ts + off
-                return int(ts) if 0 <= ts <= _MAX_TS else None
+            ts = (_days_before_month(int(year), month) + int(day) - 1) * 86400 + int(hh) * 3600 + int(mm) * 60 + int(ss or 0)
+            off = int(zh) * 3600 + int(zm) * 60
+            if off > _MAX_ZONE:
+                off = 0  # a zone beyond a day is garbage: read the time as UTC
+            ts = ts - off if sign == "+" else ts + off
+            return ts if 0 <= ts <= _MAX_TS else None
     text = clean_text(value)
     y = _YEAR_RE.search(text)
     if y and len(y.group(1)) == 4 and int(y.group(1)) < 1970:

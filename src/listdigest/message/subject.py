@@ -209,8 +209,10 @@ def _major(revision: str) -> int:
     return int(revision.split(".", 1)[0].rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"))
 
 
+@lru_cache(maxsize=8192)
 def parse_subject(subject: str) -> Subject:
-    """Parse one subject line; never raises."""
+    """Parse one subject line; never raises.  Cached: a thread's replies share a subject
+    (a Subject is immutable)."""
     s = subject.strip()
     pos = _skip_reply(s)
     reply = pos > 0

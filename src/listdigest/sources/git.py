@@ -109,6 +109,8 @@ class LogEntry:
     time: int
     #: blob id of the message this commit stores, if it stores one
     blob: Optional[str]
+    #: blob id of a message this commit removes (a v2 ``d`` file; a deleted path in v1)
+    gone: Optional[str] = None
 
 
 class GitSource:
@@ -154,29 +156,53 @@ class GitSource:
 
     def _log(self, epoch: Epoch, revspec: List[str]) -> List[LogEntry]:
         """Commits of ``revspec`` in oldest-first order with the message blob each stores."""
-        proc = _git(epoch.gitdir, "log", "--reverse", "--root", "--no-renames", "--format=C %H %ct", "--raw", "--no-abbrev", *revspec, "--")
-        entries: List[LogEntry] = []
+        return list(self.iter_log(epoch, revspec))
+
+    def iter_log(self, epoch: Epoch, revspec: List[str]) -> Iterator[LogEntry]:
+        """``_log`` as git writes it: the first commits can be read while git lists the rest."""
+        proc = subprocess.Popen(
+            ["git", "--git-dir", epoch.gitdir, "log", "--reverse", "--root", "--no-renames", "--format=C %H %ct", "--raw", "--no-abbrev", *revspec, "--"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            bufsize=1 << 16,
+        )
+        assert proc.stdout is not None and proc.stderr is not None
         commit = None
         ctime = 0
-        blob = None
-        for line in proc.stdout.split(b"\n"):
-            if line.startswith(b"C "):
-                if commit is not None:
-                    entries.append(LogEntry(commit, ctime, blob))
-                _, c, t = line.split(b" ")
-                commit, ctime, blob = c.decode(), int(t), None
-            elif line.startswith(b":"):
-                meta, _, path = line.partition(b"\t")
-                fields = meta.split(b" ")
-                status = fields[4][:1]
-                if self.v1:
-                    if status in (b"A", b"M") and path not in (b"d",):
-                        blob = fields[3].decode()
-                elif path == b"m" and status in (b"A", b"M"):
-                    blob = fields[3].decode()
-        if commit is not None:
-            entries.append(LogEntry(commit, ctime, blob))
-        return entries
+        blob = gone = None
+        try:
+            for line in proc.stdout:
+                if line.startswith(b"C "):
+                    if commit is not None:
+                        yield LogEntry(commit, ctime, blob, gone)
+                    _, c, t = line.split(b" ")
+                    commit, ctime, blob, gone = c.decode(), int(t), None, None
+                elif line.startswith(b":"):
+                    meta, _, path = line.rstrip(b"\n").partition(b"\t")
+                    fields = meta.split(b" ")
+                    status = fields[4][:1]
+                    if self.v1:
+                        if status in (b"A", b"M") and path not in (b"d",):
+                            blob = fields[3].decode()
+                        elif status == b"D":
+                            gone = fields[2].decode()
+                    elif status in (b"A", b"M"):
+                        if path == b"m":
+                            blob = fields[3].decode()
+                        elif path == b"d":
+                            gone = fields[3].decode()
+            err = proc.stderr.read()
+            if proc.wait() != 0:
+                lines = err.decode("utf-8", "replace").strip().splitlines()
+                raise SourceError(f"{epoch.gitdir}: git log failed: {lines[-1] if lines else proc.returncode}")
+            if commit is not None:
+                yield LogEntry(commit, ctime, blob, gone)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+            proc.stdout.close()
+            proc.stderr.close()
 
     def deleted_blobs(self, epoch: Epoch, revspec: str = "HEAD") -> Set[str]:
         """Blob ids of messages removed in ``revspec`` of an epoch (v2 ``d`` files, v1

@@ -22,10 +22,11 @@ import os
 import sqlite3
 import subprocess
 from dataclasses import dataclass
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 from ..errors import SourceError
-from ..message import PATCH, Message, read_messages, slim
+from ..message import PATCH, Message, read_messages
+from ..message.body import body_head
 from ..message.applied import AppliedItem, AppliedNotice
 from ..message.subject import Subject
 from ..message.trailers import Trailer
@@ -112,9 +113,9 @@ def _git(gitdir: str, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(["git", "--git-dir", gitdir, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-def _row(m: Message, epoch: int, seq: int, blob: str, commit: str) -> tuple:
+def _row(m: Message, epoch: int, seq: int, blob: str, commit: str, body: str) -> tuple:
     p = m.parsed
-    cid = change_id(m.body) if m.kind == PATCH else None
+    cid = change_id(body) if m.kind == PATCH else None
     return (
         epoch, seq, blob, commit, m.msgid, m.date, m.received,
         m.from_name, m.from_addr.lower(), m.author_name, m.author_addr.lower(),
@@ -139,21 +140,23 @@ def _subject(raw: str, title: str, flags: int, resend: int, version: int, revisi
 
 
 def _index_rows(m: Message, epoch: int, seq: int, blob: str, commit: str) -> tuple:
-    """Everything the index stores about one parsed message, without its row id."""
+    """Everything the index stores about one parsed message, without its row id: what
+    ``message.slim`` keeps of it (a patch posting's body head, a reply's facts)."""
     refs = [(i, r) for i, r in enumerate(m.references)]
     links: list = []
     facts: list = []
     bodies: list = []
+    body = ""
     if m.kind == PATCH:
-        m = slim(m)
-        bodies.append((m.body,))
-        if "://" in m.body:
-            links = [(t,) for t in lore_links(m.body) if t != m.msgid]
+        body = body_head(m.body)
+        bodies.append((body,))
+        if "://" in body:
+            links = [(t,) for t in lore_links(body) if t != m.msgid]
     else:
         trs, notice = m.trailers(), m.applied()
         if trs or notice is not None:
             facts.append((json.dumps([[[t.name, t.person_name, t.person_addr, t.comment] for t in trs], _notice_json(notice)]),))
-    return _row(m, epoch, seq, blob, commit), refs, links, facts, bodies
+    return _row(m, epoch, seq, blob, commit, body), refs, links, facts, bodies
 
 
 def _chunks(items: list, size: int = 900) -> Iterable[list]:
@@ -176,6 +179,15 @@ def _facts(data: Optional[str]) -> Tuple[Tuple[Trailer, ...], Optional[AppliedNo
     if a is not None:
         notice = AppliedNotice(a[0], a[1], a[2], a[3], bool(a[4]), tuple(AppliedItem(*i) for i in a[5]))
     return tuple(Trailer(*t) for t in trs), notice
+
+
+def _parse_task(task: Tuple[ReadJob, int]) -> Tuple[list, int]:
+    return _parse_batch(task[0]), task[1]
+
+
+def _count_commits(gitdir: str, head: str) -> int:
+    proc = _git(gitdir, "rev-list", "--count", head)
+    return int(proc.stdout or 0) if proc.returncode == 0 else 0
 
 
 def _parse_batch(job: ReadJob) -> list:
@@ -207,6 +219,9 @@ class Index:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self._ensure_schema()
         self._posting_cache: Dict[str, Optional[Posting]] = {}
+        #: first commit and deletions of each epoch read fresh, noted as its log streams by
+        self._first: Dict[int, str] = {}
+        self._fresh_gone: Dict[int, Set[str]] = {}
 
     def __enter__(self) -> "Index":
         return self
@@ -243,10 +258,14 @@ class Index:
 
     # -- building ------------------------------------------------------------
     def update(self, source: GitSource, progress: Optional[Progress] = None) -> UpdateStats:
-        """Bring the index up to date with every epoch of ``source``."""
+        """Bring the index up to date with every epoch of ``source``.
+
+        Epochs never indexed are read as ``git log`` lists them: worker processes parse the
+        first batches while git is still listing the rest; the same log names the epoch's
+        deletions (``d`` commits).  Each epoch is committed once all its rows and deletions
+        are in, so an interrupted update leaves whole epochs or nothing."""
         read = dropped = moved = 0
         rewritten: List[int] = []
-        plans = []
         states = []
         for ep in source.epochs:
             head = source.head(ep)
@@ -254,35 +273,47 @@ class Index:
             last = row[0] if row else None
             incremental = last is not None and head is not None and last != head and \
                 _git(ep.gitdir, "merge-base", "--is-ancestor", last, head).returncode == 0
-            states.append((ep, head, last, incremental))
-        # deletions first, from every epoch: a d commit in one epoch may remove a message of another
-        fresh: Set[str] = set()
-        for ep, head, last, incremental in states:
-            if head is None or last == head:
+            # an epoch with no row and nothing stored is read straight from the log
+            fresh = last is None and head is not None and self.db.execute(
+                "SELECT 1 FROM messages WHERE epoch=? UNION ALL SELECT 1 FROM skipped WHERE epoch=? LIMIT 1",
+                (ep.number, ep.number)).fetchone() is None
+            states.append((ep, head, last, incremental, fresh))
+        # deletions first, from every epoch: a d commit in one epoch may remove a message of
+        # another.  The log that lists an epoch's messages names its deletions too; a fresh
+        # epoch's are gathered as its log streams by and applied when it is in.
+        new_gone: Set[str] = set()
+        logs: Dict[int, List[LogEntry]] = {}
+        for ep, head, last, incremental, fresh in states:
+            if head is None or last == head or fresh:
                 continue
+            logs[ep.number] = source._log(ep, [f"{last}..{head}" if incremental else head])
             if not incremental:
                 self.db.execute("DELETE FROM deleted WHERE epoch=?", (ep.number,))
-            new = source.deleted_blobs(ep, f"{last}..{head}" if incremental else head)
-            self.db.executemany("INSERT INTO deleted VALUES (?, ?)", [(ep.number, b) for b in new])
-            fresh |= new
+            got = {e.gone for e in logs[ep.number] if e.gone}
+            self.db.executemany("INSERT INTO deleted VALUES (?, ?)", [(ep.number, b) for b in got])
+            new_gone |= got
         gone = {b for (b,) in self.db.execute("SELECT blob FROM deleted")}
-        for ep, head, last, incremental in states:
+        plans: List[Tuple[Epoch, str, Union[Iterator[Tuple[int, LogEntry]], list], bool]] = []
+        for ep, head, last, incremental, fresh in states:
             if head is None:
                 if last is not None:
                     dropped += self._drop_epoch(ep.number)
                 continue
             if last == head:
                 continue
-            if incremental:
-                entries = source._log(ep, [f"{last}..{head}"])
+            if fresh:
+                plans.append((ep, head, self._fresh_todo(source, ep, head, gone), True))
+            elif incremental:
+                entries = logs[ep.number]
                 base = self.db.execute(
                     "SELECT MAX(s) FROM (SELECT COALESCE(MAX(seq), -1) + 1 AS s FROM messages WHERE epoch=?"
                     " UNION ALL SELECT COALESCE(MAX(seq), -1) + 1 FROM skipped WHERE epoch=?)",
                     (ep.number, ep.number),
                 ).fetchone()[0]
                 todo = [(base + i, e) for i, e in enumerate(entries) if e.blob not in (None, EMPTY_BLOB) and e.blob not in gone]
+                plans.append((ep, head, todo, False))
             else:
-                entries = source._log(ep, [head])
+                entries = logs[ep.number]
                 if last is not None:
                     rewritten.append(ep.number)
                 todo, m, d = self._reconcile(ep.number, entries, gone)
@@ -290,27 +321,50 @@ class Index:
                 dropped += d
                 first = entries[0].commit if entries else None
                 self.db.execute("INSERT OR REPLACE INTO epochs VALUES (?, ?, ?)", (ep.number, last, first))
-            plans.append((ep, head, todo))
+                plans.append((ep, head, todo, False))
         # rows of any epoch whose blob a d commit just removed (older ones are gone already)
-        dropped += self._drop_gone(fresh)
-        total = sum(len(t) for _, _, t in plans)
-        done = 0
-        bulk = total >= BULK_MIN and self.count() == 0
+        dropped += self._drop_gone(new_gone)
+        listed = sum(len(t) for _, _, t, f in plans if not f)
+        streamed = any(f for _, _, _, f in plans)
+        total = listed + sum(_count_commits(ep.gitdir, head) for ep, head, _, f in plans if f) if progress else 0
+        bulk = (streamed or listed >= BULK_MIN) and self.count() == 0
         if bulk:
             for name in _INDEXES:
                 self.db.execute(f"DROP INDEX IF EXISTS {name}")
-        for ep, head, todo in plans:
-            read += self._ingest(ep, todo, progress, done, total)
-            done += len(todo)
+        workers = self.workers if (streamed or listed >= 2 * BATCH) else 1
+        done = 0
+        for ep, head, todo, fresh, got in self._ingest(plans, workers):
+            read += got
+            done += got
+            if progress is not None:
+                progress(min(done, total), total)
+            if fresh:
+                # the epoch's own deletions, gathered from its log, before it counts as indexed
+                blobs = self._fresh_gone.pop(ep.number, set())
+                self.db.executemany("INSERT INTO deleted VALUES (?, ?)", [(ep.number, b) for b in blobs])
+                dropped += self._drop_gone(blobs)
             self.db.execute("UPDATE epochs SET last_commit=? WHERE epoch=?", (head, ep.number))
-            self.db.execute("INSERT OR IGNORE INTO epochs VALUES (?, ?, NULL)", (ep.number, head))
+            self.db.execute("INSERT OR IGNORE INTO epochs VALUES (?, ?, ?)", (ep.number, head, self._first.pop(ep.number, None)))
             self.db.commit()
         if bulk:
             self._create_indexes()
         self.db.commit()
         self._posting_cache.clear()
+        if progress is not None and total:
+            progress(total, total)
         count = self.db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
         return UpdateStats(read, dropped, moved, tuple(rewritten), count)
+
+    def _fresh_todo(self, source: GitSource, ep: Epoch, head: str, gone: Set[str]) -> Iterator[Tuple[int, LogEntry]]:
+        """An unindexed epoch's messages as git log lists them (its first commit noted)."""
+        deletions = self._fresh_gone[ep.number] = set()
+        for seq, e in enumerate(source.iter_log(ep, [head])):
+            if seq == 0:
+                self._first[ep.number] = e.commit
+            if e.gone:
+                deletions.add(e.gone)
+            if e.blob is not None and e.blob != EMPTY_BLOB and e.blob not in gone:
+                yield seq, e
 
     def _drop_gone(self, gone: Set[str]) -> int:
         """Drop the rows (any epoch) of blobs named by a d commit."""
@@ -359,17 +413,27 @@ class Index:
             self.db.executemany(f"DELETE FROM {t} WHERE mid=?", rows)
         self.db.executemany("DELETE FROM messages WHERE id=?", rows)
 
-    def _ingest(self, ep: Epoch, todo: Sequence[Tuple[int, LogEntry]], progress: Optional[Progress], done: int, total: int) -> int:
-        if not todo:
-            return 0
+    def _ingest(self, plans, workers: int) -> Iterator[tuple]:
+        """Read, parse and insert every plan's messages, one stream of batches across epochs;
+        yields ``(epoch, head, todo, fresh, messages read)`` as each epoch is complete."""
         cur = self.db.cursor()
         next_id = cur.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM messages").fetchone()[0]
-        items = [(seq, e.blob or "", e.commit, e.time) for seq, e in todo]
-        n = 0
-        jobs = ReadJob(ep.gitdir, ep.number, tuple(items)).split(BATCH)
-        for batch in ordered_map(_parse_batch, jobs, self.workers):
+
+        def tasks() -> Iterator[Tuple[ReadJob, int]]:
+            # each epoch ends with a task marked last (maybe empty) so that its end is seen
+            for i, (ep, _, todo, _) in enumerate(plans):
+                batch: list = []
+                for seq, e in todo:
+                    batch.append((seq, e.blob or "", e.commit, e.time))
+                    if len(batch) == BATCH:
+                        yield ReadJob(ep.gitdir, ep.number, tuple(batch)), -1
+                        batch = []
+                yield ReadJob(ep.gitdir, ep.number, tuple(batch)), i
+
+        got = 0
+        for out, last in ordered_map(_parse_task, tasks(), workers):
             rows, refs, links, facts, bodies, skipped = [], [], [], [], [], []
-            for item in batch:
+            for item in out:
                 if item[0] == "skipped":
                     skipped.append(item[1:])
                     continue
@@ -387,10 +451,10 @@ class Index:
             cur.executemany("INSERT INTO skipped VALUES (?,?,?,?,?)", skipped)
             cur.executemany("INSERT INTO refs VALUES (?,?,?)", refs)
             cur.executemany("INSERT INTO links VALUES (?,?)", links)
-            n += BATCH
-            if progress is not None:
-                progress(done + min(n, len(items)), total)
-        return len(items)
+            got += len(out)
+            if last >= 0:
+                yield plans[last] + (got,)
+                got = 0
 
     # -- a range's messages, rebuilt ------------------------------------------
     def selection(self, source: GitSource, from_rev: Optional[str] = None, to_rev: Optional[str] = None) -> Optional[Selection]:
