@@ -420,13 +420,14 @@ class Index:
         next_id = cur.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM messages").fetchone()[0]
 
         def tasks() -> Iterator[Tuple[ReadJob, int]]:
-            # each epoch ends with a task marked last (maybe empty) so that its end is seen
+            # each epoch ends with a task marked last (maybe empty) so that its end is seen;
+            # the others carry -1 - the plan's number
             for i, (ep, _, todo, _) in enumerate(plans):
                 batch: list = []
                 for seq, e in todo:
                     batch.append((seq, e.blob or "", e.commit, e.time))
                     if len(batch) == BATCH:
-                        yield ReadJob(ep.gitdir, ep.number, tuple(batch)), -1
+                        yield ReadJob(ep.gitdir, ep.number, tuple(batch)), -1 - i
                         batch = []
                 yield ReadJob(ep.gitdir, ep.number, tuple(batch)), i
 
@@ -455,6 +456,11 @@ class Index:
             if last >= 0:
                 yield plans[last] + (got,)
                 got = 0
+            elif plans[-1 - last][3]:
+                # a fresh epoch commits as it goes: the writing overlaps the parsing, and an
+                # interrupted build resumes from its rows (the epoch, not yet recorded as
+                # indexed, is reconciled against its log on the next update)
+                self.db.commit()
 
     # -- a range's messages, rebuilt ------------------------------------------
     def selection(self, source: GitSource, from_rev: Optional[str] = None, to_rev: Optional[str] = None) -> Optional[Selection]:
