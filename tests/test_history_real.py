@@ -47,3 +47,18 @@ def test_patchwork_bot_applied_notices_2026_02_20(hv_epoch, hv_index):
     assert any(b.label.startswith("patchwork-bot") for b in d.history.bots)
     text = render(d, "text", ReportOptions(link_base="https://lore.kernel.org/linux-hyperv/"))
     assert f"https://lore.kernel.org/linux-hyperv/{V5}/\n    applied to riscv/linux.git (fixes) by Borislav Petkov (AMD) <bp@alien8.de>" in text
+
+
+def test_histories_on_two_cores_equal_one_core(hv_epoch, hv_index, monkeypatch):
+    """A whole quarter's series histories looked up by this process and a forked child equal
+    those looked up here alone."""
+    from listdigest.analysis import history
+
+    spec = RangeSpec(since=parse_when("2025-10-01"), until=parse_when("2025-12-31", end_of_day=True))
+    monkeypatch.setattr(history, "PARALLEL_SERIES", 10)
+    two = report(hv_epoch, spec, index_path=hv_index, list_name="linux-hyperv")
+    monkeypatch.setattr(history, "PARALLEL_SERIES", 10**9)
+    one = report(hv_epoch, spec, index_path=hv_index, list_name="linux-hyperv")
+    assert len(two.series) > 100
+    assert sum(1 for s in two.series if s.versions) > 20
+    assert two == one

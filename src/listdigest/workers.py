@@ -7,7 +7,7 @@ the calling process, where a pool would cost more than it saves.
 from __future__ import annotations
 
 import os
-from typing import Callable, Iterable, Iterator, Optional, Sized, TypeVar
+from typing import Callable, Iterable, Iterator, List, Optional, Sequence, Sized, TypeVar
 
 #: messages a worker process reads and parses per task
 BATCH = 1500
@@ -37,3 +37,35 @@ def ordered_map(fn: Callable[[T], R], tasks: Iterable[T], workers: Optional[int]
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     with ctx.Pool(min(n, len(tasks)) if sized else n) as pool:  # type: ignore[arg-type]
         yield from pool.imap(fn, tasks)
+
+
+#: what a forked helper of ``fork_half`` computes: (fn, its half of the items)
+_FORKED: Optional[tuple] = None
+
+
+def _run_forked() -> list:
+    assert _FORKED is not None
+    fn, items = _FORKED
+    return fn(items, True)
+
+
+def fork_half(fn: Callable[[Sequence[T], bool], List[R]], items: Sequence[T], min_items: int, workers: Optional[int] = None) -> List[R]:
+    """``fn(items, in_child)`` with the second half of ``items`` done by a forked child while
+    this process does the first; results in order.  ``fn`` is told whether it runs in the
+    child (where resources such as database connections must be opened anew).  Runs here
+    alone when ``items`` are few, when there is one core, or where fork is missing."""
+    global _FORKED
+    import multiprocessing
+
+    n = default_workers() if workers is None else workers
+    if n <= 1 or len(items) < min_items or "fork" not in multiprocessing.get_all_start_methods():
+        return fn(items, False)
+    half = len(items) // 2
+    _FORKED = (fn, items[half:])
+    try:
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            rest = pool.apply_async(_run_forked)
+            first = fn(items[:half], False)
+            return first + rest.get()
+    finally:
+        _FORKED = None

@@ -23,6 +23,7 @@ from ..model.series import Series
 from ..model.threads import group_threads
 from ..model.versions import Posting, change_id, lore_links, previous_version, version_chain
 from ..timeparse import day
+from ..workers import fork_half
 
 #: address substrings that mark a bot (kept out of the human contributor ranking)
 DEFAULT_BOTS = (
@@ -245,6 +246,24 @@ def _head_key(msgid: str, lookup: Optional[Any], local: Dict[str, str]) -> str:
     return msgid
 
 
+#: series in a range from which their histories are looked up on two cores
+PARALLEL_SERIES = 400
+
+
+def _histories(series: Sequence[Series], lookup: Optional[Any]) -> List[SeriesHistory]:
+    """Each series' history; a large range's on two cores (the lookups are a few thousand
+    small index queries), the child with its own connection to the index."""
+
+    def part(items: Sequence[Series], in_child: bool) -> List[SeriesHistory]:
+        lk = lookup.reopened() if in_child else lookup
+        memo: Dict[str, Any] = {}
+        return [series_history(s, lk, memo) for s in items]
+
+    if lookup is None or not hasattr(lookup, "reopened"):
+        return part(series, False)
+    return fork_half(part, series, PARALLEL_SERIES)
+
+
 def build_history(
     messages: Sequence[Message],
     series: Sequence[Series],
@@ -257,8 +276,7 @@ def build_history(
     range_start: Optional[Tuple[int, int]] = None,
 ) -> Tuple[Dict[str, SeriesHistory], History]:
     """Per-series history (by series key) and the digest's history sections."""
-    memo: Dict[str, Any] = {}
-    per = {s.key: series_history(s, lookup, memo) for s in series}
+    per = dict(zip((s.key for s in series), _histories(series, lookup)))
     by_id = {m.msgid: m for m in messages}
     local_head: Dict[str, str] = {}
     for s in series:

@@ -223,6 +223,11 @@ class Index:
         self._first: Dict[int, str] = {}
         self._fresh_gone: Dict[int, Set[str]] = {}
 
+    def reopened(self) -> "Index":
+        """The same index on a connection of its own (for a forked process: a connection
+        must not cross a fork)."""
+        return Index(self.path, self.workers)
+
     def __enter__(self) -> "Index":
         return self
 
