@@ -29,8 +29,10 @@ def test_parallel_index_equals_single_process(kvmppc_epoch, tmp_path):
             stats = ix.update(source)
         assert stats.read > 5900
     one, two = dump(str(tmp_path / "1.sqlite")), dump(str(tmp_path / "2.sqlite"))
-    assert len(one["messages"]) > 5900 and len(one["facts"]) > 500
-    assert one == two
+    assert len(one["messages"]) > 5900 and len(one["facts"]) > 500 and len(one["bodies"]) > 2500
+    # workers that write their own batches reserve ids per batch: compare without ids
+    assert _by_msgid(str(tmp_path / "1.sqlite")) == _by_msgid(str(tmp_path / "2.sqlite"))
+    assert one["refs"] and one["epochs"] == two["epochs"]
 
 
 def _by_msgid(path):
