@@ -1,10 +1,10 @@
-"""The worker helpers: ordered results from pools fed by generators, and fork_half."""
+"""The worker helpers: ordered results from pools fed by generators, and Forked."""
 
 import os
 
 import pytest
 
-from listdigest.workers import fork_half, ordered_map
+from listdigest.workers import Forked, ordered_map
 
 
 def _square(x):
@@ -33,13 +33,15 @@ def test_ordered_map_passes_on_an_error_raised_while_making_tasks():
         list(ordered_map(_square, gen(), 2))
 
 
-def test_fork_half_splits_work_between_this_process_and_a_child():
-    got = fork_half(_tagged, list(range(10)), min_items=4, workers=2)
+def test_forked_work_runs_in_a_child_while_this_process_goes_on():
+    started = Forked(_tagged, list(range(10)), min_items=4, workers=2)
+    here = [x * 2 for x in range(1000)]  # this process is free meanwhile
+    got = started.result()
+    assert here[-1] == 1998
     assert [g[0] for g in got] == list(range(10))
-    assert {g[1] for g in got[:5]} == {False} and {g[1] for g in got[5:]} == {True}
-    assert {g[2] for g in got[:5]} == {os.getpid()} and os.getpid() not in {g[2] for g in got[5:]}
+    assert {g[1] for g in got} == {True} and os.getpid() not in {g[2] for g in got}
 
 
-def test_fork_half_stays_here_when_work_is_small_or_one_core():
-    assert {g[1] for g in fork_half(_tagged, [1, 2, 3], min_items=4, workers=2)} == {False}
-    assert {g[1] for g in fork_half(_tagged, list(range(10)), min_items=4, workers=1)} == {False}
+def test_forked_work_stays_here_when_small_or_on_one_core():
+    assert {g[1] for g in Forked(_tagged, [1, 2, 3], min_items=4, workers=2).result()} == {False}
+    assert {g[1] for g in Forked(_tagged, list(range(10)), min_items=4, workers=1).result()} == {False}

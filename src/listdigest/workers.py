@@ -39,7 +39,7 @@ def ordered_map(fn: Callable[[T], R], tasks: Iterable[T], workers: Optional[int]
         yield from pool.imap(fn, tasks)
 
 
-#: what a forked helper of ``fork_half`` computes: (fn, its half of the items)
+#: what the child of a ``Forked`` computes: (fn, items), inherited through the fork
 _FORKED: Optional[tuple] = None
 
 
@@ -49,23 +49,34 @@ def _run_forked() -> list:
     return fn(items, True)
 
 
-def fork_half(fn: Callable[[Sequence[T], bool], List[R]], items: Sequence[T], min_items: int, workers: Optional[int] = None) -> List[R]:
-    """``fn(items, in_child)`` with the second half of ``items`` done by a forked child while
-    this process does the first; results in order.  ``fn`` is told whether it runs in the
-    child (where resources such as database connections must be opened anew).  Runs here
-    alone when ``items`` are few, when there is one core, or where fork is missing."""
-    global _FORKED
-    import multiprocessing
+class Forked:
+    """``fn(items, in_child)`` started in a forked child now; ``result()`` waits for it.
+    ``fn`` is told whether it runs in the child (where resources such as database
+    connections must be opened anew).  Where forking cannot help (few items, one core, no
+    fork) nothing starts and ``result()`` computes here."""
 
-    n = default_workers() if workers is None else workers
-    if n <= 1 or len(items) < min_items or "fork" not in multiprocessing.get_all_start_methods():
-        return fn(items, False)
-    half = len(items) // 2
-    _FORKED = (fn, items[half:])
-    try:
-        with multiprocessing.get_context("fork").Pool(1) as pool:
-            rest = pool.apply_async(_run_forked)
-            first = fn(items[:half], False)
-            return first + rest.get()
-    finally:
-        _FORKED = None
+    def __init__(self, fn: Callable[[Sequence[T], bool], List[R]], items: Sequence[T], min_items: int, workers: Optional[int] = None) -> None:
+        global _FORKED
+        import multiprocessing
+
+        self._fn, self._items = fn, items
+        self._pool = self._async = None
+        n = default_workers() if workers is None else workers
+        if n <= 1 or len(items) < min_items or "fork" not in multiprocessing.get_all_start_methods():
+            return
+        _FORKED = (fn, items)
+        try:
+            self._pool = multiprocessing.get_context("fork").Pool(1)  # the child inherits _FORKED
+        finally:
+            _FORKED = None
+        self._async = self._pool.apply_async(_run_forked)
+
+    def result(self) -> List[R]:
+        if self._pool is None:
+            return self._fn(self._items, False)
+        try:
+            return self._async.get()
+        finally:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None

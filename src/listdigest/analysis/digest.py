@@ -17,7 +17,7 @@ from ..message import PATCH, REPLY, Message
 from ..message.body import digest_text
 from ..model.series import Series, group_series
 from .employers import Affiliations, Identity, lookup_employer
-from .history import DEFAULT_BOTS, History, SeriesHistory, VersionRef, build_history, is_bot
+from .history import DEFAULT_BOTS, History, SeriesHistory, VersionRef, build_history, is_bot, start_histories
 from .people import domain_of, format_address, plain_address
 
 #: 2: history (labels vN, versions, changelog, waiting, reviews, applied, hot threads, ...)
@@ -176,14 +176,18 @@ def _printed(body: str) -> str:
     return text[:cut] + f"\n[... {rest} more lines not shown; the whole message is in the archive]"
 
 
-def _series_entry(s: Series, h: Optional[SeriesHistory] = None) -> SeriesEntry:
+def _bodies(s: Series) -> Tuple[BodyEntry, ...]:
+    """What the digest prints of a series: its cover letter, else each patch."""
     head = s.head
     if s.cover is not None:
-        bodies = (BodyEntry(head.msgid, head.subject, plain_address(head.author_name, head.author_addr), _printed(head.body)),)
-    else:
-        bodies = tuple(
-            BodyEntry(p.msgid, p.subject, plain_address(p.author_name, p.author_addr), _printed(p.body)) for p in s.patches
-        )
+        return (BodyEntry(head.msgid, head.subject, plain_address(head.author_name, head.author_addr), _printed(head.body)),)
+    return tuple(BodyEntry(p.msgid, p.subject, plain_address(p.author_name, p.author_addr), _printed(p.body)) for p in s.patches)
+
+
+def _series_entry(s: Series, h: Optional[SeriesHistory] = None, bodies: Optional[Tuple[BodyEntry, ...]] = None) -> SeriesEntry:
+    head = s.head
+    if bodies is None:
+        bodies = _bodies(s)
     label = h.label if h is not None else ("Resend" if head.parsed.resend else "New")
     return SeriesEntry(
         key=s.key,
@@ -231,6 +235,10 @@ def build_digest(
     """
     aff = affiliations or Affiliations()
     postings = [m for m in messages if m.kind == PATCH and not is_bot(m.author_addr, m.author_name, bots)]
+    series = group_series(postings)
+    # the per-series history lookups start first: a large range's run on the other core
+    # while the tables and the printed bodies are made here
+    histories = start_histories(series, lookup) if with_history else None
     replies = sum(1 for m in messages if m.kind == REPLY)
     idents: Dict[Tuple[str, str], Identity] = {}
     for m in postings:
@@ -247,12 +255,13 @@ def build_digest(
         people[names[who.addr.lower()]] += 1
         when = m.date if m.date is not None else m.received
         employers[lookup_employer(aff.employers, (m.author_addr, who.addr), when).employer] += 1
-    series = group_series(postings)
+    bodies = {s.key: _bodies(s) for s in series}
     per: Dict[str, SeriesHistory] = {}
     history = None
     if with_history:
         per, history = build_history(
-            messages, series, lookup, top=top, hot=hot, waiting_days=waiting_days, bots=bots, range_start=range_start
+            messages, series, lookup, top=top, hot=hot, waiting_days=waiting_days, bots=bots, range_start=range_start,
+            histories=histories,
         )
     return Digest(
         list_name=list_name,
@@ -268,7 +277,7 @@ def build_digest(
             other=len(messages) - len(postings) - replies,
             skipped=len(skipped),
         ),
-        series=tuple(_series_entry(s, per.get(s.key)) for s in series),
+        series=tuple(_series_entry(s, per.get(s.key), bodies[s.key]) for s in series),
         skipped=tuple(skipped),
         end_commit=end_commit,
         per_day=_per_day(messages),

@@ -13,7 +13,7 @@ import functools
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..message import PATCH, Message
 from ..message.applied import AppliedItem
@@ -23,7 +23,7 @@ from ..model.series import Series
 from ..model.threads import group_threads
 from ..model.versions import Posting, change_id, lore_links, previous_version, version_chain
 from ..timeparse import day
-from ..workers import fork_half
+from ..workers import Forked
 
 #: address substrings that mark a bot (kept out of the human contributor ranking)
 DEFAULT_BOTS = (
@@ -250,18 +250,19 @@ def _head_key(msgid: str, lookup: Optional[Any], local: Dict[str, str]) -> str:
 PARALLEL_SERIES = 400
 
 
-def _histories(series: Sequence[Series], lookup: Optional[Any]) -> List[SeriesHistory]:
-    """Each series' history; a large range's on two cores (the lookups are a few thousand
-    small index queries), the child with its own connection to the index."""
+def start_histories(series: Sequence[Series], lookup: Optional[Any]) -> Callable[[], List[SeriesHistory]]:
+    """Start looking up each series' history; the returned call waits for the answers.  A
+    large range's run in a forked child (with its own index connection: a SQLite connection
+    must not cross a fork) while this process builds the rest of the digest."""
 
     def part(items: Sequence[Series], in_child: bool) -> List[SeriesHistory]:
-        lk = lookup.reopened() if in_child else lookup
+        lk = lookup.reopened() if in_child and lookup is not None else lookup
         memo: Dict[str, Any] = {}
         return [series_history(s, lk, memo) for s in items]
 
     if lookup is None or not hasattr(lookup, "reopened"):
-        return part(series, False)
-    return fork_half(part, series, PARALLEL_SERIES)
+        return lambda: part(series, False)
+    return Forked(part, series, PARALLEL_SERIES).result
 
 
 def build_history(
@@ -274,9 +275,12 @@ def build_history(
     waiting_days: int = 14,
     bots: Sequence[str] = DEFAULT_BOTS,
     range_start: Optional[Tuple[int, int]] = None,
+    histories: Optional[Callable[[], List[SeriesHistory]]] = None,
 ) -> Tuple[Dict[str, SeriesHistory], History]:
-    """Per-series history (by series key) and the digest's history sections."""
-    per = dict(zip((s.key for s in series), _histories(series, lookup)))
+    """Per-series history (by series key) and the digest's history sections.
+    ``histories`` is what ``start_histories`` returned, when the caller started it early."""
+    if histories is None:
+        histories = start_histories(series, lookup)
     by_id = {m.msgid: m for m in messages}
     local_head: Dict[str, str] = {}
     for s in series:
@@ -349,6 +353,7 @@ def build_history(
                     if a in firsts and firsts[a] >= range_start
                 )
             )
+    per = dict(zip((s.key for s in series), histories()))
     return per, History(
         indexed=lookup is not None,
         waiting_days=waiting_days,
