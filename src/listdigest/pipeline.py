@@ -180,6 +180,8 @@ def report(
     if index_path is not None and source.kind == "git":
         from .store.index import Index
 
+        if spec.from_rev or spec.to_rev:
+            source.plan(spec.from_rev, spec.to_rev)  # type: ignore[attr-defined]  # a bad revision fails now, not after indexing
         with Index(index_path) as ix:
             ix.update(source, progress)  # type: ignore[arg-type]
             got = collect(source, narrow(ix, spec), index=ix)
