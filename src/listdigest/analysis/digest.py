@@ -184,10 +184,8 @@ def _bodies(s: Series) -> Tuple[BodyEntry, ...]:
     return tuple(BodyEntry(p.msgid, p.subject, plain_address(p.author_name, p.author_addr), _printed(p.body)) for p in s.patches)
 
 
-def _series_entry(s: Series, h: Optional[SeriesHistory] = None, bodies: Optional[Tuple[BodyEntry, ...]] = None) -> SeriesEntry:
+def _series_entry(s: Series, h: Optional[SeriesHistory], bodies: Tuple[BodyEntry, ...]) -> SeriesEntry:
     head = s.head
-    if bodies is None:
-        bodies = _bodies(s)
     label = h.label if h is not None else ("Resend" if head.parsed.resend else "New")
     return SeriesEntry(
         key=s.key,

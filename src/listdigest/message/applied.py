@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import Iterator, List, Optional, Tuple
 
 # patchwork-bot: "This series was applied to riscv/linux.git (fixes)" / "This patch was applied
 # to netdev/net-next.git (main)"; the branch in parentheses is optional
@@ -63,16 +63,18 @@ class AppliedNotice:
 _ON_WROTE_RE = re.compile(r"^On .* wrote:\s*$")
 
 
-def _unquoted(text: str) -> List[str]:
-    lines = []
+def _iter_unquoted(text: str) -> Iterator[str]:
+    """The reply's own lines: quoted (``>``) ones skipped, none after a ``-- `` signature."""
     for line in text.split("\n"):
         line = line.rstrip("\r")
         if line == "-- ":
-            break
-        if line.startswith(">"):
-            continue
-        lines.append(line)
-    return lines
+            return
+        if not line.startswith(">"):
+            yield line
+
+
+def _unquoted(text: str) -> List[str]:
+    return list(_iter_unquoted(text))
 
 
 def _items(lines: List[str], item_re) -> Tuple[AppliedItem, ...]:
@@ -116,11 +118,8 @@ def parse_applied(text: str, subject: str, sender: str, is_reply: bool) -> Optio
     # only the first few unquoted, non-empty lines may say it: a plain notice is a short reply
     # (read without walking the rest of a reply that quotes a whole patch)
     head = []
-    for line in text.split("\n"):
-        line = line.rstrip("\r")
-        if line == "-- ":
-            break
-        if line.startswith(">") or not line.strip() or _ON_WROTE_RE.match(line):
+    for line in _iter_unquoted(text):
+        if not line.strip() or _ON_WROTE_RE.match(line):
             continue
         head.append(line)
         if len(head) == 6:

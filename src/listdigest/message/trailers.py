@@ -26,8 +26,8 @@ _TRAILER_RE = re.compile(r"^[ \t]*([A-Za-z][A-Za-z-]*-by)[ \t]*:[ \t]*(\S.*?)\s*
 # the continuation of a wrapped trailer: an indented line that is not itself a trailer
 _CONT_RE = re.compile(r"^[ \t]+(\S.*?)\s*$")
 
-# an editor's note after a trailer, "[ed: fixed typo]" or "[jk: ...]": skipped, never a trailer
-_ED_RE = re.compile(r"^\s*\[[^\]]*:[^\]]*\]\s*$")
+# (an editor's note after a trailer, "[ed: fixed typo]", needs no rule: a line starting
+# with "[" never matches _TRAILER_RE)
 
 # a "# comment" suffix after the address ("Cc: x <x@y> # v5.10+")
 _HASH_COMMENT_RE = re.compile(r"\s+#\s*(.*)$")

@@ -112,6 +112,11 @@ class LogEntry:
     #: blob id of a message this commit removes (a v2 ``d`` file; a deleted path in v1)
     gone: Optional[str] = None
 
+    def stores_message(self, deleted: Set[str]) -> bool:
+        """Whether this commit stores a message still in the archive: not a commit without
+        one, not the empty ``m`` public-inbox-purge leaves, not a message a ``d`` removed."""
+        return self.blob is not None and self.blob != EMPTY_BLOB and self.blob not in deleted
+
 
 class GitSource:
     """A public-inbox archive made of one or more git repositories (epochs)."""
@@ -204,15 +209,14 @@ class GitSource:
             proc.stdout.close()
             proc.stderr.close()
 
-    def deleted_blobs(self, epoch: Epoch, revspec: str = "HEAD") -> Set[str]:
-        """Blob ids of messages removed in ``revspec`` of an epoch (v2 ``d`` files, v1
-        deleted paths)."""
+    def deleted_blobs(self, epoch: Epoch) -> Set[str]:
+        """Blob ids of messages removed from the inbox (v2 ``d`` files, v1 deleted paths)."""
         if self.head(epoch) is None:
             return set()
         if self.v1:
-            args = ["log", "--no-renames", "--format=", "--raw", "--no-abbrev", "--diff-filter=D", revspec, "--"]
+            args = ["log", "--no-renames", "--format=", "--raw", "--no-abbrev", "--diff-filter=D", "HEAD", "--"]
         else:
-            args = ["log", "--no-renames", "--format=", "--raw", "--no-abbrev", revspec, "--", "d"]
+            args = ["log", "--no-renames", "--format=", "--raw", "--no-abbrev", "HEAD", "--", "d"]
         out = _git(epoch.gitdir, *args).stdout
         gone: Set[str] = set()
         for line in out.split(b"\n"):
@@ -292,8 +296,7 @@ class GitSource:
         for ep, entries in logs:
             items = []
             for e in entries:
-                # public-inbox-purge leaves an empty ``m`` in the rewritten commit
-                if e.blob is None or e.blob in gone or e.blob == EMPTY_BLOB:
+                if not e.stores_message(gone):
                     continue
                 items.append((seq, e.blob, e.commit, e.time))
                 seq += 1

@@ -32,7 +32,7 @@ from ..message.subject import Subject
 from ..message.trailers import Trailer
 from ..model.versions import Posting, change_id, lore_links, normalize_title
 from ..sources import Selection
-from ..sources.git import EMPTY_BLOB, Epoch, GitSource, LogEntry, ReadJob, read_job
+from ..sources.git import Epoch, GitSource, LogEntry, ReadJob, read_job
 from ..workers import BATCH, default_workers, ordered_map
 
 SCHEMA_VERSION = 6  # 2: received-time index; 3: what rebuilds a range (facts, skipped, raw addresses); 4: no unread trailer/applied tables; 5: patch body heads; 6: deletions across epochs, first commits, parsed subjects (a range rebuilt without git log or parsing)
@@ -355,7 +355,7 @@ class Index:
                     " UNION ALL SELECT COALESCE(MAX(seq), -1) + 1 FROM skipped WHERE epoch=?)",
                     (ep.number, ep.number),
                 ).fetchone()[0]
-                todo = [(base + i, e) for i, e in enumerate(entries) if e.blob not in (None, EMPTY_BLOB) and e.blob not in gone]
+                todo = [(base + i, e) for i, e in enumerate(entries) if e.stores_message(gone)]
                 plans.append((ep, head, todo, False))
             else:
                 entries = logs[ep.number]
@@ -408,7 +408,7 @@ class Index:
                 self._first[ep.number] = e.commit
             if e.gone:
                 deletions.add(e.gone)
-            if e.blob is not None and e.blob != EMPTY_BLOB and e.blob not in gone:
+            if e.stores_message(gone):
                 yield seq, e
 
     def _drop_gone(self, gone: Set[str]) -> int:
@@ -427,7 +427,7 @@ class Index:
         updates = []
         present: Set[str] = set()
         for seq, e in enumerate(entries):
-            if e.blob is None or e.blob == EMPTY_BLOB or e.blob in gone:
+            if not e.stores_message(gone):
                 continue
             present.add(e.blob)
             if e.blob in known:
@@ -516,15 +516,12 @@ class Index:
         for ep in source.epochs:
             if known.get(ep.number) != source.head(ep):
                 return None
-        lo = hi = None
-        if from_rev:
-            lo = self._position(source.resolve(from_rev)[1])
-            if lo is None:
-                return None
-        if to_rev:
-            hi = self._position(source.resolve(to_rev)[1])
-            if hi is None:
-                return None
+        lo_commit = source.resolve(from_rev)[1] if from_rev else None
+        hi_commit = source.resolve(to_rev)[1] if to_rev else None
+        lo = self._position(lo_commit) if lo_commit else None
+        hi = self._position(hi_commit) if hi_commit else None
+        if (lo_commit and lo is None) or (hi_commit and hi is None):
+            return None
         jobs = []
         seq = 0
         for ep, _ in plan:
@@ -543,14 +540,13 @@ class Index:
                 items.append((seq, blob, commit, 0))
                 seq += 1
             jobs.append(ReadJob(ep.gitdir, ep.number, tuple(items)))
-        if from_rev:
-            start: Optional[str] = source.resolve(from_rev)[1]
-        else:
+        start: Optional[str] = lo_commit
+        if start is None:
             row = self.db.execute("SELECT first_commit FROM epochs WHERE epoch=?", (plan[0][0].number,)).fetchone()
             start = row[0] if row else None
             if start is None:
                 return None
-        end = source.resolve(to_rev)[1] if to_rev else source.head(plan[-1][0])
+        end = hi_commit or source.head(plan[-1][0])
         return Selection(
             messages=(raw for job in jobs for raw in read_job(job)),
             start=start[:9], end=end[:9] if end else None, end_commit=end, jobs=tuple(jobs),
@@ -558,10 +554,11 @@ class Index:
 
     def _position(self, commit: str) -> Optional[Tuple[int, int]]:
         """(epoch, seq) of the commit storing a message, readable or not."""
-        r = self.db.execute("SELECT epoch, seq FROM messages WHERE commit_id=? LIMIT 1", (commit,)).fetchone()
-        if r is None:
+        pos = self.position_of_commit(commit)
+        if pos is None:
             r = self.db.execute("SELECT epoch, seq FROM skipped WHERE commit_id=? LIMIT 1", (commit,)).fetchone()
-        return (r[0], r[1]) if r else None
+            pos = (r[0], r[1]) if r else None
+        return pos
 
     def messages_of(self, job: ReadJob) -> List[Union[Message, str, None]]:
         """For each item of a read job, the message as ``message.slim`` leaves it (patch
