@@ -253,3 +253,81 @@ def test_body_head_keeps_a_two_line_diff_start():
     assert head == "msg\n---\n a | 1 +\n 1 file changed\n\n--- a/x\n+++ b/x"
     assert split_body(head).diffstat == split_body(body).diffstat
     assert body_head("no diff at all\n") == "no diff at all\n"
+
+
+# -- read_head: the one-pass header scan parse_message uses --------------------------------
+
+
+def _general(raw):
+    """split_message and the general (every field) header parser, cut to what the digest
+    reads: an independent reading for read_head to equal."""
+    from listdigest.message.headers import DIGEST_FIELDS
+
+    head, body = split_message(raw)
+    h = {k: v for k, v in parse_header_block(head).items() if k in DIGEST_FIELDS}
+    if "received" in h:
+        h["received"] = h["received"][:3]
+    return h, body
+
+
+def test_read_head_equals_the_general_parser_on_every_real_message(kvmppc_epoch):
+    """Every kvm-ppc message (5,965): the same fields, values and body as splitting first
+    and parsing every field."""
+    from listdigest.message.headers import DIGEST_FIELDS, read_head
+
+    revs = subprocess.run(["git", "--git-dir", kvmppc_epoch, "rev-list", "HEAD"], capture_output=True, check=True).stdout.decode().split()
+    out = subprocess.run(["git", "--git-dir", kvmppc_epoch, "cat-file", "--batch"], input="".join(f"{r}:m\n" for r in revs).encode(), capture_output=True).stdout
+    pos = checked = 0
+    while pos < len(out):
+        nl = out.index(b"\n", pos)
+        parts = out[pos:nl].split()
+        if len(parts) != 3:  # a commit without m (a d commit)
+            pos = nl + 1
+            continue
+        raw = out[nl + 1 : nl + 1 + int(parts[2])]
+        pos = nl + 2 + int(parts[2])
+        assert read_head(raw, DIGEST_FIELDS) == _general(raw), raw[:300]
+        checked += 1
+    assert checked == 5965
+
+
+@pytest.mark.parametrize("raw", [
+    b"Received: from a; Mon, 1 Jan 2024 00:00:00 +0000\nSubject: s\n\nbody",  # first line wanted
+    b"From someone Mon Jan  1 00:00:00 2024\nSubject: s\nFrom: A <a@x>\n\nbody",  # mbox From_ line
+    b"subject: no body, no blank line",
+    b"\nSubject: looks like a field but is body",
+    b"\r\nSubject: same, CRLF",
+    b"Subject: a\r\n b\r\nFrom: x\r\n\r\nbody\r\n",
+    b"Subject: a\r\n\nbody",  # mixed endings
+    b"X-A: 1\nSubject:\n\tfolded only\nFROM  :  A <a@x>\n\n",
+    b"Subject: a\nReceived: 1\nReceived: 2\nReceived: 3\nReceived: 4\n\nReceived: body",
+    b"",
+])
+def test_read_head_edge_blocks(raw):
+    from listdigest.message.headers import DIGEST_FIELDS, read_head
+
+    assert read_head(raw, DIGEST_FIELDS) == _general(raw)
+
+
+def test_read_head_ends_the_block_at_a_crlf_blank_line_after_lf_lines():
+    # "…\n\r\n": a blank line (CRLF) after an LF-ended one; the stdlib parser ends the
+    # block there too, so the Subject-looking line after it is body
+    from listdigest.message.headers import DIGEST_FIELDS, read_head
+
+    raw = b"Subject: real\nFrom: A <a@x>\n\r\nSubject: in the body\n"
+    h, body = read_head(raw, DIGEST_FIELDS)
+    assert h["subject"] == ["real"] and body == b"Subject: in the body\n"
+    assert email.message_from_bytes(raw, policy=email.policy.compat32).get_all("Subject") == ["real"]
+
+
+def test_read_head_field_names_in_any_case_are_not_cached_without_bound():
+    from listdigest.message import headers as H
+
+    spellings = set()
+    for i in range(600):  # 600 spellings of one name (of 1,024)
+        bits = iter(range(10))  # one bit per letter of "ontent" and "type"
+        spelled = "".join(c.upper() if c.isalpha() and i >> next(bits) & 1 else c for c in "ontent-type")
+        spellings.add(spelled)
+        h, _ = H.read_head(b"X: 1\nC" + spelled.encode() + b": text/plain; x=%d\n\n" % i, H.DIGEST_FIELDS)
+        assert h["content-type"] == [f"text/plain; x={i}"]
+    assert len(spellings) == 600 and len(H._KEYS) <= 256

@@ -22,9 +22,8 @@ from .headers import (
     msgids,
     parse_address,
     parse_date,
-    parse_header_block,
+    read_head,
     received_time,
-    split_message,
 )
 from .applied import AppliedNotice, parse_applied
 from .subject import Subject, parse_subject
@@ -149,8 +148,7 @@ def _resolve_relay(headers, name: str, addr: str) -> Tuple[str, str]:
 def parse_message(raw: RawMessage) -> Message:
     """Parse a stored message.  Raises ``MessageError`` when it has no header at all or a
     body we refuse to decode (MIME nested beyond ``body.MAX_MIME_BOUNDARIES``)."""
-    head, body = split_message(raw.data)
-    headers = parse_header_block(head, DIGEST_FIELDS)
+    headers, body = read_head(raw.data, DIGEST_FIELDS)
     if not headers:
         raise MessageError("no headers")
     get = lambda n: (headers.get(n) or [None])[0]  # noqa: E731

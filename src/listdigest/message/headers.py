@@ -15,6 +15,7 @@ import functools
 import quopri
 import re
 from email.utils import getaddresses, parseaddr, parsedate_tz
+from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
 # a new header field starts at a line that does not begin with white space (RFC 5322 folding)
@@ -119,59 +120,118 @@ DIGEST_FIELDS = frozenset(
 
 
 #: a header's value with its continuation lines (those starting with white space)
-_VALUE = "[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)"
+_VALUE = rb"[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)"
 #: Received: fields wanted, topmost first (later hops say nothing of when the archive got it)
 _RECEIVED_KEPT = 3
 
 
+@dataclass(frozen=True)
+class _HeadScan:
+    #: a wanted field (not Received) after a line break, or the blank line ending the block
+    fields: "re.Pattern[bytes]"
+    #: a wanted field (Received too) on the block's first line
+    first: "re.Pattern[bytes]"
+    received: Optional["re.Pattern[bytes]"]
+
+
+def _names(names) -> bytes:
+    # each name as two alternatives, its first letter in either case, the rest ignoring case:
+    # a branch that starts with a plain literal is skipped by one byte compare, where a
+    # case-ignoring one is tried in full (measured: 11.6 against 16.4 us per message)
+    alts = []
+    for n in sorted(names):
+        rest = re.escape(n[1:]).encode("ascii")
+        for c in sorted({n[0].upper(), n[0].lower()}):
+            alts.append(re.escape(c).encode("ascii") + b"(?i:" + rest + b")")
+    return b"|".join(alts) or b"(?!)"
+
+
 @functools.lru_cache(maxsize=16)
-def _fields_re(wanted: frozenset) -> Tuple[Optional["re.Pattern[str]"], Optional["re.Pattern[str]"]]:
-    # one C-level scan for the wanted fields, run on a lower-cased copy of the block with a
-    # newline in front: a field name right after a line break, then its value.  A literal
-    # "\n" first lets the regex engine jump from line to line instead of trying every
-    # position.  Received (a dozen per message, three wanted) gets its own scan that stops.
-    names = "|".join(re.escape(n) for n in sorted(wanted - {"received"}))
-    fields = re.compile("\n(" + names + ")" + _VALUE) if names else None
-    received = re.compile("\nreceived" + _VALUE) if "received" in wanted else None
-    return fields, received
+def _head_scan(wanted: frozenset) -> _HeadScan:
+    # One C-level scan of the raw bytes finds the wanted fields and the end of the block:
+    # no search for the blank line first, no lower-cased or decoded copy of the block.  The
+    # literal "\n" in front lets the regex engine jump from line to line instead of trying
+    # every position; the blank line is the last alternative.  Received (a dozen per
+    # message, three wanted) gets its own scan that stops.
+    fields = re.compile(rb"\n(?:(" + _names(wanted - {"received"}) + rb")" + _VALUE + rb"|\r?\n)")
+    first = re.compile(rb"(" + _names(wanted) + rb")" + _VALUE)
+    received = re.compile(rb"\n(?:" + _names({"received"}) + rb")" + _VALUE) if "received" in wanted else None
+    return _HeadScan(fields, first, received)
 
 
 # what bytes.strip() removes: ASCII white space only (str.strip() would also eat NBSP & co.)
-_ASCII_WS = " \t\n\r\x0b\x0c"
+_ASCII_WS = b" \t\n\r\x0b\x0c"
 
 
-def _unfolded(value: str) -> str:
-    if "\n" in value:
-        # every line break inside a value is followed by white space: a fold
-        value = value.replace("\r\n", "").replace("\n", "")
-    return value.strip(_ASCII_WS)
+def _value(raw: bytes) -> str:
+    """A field's value unfolded (every line break inside it is a fold) and decoded."""
+    if b"\n" in raw:
+        raw = raw.replace(b"\r\n", b"").replace(b"\n", b"")
+    raw = raw.strip(_ASCII_WS)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return to_text(raw)
 
 
-def _wanted_fields(regexes, text: str, low: str) -> Dict[str, List[str]]:
-    fields, received = regexes
+#: field names as written, to the lower-case key they are filed under
+_KEYS: Dict[bytes, str] = {}
+
+
+def _scan_head(raw: bytes, start: int, wanted: frozenset) -> Tuple[Dict[str, List[str]], int, int]:
+    """The wanted fields of the header block at ``raw[start:]``, where the block ends (its
+    blank line, else the end of ``raw``) and where the body starts."""
+    scan = _head_scan(wanted)
     headers: Dict[str, List[str]] = {}
-    if fields is not None:
-        for m in fields.finditer(low):
-            name = m.group(1)
-            s, e = m.span(2)
-            values = headers.get(name)
-            if values is None:
-                headers[name] = [_unfolded(text[s - 1 : e - 1])]
-            else:
-                values.append(_unfolded(text[s - 1 : e - 1]))
-    if received is not None:
-        pos = 0
-        got = []
-        while len(got) < _RECEIVED_KEPT:
-            m = received.search(low, pos)
-            if m is None:
-                break
-            s, e = m.span(1)
-            got.append(_unfolded(text[s - 1 : e - 1]))
-            pos = m.end()
-        if got:
-            headers["received"] = got
-    return headers
+    received: List[str] = []
+    m = scan.first.match(raw, start)
+    if m is not None:
+        name = m.group(1).lower().decode("ascii")
+        (received if name == "received" else headers.setdefault(name, [])).append(_value(m.group(2)))
+    end = body = len(raw)
+    keys = _KEYS
+    for m in scan.fields.finditer(raw, start):
+        name_b = m.group(1)
+        if name_b is None:
+            end, body = m.start(), m.end()
+            break
+        name = keys.get(name_b)
+        if name is None:
+            name = name_b.lower().decode("ascii")
+            if len(keys) < 256:  # hostile mail could spell a name in a million cases
+                keys[name_b] = name
+        values = headers.get(name)
+        if values is None:
+            headers[name] = [_value(m.group(2))]
+        else:
+            values.append(_value(m.group(2)))
+    if scan.received is not None:
+        if len(received) < _RECEIVED_KEPT:
+            for m in scan.received.finditer(raw, start, end):
+                received.append(_value(m.group(1)))
+                if len(received) == _RECEIVED_KEPT:
+                    break
+        if received:
+            headers["received"] = received
+    return headers, end, body
+
+
+def read_head(raw: bytes, wanted: frozenset) -> Tuple[Dict[str, List[str]], bytes]:
+    """``split_message`` and ``parse_header_block(head, wanted)`` in one pass over the
+    header block: (the wanted fields, the body).  The block ends at the first blank line,
+    whatever its line ending (``\\n\\n``, ``\\r\\n\\r\\n``, or mixed)."""
+    start = 0
+    if raw.startswith(b"From "):
+        nl = raw.find(b"\n")
+        if nl < 0:
+            return {}, b""
+        start = nl + 1
+    if raw.startswith(b"\n", start):
+        return {}, raw[start + 1 :]
+    if raw.startswith(b"\r\n", start):
+        return {}, raw[start + 2 :]
+    headers, _, body = _scan_head(raw, start, wanted)
+    return headers, raw[body:]
 
 
 def parse_header_block(head: bytes, wanted: Optional[frozenset] = None) -> Dict[str, List[str]]:
@@ -180,20 +240,9 @@ def parse_header_block(head: bytes, wanted: Optional[frozenset] = None) -> Dict[
     Values are undecoded text (RFC 2047 words intact); folding CRLF+WSP becomes the WSP.
     With ``wanted``, other fields are skipped without being looked at.
     """
-    headers: Dict[str, List[str]] = {}
     if wanted is not None:
-        regexes = _fields_re(wanted)
-        # bytes.lower() changes ASCII letters only, so offsets in the lowered copy are
-        # offsets in the original; when the block is all UTF-8 it is decoded once, else
-        # each value falls back on its own (to_text: UTF-8, else Windows-1252)
-        try:
-            return _wanted_fields(regexes, head.decode("utf-8"), "\n" + head.lower().decode("utf-8"))
-        except UnicodeDecodeError:
-            pass
-        low = b"\n" + head.lower()
-        for name, values in _wanted_fields(regexes, head.decode("latin-1"), low.decode("latin-1")).items():
-            headers[name] = [to_text(v.encode("latin-1")) for v in values]
-        return headers
+        return _scan_head(head, 0, wanted)[0]
+    headers: Dict[str, List[str]] = {}
     for field in _FIELD_SPLIT_RE.split(head):
         colon = field.find(b":")
         if colon <= 0:
