@@ -24,6 +24,14 @@ def test_ordered_map_takes_a_generator_and_keeps_order():
     assert list(ordered_map(_square, gen(), 1)) == [i * i for i in range(50)]
 
 
+def test_unordered_map_gives_every_result_once():
+    def gen():
+        yield from range(50)
+
+    got = list(ordered_map(_square, gen(), 2, ordered=False))
+    assert sorted(got) == [i * i for i in range(50)]
+
+
 def test_ordered_map_passes_on_an_error_raised_while_making_tasks():
     def gen():
         yield 1

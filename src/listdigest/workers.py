@@ -21,10 +21,11 @@ def default_workers() -> int:
     return min(os.cpu_count() or 1, 4)
 
 
-def ordered_map(fn: Callable[[T], R], tasks: Iterable[T], workers: Optional[int] = None) -> Iterator[R]:
-    """``fn`` over ``tasks``, results in task order; in worker processes when there is more
-    than one worker and (for a sized ``tasks``) two tasks or more.  ``tasks`` may be a
-    generator: the pool takes tasks as it makes them, so work starts before the last is known."""
+def ordered_map(fn: Callable[[T], R], tasks: Iterable[T], workers: Optional[int] = None, ordered: bool = True) -> Iterator[R]:
+    """``fn`` over ``tasks``, results in task order (with ``ordered=False``: as each is
+    done, in worker processes); in worker processes when there is more than one worker and
+    (for a sized ``tasks``) two tasks or more.  ``tasks`` may be a generator: the pool takes
+    tasks as it makes them, so work starts before the last is known."""
     n = default_workers() if workers is None else workers
     sized = isinstance(tasks, Sized)
     if n <= 1 or (sized and len(tasks) < 2):  # type: ignore[arg-type]
@@ -36,7 +37,7 @@ def ordered_map(fn: Callable[[T], R], tasks: Iterable[T], workers: Optional[int]
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     with ctx.Pool(min(n, len(tasks)) if sized else n) as pool:  # type: ignore[arg-type]
-        yield from pool.imap(fn, tasks)
+        yield from (pool.imap if ordered else pool.imap_unordered)(fn, tasks)
 
 
 #: what the child of a ``Forked`` computes: (fn, items), inherited through the fork

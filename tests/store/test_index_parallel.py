@@ -11,7 +11,7 @@ import time
 import pytest
 
 from listdigest.sources.git import open_git_source
-from listdigest.store.index import Index
+from listdigest.store.index import _INDEXES, Index
 
 
 def dump(path):
@@ -33,6 +33,11 @@ def test_parallel_index_equals_single_process(kvmppc_epoch, tmp_path):
     # workers that write their own batches reserve ids per batch: compare without ids
     assert _by_msgid(str(tmp_path / "1.sqlite")) == _by_msgid(str(tmp_path / "2.sqlite"))
     assert one["refs"] and one["epochs"] == two["epochs"]
+    # the two-worker build made its indexes while its last batches were still going in
+    db = sqlite3.connect(str(tmp_path / "2.sqlite"))
+    have = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    db.close()
+    assert set(_INDEXES) <= have
 
 
 def _by_msgid(path):
@@ -61,7 +66,9 @@ def test_first_build_killed_halfway_resumes_to_the_same_index(kvmppc_epoch, tmp_
         "from listdigest.sources.git import open_git_source; "
         "m.Index(sys.argv[1]).update(open_git_source(sys.argv[2]))"
     )
-    proc = subprocess.Popen([sys.executable, "-c", child, killed, kvmppc_epoch])
+    # its own process group, killed whole: the workers die with it (a worker left alive
+    # would commit its batch after the count below, as it may in life: resuming is the same)
+    proc = subprocess.Popen([sys.executable, "-c", child, killed, kvmppc_epoch], start_new_session=True)
     seen = 0
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
@@ -73,7 +80,7 @@ def test_first_build_killed_halfway_resumes_to_the_same_index(kvmppc_epoch, tmp_
             except sqlite3.Error:
                 seen = 0
         if seen >= 1000:
-            os.kill(proc.pid, signal.SIGKILL)
+            os.killpg(proc.pid, signal.SIGKILL)
             break
         time.sleep(0.01)
     proc.wait()
