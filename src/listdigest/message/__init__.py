@@ -145,13 +145,20 @@ def _resolve_relay(headers, name: str, addr: str) -> Tuple[str, str]:
     return (m.group(1).strip(" '\"") if m else name), addr
 
 
+def _first_of(headers):
+    """``get(name)``: the first value of a header field, or None."""
+    def get(name: str, _none=(None,)):
+        return headers.get(name, _none)[0]
+    return get
+
+
 def parse_message(raw: RawMessage) -> Message:
     """Parse a stored message.  Raises ``MessageError`` when it has no header at all or a
     body we refuse to decode (MIME nested beyond ``body.MAX_MIME_BOUNDARIES``)."""
     headers, body = read_head(raw.data, DIGEST_FIELDS)
     if not headers:
         raise MessageError("no headers")
-    get = lambda n: (headers.get(n) or [None])[0]  # noqa: E731
+    get = _first_of(headers)
     msgid = first_msgid(get("message-id"))
     synthetic = False
     if not msgid:

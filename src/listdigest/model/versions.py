@@ -9,6 +9,7 @@ in reply to a v(N-1) posting.  The archive-wide lookups come in through a ``Vers
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Protocol, Sequence, Tuple
@@ -27,7 +28,9 @@ _CHANGE_ID_RE = re.compile(r"^change-id:\s*(\S+)\s*$", re.M)
 _NORM_RE = re.compile(r"[^0-9a-z]+")
 
 
+@functools.lru_cache(maxsize=4096)
 def normalize_title(title: str) -> str:
+    # cached: a thread's replies repeat its title
     return _NORM_RE.sub(" ", title.lower()).strip()
 
 

@@ -142,7 +142,7 @@ def _subject(raw: str, title: str, flags: int, resend: int, version: int, revisi
 def _index_rows(m: Message, epoch: int, seq: int, blob: str, commit: str) -> tuple:
     """Everything the index stores about one parsed message, without its row id: what
     ``message.slim`` keeps of it (a patch posting's body head, a reply's facts)."""
-    refs = [(i, r) for i, r in enumerate(m.references)]
+    refs = list(enumerate(m.references))
     links: list = []
     facts: list = []
     bodies: list = []
