@@ -322,7 +322,7 @@ def index(path, index_file) -> None:
     """
     import time
 
-    from .pipeline import index as build_index
+    from .store.index import index_archive as build_index
 
     target = index_file or default_index_path(path)
     t0 = time.monotonic()

@@ -238,14 +238,9 @@ def digest_of(
 
 def index(path: str, index_path: str, progress: Optional[Callable[[int, int], None]] = None, opener: Callable[[str], Source] = open_source):
     """Build or update the index of the git archive at ``path``; returns the update's stats."""
-    from .errors import SourceError
-    from .store.index import Index
+    from .store.index import index_archive
 
-    source = opener(path)
-    if source.kind != "git":
-        raise SourceError(f"{path}: only public-inbox git archives can be indexed (mbox/Maildir are read whole each time)")
-    with Index(index_path) as ix:
-        return ix.update(source, progress)  # type: ignore[arg-type]
+    return index_archive(path, index_path, progress, opener)
 
 
 def _build(got: Collected, source: Source, list_name, top, lookup, bots, waiting_days, hot, range_start, affiliations) -> Digest:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import email
-import email.policy
 import quopri
 import re
 from dataclasses import dataclass
@@ -243,6 +241,9 @@ def _mime_text(raw: bytes) -> str:
         boundaries += 1
         if boundaries > MAX_MIME_BOUNDARIES:
             raise BodyError(f"more than {MAX_MIME_BOUNDARIES} nested MIME multiparts")
+    import email  # here, not at the top: start-up (the stdlib parser is the rare slow path)
+    import email.policy
+
     msg = email.message_from_bytes(raw, policy=email.policy.compat32)
     leaves = []
     for n, part in enumerate(msg.walk()):

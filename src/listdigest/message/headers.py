@@ -14,7 +14,6 @@ import codecs
 import functools
 import quopri
 import re
-from email.utils import getaddresses, parseaddr, parsedate_tz
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
@@ -323,6 +322,8 @@ def parse_address(value: Optional[str]) -> Tuple[str, str]:
         if m.group(1) is not None:
             name = name.replace('\\"', '"').replace("\\\\", "\\")
         return decoded(name), m.group(3)
+    from email.utils import parseaddr  # only here, the slow path: email.utils costs start-up
+
     try:
         name, addr = parseaddr(clean_text(value))
     except RecursionError:
@@ -339,6 +340,8 @@ def parse_address(value: Optional[str]) -> Tuple[str, str]:
 
 def parse_addresses(values: List[str]) -> List[Tuple[str, str]]:
     """All (name, address) pairs of address-list headers such as To and Cc."""
+    from email.utils import getaddresses
+
     try:
         pairs = getaddresses([clean_text(v) for v in values])
     except RecursionError:  # see parse_address
@@ -398,6 +401,8 @@ def parse_date(value: Optional[str]) -> Optional[int]:
     if y and len(y.group(1)) == 4 and int(y.group(1)) < 1970:
         return None  # parsedate_tz reads year 0000 as 2000
     try:
+        from email.utils import parsedate_tz
+
         t = parsedate_tz(text)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None

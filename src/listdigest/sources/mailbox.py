@@ -10,7 +10,6 @@ other header parsing is left to the ``message`` stage.  Mailboxes have no revisi
 from __future__ import annotations
 
 import datetime as _dt
-import email.utils
 import gzip
 import os
 import re
@@ -64,6 +63,8 @@ def header_date(data: bytes) -> Optional[_dt.datetime]:
     if not m:
         return None
     value = re.sub(rb"\r?\n[ \t]+", b" ", m.group(1)).strip().decode("ascii", "replace")
+    import email.utils  # here: start-up of commands that read no mbox
+
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):

@@ -777,3 +777,16 @@ class Index:
             ):
                 out.add(a)
         return out
+
+
+def index_archive(path: str, index_path: str, progress: Optional[Progress] = None, opener: Optional[Callable[[str], object]] = None) -> UpdateStats:
+    """Build or update the index of the git archive at ``path``; returns the update's stats.
+    (Here rather than in ``pipeline``, so that ``listdigest index`` starts without importing
+    the analysis and report stages: 44 ms of its start-up.)"""
+    from ..sources import open_source
+
+    source = (opener or open_source)(path)
+    if getattr(source, "kind", None) != "git":
+        raise SourceError(f"{path}: only public-inbox git archives can be indexed (mbox/Maildir are read whole each time)")
+    with Index(index_path) as ix:
+        return ix.update(source, progress)  # type: ignore[arg-type]
