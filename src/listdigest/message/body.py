@@ -9,12 +9,13 @@ it does not interpret trailers (``trailers.py``) or subjects (``subject.py``).
 from __future__ import annotations
 
 import base64
+import functools
 import binascii
 import quopri
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from .headers import clean_text, decoded, parse_address, parse_header_block, split_message, to_text
 
@@ -265,6 +266,20 @@ def _mime_text(raw: bytes) -> str:
     return _leaves_text(leaves)
 
 
+@functools.lru_cache(maxsize=1024)
+def _content_kind(ctype: str) -> Tuple[str, Optional[str]]:
+    """What a Content-Type value says: its kind (multipart, message, html, text) and the
+    charset parameter.  Cached: a list's mail carries a few hundred distinct values."""
+    low = ctype.lower()
+    m = _CHARSET_RE.search(ctype)
+    charset = m.group(1) if m else None
+    if low.startswith("multipart/"):
+        return "multipart", charset
+    if low.startswith("message/"):
+        return "message", charset
+    return ("html" if low.startswith("text/html") else "text"), charset
+
+
 def decode_body(raw: bytes, body: bytes, content_type: Optional[str], cte: Optional[str]) -> str:
     """The readable text of a message: text/plain parts and patch attachments, decoded.
 
@@ -272,14 +287,15 @@ def decode_body(raw: bytes, body: bytes, content_type: Optional[str], cte: Optio
     multipart goes through the stdlib parser.
     """
     ctype = (content_type or "text/plain").strip()
-    low = ctype.lower()
-    if low.startswith("multipart/") or low.startswith("message/"):
-        fast = _fast_mime_text(body, ctype) if low.startswith("multipart/") else None
+    kind, charset = _content_kind(ctype) if len(ctype) <= 200 else _content_kind.__wrapped__(ctype)
+    if kind == "multipart":
+        fast = _fast_mime_text(body, ctype)
         return fast if fast is not None else _mime_text(raw)
-    m = _CHARSET_RE.search(ctype)
+    if kind == "message":
+        return _mime_text(raw)
     payload = _simple_payload(body, cte or "")
-    text = to_text(payload, m.group(1) if m else None)
-    if low.startswith("text/html"):
+    text = to_text(payload, charset)
+    if kind == "html":
         return html_to_text(text)
     if "\r" in text:
         text = text.replace("\r\n", "\n")
