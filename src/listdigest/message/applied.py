@@ -100,7 +100,8 @@ def parse_applied(text: str, subject: str, sender: str, is_reply: bool) -> Optio
     low = text[:4000].lower()
     if "applied" not in low and "queued" not in low and "picked up" not in low and "pushed" not in low:
         return None
-    m = _PWBOT_RE.search(text)
+    # the literal first: a ^-anchored (re.M) pattern is tried at every position of the text
+    m = _PWBOT_RE.search(text) if "was applied to" in text else None
     if m is not None:
         lines = _unquoted(text)
         by = _PWBOT_BY_RE.search(text, m.end())
