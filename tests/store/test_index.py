@@ -32,6 +32,30 @@ def test_incremental_update_reads_only_new_messages(tmp_path):
     assert (st.read, n, st.rewritten) == (2, 5, ())
 
 
+def test_positions_count_back_from_the_newest_then_on_from_zero(tmp_path):
+    # a first build lists the log newest first (git writes it at once): the epoch's commits
+    # are numbered back from -1; later commits go on from 0, and positions still order
+    inbox = pi.make_v2_inbox(str(tmp_path), "pos", [_m(1), _m(2), _m(3)])
+    db = str(tmp_path / "ix.sqlite")
+    _update(inbox, db)
+    pi.add_messages(inbox, [_m(4), _m(5)])
+    _update(inbox, db)
+    with Index(db) as ix:
+        seqs = [ix.posting(f"p{i}@example.org").pos for i in range(1, 6)]
+        assert seqs == [(0, -3), (0, -2), (0, -1), (0, 0), (0, 1)]
+        # first_positions packs (epoch, seq) into one integer: negative seqs survive it
+        assert ix.first_positions(["alice@example.org"]) == {"alice@example.org": (0, -3)}
+        src = open_git_source(inbox)
+        assert _sel_view(ix.selection(src)) == _sel_view(src.select())
+    # a build that lists the whole log oldest first (after a rewrite) numbers alike
+    with Index(db) as ix:
+        ix.db.execute("UPDATE epochs SET last_commit='0000000000000000000000000000000000000000'")
+        ix.db.commit()
+        st = ix.update(open_git_source(inbox))
+        assert st.rewritten == (0,) and st.read == 0
+        assert [ix.posting(f"p{i}@example.org").pos for i in range(1, 6)] == [(0, -5), (0, -4), (0, -3), (0, -2), (0, -1)]
+
+
 def test_deleted_message_is_dropped(tmp_path):
     msgs = [_m(1), _m(2), _m(3)]
     inbox = pi.make_v2_inbox(str(tmp_path), "del", msgs)

@@ -163,10 +163,11 @@ class GitSource:
         """Commits of ``revspec`` in oldest-first order with the message blob each stores."""
         return list(self.iter_log(epoch, revspec))
 
-    def iter_log(self, epoch: Epoch, revspec: List[str]) -> Iterator[LogEntry]:
+    def iter_log(self, epoch: Epoch, revspec: List[str], newest_first: bool = False) -> Iterator[LogEntry]:
         """``_log`` as git writes it: the first commits can be read while git lists the rest."""
+        order = [] if newest_first else ["--reverse"]
         proc = subprocess.Popen(
-            ["git", "--git-dir", epoch.gitdir, "log", "--reverse", "--root", "--no-renames", "--format=C %H %ct", "--raw", "--no-abbrev", *revspec, "--"],
+            ["git", "--git-dir", epoch.gitdir, "log", *order, "--root", "--no-renames", "--format=C %H %ct", "--raw", "--no-abbrev", *revspec, "--"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             bufsize=1 << 16,
