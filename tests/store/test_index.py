@@ -56,12 +56,18 @@ def test_positions_count_back_from_the_newest_then_on_from_zero(tmp_path):
         assert [ix.posting(f"p{i}@example.org").pos for i in range(1, 6)] == [(0, -5), (0, -4), (0, -3), (0, -2), (0, -1)]
 
 
-def test_deleted_message_is_dropped(tmp_path):
+def _indexed_then_second_deleted(tmp_path, name):
+    """Three messages indexed, then the second removed from the inbox (a d commit)."""
     msgs = [_m(1), _m(2), _m(3)]
-    inbox = pi.make_v2_inbox(str(tmp_path), "del", msgs)
+    inbox = pi.make_v2_inbox(str(tmp_path), name, msgs)
     db = str(tmp_path / "ix.sqlite")
     _update(inbox, db)
     pi.delete_message(inbox, msgs[1])
+    return inbox, db
+
+
+def test_deleted_message_is_dropped(tmp_path):
+    inbox, db = _indexed_then_second_deleted(tmp_path, "del")
     st, n = _update(inbox, db)
     assert (st.read, st.dropped, n) == (0, 1, 2)
     with Index(db) as ix:
@@ -140,11 +146,7 @@ def test_selection_from_the_index_equals_git_select(two_epoch_inbox):
 
 
 def test_selection_declines_what_the_index_cannot_answer(tmp_path):
-    msgs = [_m(1), _m(2), _m(3)]
-    inbox = pi.make_v2_inbox(str(tmp_path), "decline", msgs)
-    db = str(tmp_path / "ix.sqlite")
-    _update(inbox, db)
-    pi.delete_message(inbox, msgs[1])
+    inbox, db = _indexed_then_second_deleted(tmp_path, "decline")
     d_commit = pi.head(pi.epoch_dirs(inbox)[0])
     src = open_git_source(inbox)
     with Index(db) as ix:

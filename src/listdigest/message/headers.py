@@ -45,13 +45,29 @@ _YEAR_RE = re.compile(r"\b\d{1,2}\s+[A-Za-z]{3,}\s+(\d+)")
 _CTRL_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
-def split_message(raw: bytes) -> Tuple[bytes, bytes]:
-    """Split raw mail into (header block, body).  A leading mbox ``From `` line is dropped."""
+def _block_start(raw: bytes) -> Tuple[int, Optional[int]]:
+    """Where the header block starts (after a leading mbox ``From `` line, which is
+    dropped) and, when there is no block (a blank line first, or nothing after the
+    ``From `` line), where the body starts; else None."""
+    start = 0
     if raw.startswith(b"From "):
         nl = raw.find(b"\n")
-        raw = raw[nl + 1 :] if nl >= 0 else b""
-    if raw.startswith(b"\n") or raw.startswith(b"\r\n"):
-        return b"", raw[1:] if raw[:1] == b"\n" else raw[2:]
+        if nl < 0:
+            return len(raw), len(raw)
+        start = nl + 1
+    if raw.startswith(b"\n", start):
+        return start, start + 1
+    if raw.startswith(b"\r\n", start):
+        return start, start + 2
+    return start, None
+
+
+def split_message(raw: bytes) -> Tuple[bytes, bytes]:
+    """Split raw mail into (header block, body).  A leading mbox ``From `` line is dropped."""
+    start, body = _block_start(raw)
+    if body is not None:
+        return b"", raw[body:]
+    raw = raw[start:]
     lf = raw.find(b"\n\n")
     # a CRLF blank line matters only before the first LF one, and only when a CR is there
     # at all (a one-byte memchr): never scan a long body twice
@@ -220,18 +236,11 @@ def read_head(raw: bytes, wanted: frozenset) -> Tuple[Dict[str, List[str]], byte
     """``split_message`` and ``parse_header_block(head, wanted)`` in one pass over the
     header block: (the wanted fields, the body).  The block ends at the first blank line,
     whatever its line ending (``\\n\\n``, ``\\r\\n\\r\\n``, or mixed)."""
-    start = 0
-    if raw.startswith(b"From "):
-        nl = raw.find(b"\n")
-        if nl < 0:
-            return {}, b""
-        start = nl + 1
-    if raw.startswith(b"\n", start):
-        return {}, raw[start + 1 :]
-    if raw.startswith(b"\r\n", start):
-        return {}, raw[start + 2 :]
-    headers, _, body = _scan_head(raw, start, wanted)
-    return headers, raw[body:]
+    start, body = _block_start(raw)
+    if body is None:
+        headers, _, body = _scan_head(raw, start, wanted)
+        return headers, raw[body:]
+    return {}, raw[body:]
 
 
 def parse_header_block(head: bytes, wanted: Optional[frozenset] = None) -> Dict[str, List[str]]:
