@@ -74,6 +74,12 @@ def kvmppc_epoch(tmp_path_factory: pytest.TempPathFactory) -> str:
     return _clone_bundle(tmp_path_factory, "kvm-ppc", "kvm-ppc")
 
 
+@pytest.fixture(scope="session")
+def spi_epoch(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A bare mirror of the linux-spi epoch (real lore archive, rich in b4 thank-you mails); read only."""
+    return _clone_bundle(tmp_path_factory, "linux-spi", "linux-spi")
+
+
 def _need_pi_tools() -> None:
     if shutil.which("public-inbox-mda") is None:
         pytest.skip("public-inbox is not installed")
