@@ -59,6 +59,7 @@ SHARED = "/work/shared/data"
 RESULTS = os.path.join(ROOT, "bench", "results", "b4-compare.md")
 LISTDIGEST = os.path.join(ROOT, ".venv", "bin", "listdigest")
 DAY = 86400
+INDEX_FORMAT = 2  # bump when parse_headers changes: the cached header index is rebuilt
 CLASSES = ("listdigest wrong", "b4 wrong", "reference ambiguous")
 
 
@@ -210,14 +211,34 @@ def parse_headers(raw: bytes) -> dict:
     irt = ANGLE.findall(_hdr(msg, "In-Reply-To"))
     refs = ANGLE.findall(_hdr(msg, "References"))
     return {"id": _msgid(_hdr(msg, "Message-ID")), "s": subject, "n": name.strip(), "a": addr.strip().lower(),
-            "irt": irt[0] if irt else "", "refs": refs}
+            "irt": irt[0] if irt else "", "refs": refs, "rt": received_time(msg)}
+
+
+def _date(value: str):
+    try:
+        t = email.utils.parsedate_tz(value.strip())
+        return email.utils.mktime_tz(t) if t else None
+    except Exception:
+        return None
+
+
+def received_time(msg):
+    """When the archive got the message: the date of the topmost Received: field that has a
+    readable one, else the Date: field (listdigest's --since/--until select on this too)."""
+    for k, v in msg.raw_items():
+        if k.lower() == "received":
+            _, sep, when = str(v).rpartition(";")
+            ts = _date(when) if sep else None
+            if ts is not None:
+                return ts
+    return _date(_hdr(msg, "Date"))
 
 
 class Archive:
     def __init__(self, name: str, gitdir: str, cache: str):
         self.name, self.gitdir = name, gitdir
         head = self.git("rev-parse", "HEAD").strip()
-        path = os.path.join(cache, f"index-{name}-{head[:12]}.json")
+        path = os.path.join(cache, f"index{INDEX_FORMAT}-{name}-{head[:12]}.json")
         if os.path.exists(path):
             with open(path) as f:
                 self.msgs = json.load(f)
@@ -274,6 +295,8 @@ class Archive:
                 log(f"  unparsable {c}: {e}")
                 continue
             r.update(c=c, ct=cts[c], o=order[c])
+            if r["rt"] is None:
+                r["rt"] = r["ct"]
             out.append(r)
         return out
 
@@ -397,7 +420,7 @@ class VersionReference:
         groups: dict[tuple, list] = {}
         for c in cands.values():
             v = version_of(c["s"])
-            if v >= version or c["ct"] >= before:
+            if v >= version or c["rt"] >= before:
                 continue
             if any(near(title_of(c["s"]), t) for t in titles):
                 groups.setdefault(self.group[c["id"]], [])
@@ -410,7 +433,7 @@ class VersionReference:
         out = []
         for g in groups:
             mids = members[g]
-            out.append((g[2], max(self.a.by_id[m]["ct"] for m in mids), mids))
+            out.append((g[2], max(self.a.by_id[m]["rt"] for m in mids), mids))
         out.sort(key=lambda x: (-x[0], -x[1]))
         return out
 
@@ -428,8 +451,8 @@ def day_ts(d: str) -> int:
 def default_windows(archive: Archive, n: int, days: int = 7) -> list:
     """n windows of `days` days spread over the archive's last two years, each starting on the day of the
     first message at or after its anchor (so sparse archives get non-empty windows)."""
-    cts = sorted(r["ct"] for r in archive.msgs)
-    newest = cts[-1]
+    newest = max(r["ct"] for r in archive.msgs)   # a bogus future Date cannot move the windows
+    cts = sorted(r["rt"] for r in archive.msgs)
     span = 730 * DAY
     out, prev_end = [], 0
     for k in reversed(range(n)):
@@ -505,7 +528,7 @@ def compare_archive(name: str, args, b4_version: str, classes: dict) -> dict:
     log(f"== {name} ({gitdir})")
     archive = Archive(name, gitdir, args.cache)
     if args.since:
-        windows = [(args.since, args.until or day(max(r["ct"] for r in archive.msgs)))]
+        windows = [(args.since, args.until or day(max(r["rt"] for r in archive.msgs)))]
     else:
         windows = default_windows(archive, 1 if args.quick else args.windows, args.days)
     ref = VersionReference(archive)
@@ -518,7 +541,7 @@ def compare_archive(name: str, args, b4_version: str, classes: dict) -> dict:
             rep = run_listdigest(args.ld_cmd, args.ld_path, gitdir, since, until, tmp)
             series = rep.get("series", [])
             log(f"  {since}..{until}: listdigest {len(series)} series in {time.time() - t0:.1f} s")
-            inrange = lambda m: m in archive.by_id and lo <= archive.by_id[m]["ct"] < hi  # noqa: E731
+            inrange = lambda m: m in archive.by_id and lo <= archive.by_id[m]["rt"] < hi  # noqa: E731
             # b4 on every thread touched by a posting
             threads = {}
             for s in series:
@@ -546,7 +569,7 @@ def compare_archive(name: str, args, b4_version: str, classes: dict) -> dict:
                 st["series"] += 1
                 s_ok = True
                 groups = defaultdict(list)
-                for p in sorted(L, key=lambda m: archive.by_id[m]["ct"]):
+                for p in sorted(L, key=lambda m: archive.by_id[m]["rt"]):
                     cands = b4_of.get(p, [])
                     bs = next((b for b in cands if {m for m in b["msgids"] if inrange(m)} == L), None) \
                         or (cands[0] if cands else None)
@@ -565,23 +588,23 @@ def compare_archive(name: str, args, b4_version: str, classes: dict) -> dict:
                          "ld_n": len(L), "postings": [p for p, _, _ in items],
                          "subject": short(archive.by_id[items[0][0]]["s"]),
                          "b4_version": bs["revision"] if bs else None, "b4_n": len(B),
-                         "only_ld": sorted(L - B, key=lambda m: archive.by_id[m]["ct"]),
-                         "only_b4": sorted(B - L, key=lambda m: archive.by_id[m]["ct"]),
+                         "only_ld": sorted(L - B, key=lambda m: archive.by_id[m]["rt"]),
+                         "only_b4": sorted(B - L, key=lambda m: archive.by_id[m]["rt"]),
                          "b4_key": bs["msgids"][0] if bs else None}
                     d["hint"] = hint(archive, s, d, bs)
                     c = classes.get((name, d["key"]))
                     d["class"] = {p: classes.get((name, p), c) for p in d["postings"]}
                     disagreements.append(d)
                 # version recall / precision against the independent reference
-                key = s["key"] if s["key"] in archive.by_id else min(L, key=lambda m: archive.by_id[m]["ct"])
+                key = s["key"] if s["key"] in archive.by_id else min(L, key=lambda m: archive.by_id[m]["rt"])
                 kr = archive.by_id[key]
                 refv = version_of(kr["s"])
                 if max(refv, s["version"]) < 2:
                     continue
-                first = next((m for m in sorted(L, key=lambda m: archive.by_id[m]["ct"])
+                first = next((m for m in sorted(L, key=lambda m: archive.by_id[m]["rt"])
                               if (counter_of(archive.by_id[m]["s"]) or (1, 1))[0] == 1), key)
                 titles = {title_of(kr["s"]), title_of(archive.by_id[first]["s"])}
-                before = min(archive.by_id[m]["ct"] for m in L)
+                before = min(archive.by_id[m]["rt"] for m in L)
                 earlier = ref.earlier(key, titles, max(refv, s["version"]), before)
                 lv = s.get("versions") or []
                 st["v2_series"] += 1
@@ -602,7 +625,7 @@ def compare_archive(name: str, args, b4_version: str, classes: dict) -> dict:
                         else:
                             link_wrong.append({"key": key, "version": s["version"], "subject": short(kr["s"]),
                                                "ld": (lv[0]["version"], lv[0]["msgid"], lv[0].get("via")),
-                                               "ref": (v, sorted(mids, key=lambda m: archive.by_id[m]["ct"])[0])})
+                                               "ref": (v, sorted(mids, key=lambda m: archive.by_id[m]["rt"])[0])})
                     else:
                         link_unverified.append({"key": key, "version": s["version"], "subject": short(kr["s"]),
                                                 "ld": (lv[0]["version"], lv[0]["msgid"], lv[0].get("via"))})
@@ -625,8 +648,8 @@ def hint(archive: Archive, s: dict, d: dict, bs) -> str:
     h = []
     subj = archive.by_id[d["postings"][0]]["s"]
     if d["b4_version"] != d["ld_version"]:
-        if re.search(r"v\d+,", prefix_of(subj)):
-            h.append("version: 'vN,' in prefix")
+        if re.search(r"[^\s\[]v\d+|v\d+,|,\s*v\d+", prefix_of(subj)):
+            h.append("version: comma-joined vN in prefix")
         else:
             h.append("version differs")
     if d["only_b4"]:
