@@ -599,13 +599,13 @@ def compare_archive(name: str, args, b4_version: str, classes: dict) -> dict:
                 key = s["key"] if s["key"] in archive.by_id else min(L, key=lambda m: archive.by_id[m]["rt"])
                 kr = archive.by_id[key]
                 refv = version_of(kr["s"])
-                if max(refv, s["version"]) < 2:
+                if refv < 2:   # the reference's own reading of the version, not listdigest's
                     continue
                 first = next((m for m in sorted(L, key=lambda m: archive.by_id[m]["rt"])
                               if (counter_of(archive.by_id[m]["s"]) or (1, 1))[0] == 1), key)
                 titles = {title_of(kr["s"]), title_of(archive.by_id[first]["s"])}
                 before = min(archive.by_id[m]["rt"] for m in L)
-                earlier = ref.earlier(key, titles, max(refv, s["version"]), before)
+                earlier = ref.earlier(key, titles, refv, before)
                 lv = s.get("versions") or []
                 st["v2_series"] += 1
                 if earlier:
