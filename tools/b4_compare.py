@@ -478,8 +478,11 @@ def listdigest_command(args, tmp: str) -> tuple:
                           text=True).stdout.strip():
             commit += " + uncommitted changes in src/"
         return [args.listdigest], None, commit
-    commit = subprocess.run(["git", "-C", ROOT, "log", "-1", "--format=%h (%cs)", args.ref], capture_output=True,
+    commit = subprocess.run(["git", "-C", ROOT, "log", "-1", "--format=%h", args.ref], capture_output=True,
                             text=True, check=True).stdout.strip()
+    src = subprocess.run(["git", "-C", ROOT, "log", "-1", "--format=%h (%cs)", args.ref, "--", "src"],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    commit = f"{commit} (src/ as of {src})"
     dest = os.path.join(tmp, "listdigest-src")
     os.makedirs(dest)
     arch = subprocess.run(["git", "-C", ROOT, "archive", args.ref, "src"], capture_output=True, check=True).stdout
@@ -530,7 +533,9 @@ def compare_archive(name: str, args, b4_version: str, classes: dict) -> dict:
     if args.since:
         windows = [(args.since, args.until or day(max(r["rt"] for r in archive.msgs)))]
     else:
-        windows = default_windows(archive, 1 if args.quick else args.windows, args.days)
+        windows = default_windows(archive, args.windows, args.days)
+        if args.quick:
+            windows = windows[-1:]
     ref = VersionReference(archive)
     st = defaultdict(int)
     disagreements, version_misses, link_wrong, link_unverified = [], [], [], []
@@ -733,7 +738,7 @@ def main(argv=None) -> int:
     ap.add_argument("--since", help="one range instead of the default windows: first day (YYYY-MM-DD, UTC)")
     ap.add_argument("--until", help="last day of the range, included (default: the newest message's day)")
     ap.add_argument("--windows", type=int, default=4, help="weekly windows per archive over its last 2 years (4)")
-    ap.add_argument("--quick", action="store_true", help="one window per archive")
+    ap.add_argument("--quick", action="store_true", help="only the latest default window of each archive")
     ap.add_argument("--b4-venv", default=os.path.join(ROOT, ".b4-venv"), help="venv for b4 (created if absent)")
     ap.add_argument("--arch-root", default=ARCH_ROOT, help="where NAME/git/0.git live (cloned from the bundles if absent)")
     ap.add_argument("--cache", default=os.path.join(tempfile.gettempdir(), "listdigest-b4-compare"),
