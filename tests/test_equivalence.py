@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from listdigest.message import Message, parse_message
+from listdigest.message import classify, Message, parse_message
 from listdigest.message.body import digest_text, has_diff, parse_inbody, split_body
 from listdigest.message.subject import parse_subject
 from listdigest.model.series import group_series
@@ -53,9 +53,18 @@ def reference(raw: RawMessage) -> Message:
     refs = tuple(r for v in (m.get_all("References") or []) for r in MSGID.findall(str(v)))
     return Message(
         msgid=ids[0] if ids else "", subject=subject, parsed=parse_subject(subject), from_name=name, from_addr=addr,
-        author_name=author[0], author_addr=author[1], date=None, received=None,
+        author_name=author[0], author_addr=author[1], date=_date(m), received=None,
         in_reply_to=irt[0] if irt else None, references=refs, body=body, has_diff=has_diff(body), seq=raw.seq,
+        kind=classify(parse_subject(subject), has_diff(body), bool(irt or refs), name, addr, body),
     )
+
+
+def _date(m):
+    """The Date header as unix time, by the stdlib (unthreaded series are grouped by time)."""
+    try:
+        return int(email.utils.parsedate_to_datetime(str(m.get("Date"))).timestamp())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
 
 
 def raws(gitdir, limit=None):

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Callable, Iterable, List, Mapping, Optional, Sequence, TextIO, Tuple
+from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, TextIO, Tuple
 
 from .analysis.digest import Digest, Skipped, build_digest
 from .analysis.history import DEFAULT_BOTS
 from .errors import EmptyRangeError, RangeError
 from .analysis.employers import Affiliations, load_affiliations
-from .message import Message, read_messages, slim
+from .message import DUPLICATE_MARK, Message, read_messages, slim
 from .sources import RawMessage, Source, open_source
 from .sources.git import read_job
 from .workers import BATCH, ordered_map
@@ -101,8 +101,15 @@ def collect(source: Source, spec: RangeSpec, workers: Optional[int] = None, inde
     return _loop(sel, spec, _from_index(index, sel, workers) if indexed else _parsed(sel, workers), source)
 
 
+def _identity(m: Message) -> tuple:
+    """What makes two stored mails one message: the same Message-ID, sender, date, subject
+    and body (a mail delivered twice); a different mail reusing an id is another message."""
+    return (m.msgid, m.from_addr.lower(), m.date, m.subject, m.has_diff, len(m.body))
+
+
 def _loop(sel, spec: RangeSpec, parsed, source: Source) -> Collected:
     seen = set()
+    ids: Dict[str, int] = {}
     out: List[Message] = []
     skipped: List[Skipped] = []
     prev_commit = None
@@ -127,9 +134,17 @@ def _loop(sel, spec: RangeSpec, parsed, source: Source) -> Collected:
             first_prev = prev_commit
         last_commit = raw.commit
         prev_commit = raw.commit
-        if msg.msgid in seen:
-            continue
-        seen.add(msg.msgid)
+        ident = _identity(msg)
+        if ident in seen:
+            continue  # the same mail delivered twice
+        if msg.msgid in ids:
+            # a different mail under a Message-ID already seen (an [RFC] and later the
+            # [PATCH], a RESEND): kept and counted, under an id of its own
+            ids[msg.msgid] += 1
+            msg = dataclasses.replace(msg, msgid=f"{msg.msgid}{DUPLICATE_MARK}{ids[msg.msgid]}")
+        else:
+            ids[msg.msgid] = 1
+        seen.add(ident)
         out.append(msg)
     if not out and not skipped:
         raise EmptyRangeError("empty range: no messages selected")

@@ -37,6 +37,58 @@ PATCH = "patch"
 REPLY = "reply"
 OTHER = "other"
 
+#: what follows a Message-ID that a different mail reused: ``<id>#dup2`` names the second
+#: mail of that id in a digest (lore shows both under the id itself)
+DUPLICATE_MARK = "#dup"
+
+# Senders whose mail is a report about patches, never a patch posting, whatever its subject
+# says: the kernel test robot ("[tree:branch 2/2] file.c:12: warning: ..."), syzbot.  The
+# analysis stage has the user's wider bot list; these are the ones that post patch-like
+# subjects on every list.
+_REPORTER_NAMES = ("kernel test robot",)
+_REPORTER_ADDRS = ("lkp@intel.com", "syzbot", "syzkaller")
+# subject tags of static-checker reports that quote a hunk (Dan Carpenter's smatch mails)
+_REPORT_TAGS = frozenset({"bug report", "smatch", "syzbot", "coverity"})
+# the first words of a reply's own text: a quote, or an attribution line ("On Mon, ... wrote:")
+_QUOTED_START_RE = re.compile(r"\s*(?:>|[^\n]{0,200}\bwrote:\s*\n|[^\n]{0,200}\n[^\n]{0,200}\bwrote:\s*\n)")
+#: the name under which a "pw-bot: <command>" line is kept among a message's trailers
+PW_BOT = "Pw-bot"
+# a patchwork bot command on a line of its own, unquoted: "pw-bot: cr", "pw-bot: changes-requested"
+_PW_BOT_RE = re.compile(r"^pw-bot:[ \t]*([\w-]+)", re.M | re.I)
+# a diffstat's summary line: a cover letter written without a PATCH tag still carries one
+_DIFFSTAT_RE = re.compile(r"^ ?\d+ files? changed, \d+ (?:insertion|deletion)", re.M)
+
+
+def classify(parsed: Subject, has_diff: bool, threaded: bool, from_name: str, from_addr: str, body: str) -> str:
+    """What kind of message this is: ``patch`` (a cover letter or patch posting), ``reply``
+    or ``other``.
+
+    - a reply marker makes a reply;
+    - a report about patches (kernel test robot, syzbot, "[bug report]" static-checker mail)
+      and a pull request (``[GIT PULL]``, whose diff is a merge's) are never patch postings;
+    - a PATCH tag or a diff makes a patch posting, except a threaded mail without a diff whose
+      text starts with a quote or an attribution: a review reply whose client dropped "Re:";
+    - a thread root with a diffstat and no diff is a cover letter written without a tag
+      (``add bvec initialization helpers v2``);
+    - the rest is a reply when threaded, else other.
+    """
+    if parsed.reply:
+        return REPLY
+    reporter = (
+        any(t.lower() in _REPORT_TAGS for t in parsed.prefixes)
+        or (from_name and from_name.lower() in _REPORTER_NAMES)
+        or any(a in from_addr.lower() for a in _REPORTER_ADDRS)
+    )
+    if reporter or (parsed.pull and not parsed.patch):
+        return REPLY if threaded else OTHER
+    if parsed.patch or has_diff:
+        if threaded and not has_diff and _QUOTED_START_RE.match(body):
+            return REPLY
+        return PATCH
+    if not threaded and (" files changed, " in body or " file changed, " in body) and _DIFFSTAT_RE.search(body):
+        return PATCH
+    return REPLY if threaded else OTHER
+
 
 class MessageError(ValueError):
     """A message that cannot be read at all (no headers)."""
@@ -65,6 +117,8 @@ class Message:
     epoch: Optional[int] = None
     seq: int = 0
     msgid_synthetic: bool = False
+    #: ``patch`` (a cover letter or patch posting), ``reply`` or ``other``: see ``classify``
+    kind: str = OTHER
     #: set by ``slim()``: the trailers and applied notice read from the body it dropped
     facts: Optional[Tuple[Tuple[Trailer, ...], Optional[AppliedNotice]]] = field(default=None, repr=False)
 
@@ -72,9 +126,14 @@ class Message:
         """The trailers this message gives (Reviewed-by: …), from its body."""
         if self.facts is not None:
             return self.facts[0]
+        out: Tuple[Trailer, ...] = ()
         if "-by:" in self.body or "-By:" in self.body:
-            return tuple(parse_trailers(self.body))
-        return ()
+            out = tuple(parse_trailers(self.body))
+        if "pw-bot:" in self.body:
+            # netdev's patchwork commands ("pw-bot: cr" = changes requested), kept as a
+            # trailer named Pw-bot whose value is the command
+            out += tuple(Trailer(PW_BOT, c.group(1).lower(), "") for c in _PW_BOT_RE.finditer(self.body))
+        return out
 
     def applied(self) -> Optional[AppliedNotice]:
         """The "applied" notice this message is, if it is one (b4, patchwork-bot, maintainer)."""
@@ -82,17 +141,6 @@ class Message:
             return self.facts[1]
         sender = self.from_name and f"{self.from_name} <{self.from_addr}>" or self.from_addr
         return parse_applied(self.body, self.subject, sender, self.kind != PATCH and self.parent is not None)
-
-    @property
-    def kind(self) -> str:
-        """``patch`` (a cover letter or patch posting), ``reply``, or ``other``."""
-        if self.parsed.reply:
-            return REPLY
-        if self.parsed.patch or self.has_diff:
-            return PATCH
-        if self.in_reply_to or self.references:
-            return REPLY
-        return OTHER
 
     @property
     def is_patch(self) -> bool:
@@ -185,10 +233,12 @@ def parse_message(raw: RawMessage) -> Message:
     if irt == msgid:
         irt = None
     refs = tuple(r for r in refs if r != msgid)
+    parsed = parse_subject(subject)
+    diff = has_diff(text)
     return Message(
         msgid=msgid,
         subject=subject,
-        parsed=parse_subject(subject),
+        parsed=parsed,
         from_name=from_name,
         from_addr=from_addr,
         author_name=author_name,
@@ -198,7 +248,8 @@ def parse_message(raw: RawMessage) -> Message:
         in_reply_to=irt,
         references=refs,
         body=text,
-        has_diff=has_diff(text),
+        has_diff=diff,
+        kind=classify(parsed, diff, bool(irt or refs), from_name, from_addr, text),
         commit=raw.commit,
         epoch=raw.epoch,
         seq=raw.seq,

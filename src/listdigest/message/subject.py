@@ -75,6 +75,12 @@ _TRAILING_RE = re.compile(
     r"\s*[(\[]\s*(?:v(\d{1,4})(?:\.(\d{1,4}))?|(resend))\s*[)\]]$", re.IGNORECASE
 )
 
+# A version at the very end of a title with no bracket tag at all: the cover letter
+# "add bvec initialization helpers v2" (git send-email with a hand-written cover).  Only
+# tried when no PATCH tag and no bracket version were given, so "[PATCH] spi: add QSPI v2
+# support" or "... controller v2" under a PATCH tag keep their title.
+_BARE_TRAILING_RE = re.compile(r"\s+v(\d{1,2})$", re.IGNORECASE)
+
 # Words that name the message kind; kept out of ``prefixes``.
 _PATCH_WORDS = frozenset({"patch", "patches", "patchset", "patchv"})
 # Misspellings of PATCH seen in the hv archive often enough ("[PATHC v2]" ten times) that
@@ -103,6 +109,9 @@ class Subject:
     counter: Optional[int] = None
     total: Optional[int] = None
     prefixes: Tuple[str, ...] = ()
+    #: the subject states a version (``v2`` in brackets, or after the title); a patch that
+    #: states none takes its cover letter's
+    versioned: bool = False
 
     @property
     def is_cover(self) -> bool:
@@ -269,6 +278,12 @@ def _finish(
             elif revision is None:
                 revision = _revision(m.group(1), m.group(2))
             title = title[: m.start()].rstrip()
+    if revision is None and not flags & _PATCH and not reply and title[-1:].isdigit():
+        m = _BARE_TRAILING_RE.search(title)
+        if m is not None and m.start() > 0:
+            revision = str(int(m.group(1)))
+            title = title[: m.start()].rstrip()
+    versioned = revision is not None
     if revision is None:
         revision, version = "1", 1
     else:
@@ -286,4 +301,5 @@ def _finish(
         counter=counter,
         total=total,
         prefixes=prefixes,
+        versioned=versioned,
     )

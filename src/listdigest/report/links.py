@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
+from ..message import DUPLICATE_MARK
+
 
 def message_link(link_base: str, msgid: str) -> str:
     """``link_base`` + Message-ID (without <>) + ``/``, as lore.kernel.org addresses a message."""
     if not link_base:
         return ""
+    msgid = msgid.split(DUPLICATE_MARK, 1)[0]  # a reused id: lore lists both mails under it
     # lore percent-encodes '/', '?', '#' and spaces in a Message-ID; '@' and most punctuation stay
     return link_base + quote(msgid.strip("<>"), safe="@!$&'()*+,;=:~._-") + "/"
 
