@@ -122,3 +122,103 @@ def test_replies_are_not_series():
     msgs = parse(raws)
     assert [m.kind for m in msgs] == ["patch", "patch", "reply"]
     assert len(group_series([m for m in msgs if m.is_patch])) == 1
+
+
+# -- patterns seen on real lists (tricky-cases.md, "Seen on real lists") -------------------
+
+DIFFSTAT_COVER = "Hi all,\n\nthis series adds helpers.\n\n a.c | 2 +-\n b.c | 4 ++--\n 2 files changed, 3 insertions(+), 3 deletions(-)\n"
+
+
+def numbered(prefix, n, parent, sender=ADA, tag="p", first=1):
+    return [msg(f"[{prefix} {i}/{n}] patch {i}", from_=sender, msgid=f"{tag}{i}@x", in_reply_to=parent,
+                references=[parent], body=DIFF) for i in range(first, n + 1)]
+
+
+def test_cover_version_carries_to_unversioned_patches():
+    raws = [msg("[PATCHSET v2 0/7] the series", from_=ADA, msgid="c@x", body="Cover.\n")] + numbered("PATCH", 7, "c@x")
+    (s,) = series_of(raws)
+    assert s.cover.msgid == "c@x" and len(s.patches) == 7 and s.version == 2
+
+
+def test_rfc_cover_without_counter_heads_numbered_patches():
+    raws = [msg("[PATCHSET RFC v3] the series", from_=ADA, msgid="c@x", body="Cover.\n")] + numbered("PATCH", 3, "c@x")
+    (s,) = series_of(raws)
+    assert s.cover.msgid == "c@x" and len(s.patches) == 3 and (s.version, s.rfc) == (3, True)
+
+
+def test_tagless_cover_with_diffstat_heads_patches():
+    raws = [msg("add bvec initialization helpers v2", from_=ADA, msgid="c@x", body=DIFFSTAT_COVER)]
+    raws += numbered("PATCH", 2, "c@x")
+    msgs = parse(raws)
+    assert msgs[0].kind == "patch" and msgs[0].parsed.version == 2 and msgs[0].parsed.title == "add bvec initialization helpers"
+    (s,) = group_series([m for m in msgs if m.is_patch])
+    assert s.cover.msgid == "c@x" and len(s.patches) == 2 and s.version == 2
+
+
+def test_cover_0_of_4_with_patches_n_of_5_is_one_series():
+    raws = [msg("[RFC PATCH 0/4] the series", from_=ADA, msgid="c@x", body="Cover.\n")] + numbered("RFC PATCH", 5, "c@x")
+    (s,) = series_of(raws)
+    assert s.cover.msgid == "c@x" and len(s.patches) == 5
+
+
+def test_standalone_patch_inside_discussion_is_its_own_series():
+    raws = patchset("PATCH", 2)
+    raws.append(msg("Re: [PATCH 1/2] patch 1", from_=BOB, msgid="r@x", in_reply_to="c1@x", references=["c0@x", "c1@x"], body="> x\nWhat about this?\n"))
+    raws.append(msg("[PATCH] other: a different fix", from_=BOB, msgid="b@x", in_reply_to="r@x", references=["c0@x", "c1@x", "r@x"], body=DIFF))
+    msgs = parse(raws)
+    postings = [m for m in msgs if m.is_patch]
+    ss = group_series(postings, non_postings={m.msgid for m in msgs if not m.is_patch})
+    assert sorted((s.key, len(s.messages)) for s in ss) == [("b@x", 1), ("c0@x", 3)]
+
+
+def test_numbered_patch_answering_a_discussion_reply_is_not_a_missing_cover():
+    raws = [msg("[PATCH 1/2] try this", from_=BOB, msgid="b1@x", in_reply_to="r@x", references=["q@x", "r@x"], body=DIFF)]
+    raws.append(msg("[PATCH 2/2] and this", from_=BOB, msgid="b2@x", in_reply_to="b1@x", references=["q@x", "r@x", "b1@x"], body=DIFF))
+    msgs = parse(raws)
+    # r@x lies outside the range; the archive says it is a reply
+    ss = group_series(msgs, kind_of=lambda mid: "reply" if mid == "r@x" else None)
+    assert [(s.key, s.cover_missing, len(s.patches)) for s in ss] == [("b1@x", False, 2)]
+    # unknown to the archive: taken as a cover this list did not receive
+    (s,) = group_series(msgs)
+    assert (s.key, s.cover_missing) == ("r@x", True)
+
+
+def test_unthreaded_postings_minutes_apart_form_one_series():
+    raws = [msg(f"[PATCH v2 {i}/3] patch {i}", from_=ADA, msgid=f"u{i}@x", body=DIFF,
+                date=f"Mon, 01 Jan 2024 10:0{i}:00 +0000") for i in (0, 1, 2, 3)]
+    (s,) = series_of(raws)
+    assert s.cover.msgid == "u0@x" and [p.parsed.counter for p in s.patches] == [1, 2, 3]
+
+
+def test_unthreaded_postings_hours_apart_stay_apart():
+    raws = [msg(f"[PATCH {i}/2] patch {i}", from_=ADA, msgid=f"u{i}@x", body=DIFF,
+                date=f"Mon, 01 Jan 2024 1{2 * i}:00:00 +0000") for i in (1, 2)]
+    assert len(series_of(raws)) == 2
+
+
+def test_unthreaded_same_counter_twice_starts_another_series():
+    raws = [msg(f"[PATCH 1/2] patch {i}", from_=ADA, msgid=f"u{i}@x", body=DIFF,
+                date=f"Mon, 01 Jan 2024 10:0{i}:00 +0000") for i in (1, 2)]
+    assert len(series_of(raws)) == 2
+
+
+def test_partial_reroll_answering_older_patch_is_its_own_series():
+    v2 = patchset("PATCH v2", 7, tag="a")
+    v3 = msg("[PATCH v3 4/7] patch 4", from_=ADA, msgid="b4@x", in_reply_to="a4@x", references=["a0@x", "a4@x"], body=DIFF)
+    ss = series_of(v2 + [v3])
+    assert [(s.key, s.version, len(s.messages)) for s in ss] == [("a0@x", 2, 8), ("b4@x", 3, 1)]
+
+
+def test_relay_rewritten_message_ids_still_group():
+    raws = [msg("[PATCH 0/2] the series", from_=ADA, msgid="0123abcd4567ef89+c0@x", body="Cover.\n")]
+    raws += numbered("PATCH", 2, "c0@x")
+    (s,) = series_of(raws)
+    assert s.cover.msgid == "0123abcd4567ef89+c0@x" and len(s.patches) == 2
+
+
+def test_old_version_patch_mailed_inside_new_batch_joins_it():
+    raws = [msg("[PATCH v14 0/3] the series", from_=ADA, msgid="c@x", body="Cover.\n")]
+    raws += numbered("PATCH v14", 3, "c@x")
+    raws[2] = msg("[PATCH v13 2/3] patch 2", from_=ADA, msgid="p2@x", in_reply_to="c@x", references=["c@x"], body=DIFF)
+    (s,) = series_of(raws)
+    assert len(s.patches) == 3 and s.version == 14

@@ -1,24 +1,37 @@
 """Group patch postings into series: a cover letter (or first patch) and its patches.
 
-Links come first from the thread (In-Reply-To/References), then from counters.  Rules,
-each held by a named test in ``tests/model/test_series.py``:
+Links come first from the thread (In-Reply-To/References), then from counters and time.
+Rules, each held by a named test in ``tests/model/test_series.py`` (and real threads in
+``tests/model/test_corpus_real.py``):
 
-- a patch belongs to the nearest ancestor posting of the same sender and version whose
-  counter makes sense (the cover ``0/N``, or patch 1 of a series sent without cover);
-- a missing cover (not Cc'd to this list) still groups its patches: they share its id;
+- a patch belongs to the nearest ancestor posting of the same sender whose counter makes
+  sense (the cover ``0/N``, or patch 1 of a series sent without cover) and whose version is
+  the patch's own; a patch that states no version takes its cover's (``[PATCHSET v2 0/7]``
+  with ``[PATCH n/7]``), and so do RFC and RESEND;
+- a patch answering its cover directly joins it even when the counts disagree (a cover
+  ``0/4`` whose patches say ``n/5``), or when it carries an older version by mistake
+  (``[PATCH v13 4/7]`` inside the v14 batch);
+- a missing cover (not Cc'd to this list) still groups its patches: they share its id; but a
+  posting answering a message that is known not to be a posting (a discussion reply) is a
+  series of its own, not a patch of a missing cover;
 - a replacement patch (``v5.1 2/3``) sent in reply to the patch it replaces joins that
   patch's series;
 - a ``0/N`` posting always starts a series, even when it replies to an older version's
   cover or to another series;
 - a posting without counter that receives same-version patches from its sender is a cover
-  (the "three [PATCH v2] mails" case);
+  (the "three [PATCH v2] mails" case, and the tagless cover with a diffstat);
+- a relay that rewrites Message-IDs (``HEX+original@host``): replies to the original id
+  find the rewritten posting;
+- unthreaded postings (no In-Reply-To) of one sender, version and count, minutes apart,
+  are one series;
 - arrival order does not matter.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import AbstractSet, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..message import Message
 
@@ -38,6 +51,11 @@ class Series:
     total: Optional[int]
     #: the patches reply to a cover letter this archive (or range) does not hold
     cover_missing: bool = False
+
+    @property
+    def rfc(self) -> bool:
+        """RFC on the cover carries to patches that do not say it."""
+        return any(m.parsed.rfc for m in self.messages)
 
     @property
     def messages(self) -> Tuple[Message, ...]:
@@ -73,15 +91,39 @@ class Series:
         return max(m.seq for m in self.messages)
 
 
+#: unthreaded postings of one sender further apart than this are not one series
+UNTHREADED_GAP = 1200
+
+# a relay's rewritten Message-ID: a hex tag and "+" before the id the sender gave
+_RELAY_ID_RE = re.compile(r"^[0-9a-fA-F]{8,}\+(.+@.+)$")
+
+
+def _same_sender(a: Message, b: Message) -> bool:
+    return a.from_addr.lower() == b.from_addr.lower() or (
+        bool(a.author_addr) and a.author_addr.lower() == b.author_addr.lower()
+    )
+
+
+def _version_fits(child: Message, parent: Message) -> bool:
+    """The child's version is the parent's, or the child states none (it takes the parent's)."""
+    c, p = child.parsed, parent.parsed
+    return c.version == p.version or (not c.versioned and p.versioned)
+
+
 def _compatible(child: Message, parent: Message) -> bool:
     """Can ``child`` be a patch in the series headed by (or containing) ``parent``?"""
     c, p = child.parsed, parent.parsed
-    if child.from_addr.lower() != parent.from_addr.lower():
+    if not _same_sender(child, parent):
         return False
-    if c.version != p.version:
-        return False
+    direct = child.in_reply_to == parent.msgid
+    if not _version_fits(child, parent):
+        # an older version's patch mailed inside the new batch, answering its cover
+        if not (direct and p.counter == 0 and c.versioned and c.version < p.version and c.counter):
+            return False
     if c.total is not None and p.total is not None and c.total != p.total:
-        return False
+        # a cover 0/4 whose patches say n/5: the direct answer to a cover still belongs
+        if not (direct and p.counter in (0, None)):
+            return False
     if c.counter is not None and p.counter is not None:
         # a cover (0) or the first patch of a coverless series heads the others
         if p.counter == 0:
@@ -95,13 +137,34 @@ def _compatible(child: Message, parent: Message) -> bool:
     return p.counter is None and c.counter is not None
 
 
-def group_series(postings: Sequence[Message]) -> List[Series]:
+def group_series(
+    postings: Sequence[Message],
+    non_postings: AbstractSet[str] = frozenset(),
+    kind_of: Optional[Callable[[str], Optional[str]]] = None,
+) -> List[Series]:
     """Group patch postings (messages whose ``kind`` is ``patch``) into series.
 
-    Returns series ordered by their first message in archive order.
+    ``non_postings`` are the Message-IDs of the range's other messages, and ``kind_of`` (the
+    archive index, when there is one) tells the kind of a message outside the range: a
+    posting that answers one of them is not the patch of a missing cover.  Returns series
+    ordered by their first message in archive order.
     """
     by_id: Dict[str, Message] = {m.msgid: m for m in postings}
+    alias: Dict[str, str] = {}
+    for m in postings:
+        r = _RELAY_ID_RE.match(m.msgid)
+        if r is not None and r.group(1) not in by_id:
+            alias[r.group(1)] = m.msgid
     head_of: Dict[str, str] = {}
+
+    def discussion(msgid: str) -> bool:
+        """Whether ``msgid`` is known to be a message other than a patch posting."""
+        if msgid in non_postings:
+            return True
+        if kind_of is not None:
+            k = kind_of(msgid)
+            return k is not None and k != "patch"
+        return False
 
     def find_head(m: Message, depth: int = 0) -> str:
         if m.msgid in head_of:
@@ -109,12 +172,17 @@ def group_series(postings: Sequence[Message]) -> List[Series]:
         key = m.msgid
         if m.parsed.counter != 0 and depth < 50:
             for anc in m.ancestors:
+                anc = alias.get(anc, anc)
                 parent = by_id.get(anc)
                 if parent is None:
                     # a parent missing from the range: when it is the direct parent of a
-                    # counted patch, take it as the cover this list did not receive
+                    # counted patch, take it as the cover this list did not receive, unless it
+                    # is known to be a discussion message (a posting made inside a thread)
                     if anc == m.in_reply_to and (m.parsed.counter or 0) >= 1:
-                        key = "missing:" + anc
+                        if not discussion(anc):
+                            key = "missing:" + anc
+                        break
+                    if discussion(anc):
                         break
                     continue
                 if _compatible(m, parent):
@@ -122,7 +190,7 @@ def group_series(postings: Sequence[Message]) -> List[Series]:
                     break
                 # a replacement patch (v5.1 2/3) answers the patch it replaces: look further up
                 if not (parent.parsed.version == m.parsed.version and parent.parsed.counter
-                        and parent.from_addr.lower() == m.from_addr.lower()):
+                        and _same_sender(parent, m)):
                     break
         head_of[m.msgid] = key
         return key
@@ -130,6 +198,7 @@ def group_series(postings: Sequence[Message]) -> List[Series]:
     groups: Dict[str, List[Message]] = {}
     for m in sorted(postings, key=lambda x: x.seq):
         groups.setdefault(find_head(m), []).append(m)
+    _join_unthreaded(groups, by_id)
 
     result: List[Series] = []
     for key, members in groups.items():
@@ -147,8 +216,53 @@ def group_series(postings: Sequence[Message]) -> List[Series]:
         ref = cover if cover is not None else patches[0]
         totals = [x.parsed.total for x in members if x.parsed.total is not None]
         total = ref.parsed.total if ref.parsed.total is not None else (max(totals) if totals else None)
+        version = ref.parsed.version
+        if not ref.parsed.versioned:
+            version = max((x.parsed.version for x in members if x.parsed.versioned), default=version)
         result.append(
-            Series(key=key, cover=cover, patches=tuple(patches), version=ref.parsed.version, total=total, cover_missing=missing)
+            Series(key=key, cover=cover, patches=tuple(patches), version=version, total=total, cover_missing=missing)
         )
     result.sort(key=lambda s: s.first_seq)
     return result
+
+
+def _join_unthreaded(groups: Dict[str, List[Message]], by_id: Dict[str, Message]) -> None:
+    """Merge the groups of postings sent without threading: a cover ``0/N`` or patch ``n/N``
+    with no In-Reply-To, and the lone patches ``k/N`` of the same sender, version and count
+    that follow it within ``UNTHREADED_GAP`` seconds (``git send-email --no-thread``)."""
+    loose: Dict[tuple, List[str]] = {}
+    for key, members in groups.items():
+        if key.startswith("missing:"):
+            continue
+        head = by_id[key]
+        p = head.parsed
+        if p.total is None or p.counter is None or head.in_reply_to or head.references:
+            continue
+        if len(members) > 1 and p.counter != 0:
+            continue
+        when = head.date if head.date is not None else head.received
+        if when is None:
+            continue
+        loose.setdefault((head.from_addr.lower(), p.version, p.total), []).append(key)
+    for keys in loose.values():
+        if len(keys) < 2:
+            continue
+        keys.sort(key=lambda k: (by_id[k].date or by_id[k].received or 0, by_id[k].parsed.counter))
+        run: List[str] = []
+        for k in keys + [""]:
+            m = by_id.get(k)
+            if run and m is not None:
+                first = by_id[run[0]]
+                gap = (m.date or m.received or 0) - (first.date or first.received or 0)
+                counters = {x.parsed.counter for r in run for x in groups[r]}
+                if gap <= UNTHREADED_GAP and m.parsed.counter not in counters:
+                    run.append(k)
+                    continue
+            if len(run) > 1:
+                # the cover (0) or the lowest counter heads the merged series
+                head = min(run, key=lambda r: (by_id[r].parsed.counter, by_id[r].seq))
+                for r in run:
+                    if r != head:
+                        groups[head].extend(groups.pop(r))
+                groups[head].sort(key=lambda x: x.seq)
+            run = [k] if m is not None else []
