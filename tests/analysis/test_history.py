@@ -69,7 +69,7 @@ def test_history_sections_crafted(tmp_path):
     opts = ReportOptions(link_base="https://lore.kernel.org/test/")
     text = render(d, "text", opts)
     j = json.loads(render(d, "json", opts))
-    assert j["schema_version"] == 2
+    assert j["schema_version"] == 3
     assert j["history"]["applied"][0]["tree"] == "foo-next"
     assert "v2 (revises v1 of 2024-01-01):  new title" in text
     assert "Reviewed-by: Bob Reviewer <bob@example.org>" in text

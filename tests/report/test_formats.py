@@ -496,7 +496,11 @@ def test_history_fixture_has_every_section(hdigest):
     assert {(a.subject, a.tree) for a in h.applied} == {("[PATCH v2 0/2] new title", "foo-next"), (HOSTILE, "x86-next")}
     assert [t.subject for t in h.hot_threads][:2] == ["[PATCH v2 0/2] new title", HOSTILE]
     assert [(b.label, b.count) for b in h.bots] == [("kernel test robot", 1)]
-    assert h.first_time and [w.key for w in h.waiting] == ["d1@example.org"]
+    assert h.first_time and [(w.key, w.state) for w in h.waiting] == [("d1@example.org", "new")]
+    # the applied series: by whom, where, the notice that decided it; the bot's reply is no review
+    st = {s.key: s.state for s in hdigest.series}
+    assert (st["v2c@example.org"].state, st["v2c@example.org"].tree, st["v2c@example.org"].msgid) == ("applied", "foo-next", "r3@example.org")
+    assert (st["d1@example.org"].state, st["d1@example.org"].replies) == ("new", 0)
     assert [(c.label, c.count) for c in hdigest.employers] == [("Acme & *Co* [x]_y", 3), ("Globex", 1)]
     assert {c.label for c in h.top_reviewers} == {BOB}
 
@@ -539,7 +543,9 @@ def test_history_json_matches_schema(hdigest):
         schema = json.load(f)
     data = json.loads(hrendered(hdigest, "json"))
     jsonschema.Draft202012Validator(schema).validate(data)
-    assert data["schema_version"] == 2 and data["history"]["indexed"] is True
+    assert data["schema_version"] == 3 and data["history"]["indexed"] is True
+    states = {s["key"]: s["state"]["state"] for s in data["series"]}
+    assert states == {"v2c@example.org": "applied", "h1@example.org": "applied", "d1@example.org": "new"}
     assert data["employers"][0] == {"count": 3, "label": "Acme & *Co* [x]_y"}
 
 

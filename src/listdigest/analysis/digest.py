@@ -8,21 +8,24 @@ the seed digest's tables come out line for line the same.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 from collections import Counter
 from dataclasses import asdict, dataclass
-from typing import Any, Dict, Optional, Sequence, Tuple
+from typing import AbstractSet, Any, Dict, List, Optional, Sequence, Tuple
 
 from ..message import PATCH, REPLY, Message
 from ..message.body import digest_text
 from ..model.series import Series, group_series
 from .employers import Affiliations, Identity, lookup_employer
 from .history import DEFAULT_BOTS, History, SeriesHistory, VersionRef, build_history, is_bot, start_histories
+from .lifecycle import SeriesState
 from .people import domain_of, format_address, plain_address
 
 #: 2: history (labels vN, versions, changelog, waiting, reviews, applied, hot threads, ...)
 #:    and ``employers`` (the employer table)
-SCHEMA_VERSION = 2
+#: 3: per-series state (lifecycle) and rfc; waiting entries carry their state
+SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,10 @@ class SeriesEntry:
     versions: Tuple[VersionRef, ...] = ()
     #: what changed in this version, from the cover letter or patch notes
     changelog: str = ""
+    #: where the series stands (new, discussed, reviewed, ..., applied) as of the digest's end
+    state: Optional[SeriesState] = None
+    #: the cover letter (or, without one, a patch) says RFC
+    rfc: bool = False
 
 
 @dataclass(frozen=True)
@@ -184,7 +191,8 @@ def _bodies(s: Series) -> Tuple[BodyEntry, ...]:
     return tuple(BodyEntry(p.msgid, p.subject, plain_address(p.author_name, p.author_addr), _printed(p.body)) for p in s.patches)
 
 
-def _series_entry(s: Series, h: Optional[SeriesHistory], bodies: Tuple[BodyEntry, ...]) -> SeriesEntry:
+def _series_entry(s: Series, h: Optional[SeriesHistory], bodies: Tuple[BodyEntry, ...],
+                  state: Optional[SeriesState] = None) -> SeriesEntry:
     head = s.head
     label = h.label if h is not None else ("Resend" if head.parsed.resend else "New")
     return SeriesEntry(
@@ -204,7 +212,27 @@ def _series_entry(s: Series, h: Optional[SeriesHistory], bodies: Tuple[BodyEntry
         bodies=bodies,
         versions=h.versions if h is not None else (),
         changelog=h.changelog if h is not None else "",
+        state=state,
+        rfc=s.rfc,
     )
+
+
+def _in_range(series: Sequence[Series], ids: AbstractSet[str]) -> List[Series]:
+    """The series with messages in the range, each cut to those messages: a cover left
+    before the range makes the series' cover missing from it (it keeps the cover's key)."""
+    out = []
+    for s in series:
+        patches = tuple(p for p in s.patches if p.msgid in ids)
+        cover = s.cover if s.cover is not None and s.cover.msgid in ids else None
+        if not patches and cover is None:
+            continue
+        if patches == s.patches and cover is s.cover:
+            out.append(s)
+            continue
+        missing = s.cover_missing or (s.cover is not None and cover is None)
+        out.append(dataclasses.replace(s, cover=cover, patches=patches, cover_missing=missing))
+    out.sort(key=lambda s: s.first_seq)
+    return out
 
 
 def build_digest(
@@ -232,11 +260,28 @@ def build_digest(
     contributor table and fills the employer table; without it every employer is (Unknown).
     """
     aff = affiliations or Affiliations()
-    postings = [m for m in messages if m.kind == PATCH and not is_bot(m.author_addr, m.author_name, bots)]
-    series = group_series(postings)
+
+    def posting(m: Message) -> bool:
+        return m.kind == PATCH and not is_bot(m.author_addr, m.author_name, bots)
+
+    postings = [m for m in messages if posting(m)]
+    # the series of the range and of the waiting window before it, grouped together: a
+    # series whose cover came yesterday keeps it, and a waiting series is judged by the
+    # same rules as the range's
+    window: Sequence[Message] = ()
+    if with_history and lookup is not None and range_start is not None and messages:
+        newest = max((m.received or 0) for m in messages)
+        window = lookup.messages_before(range_start, newest - waiting_days * 86400)
+    everything = list(window) + list(messages)
+    all_series = group_series(
+        [m for m in everything if posting(m)],
+        non_postings={m.msgid for m in everything if m.kind != PATCH},
+        kind_of=lookup.kind_of if lookup is not None else None,
+    )
+    series = _in_range(all_series, {m.msgid for m in messages}) if window else all_series
     # the per-series history lookups start first: a large range's run on the other core
     # while the tables and the printed bodies are made here
-    histories = start_histories(series, lookup) if with_history else None
+    histories = start_histories(all_series, lookup) if with_history else None
     replies = sum(1 for m in messages if m.kind == REPLY)
     idents: Dict[Tuple[str, str], Identity] = {}
     for m in postings:
@@ -255,11 +300,12 @@ def build_digest(
         employers[lookup_employer(aff.employers, (m.author_addr, who.addr), when).employer] += 1
     bodies = {s.key: _bodies(s) for s in series}
     per: Dict[str, SeriesHistory] = {}
+    states: Dict[str, SeriesState] = {}
     history = None
     if with_history:
-        per, history = build_history(
+        per, states, history = build_history(
             messages, series, lookup, top=top, hot=hot, waiting_days=waiting_days, bots=bots, range_start=range_start,
-            histories=histories,
+            histories=histories, window=window, window_series=all_series,
         )
     return Digest(
         list_name=list_name,
@@ -275,7 +321,7 @@ def build_digest(
             other=len(messages) - len(postings) - replies,
             skipped=len(skipped),
         ),
-        series=tuple(_series_entry(s, per.get(s.key), bodies[s.key]) for s in series),
+        series=tuple(_series_entry(s, per.get(s.key), bodies[s.key], states.get(s.key)) for s in series),
         skipped=tuple(skipped),
         end_commit=end_commit,
         per_day=_per_day(messages),

@@ -24,6 +24,7 @@ from ..model.threads import group_threads
 from ..model.versions import Posting, change_id, lore_links, previous_version, version_chain
 from ..timeparse import day
 from ..workers import Forked
+from .lifecycle import DISCUSSED, NEW, STALE_DAYS, Newer, SeriesState, answers_of, series_state
 
 #: address substrings that mark a bot (kept out of the human contributor ranking)
 DEFAULT_BOTS = (
@@ -101,6 +102,8 @@ class ThreadEntry:
     subject: str
     messages: int
     participants: int
+    #: messages from people other than the thread's starter (bots left out): what ranks it
+    replies: int = 0
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,9 @@ class WaitingEntry:
     subject: str
     author: str
     date: str
+    #: new (no reply) or discussed (replies, no review tag yet)
+    state: str = "new"
+    replies: int = 0
 
 
 @dataclass(frozen=True)
@@ -276,17 +282,30 @@ def build_history(
     bots: Sequence[str] = DEFAULT_BOTS,
     range_start: Optional[Tuple[int, int]] = None,
     histories: Optional[Callable[[], List[SeriesHistory]]] = None,
-) -> Tuple[Dict[str, SeriesHistory], History]:
-    """Per-series history (by series key) and the digest's history sections.
-    ``histories`` is what ``start_histories`` returned, when the caller started it early."""
+    window: Sequence[Message] = (),
+    window_series: Optional[Sequence[Series]] = None,
+    stale_days: int = STALE_DAYS,
+) -> Tuple[Dict[str, SeriesHistory], Dict[str, SeriesState], History]:
+    """Per-series history and state (by series key) and the digest's history sections.
+
+    ``window`` holds the messages received in the ``waiting_days`` before the range (from
+    the index), and ``window_series`` the series of the window and the range together, of
+    which ``series`` (the range's) is a part; ``histories`` is what ``start_histories``
+    returned for ``window_series``, when the caller started it early.  Every judgement is
+    made as of the newest message of the range."""
+    if window_series is None:
+        window_series = series
     if histories is None:
-        histories = start_histories(series, lookup)
+        histories = start_histories(window_series, lookup)
     by_id = {m.msgid: m for m in messages}
     local_head: Dict[str, str] = {}
-    for s in series:
+    for s in window_series:
         for m in s.messages:
             local_head[m.msgid] = s.key
         local_head.setdefault(s.key, s.key)
+
+    def bot(addr: str, name: str = "") -> bool:
+        return is_bot(addr, name, bots)
 
     def subject_of(msgid: str, fallback: str) -> str:
         if msgid in by_id:
@@ -304,7 +323,8 @@ def build_history(
     applied: List[AppliedEntry] = []
     bot_counts: Counter = Counter()
     for m in messages:
-        if is_bot(m.from_addr, m.from_name, bots):
+        sender_is_bot = bot(m.from_addr, m.from_name)
+        if sender_is_bot:
             bot_counts[m.from_name or m.from_addr] += 1
         if m.kind == PATCH:
             continue
@@ -312,6 +332,8 @@ def build_history(
         for t in m.trailers():
             if t.name not in REVIEW_TRAILERS and t.name.lower() != "reported-and-tested-by":
                 continue
+            if sender_is_bot or bot(t.person_addr, t.person_name):
+                continue  # syzbot's Reported-by is no review work
             target = parent or m.msgid
             g = GivenTrailer(t.name, t.person, m.from_addr, target, subject_of(target, m.subject), m.msgid)
             if t.matches(m.from_addr) or t.matches(m.author_addr):
@@ -327,23 +349,39 @@ def build_history(
             )
     review_entries = tuple(ReviewEntry(k, subject_of(k, v[0].patch_subject), tuple(v)) for k, v in reviews.items())
 
-    # hot threads
+    # hot threads: ranked by what others said, never a series nobody answered
     threads = group_threads(messages, lookup)
-    hot_threads = tuple(
-        ThreadEntry(t.root, subject_of(t.root, t.subject), len(t.messages), t.participants)
-        for t in sorted(threads, key=lambda t: (-len(t.messages), t.first_seq))
-        if len(t.messages) >= 2
-    )[:hot]
+    ranked = []
+    for t in threads:
+        starter = by_id.get(t.root)
+        first = starter if starter is not None else min(t.messages, key=lambda x: x.seq)
+        others = [x for x in t.messages if x.from_addr.lower() != first.from_addr.lower() and not bot(x.from_addr, x.from_name)]
+        if not others:
+            continue
+        people = {x.from_addr.lower() for x in t.messages if not bot(x.from_addr, x.from_name)}
+        ranked.append((-len(others), -len(people), t.first_seq,
+                       ThreadEntry(t.root, subject_of(t.root, t.subject), len(t.messages), len(people), len(others))))
+    ranked.sort(key=lambda r: r[:3])
+    hot_threads = tuple(r[3] for r in ranked[:hot])
+
+    # states: every series of the window, as of the range's newest message
+    end = max((m.received or 0) for m in messages) if messages else 0
+    chains = dict(zip((s.key for s in window_series), histories()))
+    newer = _newer_versions(window_series, chains, local_head)
+    answers = answers_of(window_series, list(window) + list(messages))
+    states = {
+        s.key: series_state(s, answers[s.key], newer.get(s.key), as_of=end, is_bot=bot, stale_days=stale_days)
+        for s in window_series
+    }
 
     waiting: Tuple[WaitingEntry, ...] = ()
     first_time: Tuple[str, ...] = ()
     if lookup is not None and messages:
-        end = max((m.received or 0) for m in messages)
-        waiting = _waiting(lookup, end - waiting_days * 86400, end, bots)
+        waiting = _waiting(window_series, states, end - waiting_days * 86400)
         if range_start is not None:
             authors = {}
             for m in messages:
-                if m.kind == PATCH and not is_bot(m.author_addr, m.author_name, bots):
+                if m.kind == PATCH and not bot(m.author_addr, m.author_name):
                     authors.setdefault(m.author_addr.lower(), m)
             firsts = lookup.first_positions(authors)
             first_time = tuple(
@@ -353,8 +391,9 @@ def build_history(
                     if a in firsts and firsts[a] >= range_start
                 )
             )
-    per = dict(zip((s.key for s in series), histories()))
-    return per, History(
+    keys = {s.key for s in series}
+    per = {k: h for k, h in chains.items() if k in keys}
+    return per, {k: v for k, v in states.items() if k in keys}, History(
         indexed=lookup is not None,
         waiting_days=waiting_days,
         waiting=waiting,
@@ -368,23 +407,34 @@ def build_history(
     )
 
 
-def _waiting(lookup: Any, since: int, until: int, bots: Sequence[str]) -> Tuple[WaitingEntry, ...]:
-    """Series posted in [since, until] that got no reply and no trailer from anyone but the author."""
-    heads: Dict[str, Tuple[Posting, List[str], str, str]] = {}
-    for msgid, subject, name, addr, received, counter, irt, version, from_addr in lookup.postings_between(since, until):
-        p = lookup.posting(msgid)
-        if p is None:
-            continue
-        entry = heads.setdefault(p.msgid, (p, [], name, from_addr))
-        entry[1].append(msgid)
+def _newer_versions(series: Sequence[Series], chains: Dict[str, SeriesHistory], owner: Dict[str, str]) -> Dict[str, Newer]:
+    """For each series (by key), the nearest newer version among ``series``: a series whose
+    version chain names one of its messages."""
+    by_key = {s.key: s for s in series}
+    out: Dict[str, Newer] = {}
+    for s in series:
+        for v in chains[s.key].versions:
+            old = owner.get(v.msgid)
+            if old is None or old == s.key:
+                continue
+            prev = out.get(old)
+            if prev is None or s.version < prev.version:
+                head = s.head
+                out[old] = Newer(s.key, s.version, head.received if head.received is not None else head.date)
+    return {k: v for k, v in out.items() if k in by_key}
+
+
+def _waiting(series: Sequence[Series], states: Dict[str, "SeriesState"], since: int) -> Tuple[WaitingEntry, ...]:
+    """Series posted since ``since`` that nobody has reviewed yet (new or discussed): one
+    entry per series, never one applied, superseded or sent back for changes."""
     out = []
-    for key, (p, ids, name, from_addr) in heads.items():
-        if key not in ids:
-            ids = ids + [key]
-        others = {a for a in lookup.responders(ids, until) if a not in (p.author_addr, from_addr) and not is_bot(a, "", bots)}
-        if others:
+    for s in series:
+        st = states[s.key]
+        head = s.head
+        when = head.received if head.received is not None else head.date
+        if when is None or when < since or st.state not in (NEW, DISCUSSED):
             continue
-        author = f"{name} <{p.author_addr}>" if name else p.author_addr
-        out.append((p.date or 0, WaitingEntry(key, p.subject, author, day(p.date) if p.date else "")))
+        author = f"{head.author_name} <{head.author_addr}>" if head.author_name else head.author_addr
+        out.append((when, WaitingEntry(s.key, head.subject, author, day(head.date or when), st.state, st.replies)))
     out.sort(key=lambda x: x[0])
     return tuple(w for _, w in out)

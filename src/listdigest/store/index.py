@@ -35,7 +35,7 @@ from ..sources import Selection
 from ..sources.git import Epoch, GitSource, LogEntry, ReadJob, read_job
 from ..workers import BATCH, default_workers, ordered_map
 
-SCHEMA_VERSION = 6  # 2: received-time index; 3: what rebuilds a range (facts, skipped, raw addresses); 4: no unread trailer/applied tables; 5: patch body heads; 6: deletions across epochs, first commits, parsed subjects (a range rebuilt without git log or parsing)
+SCHEMA_VERSION = 7  # 7: message kinds from the body (reports, quoted replies, tagless covers), stated versions; 2: received-time index; 3: what rebuilds a range (facts, skipped, raw addresses); 4: no unread trailer/applied tables; 5: patch body heads; 6: deletions across epochs, first commits, parsed subjects (a range rebuilt without git log or parsing)
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
@@ -123,19 +123,20 @@ def _row(m: Message, epoch: int, seq: int, blob: str, commit: str, body: str) ->
         m.subject, p.title, normalize_title(p.title), p.version, p.counter, p.total,
         m.kind, 1 if p.resend else 0, m.in_reply_to, cid,
         m.from_addr, m.author_addr, 1 if m.has_diff else 0, 1 if m.msgid_synthetic else 0,
-        (p.reply and _REPLY) | (p.patch and _PATCHF) | (p.rfc and _RFC) | (p.pull and _PULL),
+        (p.reply and _REPLY) | (p.patch and _PATCHF) | (p.rfc and _RFC) | (p.pull and _PULL) | (p.versioned and _VERSIONED),
         p.revision, "\n".join(p.prefixes),
     )
 
 
 # Subject flags in the subject_flags column
-_REPLY, _PATCHF, _RFC, _PULL = 1, 2, 4, 8
+_REPLY, _PATCHF, _RFC, _PULL, _VERSIONED = 1, 2, 4, 8, 16
 
 
 def _subject(raw: str, title: str, flags: int, resend: int, version: int, revision: str,
              counter: Optional[int], total: Optional[int], prefixes: str) -> Subject:
     return Subject(raw, title, bool(flags & _REPLY), bool(flags & _PATCHF), bool(flags & _RFC), bool(resend),
-                   bool(flags & _PULL), version, revision, counter, total, tuple(prefixes.split("\n")) if prefixes else ())
+                   bool(flags & _PULL), version, revision, counter, total, tuple(prefixes.split("\n")) if prefixes else (),
+                   bool(flags & _VERSIONED))
 
 
 
@@ -640,10 +641,44 @@ class Index:
                 msgid=msgid, subject=subject, parsed=_subject(subject, *r[14:]), from_name=fname, from_addr=faddr,
                 author_name=aname, author_addr=aaddr, date=date, received=received, in_reply_to=irt,
                 references=tuple(refs.get(mid, ())), body=bodies.get(mid, ""), has_diff=bool(has_diff), commit=commit,
-                epoch=job.epoch, seq=seq, msgid_synthetic=bool(synth),
+                epoch=job.epoch, seq=seq, msgid_synthetic=bool(synth), kind=kind,
                 facts=None if kind == PATCH else _facts(facts.get(mid)),
             ))
         return out
+
+    def messages_before(self, pos: Tuple[int, int], since: int) -> List[Message]:
+        """The messages received since ``since`` and stored before position ``pos`` (a
+        range's start), in archive order, as ``message.slim`` leaves them: the window of
+        earlier mail a digest judges its waiting series by."""
+        cols = ("id, commit_id, epoch, seq, msgid, subject, from_name, from_addr_raw, author_name, author_addr_raw, date, "
+                "received, in_reply_to, has_diff, synthetic, kind, title, subject_flags, resend, version, revision, "
+                "counter, total, prefixes")
+        rows = self.db.execute(
+            f"SELECT {cols} FROM messages WHERE received >= ? AND (epoch < ? OR (epoch = ? AND seq < ?)) ORDER BY epoch, seq",
+            (since, pos[0], pos[0], pos[1]),
+        ).fetchall()
+        ids = [r[0] for r in rows]
+        refs: Dict[int, List[str]] = {}
+        for mid, ref in self._children("SELECT mid, ref FROM refs WHERE {} ORDER BY mid, pos", ids):
+            refs.setdefault(mid, []).append(ref)
+        facts = dict(self._children("SELECT mid, data FROM facts WHERE {}", ids))
+        bodies = dict(self._children("SELECT mid, text FROM bodies WHERE {}", ids))
+        out = []
+        for r in rows:
+            mid, commit, epoch, seq, msgid, subject, fname, faddr, aname, aaddr, date, received, irt, has_diff, synth, kind = r[:16]
+            out.append(Message(
+                msgid=msgid, subject=subject, parsed=_subject(subject, *r[16:]), from_name=fname, from_addr=faddr,
+                author_name=aname, author_addr=aaddr, date=date, received=received, in_reply_to=irt,
+                references=tuple(refs.get(mid, ())), body=bodies.get(mid, ""), has_diff=bool(has_diff), commit=commit,
+                epoch=epoch, seq=seq, msgid_synthetic=bool(synth), kind=kind,
+                facts=None if kind == PATCH else _facts(facts.get(mid)),
+            ))
+        return out
+
+    def kind_of(self, msgid: str) -> Optional[str]:
+        """The kind (patch, reply, other) of the first message stored under ``msgid``."""
+        r = self.db.execute("SELECT kind FROM messages WHERE msgid=? ORDER BY epoch, seq LIMIT 1", (msgid,)).fetchone()
+        return r[0] if r else None
 
     def _children(self, query: str, ids: List[int]) -> List[tuple]:
         """Rows of a child table (``mid`` first) for ``ids``: one range scan when the ids are
