@@ -58,3 +58,9 @@ def test_tagless_root_with_diffstat_is_a_cover_letter():
 
 def test_tagless_root_without_diffstat_is_other():
     assert kind("question about spi timing", body="How do I ...?\n") == "other"
+
+
+def test_static_checker_report_in_robot_form_is_not_a_patch():
+    # smatch mailed by hand in the kernel test robot's subject form (kvm-ppc)
+    assert kind("[agraf-2.6:kexec-cma 1/2] kernel/kexec_core.c:801 kimage_load() error: uninitialized symbol 'x'",
+                from_="Dan Carpenter <dan.carpenter@oracle.com>", body="tree: x\n") == "other"

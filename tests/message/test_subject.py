@@ -247,3 +247,10 @@ def test_real_archive_subjects() -> None:
     assert max(p.version for p in parsed) < 50
     # Every cover letter has a total.
     assert all(p.total is not None for p in parsed if p.is_cover)
+
+
+def test_stable_release_with_v_is_no_version():
+    # "[PATCH v5.10]" is a backport to 5.10, not the fifth revision (b4 comparison, linux-hyperv)
+    p = parse_subject("[PATCH v5.10] hv: fix foo")
+    assert (p.version, p.versioned, "v5.10" in p.prefixes) == (1, False, True)
+    assert parse_subject("[PATCH v5.1 10/12] x").revision == "5.1"

@@ -167,7 +167,7 @@ def test_standalone_patch_inside_discussion_is_its_own_series():
     raws.append(msg("[PATCH] other: a different fix", from_=BOB, msgid="b@x", in_reply_to="r@x", references=["c0@x", "c1@x", "r@x"], body=DIFF))
     msgs = parse(raws)
     postings = [m for m in msgs if m.is_patch]
-    ss = group_series(postings, non_postings={m.msgid for m in msgs if not m.is_patch})
+    ss = group_series(postings, others={m.msgid: m for m in msgs if not m.is_patch})
     assert sorted((s.key, len(s.messages)) for s in ss) == [("b@x", 1), ("c0@x", 3)]
 
 
@@ -222,3 +222,21 @@ def test_old_version_patch_mailed_inside_new_batch_joins_it():
     raws[2] = msg("[PATCH v13 2/3] patch 2", from_=ADA, msgid="p2@x", in_reply_to="c@x", references=["c@x"], body=DIFF)
     (s,) = series_of(raws)
     assert len(s.patches) == 3 and s.version == 14
+
+
+def test_chain_reply_to_second_batch_joins():
+    # v7 0/6..4/6 threaded; 5/6 sent two minutes later answering nothing, 6/6 answering 5/6
+    raws = [msg("[PATCH v7 0/3] s", from_=ADA, msgid="c@x", body="Cover.\n", date="Mon, 01 Jan 2024 10:00:00 +0000")]
+    raws.append(msg("[PATCH v7 1/3] a", from_=ADA, msgid="p1@x", in_reply_to="c@x", body=DIFF, date="Mon, 01 Jan 2024 10:00:10 +0000"))
+    raws.append(msg("[PATCH v7 2/3] b", from_=ADA, msgid="p2@x", body=DIFF, date="Mon, 01 Jan 2024 10:02:00 +0000"))
+    raws.append(msg("[PATCH v7 3/3] c", from_=ADA, msgid="p3@x", in_reply_to="p2@x", body=DIFF, date="Mon, 01 Jan 2024 10:02:10 +0000"))
+    (s,) = series_of(raws)
+    assert s.cover.msgid == "c@x" and [p.msgid for p in s.patches] == ["p1@x", "p2@x", "p3@x"]
+
+
+def test_unthreaded_tail_days_later_completing_a_series_joins():
+    raws = patchset("PATCH", 4)[:3]  # cover, 1/4, 2/4 threaded
+    raws += [msg(f"[PATCH {i}/4] patch {i}", from_=ADA, msgid=f"t{i}@x", body=DIFF,
+                 date=f"Wed, 03 Jan 2024 10:0{i}:00 +0000") for i in (3, 4)]
+    (s,) = series_of(raws)
+    assert len(s.patches) == 4

@@ -275,7 +275,7 @@ def build_digest(
     everything = list(window) + list(messages)
     all_series = group_series(
         [m for m in everything if posting(m)],
-        non_postings={m.msgid for m in everything if m.kind != PATCH},
+        others={m.msgid: m for m in everything if not posting(m)},
         kind_of=lookup.kind_of if lookup is not None else None,
     )
     series = _in_range(all_series, {m.msgid for m in messages}) if window else all_series

@@ -226,11 +226,13 @@ def series_history(s: Series, lookup: Optional[Any], memo: Optional[Dict[str, An
     resend = head.parsed.resend
     if lookup is None:
         return SeriesHistory(s.key, "Resend" if resend else "New", (), "")
-    p = lookup.posting(head.msgid)
-    if p is None:
-        pos = lookup.position_of_commit(head.commit) if head.commit else None
-        p = Posting(head.msgid, head.subject, head.parsed.title, s.version, head.author_addr.lower(), head.date, pos or (1 << 31, 0), resend)
-    first = previous_version(p, lookup, lore_links(head.body), change_id(head.body), head.ancestors)
+    # the series as this digest groups it (its version may be the batch's, not the head's label)
+    known = lookup.posting(head.msgid)
+    pos = known.pos if known is not None else (lookup.position_of_commit(head.commit) if head.commit else None)
+    p = Posting(s.key, head.subject, head.parsed.title, s.version, head.author_addr.lower(), head.date, pos or (1 << 31, 0),
+                resend, head.author_name)
+    titles = [x.parsed.title for x in s.patches[:3] if x.parsed.title != head.parsed.title]
+    first = previous_version(p, lookup, lore_links(head.body), change_id(head.body), head.ancestors, titles)
     chain = version_chain(p, lookup, first, memo=memo) if first is not None else ()
     versions = tuple(VersionRef(c.version, c.msgid, c.subject, day(c.date) if c.date else "", c.via) for c in chain)
     if resend:

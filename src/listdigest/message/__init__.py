@@ -49,6 +49,9 @@ _REPORTER_NAMES = ("kernel test robot",)
 _REPORTER_ADDRS = ("lkp@intel.com", "syzbot", "syzkaller")
 # subject tags of static-checker reports that quote a hunk (Dan Carpenter's smatch mails)
 _REPORT_TAGS = frozenset({"bug report", "smatch", "syzbot", "coverity"})
+# a build or static-checker report's title: "drivers/spi/spi.c:1134:12: error: ...",
+# "kernel/kexec_core.c:801 kimage_load() error: ..." (a patch's title never starts so)
+_FILE_LINE_RE = re.compile(r"[\w./+-]+\.[a-zA-Z]{1,4}:\d+\b")
 # the first words of a reply's own text: a quote, or an attribution line ("On Mon, ... wrote:")
 _QUOTED_START_RE = re.compile(r"\s*(?:>|[^\n]{0,200}\bwrote:\s*\n|[^\n]{0,200}\n[^\n]{0,200}\bwrote:\s*\n)")
 #: the name under which a "pw-bot: <command>" line is kept among a message's trailers
@@ -76,6 +79,7 @@ def classify(parsed: Subject, has_diff: bool, threaded: bool, from_name: str, fr
         return REPLY
     reporter = (
         any(t.lower() in _REPORT_TAGS for t in parsed.prefixes)
+        or (parsed.title[:1].isalnum() and _FILE_LINE_RE.match(parsed.title) is not None)
         or (from_name and from_name.lower() in _REPORTER_NAMES)
         or any(a in from_addr.lower() for a in _REPORTER_ADDRS)
     )

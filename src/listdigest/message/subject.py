@@ -13,7 +13,8 @@ Decisions worth knowing (each has a test in tests/message/test_subject.py):
   that say nothing about the message itself -- ``[EXTERNAL] Re: [PATCH] x``, where a mail
   gateway or list software put the tag in front -- still counts.
 - Numbers are versions only with a ``v``: ``6.1`` in ``[PATCH AUTOSEL 6.1 3/5]`` and
-  ``5.10`` in ``[PATCH 5.10 1/3]`` are stable trees and land in ``prefixes``.
+  ``5.10`` in ``[PATCH 5.10 1/3]`` are stable trees and land in ``prefixes``; so is a
+  ``v5.10``/``v6.12`` with a two-digit minor (a kernel release; ``v5.1`` is a revision).
 - ``revision`` keeps a fractional version (``v5.1`` -> ``"5.1"``), ``version`` its major part.
 - A counter above the total (``6/5``) is kept as given; ``3/n`` has no total.
 - A bracket group with nothing we recognise (``[bug report]``, ``[tip: timers/core]``)
@@ -183,6 +184,10 @@ def _parse_group_uncached(text: str) -> GroupInfo:
                 flags |= _PULL | _KNOWN
                 continue
         m = _VERSION_RE.fullmatch(tok)
+        if m is not None and m.group(2) and len(m.group(2)) >= 2 and 3 <= int(m.group(1)) <= 9:
+            # "v5.10", "v6.12": a kernel release (a stable backport), not the fifth revision
+            unknown.append(tok)
+            continue
         if m is not None:
             flags |= _KNOWN
             if revision is None:

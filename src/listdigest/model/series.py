@@ -30,8 +30,9 @@ Rules, each held by a named test in ``tests/model/test_series.py`` (and real thr
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
-from typing import AbstractSet, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ..message import Message
 
@@ -93,6 +94,13 @@ class Series:
 
 #: unthreaded postings of one sender further apart than this are not one series
 UNTHREADED_GAP = 1200
+#: an unthreaded batch that sends exactly the patches a series still lacks joins it this late
+LATE_BATCH_GAP = 7 * 86400
+#: postings answering each other with different version labels are one batch (a mislabelled
+#: patch) only when sent this close together
+BATCH_GAP = 600
+
+_NONE: Mapping[str, Message] = {}
 
 # a relay's rewritten Message-ID: a hex tag and "+" before the id the sender gave
 _RELAY_ID_RE = re.compile(r"^[0-9a-fA-F]{8,}\+(.+@.+)$")
@@ -104,10 +112,23 @@ def _same_sender(a: Message, b: Message) -> bool:
     )
 
 
+def _is_cover(m: Message) -> bool:
+    """A cover letter by its form: ``0/N``, or no counter and no diff."""
+    return m.parsed.counter == 0 or (m.parsed.counter is None and not m.has_diff)
+
+
 def _version_fits(child: Message, parent: Message) -> bool:
-    """The child's version is the parent's, or the child states none (it takes the parent's)."""
+    """The child's version is the parent's; or the child states none (it takes the
+    parent's); or the parent is a cover that states none (``Fix Sparse warnings`` heading
+    ``[PATCH v2 n/2]``)."""
     c, p = child.parsed, parent.parsed
-    return c.version == p.version or (not c.versioned and p.versioned)
+    if c.version == p.version or (not c.versioned and p.versioned):
+        return True
+    return not p.versioned and c.counter is not None and _is_cover(parent)
+
+
+def _when(m: Message) -> int:
+    return m.date if m.date is not None else (m.received or 0)
 
 
 def _compatible(child: Message, parent: Message) -> bool:
@@ -117,8 +138,11 @@ def _compatible(child: Message, parent: Message) -> bool:
         return False
     direct = child.in_reply_to == parent.msgid
     if not _version_fits(child, parent):
-        # an older version's patch mailed inside the new batch, answering its cover
-        if not (direct and p.counter == 0 and c.versioned and c.version < p.version and c.counter):
+        # one batch whose labels disagree: an older version's patch mailed inside the new
+        # batch ([PATCH v13 4/7] answering the v14 cover), or "[PATCH RESEND v2 1/3]"
+        # heading "RESEND v3 2/3" and "3/3"; sent by one git send-email run, minutes apart
+        if not (direct and c.counter and p.counter in (0, 1) and c.total == p.total
+                and abs(_when(child) - _when(parent)) <= BATCH_GAP):
             return False
     if c.total is not None and p.total is not None and c.total != p.total:
         # a cover 0/4 whose patches say n/5: the direct answer to a cover still belongs
@@ -139,15 +163,17 @@ def _compatible(child: Message, parent: Message) -> bool:
 
 def group_series(
     postings: Sequence[Message],
-    non_postings: AbstractSet[str] = frozenset(),
+    others: Mapping[str, Message] = _NONE,
     kind_of: Optional[Callable[[str], Optional[str]]] = None,
 ) -> List[Series]:
     """Group patch postings (messages whose ``kind`` is ``patch``) into series.
 
-    ``non_postings`` are the Message-IDs of the range's other messages, and ``kind_of`` (the
-    archive index, when there is one) tells the kind of a message outside the range: a
-    posting that answers one of them is not the patch of a missing cover.  Returns series
-    ordered by their first message in archive order.
+    ``others`` are the range's other messages by Message-ID, and ``kind_of`` (the archive
+    index, when there is one) tells the kind of a message outside the range: a posting that
+    answers one of them is not the patch of a missing cover.  One of them becomes a cover
+    when numbered patches of its sender answer it directly and it is neither a reply nor a
+    diff (a cover whose subject was lost, or written without tag or diffstat).  Returns
+    series ordered by their first message in archive order.
     """
     by_id: Dict[str, Message] = {m.msgid: m for m in postings}
     alias: Dict[str, str] = {}
@@ -159,7 +185,7 @@ def group_series(
 
     def discussion(msgid: str) -> bool:
         """Whether ``msgid`` is known to be a message other than a patch posting."""
-        if msgid in non_postings:
+        if msgid in others:
             return True
         if kind_of is not None:
             k = kind_of(msgid)
@@ -170,10 +196,15 @@ def group_series(
         if m.msgid in head_of:
             return head_of[m.msgid]
         key = m.msgid
+        fallback: Optional[Message] = None
         if m.parsed.counter != 0 and depth < 50:
             for anc in m.ancestors:
                 anc = alias.get(anc, anc)
                 parent = by_id.get(anc)
+                if parent is None and anc == m.in_reply_to and (m.parsed.counter or 0) >= 1:
+                    o = others.get(anc)
+                    if o is not None and _same_sender(o, m) and not o.parsed.reply and not o.has_diff:
+                        parent = by_id[anc] = o  # a cover by its place: promoted
                 if parent is None:
                     # a parent missing from the range: when it is the direct parent of a
                     # counted patch, take it as the cover this list did not receive, unless it
@@ -188,10 +219,17 @@ def group_series(
                 if _compatible(m, parent):
                     key = find_head(parent, depth + 1)
                     break
-                # a replacement patch (v5.1 2/3) answers the patch it replaces: look further up
+                # a replacement patch (v5.1 2/3) answers the patch it replaces, and with
+                # --chain-reply-to each patch answers the one before: look further up
                 if not (parent.parsed.version == m.parsed.version and parent.parsed.counter
                         and _same_sender(parent, m)):
                     break
+                if fallback is None and (m.parsed.counter or 0) > parent.parsed.counter:
+                    fallback = parent
+            if key == m.msgid and fallback is not None:
+                # nothing further up heads it (a second batch whose first patch answers
+                # nothing): it joins the patch it answers
+                key = find_head(fallback, depth + 1)
         head_of[m.msgid] = key
         return key
 
@@ -217,8 +255,12 @@ def group_series(
         totals = [x.parsed.total for x in members if x.parsed.total is not None]
         total = ref.parsed.total if ref.parsed.total is not None else (max(totals) if totals else None)
         version = ref.parsed.version
-        if not ref.parsed.versioned:
-            version = max((x.parsed.version for x in members if x.parsed.versioned), default=version)
+        if cover is None or not cover.parsed.versioned:
+            # the cover's version, else the one most members state (a mislabelled patch 1
+            # does not make a v3 batch v2), the higher on a tie
+            stated = Counter(x.parsed.version for x in members if x.parsed.versioned)
+            if stated:
+                version = max(stated, key=lambda v: (stated[v], v))
         result.append(
             Series(key=key, cover=cover, patches=tuple(patches), version=version, total=total, cover_missing=missing)
         )
@@ -227,42 +269,49 @@ def group_series(
 
 
 def _join_unthreaded(groups: Dict[str, List[Message]], by_id: Dict[str, Message]) -> None:
-    """Merge the groups of postings sent without threading: a cover ``0/N`` or patch ``n/N``
-    with no In-Reply-To, and the lone patches ``k/N`` of the same sender, version and count
-    that follow it within ``UNTHREADED_GAP`` seconds (``git send-email --no-thread``)."""
-    loose: Dict[tuple, List[str]] = {}
+    """Merge the groups of postings sent without threading (``git send-email --no-thread``,
+    or a second batch sent to finish the first): groups of one sender, version and count
+    whose first messages follow each other within ``UNTHREADED_GAP`` seconds (or within
+    ``LATE_BATCH_GAP`` when they bring exactly patches the series still lacks), whose
+    counters do not overlap, and of which at most one is threaded (the rest start with a
+    posting that answers nothing)."""
+    buckets: Dict[tuple, List[str]] = {}
     for key, members in groups.items():
         if key.startswith("missing:"):
             continue
-        head = by_id[key]
-        p = head.parsed
-        if p.total is None or p.counter is None or head.in_reply_to or head.references:
+        p = by_id[key].parsed
+        if p.total is None or p.counter is None:
             continue
-        if len(members) > 1 and p.counter != 0:
-            continue
-        when = head.date if head.date is not None else head.received
-        if when is None:
-            continue
-        loose.setdefault((head.from_addr.lower(), p.version, p.total), []).append(key)
-    for keys in loose.values():
+        buckets.setdefault((by_id[key].from_addr.lower(), p.version, p.total), []).append(key)
+    for keys in buckets.values():
         if len(keys) < 2:
             continue
-        keys.sort(key=lambda k: (by_id[k].date or by_id[k].received or 0, by_id[k].parsed.counter))
-        run: List[str] = []
-        for k in keys + [""]:
-            m = by_id.get(k)
-            if run and m is not None:
-                first = by_id[run[0]]
-                gap = (m.date or m.received or 0) - (first.date or first.received or 0)
-                counters = {x.parsed.counter for r in run for x in groups[r]}
-                if gap <= UNTHREADED_GAP and m.parsed.counter not in counters:
-                    run.append(k)
+        keys.sort(key=lambda k: (_when(by_id[k]), by_id[k].parsed.counter))
+        clusters: List[List[str]] = []
+        for k in keys:
+            head = by_id[k]
+            loose = not (head.in_reply_to or head.references)
+            counters = {x.parsed.counter for x in groups[k]}
+            cur = clusters[-1] if clusters else None
+            if cur is not None:
+                last = max(_when(x) for r in cur for x in groups[r])
+                taken = {x.parsed.counter for r in cur for x in groups[r]}
+                # a threaded series: its head answers something, or others answer it
+                threaded = sum(1 for r in cur if by_id[r].in_reply_to or by_id[r].references or len(groups[r]) > 1)
+                gap = _when(head) - last
+                missing = set(range(1, head.parsed.total + 1)) - taken
+                # the late rule needs a threaded series to complete, not two loose patches
+                near = gap <= UNTHREADED_GAP or (gap <= LATE_BATCH_GAP and counters <= missing and threaded > 0)
+                if near and not counters & taken and (loose or threaded == 0):
+                    cur.append(k)
                     continue
-            if len(run) > 1:
-                # the cover (0) or the lowest counter heads the merged series
-                head = min(run, key=lambda r: (by_id[r].parsed.counter, by_id[r].seq))
-                for r in run:
-                    if r != head:
-                        groups[head].extend(groups.pop(r))
-                groups[head].sort(key=lambda x: x.seq)
-            run = [k] if m is not None else []
+            clusters.append([k])
+        for run in clusters:
+            if len(run) < 2:
+                continue
+            # the cover (0) or the lowest counter heads the merged series
+            lead = min(run, key=lambda r: (by_id[r].parsed.counter, by_id[r].seq))
+            for r in run:
+                if r != lead:
+                    groups[lead].extend(groups.pop(r))
+            groups[lead].sort(key=lambda x: x.seq)

@@ -67,14 +67,16 @@ class Posting:
     #: archive order, comparable across epochs
     pos: Tuple[int, int]
     resend: bool = False
+    author_name: str = ""
 
 
 class VersionLookup(Protocol):
     def posting(self, msgid: str) -> Optional[Posting]:
         """The series head a message belongs to (the message itself when it is one)."""
 
-    def by_title(self, norm_title: str, author_addr: str, before: Tuple[int, int]) -> Sequence[Posting]:
-        """Series heads of that title and author, earlier than ``before``."""
+    def by_title(self, norm_title: str, author_addr: str, before: Tuple[int, int], author_name: str = "") -> Sequence[Posting]:
+        """Series heads of the postings of that title by that author (address, or display
+        name when given), earlier than ``before``."""
 
     def by_change_id(self, cid: str, before: Tuple[int, int]) -> Sequence[Posting]:
         """Series heads carrying that change-id, earlier than ``before``."""
@@ -99,40 +101,64 @@ class VersionLink:
     via: str
 
 
+#: which rule names a candidate when several do (the first wins)
+_RULES = ("link", "change-id", "reply", "title")
+
+
 def previous_version(
     head: Posting,
     lookup: VersionLookup,
     links: Iterable[str] = (),
     cid: Optional[str] = None,
     parents: Iterable[str] = (),
+    titles: Iterable[str] = (),
 ) -> Optional[VersionLink]:
-    """The nearest earlier version of the series headed by ``head``, or None."""
+    """The nearest earlier version of the series headed by ``head``, or None.  ``titles``
+    are its patches' titles, searched when its own title finds nothing (a cover whose
+    title changed or was lost, a version that gained a cover letter).
+
+    Every rule proposes candidates (the lore links a cover letter carries, a shared
+    change-id, the posting it answers, the same title by the same person), and the nearest
+    wins whichever rule found it: the highest version below the head's, then the latest.  A
+    link to another author's series of another title is a prerequisite ("based on"), not an
+    earlier version."""
+    me = head.author_addr.lower()
+    my_name = head.author_name.lower()
+    norm = normalize_title(head.title)
 
     def ok(p: Optional[Posting]) -> bool:
         return p is not None and p.msgid != head.msgid and p.pos < head.pos and p.version < head.version
 
-    # 1. a cover letter's links to earlier versions: take the highest version linked
-    linked = [p for p in (lookup.posting(x) for x in links) if ok(p)]
-    if linked:
-        best = max(linked, key=lambda p: (p.version, p.pos))
-        return VersionLink(best.msgid, best.subject, best.version, best.date, "link")
-    # 2. the same change-id
+    def same_person(p: Posting) -> bool:
+        return p.author_addr.lower() == me or (bool(my_name) and p.author_name.lower() == my_name)
+
+    found: Dict[str, Tuple[Posting, str]] = {}
+
+    def add(p: Optional[Posting], via: str) -> None:
+        if ok(p) and p.msgid not in found:  # type: ignore[union-attr]
+            found[p.msgid] = (p, via)  # type: ignore[union-attr]
+
+    for x in links:
+        p = lookup.posting(x)
+        if p is not None and (same_person(p) or normalize_title(p.title) == norm):
+            add(p, "link")
     if cid:
-        cands = [p for p in lookup.by_change_id(cid, head.pos) if ok(p)]
-        if cands:
-            best = max(cands, key=lambda p: (p.version, p.pos))
-            return VersionLink(best.msgid, best.subject, best.version, best.date, "change-id")
-    # 3. posted in reply to an older version of itself
+        for p in lookup.by_change_id(cid, head.pos):
+            add(p, "change-id")
     for par in parents:
         p = lookup.posting(par)
-        if ok(p) and p.author_addr.lower() == head.author_addr.lower():
-            return VersionLink(p.msgid, p.subject, p.version, p.date, "reply")
-    # 4. the same normalised title by the same author
-    cands = [p for p in lookup.by_title(normalize_title(head.title), head.author_addr, head.pos) if ok(p)]
-    if cands:
-        best = max(cands, key=lambda p: (p.version, p.pos))
-        return VersionLink(best.msgid, best.subject, best.version, best.date, "title")
-    return None
+        if p is not None and same_person(p):
+            add(p, "reply")
+    for p in lookup.by_title(norm, head.author_addr, head.pos, head.author_name) if norm else ():
+        add(p, "title")
+    if not any(via == "title" for _, via in found.values()):
+        for t in titles:
+            for p in lookup.by_title(normalize_title(t), head.author_addr, head.pos, head.author_name):
+                add(p, "title")
+    if not found:
+        return None
+    best, via = max(found.values(), key=lambda pv: (pv[0].version, pv[0].pos, -_RULES.index(pv[1])))
+    return VersionLink(best.msgid, best.subject, best.version, best.date, via)
 
 
 def version_chain(head: Posting, lookup: VersionLookup, first: Optional[VersionLink] = None, limit: int = 30,

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 from ..errors import SourceError
-from ..message import PATCH, Message, read_messages
+from ..message import OTHER, PATCH, Message, read_messages
 from ..message.body import body_head
 from ..message.applied import AppliedItem, AppliedNotice
 from ..message.subject import Subject
@@ -702,35 +702,68 @@ class Index:
         return self.db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
 
     def _posting_row(self, r) -> Posting:
-        return Posting(r[0], r[1], r[2], r[3], r[4], r[5], (r[6], r[7]), bool(r[8]))
+        return Posting(r[0], r[1], r[2], r[3], r[4], r[5], (r[6], r[7]), bool(r[8]), r[13] or "")
 
-    _PCOLS = "msgid, subject, title, version, author_addr, date, epoch, seq, resend, counter, in_reply_to, kind, from_addr"
+    _PCOLS = ("msgid, subject, title, version, author_addr, date, epoch, seq, resend, counter, in_reply_to, kind, from_addr, "
+              "author_name, subject_flags, has_diff")
+
+    def _first_row(self, msgid: str):
+        return self.db.execute(f"SELECT {self._PCOLS} FROM messages WHERE msgid=? ORDER BY epoch, seq LIMIT 1", (msgid,)).fetchone()
 
     def posting(self, msgid: str) -> Optional[Posting]:
-        """The series head ``msgid`` belongs to: the cover or first patch (itself when a head)."""
+        """The series head ``msgid`` belongs to: the cover or first patch (itself when a
+        head), found by walking up the patches it answers as ``model.series`` groups them
+        (same sender, the version the patch states or, stating none, its cover's); a
+        numbered patch answering a message the archive lacks belongs to that missing cover."""
         if msgid in self._posting_cache:
             return self._posting_cache[msgid]
-        r = self.db.execute(f"SELECT {self._PCOLS} FROM messages WHERE msgid=? ORDER BY epoch, seq LIMIT 1", (msgid,)).fetchone()
+        r = self._first_row(msgid)
         out = None
-        if r is not None and r[11] == PATCH:
+        if r is not None and r[11] == OTHER and not r[15] and self.db.execute(
+            "SELECT 1 FROM messages WHERE in_reply_to=? AND kind=? AND counter >= 1 AND from_addr=? LIMIT 1",
+            (msgid, PATCH, r[12]),
+        ).fetchone():
+            # a thread root that is neither patch nor reply, answered by its sender's numbered
+            # patches: a cover letter written without tag or diffstat (model.series promotes it)
             out = self._posting_row(r)
-            counter, irt = r[9], r[10]
-            if counter is not None and counter >= 1 and irt:
-                parent = self.db.execute(
-                    f"SELECT {self._PCOLS} FROM messages WHERE msgid=? ORDER BY epoch, seq LIMIT 1", (irt,)
-                ).fetchone()
-                if parent is not None and parent[11] == PATCH and parent[3] == r[3] and parent[12] == r[12]:
-                    out = self._posting_row(parent)
+        elif r is not None and r[11] == PATCH:
+            out = self._posting_row(r)
+            cur = r
+            for _ in range(50):
+                counter, irt = cur[9], cur[10]
+                if counter is None or counter < 1 or not irt:
+                    break
+                parent = self._first_row(irt)
+                if parent is None:
+                    # the cover this list did not receive: the series is known by its id
+                    out = Posting(irt, out.subject, out.title, out.version, out.author_addr, out.date, out.pos,
+                                  out.resend, out.author_name)
+                    break
+                fits = parent[3] == cur[3] or not (cur[14] or 0) & _VERSIONED
+                if parent[11] != PATCH or parent[12] != cur[12] or not fits:
+                    break
+                out = self._posting_row(parent)
+                if parent[9] is not None and parent[9] <= 1 and cur[9] > 1 or parent[9] == 0:
+                    break
+                cur = parent
         self._posting_cache[msgid] = out
         return out
 
-    def by_title(self, norm_title: str, author_addr: str, before: Tuple[int, int]) -> List[Posting]:
+    def by_title(self, norm_title: str, author_addr: str, before: Tuple[int, int], author_name: str = "") -> List[Posting]:
+        """Heads of the series whose postings (cover or any patch) carry that title, by that
+        author's address or display name, earlier than ``before``: a version that lost or
+        gained its cover letter is found through its patches."""
         rows = self.db.execute(
-            f"SELECT {self._PCOLS} FROM messages WHERE norm_title=? AND author_addr=? AND kind=? "
-            "AND (counter IS NULL OR counter <= 1) AND (epoch < ? OR (epoch = ? AND seq < ?))",
-            (norm_title, author_addr.lower(), PATCH, before[0], before[0], before[1]),
+            "SELECT msgid FROM messages WHERE norm_title=? AND (author_addr=? OR (author_name=? AND author_name != '')) "
+            "AND kind IN (?, ?) AND (epoch < ? OR (epoch = ? AND seq < ?))",
+            (norm_title, author_addr.lower(), author_name, PATCH, OTHER, before[0], before[0], before[1]),
         ).fetchall()
-        return [self._posting_row(r) for r in rows]
+        out: Dict[str, Posting] = {}
+        for (mid,) in rows:
+            p = self.posting(mid)
+            if p is not None:
+                out.setdefault(p.msgid, p)
+        return list(out.values())
 
     def by_change_id(self, cid: str, before: Tuple[int, int]) -> List[Posting]:
         rows = self.db.execute(
