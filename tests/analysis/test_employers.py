@@ -242,7 +242,7 @@ def test_dated_affiliation_crossing_the_range(tmp_path):
     emap = write(tmp_path / "EmailMap", "alice@example.com Old Corp < 2026-01-15\nalice@example.com New Corp\n")
     out = run("report", box, "--since", "2026-01-01", "--until", "2026-01-31", "--employer-map", emap, "--format", "json")
     d = json.loads(out)
-    assert d["schema_version"] == 2
+    assert d["schema_version"] == 3
     assert d["employers"] == [
         {"count": 3, "label": "New Corp"},
         {"count": 2, "label": "Old Corp"},

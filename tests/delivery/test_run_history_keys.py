@@ -37,7 +37,7 @@ hot = 1
     out = r.stdout
     assert "Top 15 employers (Based on Email Body)\n\n      1 Corp Inc\n      1 Ada Works\n" in out
     assert "Bots: CI Runner (1)" in out
-    assert "Waiting for review (posted in the last 30 days, no reply yet)" in out
+    assert "Waiting for review (posted in the last 30 days, no review yet)" in out
     j = json.loads(out[out.index("\n{") + 1:out.rindex("}") + 1])
     assert j["history"]["waiting_days"] == 30
     assert [t["root"] for t in j["history"]["hot_threads"]] == ["m1@example.org"]  # hot = 1 row

@@ -131,6 +131,8 @@ class History:
     hot_threads: Tuple[ThreadEntry, ...]
     first_time: Tuple[str, ...]
     bots: Tuple[Tally, ...]
+    #: known contributors (by display name) posting from an address new to the archive
+    new_addresses: Tuple[str, ...] = ()
 
 
 def is_bot(addr: str, name: str, patterns: Sequence[str]) -> bool:
@@ -378,6 +380,7 @@ def build_history(
 
     waiting: Tuple[WaitingEntry, ...] = ()
     first_time: Tuple[str, ...] = ()
+    new_addresses: Tuple[str, ...] = ()
     if lookup is not None and messages:
         waiting = _waiting(window_series, states, end - waiting_days * 86400)
         if range_start is not None:
@@ -386,13 +389,17 @@ def build_history(
                 if m.kind == PATCH and not bot(m.author_addr, m.author_name):
                     authors.setdefault(m.author_addr.lower(), m)
             firsts = lookup.first_positions(authors)
-            first_time = tuple(
-                sorted(
-                    f"{m.author_name} <{m.author_addr}>" if m.author_name else m.author_addr
-                    for a, m in authors.items()
-                    if a in firsts and firsts[a] >= range_start
-                )
-            )
+            fresh = {a: m for a, m in authors.items() if a in firsts and firsts[a] >= range_start}
+            # judged by person: a display name that posted before under another address is a
+            # known contributor's new address, not a newcomer
+            by_name = lookup.first_positions_by_name(m.author_name for m in fresh.values())
+
+            def shown(m: Message) -> str:
+                return f"{m.author_name} <{m.author_addr}>" if m.author_name else m.author_addr
+
+            known = {a for a, m in fresh.items() if m.author_name in by_name and by_name[m.author_name] < range_start}
+            first_time = tuple(sorted(shown(m) for a, m in fresh.items() if a not in known))
+            new_addresses = tuple(sorted(shown(m) for a, m in fresh.items() if a in known))
     keys = {s.key for s in series}
     per = {k: h for k, h in chains.items() if k in keys}
     return per, {k: v for k, v in states.items() if k in keys}, History(
@@ -406,6 +413,7 @@ def build_history(
         hot_threads=hot_threads,
         first_time=first_time,
         bots=_ranked(bot_counts, 1000),
+        new_addresses=new_addresses,
     )
 
 

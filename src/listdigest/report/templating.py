@@ -20,4 +20,24 @@ def environment(autoescape: bool) -> jinja2.Environment:
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
+    env.globals["state_text"] = state_text
     return env
+
+
+def state_text(st) -> str:
+    """One line saying where a series stands (``analysis.lifecycle.SeriesState``)."""
+    s = st.state
+    if s == "applied":
+        where = st.tree or "(tree not named)"
+        return f"applied to {where}{f' ({st.branch})' if st.branch else ''} by {st.by}, {st.date}"
+    if s == "superseded":
+        return f"superseded by v{st.superseded_version}, {st.date}"
+    if s == "changes-requested":
+        return f"changes requested by {st.by}, {st.date}"
+    if s == "reviewed":
+        return "reviewed by " + ", ".join(st.reviewers)
+    if s == "discussed":
+        return f"discussed, {st.replies} repl{'y' if st.replies == 1 else 'ies'}, no review tag yet"
+    if s == "stale":
+        return f"stale, nothing since {st.last_activity}"
+    return "new, no reply yet"

@@ -808,6 +808,18 @@ class Index:
                     best[addr] = pos
         return {a: (p >> 32, (p & 0xFFFFFFFF) - 2147483648) for a, p in best.items()}
 
+    def first_positions_by_name(self, names: Iterable[str]) -> Dict[str, Tuple[int, int]]:
+        """Each display name's first message in the whole archive (as author), any address."""
+        out: Dict[str, Tuple[int, int]] = {}
+        for part in _chunks([n for n in set(names) if n]):
+            marks = ",".join("?" * len(part))
+            for name, pos in self.db.execute(
+                f"SELECT author_name, MIN(epoch * 4294967296 + seq + 2147483648) FROM messages "
+                f"WHERE author_name IN ({marks}) GROUP BY author_name", part
+            ):
+                out[name] = (pos >> 32, (pos & 0xFFFFFFFF) - 2147483648)
+        return out
+
     def subject_of(self, msgid: str) -> Optional[str]:
         r = self.db.execute("SELECT subject FROM messages WHERE msgid=? ORDER BY epoch, seq LIMIT 1", (msgid,)).fetchone()
         return r[0] if r else None
