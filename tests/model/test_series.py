@@ -240,3 +240,14 @@ def test_unthreaded_tail_days_later_completing_a_series_joins():
                  date=f"Wed, 03 Jan 2024 10:0{i}:00 +0000") for i in (3, 4)]
     (s,) = series_of(raws)
     assert len(s.patches) == 4
+
+
+def test_similar_titles_are_one_change_edited_between_versions():
+    from listdigest.model.versions import similar_titles
+
+    assert similar_titles("spi: imx: add 16/32 bits per word support for target PIO mode",
+                          "spi: imx: add 16/32 bits per word support for target mode")
+    # a number apart, another subsystem, or another change: not one change
+    assert not similar_titles("spi: imx: fix dma for 8-bit", "spi: imx: fix dma for 16-bit")
+    assert not similar_titles("spi: imx: fix dma", "i2c: imx: fix dma")
+    assert not similar_titles("spi: add foo support", "spi: add bar support")

@@ -9,6 +9,7 @@ in reply to a v(N-1) posting.  The archive-wide lookups come in through a ``Vers
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 from dataclasses import dataclass
@@ -78,6 +79,10 @@ class VersionLookup(Protocol):
         """Series heads of the postings of that title by that author (address, or display
         name when given), earlier than ``before``."""
 
+    def titles_by(self, author_addr: str, before: Tuple[int, int], since: Optional[int]) -> Sequence[Tuple[str, str]]:
+        """(msgid, title) of that person's postings earlier than ``before``, posted since
+        ``since`` (unix time), newest first."""
+
     def by_change_id(self, cid: str, before: Tuple[int, int]) -> Sequence[Posting]:
         """Series heads carrying that change-id, earlier than ``before``."""
 
@@ -102,7 +107,35 @@ class VersionLink:
 
 
 #: which rule names a candidate when several do (the first wins)
-_RULES = ("link", "change-id", "reply", "title")
+_RULES = ("link", "change-id", "reply", "title", "similar-title")
+
+#: how far back an edited title is looked for
+FUZZY_DAYS = 365
+#: how alike two titles must be to be one change with an edited title
+FUZZY_RATIO = 0.85
+
+
+def _subsystem(title: str) -> Tuple[str, str]:
+    """("spi: imx", "add 16/32 bits per word support") from "spi: imx: add 16/32 bits ...":
+    the subsystem prefix (before the last ": ") and the rest, normalised."""
+    head, sep, rest = title.rpartition(": ")
+    return (normalize_title(head), normalize_title(rest)) if sep else ("", normalize_title(title))
+
+
+def similar_titles(a: str, b: str) -> bool:
+    """Whether two titles name one change edited between versions: the same subsystem
+    prefix, and the rest alike (difflib ratio at least ``FUZZY_RATIO``) and not equal to a
+    number apart ("fix dma for 8-bit" and "fix dma for 16-bit" are two changes)."""
+    pa, ra = _subsystem(a)
+    pb, rb = _subsystem(b)
+    if pa != pb or not ra or not rb or ra == rb:
+        return ra == rb and pa == pb and bool(ra)
+    if _DIGITS_RE.sub("#", ra) == _DIGITS_RE.sub("#", rb):
+        return False
+    return difflib.SequenceMatcher(None, ra, rb).ratio() >= FUZZY_RATIO
+
+
+_DIGITS_RE = re.compile(r"\d+")
 
 
 def previous_version(
@@ -122,6 +155,8 @@ def previous_version(
     wins whichever rule found it: the highest version below the head's, then the latest.  A
     link to another author's series of another title is a prerequisite ("based on"), not an
     earlier version."""
+    if head.version <= 1:
+        return None  # nothing comes before a first version
     me = head.author_addr.lower()
     my_name = head.author_name.lower()
     norm = normalize_title(head.title)
@@ -155,6 +190,13 @@ def previous_version(
         for t in titles:
             for p in lookup.by_title(normalize_title(t), head.author_addr, head.pos, head.author_name):
                 add(p, "title")
+    if not found and head.title:
+        # a title edited between versions ("... for target mode" -> "... for target PIO
+        # mode"): the same person's postings of the year before with a near-identical title
+        since = head.date - FUZZY_DAYS * 86400 if head.date else None
+        for mid, title in lookup.titles_by(head.author_addr, head.pos, since):
+            if similar_titles(head.title, title):
+                add(lookup.posting(mid), "similar-title")
     if not found:
         return None
     best, via = max(found.values(), key=lambda pv: (pv[0].version, pv[0].pos, -_RULES.index(pv[1])))

@@ -62,6 +62,7 @@ CREATE INDEX messages_blob ON messages (blob);
 CREATE INDEX messages_commit ON messages (commit_id);
 CREATE INDEX messages_title ON messages (norm_title, author_addr);
 CREATE INDEX messages_author ON messages (author_addr);
+CREATE INDEX messages_from ON messages (from_addr);
 CREATE INDEX messages_irt ON messages (in_reply_to);
 CREATE INDEX messages_cid ON messages (change_id) WHERE change_id IS NOT NULL;
 CREATE INDEX messages_received ON messages (received);
@@ -751,12 +752,14 @@ class Index:
 
     def by_title(self, norm_title: str, author_addr: str, before: Tuple[int, int], author_name: str = "") -> List[Posting]:
         """Heads of the series whose postings (cover or any patch) carry that title, by that
-        author's address or display name, earlier than ``before``: a version that lost or
-        gained its cover letter is found through its patches."""
+        person (as author or sender, or by display name), earlier than ``before``: a version
+        that lost or gained its cover letter is found through its patches, and one sent for
+        another author by the sender who posts its later versions."""
         rows = self.db.execute(
-            "SELECT msgid FROM messages WHERE norm_title=? AND (author_addr=? OR (author_name=? AND author_name != '')) "
+            "SELECT msgid FROM messages WHERE norm_title=? "
+            "AND (author_addr=? OR from_addr=? OR (author_name=? AND author_name != '')) "
             "AND kind IN (?, ?) AND (epoch < ? OR (epoch = ? AND seq < ?))",
-            (norm_title, author_addr.lower(), author_name, PATCH, OTHER, before[0], before[0], before[1]),
+            (norm_title, author_addr.lower(), author_addr.lower(), author_name, PATCH, OTHER, before[0], before[0], before[1]),
         ).fetchall()
         out: Dict[str, Posting] = {}
         for (mid,) in rows:
@@ -764,6 +767,22 @@ class Index:
             if p is not None:
                 out.setdefault(p.msgid, p)
         return list(out.values())
+
+    def titles_by(self, author_addr: str, before: Tuple[int, int], since: Optional[int]) -> List[Tuple[str, str]]:
+        """(msgid, title) of the series heads (covers, first or lone patches) that person
+        posted (as author or sender) before ``before`` and since ``since``, newest first."""
+        a = author_addr.lower()
+        cond = ("kind=? AND (counter IS NULL OR counter <= 1) AND (epoch < ? OR (epoch = ? AND seq < ?)) "
+                "AND (? IS NULL OR date >= ?)")
+        args = (PATCH, before[0], before[0], before[1], since, since)
+        # two indexed lookups, not an OR that scans the table
+        rows = self.db.execute(
+            f"SELECT epoch, seq, msgid, title FROM messages WHERE author_addr=? AND {cond} "
+            f"UNION SELECT epoch, seq, msgid, title FROM messages WHERE from_addr=? AND {cond} "
+            "ORDER BY 1 DESC, 2 DESC LIMIT 500",
+            (a, *args, a, *args),
+        ).fetchall()
+        return [(r[2], r[3]) for r in rows]
 
     def by_change_id(self, cid: str, before: Tuple[int, int]) -> List[Posting]:
         rows = self.db.execute(
