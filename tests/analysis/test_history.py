@@ -80,3 +80,30 @@ def test_history_sections_crafted(tmp_path):
     d2 = report(inbox, spec)
     assert next(x for x in d2.series if x.key == "v2c@example.org").label == "New"
     assert not d2.history.indexed
+
+
+def test_first_time_contributors_are_judged_by_person(tmp_path):
+    """A known contributor posting from a new address is said as such, found by display name
+    or by the mailmap; only a person the archive never saw is first-time."""
+    if shutil.which("public-inbox-mda") is None:
+        pytest.skip("public-inbox is not installed")
+    from listdigest.analysis.employers import load_affiliations
+
+    diff = "x\n---\ndiff --git a/a b/a\n"
+    old = "Mon, 01 Jan 2024 10:00:00 +0000"
+    new = "Thu, 01 Feb 2024 10:00:00 +0000"
+    msgs = [
+        pi.msg("[PATCH] a: old fix", from_="Ann Dev <ann@old.example>", msgid="o1@x", date=old, body=diff),
+        pi.msg("[PATCH] b: old fix", from_="Bob Corp <bob@corp.example>", msgid="o2@x", date=old, body=diff),
+        pi.msg("[PATCH] a: new fix", from_="Ann Dev <ann@new.example>", msgid="n1@x", date=new, body=diff),
+        pi.msg("[PATCH] b: new fix", from_="Robert B <rb@home.example>", msgid="n2@x", date=new, body=diff),
+        pi.msg("[PATCH] c: first fix", from_="Cat New <cat@new.example>", msgid="n3@x", date=new, body=diff),
+    ]
+    inbox = pi.make_v2_inbox(str(tmp_path), "people", msgs)
+    mailmap = tmp_path / "mailmap"
+    mailmap.write_text("Bob Corp <bob@corp.example> <rb@home.example>\n")
+    d = report(inbox, RangeSpec(since=parse_when("2024-02-01")), index_path=str(tmp_path / "ix.sqlite"),
+               affiliations=load_affiliations(mailmaps=[str(mailmap)]))
+    assert d.history.first_time == ("Cat New <cat@new.example>",)
+    assert d.history.new_addresses == ("Ann Dev <ann@new.example>", "Robert B <rb@home.example>")
+    assert "New address of a known contributor: Ann Dev <ann@new.example>, Robert B <rb@home.example>" in render(d, "text")

@@ -305,7 +305,7 @@ def build_digest(
     if with_history:
         per, states, history = build_history(
             messages, series, lookup, top=top, hot=hot, waiting_days=waiting_days, bots=bots, range_start=range_start,
-            histories=histories, window=window, window_series=all_series,
+            histories=histories, window=window, window_series=all_series, other_addresses=aff.person_addresses(),
         )
     return Digest(
         list_name=list_name,

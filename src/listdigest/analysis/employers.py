@@ -23,7 +23,7 @@ import datetime as dt
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from ..errors import ConfigError
 
@@ -132,6 +132,22 @@ class Affiliations:
     def employer(self, name: str, addr: str, when: Optional[int]) -> Match:
         ident = self.identity(name, addr)
         return lookup_employer(self.employers, (addr, ident.addr), when)
+
+    def person_addresses(self) -> Callable[[str, str], FrozenSet[str]]:
+        """A function giving, for (name, address), the other addresses (lower case) the
+        mailmap and aliases give the same person; the grouping is made once, here."""
+        imap = self.identities
+        keys = {k for k, _ in imap.mailmap} | set(imap.aliases)
+        keys |= {a for a, _ in imap.aliases.values()} | {e.proper_email for e in imap.mailmap.values() if e.proper_email}
+        groups: Dict[str, set] = {}
+        for k in keys:
+            groups.setdefault(resolve_identity(imap, "", k).addr.lower(), set()).add(k.lower())
+
+        def others(name: str, addr: str) -> FrozenSet[str]:
+            canon = self.identity(name, addr).addr.lower()
+            return frozenset(groups.get(canon, set()) | {canon}) - {addr.lower()}
+
+        return others
 
 
 def _day_ts(day: str) -> int:

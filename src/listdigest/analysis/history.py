@@ -289,9 +289,12 @@ def build_history(
     window: Sequence[Message] = (),
     window_series: Optional[Sequence[Series]] = None,
     stale_days: int = STALE_DAYS,
+    other_addresses: Optional[Callable[[str, str], Iterable[str]]] = None,
 ) -> Tuple[Dict[str, SeriesHistory], Dict[str, SeriesState], History]:
     """Per-series history and state (by series key) and the digest's history sections.
 
+    ``other_addresses(name, addr)`` (the mailmap and aliases) gives a person's other
+    addresses, so that a known contributor's new address is not a newcomer.
     ``window`` holds the messages received in the ``waiting_days`` before the range (from
     the index), and ``window_series`` the series of the window and the range together, of
     which ``series`` (the range's) is a part; ``histories`` is what ``start_histories``
@@ -398,6 +401,11 @@ def build_history(
                 return f"{m.author_name} <{m.author_addr}>" if m.author_name else m.author_addr
 
             known = {a for a, m in fresh.items() if m.author_name in by_name and by_name[m.author_name] < range_start}
+            if other_addresses is not None:
+                # the mailmap and aliases name the same person's other addresses
+                alias = {a: set(other_addresses(m.author_name, m.author_addr)) for a, m in fresh.items() if a not in known}
+                seen = lookup.first_positions({x for xs in alias.values() for x in xs})
+                known |= {a for a, xs in alias.items() if any(x in seen and seen[x] < range_start for x in xs)}
             first_time = tuple(sorted(shown(m) for a, m in fresh.items() if a not in known))
             new_addresses = tuple(sorted(shown(m) for a, m in fresh.items() if a in known))
     keys = {s.key for s in series}
