@@ -177,7 +177,7 @@ _LEAD = (
 )
 _SUBJ = (
     r"(?:(?:and |so |now,? |ok,? )?"
-    r"(?:i(?:'ve| have)?|we(?:'ve| have)?|now|also|both|all|the rest|rest|series|patch(?:es)?(?: #?[\d, &-]+(?:and #?\d+)?)?|"
+    r"(?:(?:i|we)(?:'ve| have)? (?:\w+ly )?(?:\w+ed|took|made|did)\b[^.!?]{0,60}? and|i(?:'ve| have)?|we(?:'ve| have)?|they|now|also|both|all|the rest|rest|series|patch(?:es)?(?: #?[\d, &-]+(?:and #?\d+)?)?|\d+ patch(?:es)?|patch(?:es)? \d+ (?:to|through|thru) \d+|"
     r"#?\d[\d, &-]*(?:and #?\d+)?|this(?: one| patch| series| version| v\d+)?|these(?: \w+)?|"
     r"the (?:whole |entire |full |first |last |\w+ )?(?:series|patch(?:es)?|set|two|three|fix|ones?)|"
     r"whole series|entire series|(?:first|last) (?:two|three|four|\d+|patch(?:es)?)(?: patch(?:es)?)?|v\d+)\s+"
@@ -194,7 +194,7 @@ _AFTER = re.compile(
 _NEG = re.compile(
     r"(?<![-/\w])(?:if|unless|once|whether|will|would|should|could|can|can't|cannot|may|might|must|need|needs|"
     r"not|haven't|hasn't|isn't|wasn't|weren't|didn't|locally|cleanly|already|to be|going to|hopefully|"
-    r"wrong|mainline|recently)\b",
+    r"wrong|mainline|recently|keyserver|latest|for ci)\b",
     re.I,
 )
 # the sentence reports a test, not an application
@@ -205,30 +205,53 @@ _TESTER = re.compile(
     re.I,
 )
 _PWBOT = re.compile(r"^This (?:series|patch|patch series|pull request) was applied to (\S+)(?: \(([^)]*)\))?", re.M)
+# Mark Brown's script before b4: "The patch\n\n   TITLE\n\nhas been applied to the spi tree at\n\n   URL BRANCH"
+_SCRIPT = re.compile(r"^has been applied to the \S+ tree at\s*\n\s*\n\s*(\S+(?:[ \t]+\S+)?)", re.M)
 _DIFF = re.compile(r"^(?:diff --git |\+\+\+ b/|Index: )", re.M)
 _TESTED_BY = re.compile(r"^\s*Tested-by:", re.I | re.M)
 
-# what a tree/branch looks like after "to"/"into"/"in"/"on"/"for"
-_TREEWORD = re.compile(
-    r"\b(?:to|into|in|on|onto|for|through|via)\s+(?:the\s+)?"
-    r"((?:https?|git)://\S+(?:\s+[\w./+-]+)?|[\w.+-]+/[\w./+-]+|[\w.+]+(?:-[\w.+]+)+|[\w.-]+\.git|"
-    r"(?:for-)?(?:next|fixes|master|main|linus|current|testing|devel|queue)\b|"
-    r"[\w.+-]+(?=\s+(?:git\s+)?(?:tree|branch|repo)\b))",
-    re.I,
-)
-_NOT_TREE = {"e-mail", "follow-up", "re-send", "my", "our", "your", "this", "that", "same", "his", "her", "their"}
+# what a tree/branch looks like, anywhere after the verb: a URL (and the branch after it), a
+# word with "/", "-" or ".git" (not "1-3", "v5.6", "e-mail"), else the word before "tree"/"branch"
+_URLWORD = re.compile(r"(?:(?:https?|git)://|git@[\w.-]+:)(?!\S*(?:/c/|/commit/|lore\.|patchwork))\S+(?:\s+[\w./+-]+)?")
+_SLASHWORD = re.compile(r"(?<![\w/.-])([A-Za-z0-9][\w.+]*(?:[-/][\w.+]+)+|[\w.-]+\.git)\b")
+_NAMEDWORD = re.compile(r"\b((?:[\w.+-]+\s+)?[\w.+-]+)\s+(?:git\s+)?(?:tree|branch|repo)\b", re.I)
+_NOT_TREE = {"e-mail", "follow-up", "re-send", "git", "the", "my", "our", "your", "this", "that", "same", "his", "her",
+             "their", "immutable", "topic", "a", "an", "its", "own", "separate", "next", "stable", "mainline",
+             "to", "into", "in", "on", "for", "at", "of", "through", "via", "local", "below", "above", "same"}
+
+
+def ref_tree(after: str) -> str:
+    u = _URLWORD.search(after)
+    if u is not None:
+        return u.group(0)
+    n = _NAMEDWORD.search(after)
+    if n is not None:
+        words = [w for w in n.group(1).split() if w.lower() not in _NOT_TREE]
+        if words:
+            return " ".join(words)
+    for w in _SLASHWORD.finditer(after):
+        word = w.group(1)
+        if re.fullmatch(r"[\d.,/&#-]+|v?\d[\d.]*(?:-rc\d+)?|\d+-\w+|[\w]+-by|.*\.(?:c|h|rst|yaml|txt)", word, re.I):
+            continue
+        if word.lower() in _NOT_TREE or re.fullmatch(r"(?:re|pre|non|co|sub|in|well|so|one|two|three|short|long)-\w+|\w+-(?:like|based|specific|related|up|in|out|off|only)", word, re.I):
+            continue
+        return word
+    return ""
 
 
 def ref_notice(raw: bytes) -> Tuple[Optional[str], Optional[str], str]:
     """(msgid, the notice sentence or None, the tree word the notice names or "")."""
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     msgid = (str(msg.get("Message-ID", "") or "").strip().strip("<>")) or None
-    if not (msg.get("In-Reply-To") or msg.get("References")):
-        return msgid, None, ""
     subject = str(msg.get("Subject", "") or "")
     body = ref_body(msg)
     lines = own_text(body)
     own = "\n".join(lines)
+    s = _SCRIPT.search(own)
+    if s is not None:  # a notice whether it replies or not (a few of them do not)
+        return msgid, "script: " + s.group(0)[:60], s.group(1)
+    if not (msg.get("In-Reply-To") or msg.get("References")):
+        return msgid, None, ""
     p = _PWBOT.search(own)
     if p is not None:
         return msgid, p.group(0), p.group(1)
@@ -246,14 +269,9 @@ def ref_notice(raw: bytes) -> Tuple[Optional[str], Optional[str], str]:
         clause = s[: m.end()] + re.split(r"[,;:(]| but | and | though", s[m.end():])[0]
         if _NEG.search(clause) or _TESTER.search(s):
             continue
-        tree = ""
-        for t in _TREEWORD.finditer(s[m.start():]):
-            if t.group(1).lower() not in _NOT_TREE:
-                tree = t.group(1)
-                break
+        tree = ref_tree(s[m.end():])
         if not tree and re.search(r"\b(?:to|into)\s*[:,]?\s*$", s) and k + 1 < len(sents):
-            nxt = sents[k + 1].split()
-            tree = " ".join(nxt[:2]) if nxt else ""
+            tree = ref_tree(sents[k + 1])
         return msgid, s, tree
     return msgid, None, ""
 

@@ -13,7 +13,7 @@ from typing import Iterator, List, Optional, Tuple
 
 # patchwork-bot: "This series was applied to riscv/linux.git (fixes)" / "This patch was applied
 # to netdev/net-next.git (main)"; the branch in parentheses is optional
-_PWBOT_RE = re.compile(r"^This (?:series|patch|patch series) was applied to (\S+)(?: \(([^)]*)\))?", re.M)
+_PWBOT_RE = re.compile(r"^This (?:series|patch|patch series|pull request) was applied to (\S+)(?: \(([^)]*)\))?", re.M)
 
 # patchwork-bot names who applied it on the next line: "by Borislav Petkov (AMD) <bp@alien8.de>:"
 _PWBOT_BY_RE = re.compile(r"^by (.+?):?\s*$", re.M)
@@ -22,21 +22,120 @@ _PWBOT_BY_RE = re.compile(r"^by (.+?):?\s*$", re.M)
 _PWBOT_ITEM_RE = re.compile(r"^\s+- \[([^\]]*)\] (.*)$")
 
 # a commit link or "commit: <sha>" line under a patch entry (b4 ty and patchwork-bot)
-_COMMIT_RE = re.compile(r"(?:^\s+commit:\s*([0-9a-f]{7,40})\b|/c/([0-9a-f]{7,40})\b|[?&;]id=([0-9a-f]{7,40})\b)")
+_COMMIT_RE = re.compile(
+    r"(?:^\s+commit:\s*([0-9a-f]{7,40})\b|/c/([0-9a-f]{7,40})\b|[?&;]id=([0-9a-f]{7,40})\b|/commit/([0-9a-f]{7,40})\b)"
+)
+
+# Mark Brown's pre-b4 script: Subject 'Applied "spi: foo" to the spi tree', body "The patch\n\n
+#    spi: foo\n\nhas been applied to the spi tree at\n\n   https://…/broonie/spi.git for-5.5",
+# then the commit itself ("From <sha> Mon Sep 17 00:00:00 2001"); a diff, so no reply by kind
+_SCRIPT_RE = re.compile(
+    r"^The patch\n\n[ \t]+(.+?)\n\nhas been applied to the (\S+) tree at\n\n[ \t]+(\S+)[ \t]*(\S*)", re.M
+)
+_FROM_SHA_RE = re.compile(r"^From ([0-9a-f]{40}) ", re.M)
 
 # b4 ty entries: "[1/3] KVM: x86: fix foo" at the start of a line
 _B4_ITEM_RE = re.compile(r"^\[(\d+/\d+)\] (.*)$")
 
-# a maintainer's plain notice, first word of an unquoted line: "Applied to hyperv-next, thanks.",
-# "Applied, thanks!", "Queued for 6.9", "Applied to x86/urgent".  The tree is what follows "to"
-_PLAIN_RE = re.compile(
-    r"^\s*(?:Now\s+)?(?:Applied|Queued|Picked up|Pushed)\b(?:\s+(?:it|this|them|the series|both|all|patches?\s*[\d,\s-]*))?"
-    r"(?:\s+(?:to|into|in|on|for)\s+([\w./:+-]+))?[^\n]*$",
-    re.I | re.M,
+# The verbs of a notice, as literals looked for with str.find before any regex runs: the
+# body of a reply that never says one of them is no notice (the cheap exit of every reply)
+_VERB_LITERALS = ("pplied", "ueued", "icked", "ushed", "erged", "aken")
+
+# What may stand before the verb in the notice's sentence: greetings and acks ("Hi X,",
+# "Thanks,", "LGTM,", "Good catch,"), then who or what ("I've", "Now both", "Patches 1-3",
+# "The following patches have been", "This one is").  Anything else makes the verb prose
+# ("it can hardly be applied", "With your patch applied").
+_LEAD_RE = re.compile(
+    r"(?:(?:hi|hello|hey|dear)\b[^.!?,:;]{0,40}[,.!:;]+\s*)?"
+    r"(?:(?:thanks|thank you|thx|ty|lgtm|ok|okay|great|nice|cool|good catch|looks good|sure|done|yes|"
+    r"fine|alright|right|ack|all good|so|and|well|finally)\b(?:[^.!?,;:]{0,30}?[,.!;:-]+\s*|\s+))*"
+    r"(?:(?:i|we)(?:'ve| have)? (?:\w+ly )?(?:\w+ed|took|made|did|gave)\b[^.!?]{0,60}? and\s+)?"
+    r"(?:(?:i(?:'ve| have)?|we(?:'ve| have)?|they|now|also|both|all|all \w+|the rest|rest|series|whole series|"
+    r"\d+ patch(?:es)?|patch(?:es)? \d+ (?:to|through|thru) \d+|"
+    r"patch(?:es|set)?(?: #?\d[\d, &#-]*(?:and #?\d+)?)?|#?\d[\d, &#-]*(?:and #?\d+)?|v\d+|"
+    r"(?:this|that|these|those)(?: \w+)?|"
+    r"the (?:whole |entire |full |first |last |following |other |remaining |\w+ )?(?:series|patch(?:es|set)?|set|two|three|four|fix(?:es)?|ones?)|"
+    r"(?:first|last) (?:two|three|four|five|\d+)(?: patch(?:es)?)?)\s+"
+    r"(?:(?:has|have) (?:now |also |just )?been |are |is |(?:i(?:'ve| have)?) )*)?"
+    r"(?:(?:now|also|just|both|all|finally|then)\s+)*",
+    re.I,
 )
 
-# b4's "Applied to ..., thanks!" names the tree the same way
-_TO_RE = re.compile(r"\b(?:to|into|in|for)\s+([\w./:+-]+)", re.I)
+# "So what I do after the whole set is applied", "when this patch set is applied"
+_SUBORD_RE = re.compile(r"\b(?:if|when|once|after|before|until|unless|whether|what|which|that)\b", re.I)
+
+# what a notice verb takes: an object ("it", "the series", "patches 1-3", "#7 and #24")
+_OBJ = (
+    r"(?:it|this|that|them|these|those|both|all|everything|the rest|"
+    r"(?:the |this |that |these |your |all |both )?(?:whole |entire |full |complete |other |remaining |first |last |new |updated |fixed |\w+ )?"
+    r"(?:series|set|patch(?:es|set)?|fix(?:es)?|ones?|version|two|three|four|five|six)|"
+    r"patch(?:es)? #?\d[\d, &#-]*(?:and #?\d+)?|#?\d[\d, &#-]*(?:and #?\d+)?|v\d+)"
+)
+# what follows the verb: the end of the sentence, a preposition, an object, "up", "thanks"...
+# (not "I pushed some updates to the script", "I have taken your suggestion")
+_AFTER_RE = re.compile(
+    r"(?:\s*$|\s*[,.!;:()\-]|\s+(?:up|out|now|too|also|as well|here|thanks|thank|with|and|but|except|along|"
+    r"to|into|in|on|onto|for|via|through|at|as|after|before|over|separately|together|manually|"
+    r"applied|queued)\b|\s+" + _OBJ + r"\b)",
+    re.I,
+)
+_PICKED_RE = re.compile(r"\s+(?:up\b|" + _OBJ + r"\b)", re.I)
+
+# The verb's clause (up to a comma or "but") must not be a question's, a condition's, future
+# or modal, negated, a tester's, or a pointer to an earlier notice ("already applied")
+_NEG_RE = re.compile(
+    r"(?<![-/\w])(?:if|unless|once|whether|will|would|should|could|can|cannot|may|might|must|need|needs|"
+    r"not|never|no|locally|cleanly|already|to be|going to|hopefully|wrong|mainline|recently|for ci|"
+    r"to all your|by|keyserver|latest)\b|n't\b",
+    re.I,
+)
+# the whole sentence reports a test or says something else was done
+_TESTER_RE = re.compile(
+    r"(?<![-/\w])(?:tested|testing|test|tests|booted|boots|built|builds|checked|verified|confirmed|works|worked|"
+    r"fail|fails|failed|fixes the|fixed the|prevents|no (?:issues|problems)|the issue|regression|reproduce|tried|"
+    r"on head|on (?:top of )?(?:v?\d|next-\d|linux-next|mainline|master|head)|dropped (?:it|them|this)|"
+    r"single line|merged (?:in|into) (?:v\d|mainline|linus))\b",
+    re.I,
+)
+# a Tested-by of the reply's own: a tester's report ("Applied on top of 6.8.4, it prevents ...")
+_TESTED_BY_RE = re.compile(r"^[ \t]*Tested-by:", re.I | re.M)
+
+# the tree and branch named after the verb
+_URL_RE = re.compile(
+    r"((?:(?:https?|git)://|git@[\w.-]+:)[^\s,()<>\]`]+?)[.,]?(?:[\s,]+\(?([\w][\w./+-]*[\w])\)?)?(?=[\s,;)\]]|[.!](?:\s|$)|$)"
+)
+# "the vfs-7.0.x branch of the vfs/vfs.git tree"
+_BRANCH_OF_RE = re.compile(
+    r"\b(?:to|into|in|on|onto)\s+(?:the\s+|my\s+)?([\w][\w./+-]*)\s+branch\s+(?:of|in)\s+(?:the\s+)?([\w][\w./+:-]*?)(?:\s+(?:git\s+)?(?:tree|repo(?:sitory)?))?[.,;!]?(?=\s|$)",
+    re.I,
+)
+# "to tip's x86/sev", "to hyperv-next", "into drm-misc (drm-misc-next)", "to the pinctrl tree",
+# "to kvm-x86 fixes", "to linux-kselftest kunit branch"
+_TREE_RE = re.compile(
+    r"\b(?:on top of|to|into|in|onto|on|for|through|via)\s+(?:the\s+|my\s+|our\s+)?"
+    r"([\w][\w./+-]*?)(?:'s)?"
+    r"(?:\s+\(([\w][\w./+-]*[\w])\)|\s+([\w][\w.+-]*/[\w./+-]*[\w])(?=[\s,.!;:]|$)|\s+([\w][\w./+-]*[\w])(?=\s+branch\b)|"
+    r"\s+(?=(?:git\s+)?(?:tree|branch|repo)\b)|(?<=\w's)\s+([\w][\w./+-]*[\w])|"
+    r"\s+(next|fixes|master|main|misc|urgent|queue|staging)(?=[\s,.!;:]|$))?"
+    r"[.,;:!)]*(?=\s|$)",
+    re.I,
+)
+# links that name no tree: commits, lore, patchwork
+_NOT_TREE_URL_RE = re.compile(r"/c/[0-9a-f]|/commit/|[?&]id=|lore\.kernel\.org|patchwork|lkml\.org|marc\.info")
+# "Pushed to branch `for_paolo/6.1` at: https://github.com/sean-jc/linux.git"
+_NAMED_BRANCH_RE = re.compile(r"\bbranch\s+[`'\"]?([\w][\w./+-]*[\w])[`'\"]?")
+
+# early b4: "Applied to\n\n   local tree spi/for-5.7"
+_LOCAL_TREE_RE = re.compile(r"\blocal tree\s+([\w.+-]+)/([\w./+-]*[\w])")
+
+# a bare word is a tree only when it looks like one or the sentence calls it one
+_TREEISH_RE = re.compile(r"[-/.+_]|\d|^(?:next|fixes|master|main|linus|current|testing|devel|queue|staging|net|tip|mm)$", re.I)
+_NOT_TREE = frozenset(
+    "thanks thank the this that it them my our your a an me us you all both top stable mainline linus's "
+    "production many now here there later today tomorrow patch patches series git tree branch kernel "
+    "place pr review ci testing same local".split()
+)
+_VERSION_RE = re.compile(r"^v?\d+(?:\.\d+)*(?:-rc\d+)?[.,]?$|^next-\d+$", re.I)
 
 
 @dataclass(frozen=True)
@@ -50,7 +149,7 @@ class AppliedItem:
 
 @dataclass(frozen=True)
 class AppliedNotice:
-    #: "pwbot", "b4" or "plain"
+    #: "pwbot", "b4", "plain", or "script" (Mark Brown's pre-b4 'Applied "x" to the y tree' mails)
     source: str
     tree: str
     branch: str
@@ -59,8 +158,29 @@ class AppliedNotice:
     items: Tuple[AppliedItem, ...] = ()
 
 
-# an attribution line, "On Mon, 1 Jan 2024, A wrote:", is not the reply's own first words
-_ON_WROTE_RE = re.compile(r"^On .* wrote:\s*$")
+def _own_end(text: str) -> int:
+    """Where the reply's own text ends: its ``-- `` signature, or an Outlook copy of the
+    mail it answers (an unquoted ``-----Original Message-----``)."""
+    end = len(text)
+    i = text.find("\n-- \n")
+    if i != -1:
+        end = i
+    # a bare "--" line is a signature when little follows it (b4's "--\nhttps://…" footer),
+    # else a snip mark between quoted parts
+    i = text.find("\n--\n", 0, end)
+    while i != -1:
+        if len(text) - i < 300:
+            end = i
+            break
+        i = text.find("\n--\n", i + 1, end)
+    if text.endswith("\n--") or text.endswith("\n-- "):
+        end = min(end, text.rfind("\n--"))
+    i = text.find("-----Original Message-----", 0, end)
+    while i != -1:
+        if not text[_line_start(text, i) : i].strip():
+            return i
+        i = text.find("-----Original Message-----", i + 1, end)
+    return end
 
 
 def _iter_unquoted(text: str) -> Iterator[str]:
@@ -95,12 +215,186 @@ def _items(lines: List[str], item_re) -> Tuple[AppliedItem, ...]:
     return tuple(items)
 
 
+def _line_start(text: str, pos: int) -> int:
+    return text.rfind("\n", 0, pos) + 1
+
+
+def _quoted_or_meta(line: str) -> bool:
+    """A quoted line, or an attribution ("On Mon, … wrote:")."""
+    s = line.lstrip()
+    return s.startswith(">") or s.startswith("|") or s.endswith("wrote:") or s.endswith("writes:")
+
+
+def _lead(text: str, ls: int, pos: int) -> Optional[str]:
+    """The words of the verb's sentence before the verb (over up to three lines of its
+    paragraph), or None when the verb's line is quoted."""
+    first = text[ls:pos]
+    if first.lstrip().startswith(">"):
+        return None
+    parts = [first]
+    start = ls
+    for _ in range(3):
+        if re.search(r"[.!?]\s", " ".join(parts) + " ") or start == 0:
+            break
+        prev_start = _line_start(text, start - 1)
+        prev = text[prev_start : start - 1].rstrip("\r")
+        if not prev.strip() or _quoted_or_meta(prev):
+            break
+        parts.insert(0, prev)
+        start = prev_start
+    lead = " ".join(p.strip() for p in parts).strip()
+    # the sentence starts after the last full stop, "!" or "?" (or "..."), not in "e.g."
+    cut = 0
+    for m in re.finditer(r"[.!?](?:\s+|$)", lead):
+        cut = m.end()
+    return lead[cut:]
+
+
+def _sentence_rest(text: str, pos: int, end: int) -> Tuple[str, int]:
+    """The rest of the verb's sentence (to a full stop, a blank line or the end of own
+    text), and where it stops."""
+    stop = min(end, pos + 300)
+    chunk = text[pos:stop]
+    m = re.search(r"[.!?](?=\s|$)|\n[ \t]*\n", chunk)
+    if m is not None:
+        chunk = chunk[: m.start() + (1 if m.group(0) in ".!?" else 0)]
+    return " ".join(chunk.split()), pos + len(chunk)
+
+
+def _next_line(text: str, pos: int, end: int) -> str:
+    """The first non-empty line after ``pos`` (a b4 "Applied to" names its tree there)."""
+    i = text.find("\n", pos)
+    while i != -1 and i < end:
+        j = text.find("\n", i + 1)
+        line = text[i + 1 : j if j != -1 else end].strip()
+        if line:
+            return "" if line.startswith(">") else line
+        i = j
+    return ""
+
+
+def _short_url(url: str) -> Tuple[str, str]:
+    """``https://git.kernel.org/pub/scm/linux/kernel/git/broonie/spi.git`` -> broonie/spi.git;
+    a GitHub ``…/owner/repo/tree/BRANCH`` or ``/commits/BRANCH`` gives the branch too."""
+    u = re.sub(r"^(?:https?|git)://[^/]+/", "", url.rstrip("/.,"))
+    u = re.sub(r"^(?:pub/scm/|cgit/|git/|\?p=)", "", u)
+    u = re.sub(r"^linux/kernel/git/", "", u)
+    gh = re.match(r"([^/]+/[^/]+)/(?:tree|commits|log|shortlog/refs/heads)/(.+)$", u)
+    if gh is not None:
+        return gh.group(1), gh.group(2)
+    heads = re.match(r"(.+?)/(?:shortlog/refs/heads|log/\?h=|refs/heads)/?(.*)$", u)
+    if heads is not None:
+        u, branch = heads.group(1), heads.group(2)
+        return "/".join(u.split("/")[-2:]), branch
+    parts = [p for p in u.split("/") if p]
+    return "/".join(parts[-2:]), ""
+
+
+def _tree_of(rest: str) -> Tuple[str, str]:
+    """(tree, branch) the sentence after the verb names, ("", "") when it names none."""
+    for u in _URL_RE.finditer(rest):
+        if _NOT_TREE_URL_RE.search(u.group(1)):
+            continue  # a commit link, a lore or patchwork page: not where it was applied
+        tree, branch = _short_url(u.group(1))
+        named = _NAMED_BRANCH_RE.search(rest, 0, u.start())
+        return tree, branch or (u.group(2) or "") or (named.group(1) if named is not None else "")
+    lt = _LOCAL_TREE_RE.search(rest)
+    if lt is not None:
+        return lt.group(1), lt.group(2)
+    b = _BRANCH_OF_RE.search(rest)
+    if b is not None:
+        return b.group(2), b.group(1)
+    for t in _TREE_RE.finditer(rest):
+        name = t.group(1).rstrip(".,:;!")
+        low = name.lower()
+        if low in _NOT_TREE or _VERSION_RE.match(name):
+            continue
+        branch = t.group(2) or t.group(3) or t.group(4) or t.group(5) or t.group(6) or ""
+        called = re.match(r"\s+(?:git\s+)?(?:tree|branch|repo)\b", rest[t.end(1) :]) is not None
+        if not (called or branch or _TREEISH_RE.search(name)):
+            continue
+        if name.endswith("'s"):
+            name = name[:-2]
+        return name, branch
+    return "", ""
+
+
+def _verbs(text: str, end: int) -> Iterator[int]:
+    """Where a notice verb (Applied, queued, picked, pushed, merged, taken) starts, in order."""
+    found = []
+    for lit in _VERB_LITERALS:
+        i = text.find(lit, 0, end)
+        while i != -1:
+            v = i - 1
+            if v >= 0 and (v == 0 or not text[v - 1].isalnum()):
+                after = i + len(lit)
+                if after >= len(text) or not text[after].isalnum():
+                    found.append(v)
+            i = text.find(lit, i + 1, end)
+    return iter(sorted(found))
+
+
+def _plain(text: str, subject: str, sender: str) -> Optional[AppliedNotice]:
+    end = _own_end(text)
+    tester = None
+    for v in _verbs(text, end):
+        ls = _line_start(text, v)
+        lead = _lead(text, ls, v)
+        if lead is None:
+            continue
+        if lead and (_SUBORD_RE.search(lead) or not _LEAD_RE.fullmatch(lead + " ")):
+            continue
+        verb = text[v : v + 12].split()[0] if text[v : v + 12].split() else ""
+        vend = v + len(verb.rstrip(".,!:;)(?"))
+        rest, rest_end = _sentence_rest(text, vend, end)
+        low_verb = text[v:vend].lower()
+        if low_verb == "picked":
+            if not _PICKED_RE.match(" " + rest):
+                continue
+        elif low_verb not in ("applied", "queued", "pushed", "merged", "taken"):
+            continue
+        elif not _AFTER_RE.match(rest if rest[:1] in ",.!;:()-" or not rest else " " + rest):
+            continue
+        if low_verb == "taken" and not re.match(r"(?:\s*$|\s*[,.!;:]|\s*(?:it|this|them|these|both|all|the rest|the series|patch(?:es)?)\b|\s*(?:to|through|via|into|for|now|thanks)\b)", rest, re.I):
+            continue
+        if rest.endswith("?"):
+            continue
+        clause = lead + " " + verb + " " + re.split(r"[,;(]|\bbut\b|\band\b|\bthough\b", rest, maxsplit=1)[0]
+        if _NEG_RE.search(clause) or _TESTER_RE.search(lead + " " + rest):
+            continue
+        if tester is None:
+            tester = "ested-by:" in text[:end] and _TESTED_BY_RE.search(text, 0, end) is not None
+        if tester:
+            return None
+        tree, branch = _tree_of(rest)
+        if not tree and re.search(r"\b(?:to|into|at)\s*:?$", rest):
+            nxt = _next_line(text, rest_end, end)
+            if nxt:
+                tree, branch = _tree_of(rest + " " + nxt)
+        tree = tree.rstrip(".,:;!")
+        lines = _unquoted(text[ls:end])
+        b4_items = _items(lines, _B4_ITEM_RE)
+        return AppliedNotice(
+            "b4" if b4_items else "plain",
+            tree,
+            branch,
+            sender,
+            "(subset)" in subject.lower(),
+            b4_items,
+        )
+    return None
+
+
 def parse_applied(text: str, subject: str, sender: str, is_reply: bool) -> Optional[AppliedNotice]:
     """The applied notice ``text`` carries, or None.  ``sender`` is the header From as shown."""
-    low = text[:4000].lower()
-    if "applied" not in low and "queued" not in low and "picked up" not in low and "pushed" not in low:
+    # the literals first: a reply that never says applied/queued/picked/pushed/merged/taken
+    # costs a few substring scans (C speed), and no regex runs
+    for lit in _VERB_LITERALS:
+        if lit in text:
+            break
+    else:
         return None
-    # the literal first: a ^-anchored (re.M) pattern is tried at every position of the text
+    # a ^-anchored (re.M) pattern is tried at every position of the text: only where its words are
     m = _PWBOT_RE.search(text) if "was applied to" in text else None
     if m is not None:
         lines = _unquoted(text)
@@ -114,32 +408,19 @@ def parse_applied(text: str, subject: str, sender: str, is_reply: bool) -> Optio
             "(subset)" in subject.lower(),
             _items(lines, _PWBOT_ITEM_RE),
         )
+    if subject.startswith('Applied "') and "has been applied to" in text:
+        m = _SCRIPT_RE.search(text)
+        if m is not None:
+            tree, branch = _short_url(m.group(3))
+            sha = _FROM_SHA_RE.search(text, m.end())
+            return AppliedNotice(
+                "script",
+                tree if "/" in tree else m.group(2),
+                m.group(4) or branch,
+                sender,
+                False,
+                (AppliedItem("", m.group(1).strip(), sha.group(1) if sha is not None else ""),),
+            )
     if not is_reply:
         return None
-    # only the first few unquoted, non-empty lines may say it: a plain notice is a short reply
-    # (read without walking the rest of a reply that quotes a whole patch)
-    head = []
-    for line in _iter_unquoted(text):
-        if not line.strip() or _ON_WROTE_RE.match(line):
-            continue
-        head.append(line)
-        if len(head) == 6:
-            break
-    for line in head:
-        p = _PLAIN_RE.match(line)
-        if p is None:
-            continue
-        tree = (p.group(1) or "").rstrip(".,:;!")
-        if tree.lower() in ("thanks", "thank", "the", "this", "my", "a", "your"):
-            tree = ""
-        branch = ""
-        b4_items = _items(_unquoted(text), _B4_ITEM_RE)
-        return AppliedNotice(
-            "b4" if b4_items else "plain",
-            tree,
-            branch,
-            sender,
-            "(subset)" in subject.lower(),
-            b4_items,
-        )
-    return None
+    return _plain(text, subject, sender)
