@@ -129,6 +129,11 @@ def _row(m: Message, epoch: int, seq: int, blob: str, commit: str, body: str) ->
     )
 
 
+# the columns a message is rebuilt from (Index._builder), the parsed subject's last
+_MESSAGE_COLS = ("id, msgid, subject, from_name, from_addr_raw, author_name, author_addr_raw, date, received, "
+                 "in_reply_to, has_diff, synthetic, kind, title, subject_flags, resend, version, revision, counter, total, "
+                 "prefixes")
+
 # Subject flags in the subject_flags column
 _REPLY, _PATCHF, _RFC, _PULL, _VERSIONED = 1, 2, 4, 8, 16
 
@@ -601,8 +606,7 @@ class Index:
         """For each item of a read job, the message as ``message.slim`` leaves it (patch
         postings with their body head, replies with their facts), the reason it is
         unreadable (str), or None when the index does not hold it."""
-        cols = ("id, blob, msgid, subject, from_name, from_addr_raw, author_name, author_addr_raw, date, received, "
-                "in_reply_to, has_diff, synthetic, kind, title, subject_flags, resend, version, revision, counter, total, prefixes")
+        cols = "blob, " + _MESSAGE_COLS
         blobs = [i[1] for i in job.items]
         wanted = set(blobs)
         rows: Dict[str, tuple] = {}
@@ -613,8 +617,8 @@ class Index:
             # the job's commits are a span of the epoch: one range scan, not a lookup per blob
             span = (job.epoch, lo[1], hi[1])
             for r in self.db.execute(f"SELECT {cols} FROM messages WHERE epoch=? AND seq BETWEEN ? AND ?", span):
-                if r[1] in wanted:
-                    rows[r[1]] = r
+                if r[0] in wanted:
+                    rows[r[0]] = r[1:]
             for b, reason in self.db.execute("SELECT blob, reason FROM skipped WHERE epoch=? AND seq BETWEEN ? AND ?", span):
                 if b in wanted:
                     skipped[b] = reason
@@ -622,59 +626,49 @@ class Index:
             for part in _chunks(blobs):
                 marks = ",".join("?" * len(part))
                 for r in self.db.execute(f"SELECT {cols} FROM messages WHERE epoch=? AND blob IN ({marks})", (job.epoch, *part)):
-                    rows[r[1]] = r
+                    rows[r[0]] = r[1:]
                 for b, reason in self.db.execute(f"SELECT blob, reason FROM skipped WHERE epoch=? AND blob IN ({marks})", (job.epoch, *part)):
                     skipped[b] = reason
-        ids = [r[0] for r in rows.values()]
-        refs: Dict[int, List[str]] = {}
-        for mid, ref in self._children("SELECT mid, ref FROM refs WHERE {} ORDER BY mid, pos", ids):
-            refs.setdefault(mid, []).append(ref)
-        facts = dict(self._children("SELECT mid, data FROM facts WHERE {}", ids))
-        bodies = dict(self._children("SELECT mid, text FROM bodies WHERE {}", ids))
+        build = self._builder(list(rows.values()))
         out: List[Union[Message, str, None]] = []
         for seq, blob, commit, _ in job.items:
             r = rows.get(blob)
-            if r is None:
-                out.append(skipped.get(blob))
-                continue
-            mid, _, msgid, subject, fname, faddr, aname, aaddr, date, received, irt, has_diff, synth, kind = r[:14]
-            out.append(Message(
-                msgid=msgid, subject=subject, parsed=_subject(subject, *r[14:]), from_name=fname, from_addr=faddr,
-                author_name=aname, author_addr=aaddr, date=date, received=received, in_reply_to=irt,
-                references=tuple(refs.get(mid, ())), body=bodies.get(mid, ""), has_diff=bool(has_diff), commit=commit,
-                epoch=job.epoch, seq=seq, msgid_synthetic=bool(synth), kind=kind,
-                facts=None if kind == PATCH else _facts(facts.get(mid)),
-            ))
+            out.append(skipped.get(blob) if r is None else build(r, commit, job.epoch, seq))
         return out
 
-    def messages_before(self, pos: Tuple[int, int], since: int) -> List[Message]:
-        """The messages received since ``since`` and stored before position ``pos`` (a
-        range's start), in archive order, as ``message.slim`` leaves them: the window of
-        earlier mail a digest judges its waiting series by."""
-        cols = ("id, commit_id, epoch, seq, msgid, subject, from_name, from_addr_raw, author_name, author_addr_raw, date, "
-                "received, in_reply_to, has_diff, synthetic, kind, title, subject_flags, resend, version, revision, "
-                "counter, total, prefixes")
-        rows = self.db.execute(
-            f"SELECT {cols} FROM messages WHERE received >= ? AND (epoch < ? OR (epoch = ? AND seq < ?)) ORDER BY epoch, seq",
-            (since, pos[0], pos[0], pos[1]),
-        ).fetchall()
+    def _builder(self, rows: List[tuple]) -> Callable[[tuple, str, int, int], Message]:
+        """Rebuilds messages from rows of ``_MESSAGE_COLS``: their references, facts and body
+        heads are read at once here; the returned call makes one message of one row."""
         ids = [r[0] for r in rows]
         refs: Dict[int, List[str]] = {}
         for mid, ref in self._children("SELECT mid, ref FROM refs WHERE {} ORDER BY mid, pos", ids):
             refs.setdefault(mid, []).append(ref)
         facts = dict(self._children("SELECT mid, data FROM facts WHERE {}", ids))
         bodies = dict(self._children("SELECT mid, text FROM bodies WHERE {}", ids))
-        out = []
-        for r in rows:
-            mid, commit, epoch, seq, msgid, subject, fname, faddr, aname, aaddr, date, received, irt, has_diff, synth, kind = r[:16]
-            out.append(Message(
-                msgid=msgid, subject=subject, parsed=_subject(subject, *r[16:]), from_name=fname, from_addr=faddr,
+
+        def build(r: tuple, commit: str, epoch: int, seq: int) -> Message:
+            mid, msgid, subject, fname, faddr, aname, aaddr, date, received, irt, has_diff, synth, kind = r[:13]
+            return Message(
+                msgid=msgid, subject=subject, parsed=_subject(subject, *r[13:]), from_name=fname, from_addr=faddr,
                 author_name=aname, author_addr=aaddr, date=date, received=received, in_reply_to=irt,
                 references=tuple(refs.get(mid, ())), body=bodies.get(mid, ""), has_diff=bool(has_diff), commit=commit,
                 epoch=epoch, seq=seq, msgid_synthetic=bool(synth), kind=kind,
                 facts=None if kind == PATCH else _facts(facts.get(mid)),
-            ))
-        return out
+            )
+
+        return build
+
+    def messages_before(self, pos: Tuple[int, int], since: int) -> List[Message]:
+        """The messages received since ``since`` and stored before position ``pos`` (a
+        range's start), in archive order, as ``message.slim`` leaves them: the window of
+        earlier mail a digest judges its waiting series by."""
+        rows = self.db.execute(
+            f"SELECT commit_id, epoch, seq, {_MESSAGE_COLS} FROM messages "
+            "WHERE received >= ? AND (epoch < ? OR (epoch = ? AND seq < ?)) ORDER BY epoch, seq",
+            (since, pos[0], pos[0], pos[1]),
+        ).fetchall()
+        build = self._builder([r[3:] for r in rows])
+        return [build(r[3:], r[0], r[1], r[2]) for r in rows]
 
     def kind_of(self, msgid: str) -> Optional[str]:
         """The kind (patch, reply, other) of the first message stored under ``msgid``."""
