@@ -39,7 +39,8 @@ _B4_ITEM_RE = re.compile(r"^\[(\d+/\d+)\] (.*)$")
 
 # The verbs of a notice, as literals looked for with str.find before any regex runs: the
 # body of a reply that never says one of them is no notice (the cheap exit of every reply)
-_VERB_LITERALS = ("pplied", "ueued", "icked", "ushed", "erged", "aken")
+_VERB_LITERALS = ("pplied", "ueued", "ushed", "icked", "erged", "aken")
+_RARE_VERB_SPAN = 8192
 
 # What may stand before the verb in the notice's sentence: greetings and acks ("Hi X,",
 # "Thanks,", "LGTM,", "Good catch,"), then who or what ("I've", "Now both", "Patches 1-3",
@@ -138,6 +139,23 @@ _NOT_TREE = frozenset(
 _VERSION_RE = re.compile(r"^v?\d+(?:\.\d+)*(?:-rc\d+)?[.,]?$|^next-\d+$", re.I)
 
 
+# small patterns of the sentence and URL helpers, compiled once
+_STOP_SP_RE = re.compile(r"[.!?]\s")
+_STOP_RE = re.compile(r"[.!?](?:\s+|$)")
+_SENT_END_RE = re.compile(r"[.!?](?=\s|$)|\n[ \t]*\n")
+_URL_HOST_RE = re.compile(r"^(?:https?|git)://[^/]+/")
+_URL_PREFIX_RE = re.compile(r"^(?:pub/scm/|cgit/|git/|\?p=)")
+_URL_KGIT_RE = re.compile(r"^linux/kernel/git/")
+_URL_GH_RE = re.compile(r"([^/]+/[^/]+)/(?:tree|commits|log|shortlog/refs/heads)/(.+)$")
+_URL_HEADS_RE = re.compile(r"(.+?)/(?:shortlog/refs/heads|log/\?h=|refs/heads)/?(.*)$")
+_CALLED_RE = re.compile(r"\s+(?:git\s+)?(?:tree|branch|repo)\b")
+_CLAUSE_END_RE = re.compile(r"[,;(]|\bbut\b|\band\b|\bthough\b")
+_ENDS_TO_RE = re.compile(r"\b(?:to|into|at)\s*:?$")
+_TAKEN_AFTER_RE = re.compile(
+    r"(?:\s*$|\s*[,.!;:]|\s*(?:it|this|them|these|both|all|the rest|the series|patch(?:es)?)\b|\s*(?:to|through|via|into|for|now|thanks)\b)", re.I
+)
+
+
 @dataclass(frozen=True)
 class AppliedItem:
     """One patch named in an applied notice."""
@@ -234,7 +252,7 @@ def _lead(text: str, ls: int, pos: int) -> Optional[str]:
     parts = [first]
     start = ls
     for _ in range(3):
-        if re.search(r"[.!?]\s", " ".join(parts) + " ") or start == 0:
+        if _STOP_SP_RE.search(" ".join(parts) + " ") or start == 0:
             break
         prev_start = _line_start(text, start - 1)
         prev = text[prev_start : start - 1].rstrip("\r")
@@ -245,7 +263,7 @@ def _lead(text: str, ls: int, pos: int) -> Optional[str]:
     lead = " ".join(p.strip() for p in parts).strip()
     # the sentence starts after the last full stop, "!" or "?" (or "..."), not in "e.g."
     cut = 0
-    for m in re.finditer(r"[.!?](?:\s+|$)", lead):
+    for m in _STOP_RE.finditer(lead):
         cut = m.end()
     return lead[cut:]
 
@@ -255,7 +273,7 @@ def _sentence_rest(text: str, pos: int, end: int) -> Tuple[str, int]:
     text), and where it stops."""
     stop = min(end, pos + 300)
     chunk = text[pos:stop]
-    m = re.search(r"[.!?](?=\s|$)|\n[ \t]*\n", chunk)
+    m = _SENT_END_RE.search(chunk)
     if m is not None:
         chunk = chunk[: m.start() + (1 if m.group(0) in ".!?" else 0)]
     return " ".join(chunk.split()), pos + len(chunk)
@@ -276,13 +294,13 @@ def _next_line(text: str, pos: int, end: int) -> str:
 def _short_url(url: str) -> Tuple[str, str]:
     """``https://git.kernel.org/pub/scm/linux/kernel/git/broonie/spi.git`` -> broonie/spi.git;
     a GitHub ``…/owner/repo/tree/BRANCH`` or ``/commits/BRANCH`` gives the branch too."""
-    u = re.sub(r"^(?:https?|git)://[^/]+/", "", url.rstrip("/.,"))
-    u = re.sub(r"^(?:pub/scm/|cgit/|git/|\?p=)", "", u)
-    u = re.sub(r"^linux/kernel/git/", "", u)
-    gh = re.match(r"([^/]+/[^/]+)/(?:tree|commits|log|shortlog/refs/heads)/(.+)$", u)
+    u = _URL_HOST_RE.sub("", url.rstrip("/.,"))
+    u = _URL_PREFIX_RE.sub("", u)
+    u = _URL_KGIT_RE.sub("", u)
+    gh = _URL_GH_RE.match(u)
     if gh is not None:
         return gh.group(1), gh.group(2)
-    heads = re.match(r"(.+?)/(?:shortlog/refs/heads|log/\?h=|refs/heads)/?(.*)$", u)
+    heads = _URL_HEADS_RE.match(u)
     if heads is not None:
         u, branch = heads.group(1), heads.group(2)
         return "/".join(u.split("/")[-2:]), branch
@@ -310,7 +328,7 @@ def _tree_of(rest: str) -> Tuple[str, str]:
         if low in _NOT_TREE or _VERSION_RE.match(name):
             continue
         branch = t.group(2) or t.group(3) or t.group(4) or t.group(5) or t.group(6) or ""
-        called = re.match(r"\s+(?:git\s+)?(?:tree|branch|repo)\b", rest[t.end(1) :]) is not None
+        called = _CALLED_RE.match(rest[t.end(1) :]) is not None
         if not (called or branch or _TREEISH_RE.search(name)):
             continue
         if name.endswith("'s"):
@@ -319,19 +337,22 @@ def _tree_of(rest: str) -> Tuple[str, str]:
     return "", ""
 
 
-def _verbs(text: str, end: int) -> Iterator[int]:
-    """Where a notice verb (Applied, queued, picked, pushed, merged, taken) starts, in order."""
+def _verbs(text: str, end: int) -> List[int]:
+    """Where a notice verb (Applied, queued, pushed, picked, merged, taken) starts on an
+    unquoted line before ``end``, in order (quoted hits are dropped here, before any regex)."""
     found = []
     for lit in _VERB_LITERALS:
-        i = text.find(lit, 0, end)
+        i = text.find(lit, 1, end)
         while i != -1:
             v = i - 1
-            if v >= 0 and (v == 0 or not text[v - 1].isalnum()):
-                after = i + len(lit)
-                if after >= len(text) or not text[after].isalnum():
+            after = i + len(lit)
+            if (v == 0 or not text[v - 1].isalnum()) and (after >= len(text) or not text[after].isalnum()):
+                ls = text.rfind("\n", 0, v) + 1
+                if not text[ls : ls + 8].lstrip().startswith(">"):
                     found.append(v)
             i = text.find(lit, i + 1, end)
-    return iter(sorted(found))
+    found.sort()
+    return found
 
 
 def _plain(text: str, subject: str, sender: str) -> Optional[AppliedNotice]:
@@ -355,11 +376,11 @@ def _plain(text: str, subject: str, sender: str) -> Optional[AppliedNotice]:
             continue
         elif not _AFTER_RE.match(rest if rest[:1] in ",.!;:()-" or not rest else " " + rest):
             continue
-        if low_verb == "taken" and not re.match(r"(?:\s*$|\s*[,.!;:]|\s*(?:it|this|them|these|both|all|the rest|the series|patch(?:es)?)\b|\s*(?:to|through|via|into|for|now|thanks)\b)", rest, re.I):
+        if low_verb == "taken" and not _TAKEN_AFTER_RE.match(rest):
             continue
         if rest.endswith("?"):
             continue
-        clause = lead + " " + verb + " " + re.split(r"[,;(]|\bbut\b|\band\b|\bthough\b", rest, maxsplit=1)[0]
+        clause = lead + " " + verb + " " + _CLAUSE_END_RE.split(rest, maxsplit=1)[0]
         if _NEG_RE.search(clause) or _TESTER_RE.search(lead + " " + rest):
             continue
         if tester is None:
@@ -367,13 +388,12 @@ def _plain(text: str, subject: str, sender: str) -> Optional[AppliedNotice]:
         if tester:
             return None
         tree, branch = _tree_of(rest)
-        if not tree and re.search(r"\b(?:to|into|at)\s*:?$", rest):
+        if not tree and _ENDS_TO_RE.search(rest):
             nxt = _next_line(text, rest_end, end)
             if nxt:
                 tree, branch = _tree_of(rest + " " + nxt)
         tree = tree.rstrip(".,:;!")
-        lines = _unquoted(text[ls:end])
-        b4_items = _items(lines, _B4_ITEM_RE)
+        b4_items = _items(_unquoted(text[ls:end]), _B4_ITEM_RE) if "\n[" in text[ls:end] else ()
         return AppliedNotice(
             "b4" if b4_items else "plain",
             tree,
@@ -387,40 +407,63 @@ def _plain(text: str, subject: str, sender: str) -> Optional[AppliedNotice]:
 
 def parse_applied(text: str, subject: str, sender: str, is_reply: bool) -> Optional[AppliedNotice]:
     """The applied notice ``text`` carries, or None.  ``sender`` is the header From as shown."""
-    # the literals first: a reply that never says applied/queued/picked/pushed/merged/taken
-    # costs a few substring scans (C speed), and no regex runs
-    for lit in _VERB_LITERALS:
+    # literals first, no regex before them.  A message that is no reply (a patch posting: the
+    # largest bodies) can only be a bot's or script's notice: one or two substring scans
+    if not is_reply:
+        notice = _pwbot(text, subject, sender) if "was applied to" in text else None
+        if notice is None and subject.startswith('Applied "') and "has been applied to" in text:
+            notice = _script(text, sender)
+        return notice
+    # a reply that never says applied/queued/pushed (anywhere) nor picked/merged/taken (in
+    # its first 8 KB: those verbs are rare, and scanning whole quoted patches for them is
+    # most of the cost) is no notice: a few substring scans at C speed
+    for lit in _VERB_LITERALS[:3]:
         if lit in text:
             break
     else:
-        return None
-    # a ^-anchored (re.M) pattern is tried at every position of the text: only where its words are
-    m = _PWBOT_RE.search(text) if "was applied to" in text else None
-    if m is not None:
-        lines = _unquoted(text)
-        by = _PWBOT_BY_RE.search(text, m.end())
-        tree = m.group(1)
-        return AppliedNotice(
-            "pwbot",
-            tree,
-            (m.group(2) or "").strip(),
-            by.group(1).strip() if by is not None and by.start() - m.end() < 3 else sender,
-            "(subset)" in subject.lower(),
-            _items(lines, _PWBOT_ITEM_RE),
-        )
+        for lit in _VERB_LITERALS[3:]:
+            if text.find(lit, 0, _RARE_VERB_SPAN) != -1:
+                break
+        else:
+            return None
+    if "was applied to" in text:
+        notice = _pwbot(text, subject, sender)
+        if notice is not None:
+            return notice
     if subject.startswith('Applied "') and "has been applied to" in text:
-        m = _SCRIPT_RE.search(text)
-        if m is not None:
-            tree, branch = _short_url(m.group(3))
-            sha = _FROM_SHA_RE.search(text, m.end())
-            return AppliedNotice(
-                "script",
-                tree if "/" in tree else m.group(2),
-                m.group(4) or branch,
-                sender,
-                False,
-                (AppliedItem("", m.group(1).strip(), sha.group(1) if sha is not None else ""),),
-            )
-    if not is_reply:
-        return None
+        notice = _script(text, sender)
+        if notice is not None:
+            return notice
     return _plain(text, subject, sender)
+
+
+def _pwbot(text: str, subject: str, sender: str) -> Optional[AppliedNotice]:
+    # a ^-anchored (re.M) pattern is tried at every position of the text: only where its words are
+    m = _PWBOT_RE.search(text)
+    if m is None:
+        return None
+    by = _PWBOT_BY_RE.search(text, m.end())
+    return AppliedNotice(
+        "pwbot",
+        m.group(1),
+        (m.group(2) or "").strip(),
+        by.group(1).strip() if by is not None and by.start() - m.end() < 3 else sender,
+        "(subset)" in subject.lower(),
+        _items(_unquoted(text), _PWBOT_ITEM_RE),
+    )
+
+
+def _script(text: str, sender: str) -> Optional[AppliedNotice]:
+    m = _SCRIPT_RE.search(text)
+    if m is None:
+        return None
+    tree, branch = _short_url(m.group(3))
+    sha = _FROM_SHA_RE.search(text, m.end())
+    return AppliedNotice(
+        "script",
+        tree if "/" in tree else m.group(2),
+        m.group(4) or branch,
+        sender,
+        False,
+        (AppliedItem("", m.group(1).strip(), sha.group(1) if sha is not None else ""),),
+    )
