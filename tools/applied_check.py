@@ -177,7 +177,7 @@ _LEAD = (
 )
 _SUBJ = (
     r"(?:(?:and |so |now,? |ok,? )?"
-    r"(?:(?:i|we)(?:'ve| have)? (?:\w+ly )?(?:\w+ed|took|made|did)\b[^.!?]{0,60}? and|i(?:'ve| have)?|we(?:'ve| have)?|they|now|also|both|all|the rest|rest|series|patch(?:es)?(?: #?[\d, &-]+(?:and #?\d+)?)?|\d+ patch(?:es)?|patch(?:es)? \d+ (?:to|through|thru) \d+|"
+    r"(?:(?:i|we)(?:'ve| have)? (?:\w+ly )?(?:\w+ed|took|made|did)\b[^.!?]{0,60}? and|i(?:'ve| have)?|we(?:'ve| have)?|they|now|also|both|all|the rest|(?:the )?rest of (?:the |this |your )?(?:series|patches|set)|rest|series|patch(?:es)?(?: #?[\d, &-]+(?:and #?\d+)?)?|\d+ patch(?:es)?|patch(?:es)? \d+ (?:to|through|thru) \d+|"
     r"#?\d[\d, &-]*(?:and #?\d+)?|this(?: one| patch| series| version| v\d+)?|these(?: \w+)?|"
     r"the (?:whole |entire |full |first |last |\w+ )?(?:series|patch(?:es)?|set|two|three|fix|ones?)|"
     r"whole series|entire series|(?:first|last) (?:two|three|four|\d+|patch(?:es)?)(?: patch(?:es)?)?|v\d+)\s+"
@@ -194,14 +194,14 @@ _AFTER = re.compile(
 _NEG = re.compile(
     r"(?<![-/\w])(?:if|unless|once|whether|will|would|should|could|can|can't|cannot|may|might|must|need|needs|"
     r"not|haven't|hasn't|isn't|wasn't|weren't|didn't|locally|cleanly|already|to be|going to|hopefully|"
-    r"wrong|mainline|recently|keyserver|latest|for ci)\b",
+    r"wrong|mainline|recently|keyserver|latest)\b",
     re.I,
 )
 # the sentence reports a test, not an application
 _TESTER = re.compile(
-    r"(?<![-/\w])(?:tested|testing|test|tests|booted|boots|built|builds|checked|verified|works|worked|"
+    r"(?<![-/\w])(?<!as )(?<!to )(?:tested|testing|test|tests|booted|boots|built|builds|checked|verified|works|worked|"
     r"fixes the|fixed the|prevents|no (?:issues|problems)|the issue|regression|reproduce|tried|"
-    r"fail|fails|failed|confirmed|to all your|single line|on head|on (?:top of )?(?:v?\d|next-\d|linux-next|mainline|master|head)|dropped (?:it|them|this))\b",
+    r"for ci|fail|fails|failed|confirmed|to all your|single line|on head|on (?:top of )?(?:v?\d|next-\d|linux-next|mainline|master|head)|dropped (?:it|them|this))\b",
     re.I,
 )
 _PWBOT = re.compile(r"^This (?:series|patch|patch series|pull request) was applied to (\S+)(?: \(([^)]*)\))?", re.M)

@@ -51,7 +51,7 @@ _LEAD_RE = re.compile(
     r"(?:(?:thanks|thank you|thx|ty|lgtm|ok|okay|great|nice|cool|good catch|looks good|sure|done|yes|"
     r"fine|alright|right|ack|all good|so|and|well|finally)\b(?:[^.!?,;:]{0,30}?[,.!;:-]+\s*|\s+))*"
     r"(?:(?:i|we)(?:'ve| have)? (?:\w+ly )?(?:\w+ed|took|made|did|gave)\b[^.!?]{0,60}? and\s+)?"
-    r"(?:(?:i(?:'ve| have)?|we(?:'ve| have)?|they|now|also|both|all|all \w+|the rest|rest|series|whole series|"
+    r"(?:(?:i(?:'ve| have)?|we(?:'ve| have)?|they|now|also|both|all|all \w+|(?:the )?rest(?: of (?:the |this |your )?(?:series|patches|set))?|series|whole series|"
     r"\d+ patch(?:es)?|patch(?:es)? \d+ (?:to|through|thru) \d+|"
     r"patch(?:es|set)?(?: #?\d[\d, &#-]*(?:and #?\d+)?)?|#?\d[\d, &#-]*(?:and #?\d+)?|v\d+|"
     r"(?:this|that|these|those)(?: \w+)?|"
@@ -86,15 +86,15 @@ _PICKED_RE = re.compile(r"\s+(?:up\b|" + _OBJ + r"\b)", re.I)
 # or modal, negated, a tester's, or a pointer to an earlier notice ("already applied")
 _NEG_RE = re.compile(
     r"(?<![-/\w])(?:if|unless|once|whether|will|would|should|could|can|cannot|may|might|must|need|needs|"
-    r"not|never|no|locally|cleanly|already|to be|going to|hopefully|wrong|mainline|recently|for ci|"
+    r"not|never|no|locally|cleanly|already|to be|going to|hopefully|wrong|mainline|recently|"
     r"to all your|by|keyserver|latest)\b|n't\b",
     re.I,
 )
 # the whole sentence reports a test or says something else was done
 _TESTER_RE = re.compile(
-    r"(?<![-/\w])(?:tested|testing|test|tests|booted|boots|built|builds|checked|verified|confirmed|works|worked|"
+    r"(?<![-/\w])(?<!as )(?<!to )(?:tested|testing|test|tests|booted|boots|built|builds|checked|verified|confirmed|works|worked|"
     r"fail|fails|failed|fixes the|fixed the|prevents|no (?:issues|problems)|the issue|regression|reproduce|tried|"
-    r"on head|on (?:top of )?(?:v?\d|next-\d|linux-next|mainline|master|head)|dropped (?:it|them|this)|"
+    r"for ci|on head|on (?:top of )?(?:v?\d|next-\d|linux-next|mainline|master|head)|dropped (?:it|them|this)|"
     r"single line|merged (?:in|into) (?:v\d|mainline|linus))\b",
     re.I,
 )
