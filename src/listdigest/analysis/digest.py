@@ -272,10 +272,11 @@ def build_digest(
     if with_history and lookup is not None and range_start is not None and messages:
         newest = max((m.received or 0) for m in messages)
         window = lookup.messages_before(range_start, newest - waiting_days * 86400)
-    everything = list(window) + list(messages)
+    all_postings = [m for m in window if posting(m)] + postings
+    posted = {id(m) for m in all_postings}
     all_series = group_series(
-        [m for m in everything if posting(m)],
-        others={m.msgid: m for m in everything if not posting(m)},
+        all_postings,
+        others={m.msgid: m for m in (*window, *messages) if id(m) not in posted},
         kind_of=lookup.kind_of if lookup is not None else None,
     )
     series = _in_range(all_series, {m.msgid for m in messages}) if window else all_series

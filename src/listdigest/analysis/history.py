@@ -137,7 +137,7 @@ class History:
 
 def is_bot(addr: str, name: str, patterns: Sequence[str]) -> bool:
     """Whether a sender is a bot: an address matching one of ``patterns``, or a bot's name."""
-    return _is_bot(addr or "", name or "", tuple(patterns))
+    return _is_bot(addr or "", name or "", patterns if isinstance(patterns, tuple) else tuple(patterns))
 
 
 @functools.lru_cache(maxsize=65536)
@@ -311,8 +311,16 @@ def build_history(
             local_head[m.msgid] = s.key
         local_head.setdefault(s.key, s.key)
 
+    bot_memo: Dict[Tuple[str, str], bool] = {}
+    patterns = tuple(bots)
+
     def bot(addr: str, name: str = "") -> bool:
-        return is_bot(addr, name, bots)
+        # asked twice per message of a whole-archive range, about a few thousand senders
+        k = (addr, name)
+        got = bot_memo.get(k)
+        if got is None:
+            got = bot_memo[k] = _is_bot(addr or "", name or "", patterns)
+        return got
 
     def subject_of(msgid: str, fallback: str) -> str:
         if msgid in by_id:
@@ -360,22 +368,30 @@ def build_history(
     threads = group_threads(messages, lookup)
     ranked = []
     for t in threads:
+        if len(t.messages) < 2:
+            continue  # nobody answered
         starter = by_id.get(t.root)
-        first = starter if starter is not None else min(t.messages, key=lambda x: x.seq)
-        others = [x for x in t.messages if x.from_addr.lower() != first.from_addr.lower() and not bot(x.from_addr, x.from_name)]
+        first = (starter if starter is not None else min(t.messages, key=lambda x: x.seq)).from_addr.lower()
+        people = set()
+        others = 0
+        for x in t.messages:
+            if bot(x.from_addr, x.from_name):
+                continue
+            a = x.from_addr.lower()
+            people.add(a)
+            others += a != first
         if not others:
             continue
-        people = {x.from_addr.lower() for x in t.messages if not bot(x.from_addr, x.from_name)}
-        ranked.append((-len(others), -len(people), t.first_seq,
-                       ThreadEntry(t.root, subject_of(t.root, t.subject), len(t.messages), len(people), len(others))))
+        ranked.append((-others, -len(people), t.first_seq,
+                       ThreadEntry(t.root, subject_of(t.root, t.subject), len(t.messages), len(people), others)))
     ranked.sort(key=lambda r: r[:3])
     hot_threads = tuple(r[3] for r in ranked[:hot])
 
     # states: every series of the window, as of the range's newest message
     end = max((m.received or 0) for m in messages) if messages else 0
+    answers = answers_of(window_series, list(window) + list(messages))  # before waiting for the chains
     chains = dict(zip((s.key for s in window_series), histories()))
     newer = _newer_versions(window_series, chains, local_head)
-    answers = answers_of(window_series, list(window) + list(messages))
     states = {
         s.key: series_state(s, answers[s.key], newer.get(s.key), as_of=end, is_bot=bot, stale_days=stale_days)
         for s in window_series

@@ -132,7 +132,9 @@ def similar_titles(a: str, b: str) -> bool:
         return ra == rb and pa == pb and bool(ra)
     if _DIGITS_RE.sub("#", ra) == _DIGITS_RE.sub("#", rb):
         return False
-    return difflib.SequenceMatcher(None, ra, rb).ratio() >= FUZZY_RATIO
+    sm = difflib.SequenceMatcher(None, ra, rb, autojunk=False)
+    # the cheap upper bounds first: most of a person's titles are nothing alike
+    return sm.real_quick_ratio() >= FUZZY_RATIO and sm.quick_ratio() >= FUZZY_RATIO and sm.ratio() >= FUZZY_RATIO
 
 
 _DIGITS_RE = re.compile(r"\d+")

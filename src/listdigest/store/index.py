@@ -91,6 +91,8 @@ _INDEXES = {
     for line in _SCHEMA.splitlines()
     if line.startswith("CREATE INDEX")
 }
+#: up to this many addresses, first_positions looks each up by index instead of one table pass
+FIRST_LOOKUPS = 300
 #: a build that adds at least this many rows to an empty index defers its indexes
 BULK_MIN = 5000
 
@@ -813,11 +815,17 @@ class Index:
         """Each address's first message in the whole archive (as sender or author)."""
         wanted = set(x.lower() for x in addrs)
         best: Dict[str, int] = {}
-        # one pass over the table per column: an OR of the two columns would scan per address
         # (epoch, seq) as one integer that orders the same; seq may be negative (_fresh_todo)
+        first = "MIN(epoch * 4294967296 + seq + 2147483648)"
         for col in ("author_addr", "from_addr"):
-            for addr, pos in self.db.execute(f"SELECT {col}, MIN(epoch * 4294967296 + seq + 2147483648) FROM messages GROUP BY {col}"):
-                if addr in wanted and (addr not in best or pos < best[addr]):
+            if len(wanted) <= FIRST_LOOKUPS:
+                # a few addresses (a day's authors): one indexed lookup each
+                rows = [(a, self.db.execute(f"SELECT {first} FROM messages WHERE {col}=?", (a,)).fetchone()[0]) for a in wanted]
+            else:
+                # many: one pass over the table per column (an OR of the columns scans per address)
+                rows = self.db.execute(f"SELECT {col}, {first} FROM messages GROUP BY {col}").fetchall()
+            for addr, pos in rows:
+                if pos is not None and addr in wanted and (addr not in best or pos < best[addr]):
                     best[addr] = pos
         return {a: (p >> 32, (p & 0xFFFFFFFF) - 2147483648) for a, p in best.items()}
 
