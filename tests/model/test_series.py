@@ -251,3 +251,22 @@ def test_similar_titles_are_one_change_edited_between_versions():
     assert not similar_titles("spi: imx: fix dma for 8-bit", "spi: imx: fix dma for 16-bit")
     assert not similar_titles("spi: imx: fix dma", "i2c: imx: fix dma")
     assert not similar_titles("spi: add foo support", "spi: add bar support")
+
+
+def test_relay_rewritten_message_ids_in_a_real_inbox(tmp_path):
+    """No real instance in the shared archives: built with public-inbox-mda from mails in the
+    pattern (the cover stored as HEX+id, the patches answering the id the sender gave)."""
+    import shutil
+
+    import pi
+    from listdigest.pipeline import RangeSpec, report
+
+    if shutil.which("public-inbox-mda") is None:
+        pytest.skip("public-inbox is not installed")
+    raws = [msg("[PATCH v2 0/2] spi: relayed series", from_=ADA, msgid="5f3a9c1e2b7d4a60+cover@x",
+                date="Mon, 01 Jan 2024 10:00:00 +0000", body="Cover.\n")]
+    raws += [msg(f"[PATCH v2 {i}/2] spi: part {i}", from_=ADA, msgid=f"p{i}@x", in_reply_to="cover@x", references=["cover@x"],
+                 date=f"Mon, 01 Jan 2024 10:0{i}:00 +0000", body=DIFF) for i in (1, 2)]
+    inbox = pi.make_v2_inbox(str(tmp_path), "relay", raws)
+    d = report(inbox, RangeSpec(), index_path=str(tmp_path / "ix.sqlite"))
+    assert [(s.key, s.received, s.expected) for s in d.series] == [("5f3a9c1e2b7d4a60+cover@x", 3, 3)]
