@@ -179,3 +179,21 @@ def test_rebuilt_messages_equal_parsed_ones_after_a_rewrite(tmp_path):
             for m in rebuilt:
                 ref = by_id[m.msgid]
                 assert (m.subject, m.parsed, m.references, m.body, m.facts) == (ref.subject, ref.parsed, ref.references, ref.body, ref.facts)
+
+
+def test_message_without_date_keeps_its_commit_time_through_the_index(tmp_path):
+    """Issue 14, fault 3: a message without Date is received at its commit's time with or
+    without the index (no 1970 bar in per_day, and a date range still selects it)."""
+    from daily_helpers import Epoch, mail
+    from listdigest.pipeline import RangeSpec, report
+    from listdigest.timeparse import parse_when
+
+    ep = Epoch(str(tmp_path / "inbox"))
+    ep.add(mail(1, "[PATCH] a: one"))
+    ep.add(b"From: Bob <bob@example.org>\nSubject: no date here\nMessage-ID: <nodate@example.org>\n\nhello\n")
+    ix = str(tmp_path / "ix.sqlite")
+    spec = RangeSpec(since=parse_when("2026-01-05"), until=parse_when("2026-01-05", end_of_day=True))
+    for index_path in (None, ix, ix):
+        d = report(ep.inbox, RangeSpec(), index_path=index_path)
+        assert [(c.label, c.count) for c in d.per_day] == [("2026-01-05", 2)], index_path
+        assert report(ep.inbox, spec, index_path=index_path).totals.messages == 2, index_path

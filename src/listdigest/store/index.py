@@ -569,8 +569,10 @@ class Index:
         jobs = []
         seq = 0
         for ep, _ in plan:
-            q = ("SELECT seq, blob, commit_id FROM messages WHERE epoch=? {0} "
-                 "UNION ALL SELECT seq, blob, commit_id FROM skipped WHERE epoch=? {0} ORDER BY seq")
+            # a message without Date was received at its commit's time, which the index kept
+            # as its received time: the parse of a small range falls back to it
+            q = ("SELECT seq, blob, commit_id, COALESCE(received, 0) FROM messages WHERE epoch=? {0} "
+                 "UNION ALL SELECT seq, blob, commit_id, 0 FROM skipped WHERE epoch=? {0} ORDER BY seq")
             cond, args = "", []
             if lo is not None and lo[0] == ep.number:
                 cond += " AND seq > ?"
@@ -579,9 +581,8 @@ class Index:
                 cond += " AND seq <= ?"
                 args.append(hi[1])
             items = []
-            for _, blob, commit in self.db.execute(q.format(cond), (ep.number, *args, ep.number, *args)):
-                # the commit time only serves parsing, and every message here is parsed already
-                items.append((seq, blob, commit, 0))
+            for _, blob, commit, when in self.db.execute(q.format(cond), (ep.number, *args, ep.number, *args)):
+                items.append((seq, blob, commit, when))
                 seq += 1
             jobs.append(ReadJob(ep.gitdir, ep.number, tuple(items)))
         start: Optional[str] = lo_commit
