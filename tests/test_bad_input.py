@@ -205,3 +205,42 @@ def test_sync_bad_url(tmp_path, url, needle):
     assert_error(p, needle)
     assert not (tmp_path / "pwned").exists()
     assert not dest.exists() or not any(dest.rglob("*.git"))
+
+
+# --- index files (issue 14, fault 6) ------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["report", "index"])
+def test_index_that_is_not_sqlite_is_one_error_line(small, tmp_path, command):
+    bad = tmp_path / "bad.sqlite"
+    bad.write_bytes(b"this is no database\n" * 100)
+    p = run(tmp_path, command, small["inbox"], "--index", str(bad))
+    assert_error(p, "bad.sqlite", "not a listdigest index")
+    assert bad.read_bytes() == b"this is no database\n" * 100  # left as it was
+
+
+def test_truncated_index_is_one_error_line(small, tmp_path):
+    good = tmp_path / "good.sqlite"
+    assert run(tmp_path, "index", small["inbox"], "--index", str(good)).returncode == 0
+    cut = tmp_path / "cut.sqlite"
+    cut.write_bytes(good.read_bytes()[:6000])
+    assert_error(run(tmp_path, "report", small["inbox"], "--index", str(cut)), "cut.sqlite", "not a listdigest index")
+
+
+def test_index_in_a_missing_directory_creates_nothing(small, tmp_path):
+    p = run(tmp_path, "report", small["inbox"], "--index", str(tmp_path / "no" / "such" / "ix.sqlite"))
+    assert_error(p, "does not exist")
+    assert not (tmp_path / "no").exists()
+
+
+def test_index_never_drops_another_database(small, tmp_path):
+    import sqlite3
+
+    other = tmp_path / "notes.db"
+    db = sqlite3.connect(other)
+    db.execute("CREATE TABLE notes (x TEXT)")
+    db.execute("INSERT INTO notes VALUES ('keep me')")
+    db.commit()
+    db.close()
+    assert_error(run(tmp_path, "report", small["inbox"], "--index", str(other)), "not a listdigest index")
+    assert sqlite3.connect(other).execute("SELECT x FROM notes").fetchall() == [("keep me",)]

@@ -9,7 +9,7 @@ from typing import Optional
 import click
 
 from . import __version__
-from .errors import ListdigestError
+from .errors import ListdigestError, SourceError
 
 
 class _Group(click.Group):
@@ -344,7 +344,12 @@ def default_index_path(path: str) -> str:
 
     base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
     h = hashlib.sha1(os.path.abspath(path).encode("utf-8", "surrogateescape")).hexdigest()[:16]
-    return os.path.join(base, "listdigest", "index", h + ".sqlite")
+    d = os.path.join(base, "listdigest", "index")
+    try:
+        os.makedirs(d, exist_ok=True)  # the default's directory is ours to make; a given --index's is not
+    except OSError as exc:
+        raise SourceError(f"{d}: cannot create the index directory: {exc.strerror}") from None
+    return os.path.join(d, h + ".sqlite")
 
 
 def _progress():

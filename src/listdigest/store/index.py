@@ -261,14 +261,20 @@ class Index:
         #: processes that parse messages in a large update (one per core, at most 4)
         self.workers = workers if workers is not None else default_workers()
         d = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(d):
+            # a mistyped --index path must not create directories (the CLI makes its default's)
+            raise SourceError(f"{path}: cannot open index: directory {d} does not exist")
         try:
-            os.makedirs(d, exist_ok=True)
             self.db = sqlite3.connect(path, timeout=600)  # workers of a build write too
         except (OSError, sqlite3.Error) as exc:
             raise SourceError(f"{path}: cannot open index: {exc}") from None
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self._ensure_schema()
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self._ensure_schema()
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            raise SourceError(f"{path}: not a listdigest index ({exc}); give another --index file or remove this one") from None
         self._posting_cache: Dict[str, Optional[Posting]] = {}
         #: first commit and deletions of each epoch read fresh, noted as its log streams by
         self._first: Dict[int, str] = {}
@@ -297,8 +303,12 @@ class Index:
             # a bulk build killed before it recreated its indexes left them missing
             self._create_indexes()
             return
+        tables = [name for (name,) in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()]
+        if tables and row is None:
+            # a database of something else: never dropped, whatever --index named
+            raise sqlite3.DatabaseError("it holds other tables")
         # another (or no) schema: start over, the index is a cache of the archive
-        for (name,) in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall():
+        for name in tables:
             self.db.execute(f'DROP TABLE IF EXISTS "{name}"')
         self.db.executescript(_SCHEMA)
         self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
