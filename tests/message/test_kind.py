@@ -64,3 +64,18 @@ def test_static_checker_report_in_robot_form_is_not_a_patch():
     # smatch mailed by hand in the kernel test robot's subject form (kvm-ppc)
     assert kind("[agraf-2.6:kexec-cma 1/2] kernel/kexec_core.c:801 kimage_load() error: uninitialized symbol 'x'",
                 from_="Dan Carpenter <dan.carpenter@oracle.com>", body="tree: x\n") == "other"
+
+
+def test_notice_script_mail_quoting_the_patch_is_a_reply():
+    body = "The patch\n\n   spi: foo\n\nhas been applied to the spi tree at\n\n   https://git.kernel.org/x\n\nFrom: Ann <ann@example.com>\nSubject: [PATCH] spi: foo\n\n" + DIFF
+    assert kind('Applied "spi: foo" to the spi tree', body=body, from_="Mark Brown <broonie@kernel.org>",
+                in_reply_to="p@x") == "reply"
+
+
+def test_rfc2047_encoded_in_reply_to_is_decoded():
+    # b4 late 2022 encoded its thank-you mails' In-Reply-To and References
+    raw = msg("Re: [PATCH] spi: foo", body="Applied, thanks!\n",
+              headers=[("In-Reply-To", "=?utf-8?q?=3C20221221-foo-v1-1-abc=40example=2Ecom=3E?="),
+                       ("References", "=?utf-8?q?=3C20221221-foo-v1-1-abc=40example=2Ecom=3E?=")])
+    m = parse_message(RawMessage(raw))
+    assert (m.in_reply_to, m.references) == ("20221221-foo-v1-1-abc@example.com", ("20221221-foo-v1-1-abc@example.com",))

@@ -58,6 +58,9 @@ _QUOTED_START_RE = re.compile(r"\s*(?:>|[^\n]{0,200}\bwrote:\s*\n|[^\n]{0,200}\n
 PW_BOT = "Pw-bot"
 # a patchwork bot command on a line of its own, unquoted: "pw-bot: cr", "pw-bot: changes-requested"
 _PW_BOT_RE = re.compile(r"^pw-bot:[ \t]*([\w-]+)", re.M | re.I)
+# Mark Brown's pre-b4 notice script: 'Applied "spi: foo" to the spi tree', the patch quoted
+# whole below (a diff, an in-body From:): a notice, not the author's posting
+_APPLIED_SUBJECT_RE = re.compile(r'Applied ".+" to the \S+ tree\s*$')
 # a diffstat's summary line: a cover letter written without a PATCH tag still carries one
 _DIFFSTAT_RE = re.compile(r"^ ?\d+ files? changed, \d+ (?:insertion|deletion)", re.M)
 
@@ -68,7 +71,8 @@ def classify(parsed: Subject, has_diff: bool, threaded: bool, from_name: str, fr
 
     - a reply marker makes a reply;
     - a report about patches (kernel test robot, syzbot, "[bug report]" static-checker mail)
-      and a pull request (``[GIT PULL]``, whose diff is a merge's) are never patch postings;
+      a pull request (``[GIT PULL]``, whose diff is a merge's) and a maintainer script's
+      notice quoting the patch (``Applied "x" to the y tree``) are never patch postings;
     - a PATCH tag or a diff makes a patch posting, except a threaded mail without a diff whose
       text starts with a quote or an attribution: a review reply whose client dropped "Re:";
     - a thread root with a diffstat and no diff is a cover letter written without a tag
@@ -83,7 +87,7 @@ def classify(parsed: Subject, has_diff: bool, threaded: bool, from_name: str, fr
         or (from_name and from_name.lower() in _REPORTER_NAMES)
         or any(a in from_addr.lower() for a in _REPORTER_ADDRS)
     )
-    if reporter or (parsed.pull and not parsed.patch):
+    if reporter or (parsed.pull and not parsed.patch) or _APPLIED_SUBJECT_RE.match(parsed.raw):
         return REPLY if threaded else OTHER
     if parsed.patch or has_diff:
         if threaded and not has_diff and _QUOTED_START_RE.match(body):
@@ -204,6 +208,14 @@ def _first_of(headers):
     return get
 
 
+def _unencoded(value: Optional[str]) -> Optional[str]:
+    """A Message-ID field as sent: b4 (late 2022) RFC 2047-encoded In-Reply-To/References,
+    which hid its thank-you mails' parents."""
+    if value and "=?" in value:
+        return decoded(value)
+    return value
+
+
 def parse_message(raw: RawMessage) -> Message:
     """Parse a stored message.  Raises ``MessageError`` when it has no header at all or a
     body we refuse to decode (MIME nested beyond ``body.MAX_MIME_BOUNDARIES``)."""
@@ -228,8 +240,8 @@ def parse_message(raw: RawMessage) -> Message:
         author_name, author_addr = inbody.from_name, inbody.from_addr
     else:
         author_name, author_addr = from_name, from_addr
-    irt = first_msgid(get("in-reply-to"))
-    refs = tuple(r for v in headers.get("references", ()) for r in msgids(v))
+    irt = first_msgid(_unencoded(get("in-reply-to")))
+    refs = tuple(r for v in headers.get("references", ()) for r in msgids(_unencoded(v)))
     date = parse_date(get("date"))
     received = received_time(headers.get("received"))
     if received is None:
