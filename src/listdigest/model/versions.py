@@ -86,14 +86,11 @@ class VersionLookup(Protocol):
     def by_change_id(self, cid: str, before: Tuple[int, int]) -> Sequence[Posting]:
         """Series heads carrying that change-id, earlier than ``before``."""
 
-    def links_of(self, msgid: str) -> Sequence[str]:
-        """Message-ids the message links to (lore links)."""
-
     def parents_of(self, msgid: str) -> Sequence[str]:
         """In-Reply-To then References of the message."""
 
-    def change_id_of(self, msgid: str) -> Optional[str]:
-        """The change-id the message carries."""
+    def version_facts(self, msgid: str) -> Tuple[Sequence[str], Optional[str], Sequence[str]]:
+        """The lore links, change-id and parents (``parents_of``) of one message, in one look-up."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +112,7 @@ FUZZY_DAYS = 365
 FUZZY_RATIO = 0.85
 
 
+@functools.lru_cache(maxsize=8192)
 def _subsystem(title: str) -> Tuple[str, str]:
     """("spi: imx", "add 16/32 bits per word support") from "spi: imx: add 16/32 bits ...":
     the subsystem prefix (before the last ": ") and the rest, normalised."""
@@ -130,6 +128,8 @@ def similar_titles(a: str, b: str) -> bool:
     pb, rb = _subsystem(b)
     if pa != pb or not ra or not rb or ra == rb:
         return ra == rb and pa == pb and bool(ra)
+    if 2 * min(len(ra), len(rb)) < FUZZY_RATIO * (len(ra) + len(rb)):
+        return False  # the ratio cannot reach the bound: too different in length
     if _DIGITS_RE.sub("#", ra) == _DIGITS_RE.sub("#", rb):
         return False
     sm = difflib.SequenceMatcher(None, ra, rb, autojunk=False)
@@ -226,7 +226,11 @@ def version_chain(head: Posting, lookup: VersionLookup, first: Optional[VersionL
 def _prev_indexed(p: Posting, lookup: VersionLookup, memo: Optional[Dict[str, Optional[VersionLink]]] = None) -> Optional[VersionLink]:
     if memo is not None and p.msgid in memo:
         return memo[p.msgid]
-    got = previous_version(p, lookup, lookup.links_of(p.msgid), lookup.change_id_of(p.msgid), lookup.parents_of(p.msgid))
+    if p.version <= 1:
+        got = None  # a first version has no earlier one: nothing to look up
+    else:
+        links, cid, parents = lookup.version_facts(p.msgid)
+        got = previous_version(p, lookup, links, cid, parents)
     if memo is not None:
         memo[p.msgid] = got
     return got

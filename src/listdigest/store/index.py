@@ -798,14 +798,6 @@ class Index:
         ).fetchall()
         return [p for p in (self.posting(r[0]) for r in rows) if p is not None]
 
-    def _id(self, msgid: str) -> Optional[int]:
-        r = self.db.execute("SELECT id FROM messages WHERE msgid=? ORDER BY epoch, seq LIMIT 1", (msgid,)).fetchone()
-        return r[0] if r else None
-
-    def links_of(self, msgid: str) -> List[str]:
-        i = self._id(msgid)
-        return [r[0] for r in self.db.execute("SELECT target FROM links WHERE mid=? ORDER BY rowid", (i,))] if i else []
-
     def parents_of(self, msgid: str) -> List[str]:
         r = self.db.execute("SELECT id, in_reply_to FROM messages WHERE msgid=? ORDER BY epoch, seq LIMIT 1", (msgid,)).fetchone()
         if r is None:
@@ -814,9 +806,18 @@ class Index:
         out += [x[0] for x in self.db.execute("SELECT ref FROM refs WHERE mid=? ORDER BY pos DESC", (r[0],)) if x[0] not in out]
         return out
 
-    def change_id_of(self, msgid: str) -> Optional[str]:
-        r = self.db.execute("SELECT change_id FROM messages WHERE msgid=? AND change_id IS NOT NULL LIMIT 1", (msgid,)).fetchone()
-        return r[0] if r else None
+    def version_facts(self, msgid: str) -> Tuple[List[str], Optional[str], List[str]]:
+        """The lore links, change-id and parents (In-Reply-To, then References from the
+        nearest) of the first message stored under ``msgid``: what a version step reads."""
+        r = self.db.execute(
+            "SELECT id, in_reply_to, change_id FROM messages WHERE msgid=? ORDER BY epoch, seq LIMIT 1", (msgid,)
+        ).fetchone()
+        if r is None:
+            return [], None, []
+        links = [x[0] for x in self.db.execute("SELECT target FROM links WHERE mid=? ORDER BY rowid", (r[0],))]
+        parents = [r[1]] if r[1] else []
+        parents += [x[0] for x in self.db.execute("SELECT ref FROM refs WHERE mid=? ORDER BY pos DESC", (r[0],)) if x[0] not in parents]
+        return links, r[2], parents
 
     def position_of_commit(self, commit: str) -> Optional[Tuple[int, int]]:
         r = self.db.execute("SELECT epoch, seq FROM messages WHERE commit_id=? LIMIT 1", (commit,)).fetchone()
