@@ -5,6 +5,7 @@ The one module that knows every stage.  It raises; the CLI prints.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, TextIO, Tuple
@@ -356,26 +357,39 @@ def run_list(
             spec = RangeSpec(from_rev=spec.from_rev, to_rev=newest, since=spec.since)
             from_label = source.resolve(spec.from_rev)[1][:9] if spec.from_rev else None
         got: Optional[Collected] = None
-        if state is None or state.to_commit != newest:
-            try:
-                got = collect(source, spec)
-            except EmptyRangeError:
-                got = None
-        if got is None:
-            if not lst.send_empty:
-                if not dry_run and (state is None or state.to_commit != newest):
-                    # nothing to deliver: move the mark so the next digest starts at today's newest
-                    base = state or State(to_commit=newest)
-                    write_state(state_dir, lst.key, State(**{**base.__dict__, "to_commit": newest}))
-                return Outcome(lst.key, "empty" if not dry_run else "dry-run", from_label, newest[:9], newest, 0, 0)
-            digest = build_digest((), list_name=lst.name, start=from_label or newest[:9], end=newest[:9], top=lst.top, end_commit=newest)
-        else:
-            digest = digest_of(got, source, list_name=lst.name, top=lst.top, index_path=index_path,
-                               bots=DEFAULT_BOTS + tuple(lst.bots), waiting_days=lst.waiting_days, hot=lst.hot,
-                               affiliations=load_affiliations(lst.employer_maps, lst.mailmaps, lst.aliases,
-                                                              default_map=not lst.no_default_map))
-            if digest.end_commit is None:
-                digest = dataclasses.replace(digest, end_commit=newest)
+        with contextlib.ExitStack() as stack:
+            ix = None
+            if index_path is not None:
+                from .store.index import Index
+
+                # the index first: a first run's date range is read from its span, not by
+                # parsing the whole archive to find the last day's mail
+                ix = stack.enter_context(Index(index_path))
+                ix.update(source)  # type: ignore[arg-type]
+            if state is None or state.to_commit != newest:
+                try:
+                    cspec = spec
+                    if ix is not None and spec.since is not None and spec.from_rev is None:
+                        cspec = narrow(ix, RangeSpec(since=spec.since))
+                    got = collect(source, cspec, index=ix)
+                except EmptyRangeError:
+                    got = None
+            if got is None:
+                if not lst.send_empty:
+                    if not dry_run and (state is None or state.to_commit != newest):
+                        # nothing to deliver: move the mark so the next digest starts at today's newest
+                        base = state or State(to_commit=newest)
+                        write_state(state_dir, lst.key, State(**{**base.__dict__, "to_commit": newest}))
+                    return Outcome(lst.key, "empty" if not dry_run else "dry-run", from_label, newest[:9], newest, 0, 0)
+                digest = build_digest((), list_name=lst.name, start=from_label or newest[:9], end=newest[:9], top=lst.top,
+                                      end_commit=newest)
+            else:
+                digest = digest_of(got, source, list_name=lst.name, top=lst.top, index=ix,
+                                   bots=DEFAULT_BOTS + tuple(lst.bots), waiting_days=lst.waiting_days, hot=lst.hot,
+                                   affiliations=load_affiliations(lst.employer_maps, lst.mailmaps, lst.aliases,
+                                                                  default_map=not lst.no_default_map))
+                if digest.end_commit is None:
+                    digest = dataclasses.replace(digest, end_commit=newest)
         options = ReportOptions(link_base=lst.link_base)
         rendered = {fmt: render(digest, fmt, options) for fmt in lst.formats}
         subject = lst.subject.format_map({"from": digest.start, "to": digest.end, "list": lst.name})

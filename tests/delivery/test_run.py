@@ -183,3 +183,34 @@ def test_password_never_shown(tmp_path, inbox, smtp_server):
     assert r.exit_code == 1
     assert "s3cret-Pa55" not in r.stderr + r.stdout
     assert state(tmp_path) is None
+
+
+def test_first_run_with_a_date_start_reads_only_that_span_through_the_index(tmp_path, smtp_server, monkeypatch):
+    """Issue 14, fault 4: the first run (no state, start = a date) used to parse the whole
+    archive to find the date's mail; now the index gives the span and only it is read."""
+    import listdigest.pipeline as pipeline
+
+    ep = Epoch(str(tmp_path / "inbox"))
+    for n in range(1, 26):  # 2026-01-05 ..: old mail
+        ep.add(patch(n, f"[PATCH] demo: old {n}"))
+    for n in range(24 * 10, 24 * 10 + 5):  # ten days later
+        ep.add(patch(n, f"[PATCH] demo: new {n}"))
+    cfg = write_config(tmp_path / "c.toml", ep.inbox, smtp_server.port)
+    text = open(cfg).read().replace('start = "2020-01-01"', 'start = "2026-01-15"')
+    open(cfg, "w").write(text)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    parsed = []
+    real = pipeline.read_messages
+
+    def counting(raws):
+        for item in real(raws):
+            parsed.append(item[0].commit)
+            yield item
+
+    monkeypatch.setattr(pipeline, "read_messages", counting)
+    r = run("run", "--config", cfg, "--state-dir", str(tmp_path / "state"))
+    assert r.exit_code == 0, r.stderr
+    assert len(parsed) == 5  # the five new messages, not the thirty of the archive
+    (m,) = smtp_server.messages
+    assert len(subjects_in(m)) == 5 and all("new" in s for s in subjects_in(m))
+    assert state(tmp_path)["to_commit"] == ep.head
