@@ -165,8 +165,16 @@ _CL_RE = re.compile(
 _CL_END_RE = re.compile(r"^(?:\S.* \(\d+\):$|base-commit:|---\s*$| \S.*\|\s+\d+|\s*\d+ files? changed)")
 
 
+# the same heading found by one scan of a whole body (re.M): white space short of a line
+# break where the line pattern has \s, so a match stays within its line
+_CL_M_RE = re.compile(_CL_RE.pattern.replace(r"\s", r"[^\S\n]"), re.I | re.M)
+
+
 def _heading_version(line: str) -> Optional[int]:
-    m = _CL_RE.match(line)
+    return _version_of(_CL_RE.match(line))
+
+
+def _version_of(m: Optional["re.Match[str]"]) -> Optional[int]:
     if m is None:
         return None
     word = (m.group(1) or "").lower()
@@ -182,29 +190,27 @@ def changelog(text: str, version: int) -> str:
     """The block of ``text`` that says what changed in ``version``; "" when there is none."""
     if version < 2 or not text:
         return ""
+    # the heading is found by one scan of the body, not a regex per line (a cover letter
+    # quoting a long changelog is read for every series of a whole-archive digest)
+    start = next((h.start() for h in _CL_M_RE.finditer(text) if _version_of(h) == version), None)
+    if start is None:
+        return ""
     lines = text.split("\n")
-    out: List[str] = []
-    i = 0
-    while i < len(lines):
-        v = _heading_version(lines[i])
-        if v != version:
-            i += 1
-            continue
-        out = [lines[i].rstrip()]
-        j = i + 1
-        while j < len(lines):
-            line = lines[j].rstrip()
-            if _heading_version(line) is not None and line.strip() and not line.lstrip().startswith(("-", "*")):
+    i = text.count("\n", 0, start)
+    out = [lines[i].rstrip()]
+    j = i + 1
+    while j < len(lines):
+        line = lines[j].rstrip()
+        if _heading_version(line) is not None and line.strip() and not line.lstrip().startswith(("-", "*")):
+            break
+        if _CL_END_RE.match(line):
+            break
+        if not line.strip():
+            nxt = next((x for x in lines[j + 1 :] if x.strip()), "")
+            if not nxt or not (nxt.startswith((" ", "\t")) or nxt.lstrip().startswith(("-", "*", "o ", "+"))):
                 break
-            if _CL_END_RE.match(line):
-                break
-            if not line.strip():
-                nxt = next((x for x in lines[j + 1 :] if x.strip()), "")
-                if not nxt or not (nxt.startswith((" ", "\t")) or nxt.lstrip().startswith(("-", "*", "o ", "+"))):
-                    break
-            out.append(line)
-            j += 1
-        break
+        out.append(line)
+        j += 1
     while out and not out[-1].strip():
         out.pop()
     return "\n".join(out)
