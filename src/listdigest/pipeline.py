@@ -103,14 +103,13 @@ def collect(source: Source, spec: RangeSpec, workers: Optional[int] = None, inde
 
 
 def _identity(m: Message) -> tuple:
-    """What makes two stored mails one message: the same Message-ID, sender, date, subject
-    and body (a mail delivered twice); a different mail reusing an id is another message."""
-    return (m.msgid, m.from_addr.lower(), m.date, m.subject, m.has_diff, len(m.body))
+    """What makes two stored mails under one Message-ID one message: the same sender, date,
+    subject and body (a mail delivered twice); a different mail reusing an id is another."""
+    return (m.from_addr.lower(), m.date, m.subject, m.has_diff, len(m.body))
 
 
 def _loop(sel, spec: RangeSpec, parsed, source: Source) -> Collected:
-    seen = set()
-    ids: Dict[str, int] = {}
+    seen: Dict[str, List[Message]] = {}
     out: List[Message] = []
     skipped: List[Skipped] = []
     prev_commit = None
@@ -135,17 +134,17 @@ def _loop(sel, spec: RangeSpec, parsed, source: Source) -> Collected:
             first_prev = prev_commit
         last_commit = raw.commit
         prev_commit = raw.commit
-        ident = _identity(msg)
-        if ident in seen:
-            continue  # the same mail delivered twice
-        if msg.msgid in ids:
-            # a different mail under a Message-ID already seen (an [RFC] and later the
-            # [PATCH], a RESEND): kept and counted, under an id of its own
-            ids[msg.msgid] += 1
-            msg = dataclasses.replace(msg, msgid=f"{msg.msgid}{DUPLICATE_MARK}{ids[msg.msgid]}")
+        same = seen.get(msg.msgid)
+        if same is None:
+            seen[msg.msgid] = [msg]
         else:
-            ids[msg.msgid] = 1
-        seen.add(ident)
+            # the id again (rare): the same mail delivered twice is one message; a different
+            # mail under it (an [RFC] and later the [PATCH], a RESEND) is kept and counted,
+            # under an id of its own
+            if any(_identity(x) == _identity(msg) for x in same):
+                continue
+            same.append(msg)
+            msg = dataclasses.replace(msg, msgid=f"{msg.msgid}{DUPLICATE_MARK}{len(same)}")
         out.append(msg)
     if not out and not skipped:
         raise EmptyRangeError("empty range: no messages selected")

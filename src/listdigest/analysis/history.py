@@ -317,16 +317,10 @@ def build_history(
             local_head[m.msgid] = s.key
         local_head.setdefault(s.key, s.key)
 
-    bot_memo: Dict[Tuple[str, str], bool] = {}
     patterns = tuple(bots)
 
     def bot(addr: str, name: str = "") -> bool:
-        # asked twice per message of a whole-archive range, about a few thousand senders
-        k = (addr, name)
-        got = bot_memo.get(k)
-        if got is None:
-            got = bot_memo[k] = _is_bot(addr or "", name or "", patterns)
-        return got
+        return _is_bot(addr or "", name or "", patterns)  # memoised (lru_cache)
 
     def subject_of(msgid: str, fallback: str) -> str:
         if msgid in by_id:

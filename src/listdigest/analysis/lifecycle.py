@@ -102,16 +102,17 @@ def series_state(
     depth) to its messages, in archive order; ``newer`` its nearest newer version, if any;
     ``is_bot(addr, name)`` says whether a sender is a bot."""
     head = s.head
-    authors = {m.from_addr.lower() for m in s.messages} | {m.author_addr.lower() for m in s.messages}
-    names = {m.author_name.lower() for m in s.messages if m.author_name} | {m.from_name.lower() for m in s.messages if m.from_name}
     answers = [a for a in answers if (_when(a) or 0) <= as_of]
-
-    def own(m: Message) -> bool:
-        return m.from_addr.lower() in authors or (bool(m.from_name) and m.from_name.lower() in names)
-
-    others = [a for a in answers if a.kind != PATCH and not own(a) and not is_bot(a.from_addr, a.from_name)]
-    times = [t for t in (_when(m) for m in list(s.messages) + list(answers)) if t is not None]
-    last = max(times) if times else None
+    others: List[Message] = []
+    if answers:
+        authors = {m.from_addr.lower() for m in s.messages} | {m.author_addr.lower() for m in s.messages}
+        names = {n.lower() for m in s.messages for n in (m.author_name, m.from_name) if n}
+        others = [
+            a for a in answers
+            if a.kind != PATCH and a.from_addr.lower() not in authors
+            and not (a.from_name and a.from_name.lower() in names) and not is_bot(a.from_addr, a.from_name)
+        ]
+    last = max((t for t in map(_when, (*s.messages, *answers)) if t is not None), default=None)
     common = dict(replies=len(others), last_activity=day(last) if last else "")
 
     for a in answers:

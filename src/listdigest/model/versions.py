@@ -130,6 +130,9 @@ def similar_titles(a: str, b: str) -> bool:
         return ra == rb and pa == pb and bool(ra)
     if 2 * min(len(ra), len(rb)) < FUZZY_RATIO * (len(ra) + len(rb)):
         return False  # the ratio cannot reach the bound: too different in length
+    wa, wb = set(ra.split()), set(rb.split())
+    if 2 * len(wa & wb) < len(wa | wb):
+        return False  # fewer than half the words shared: another change
     if _DIGITS_RE.sub("#", ra) == _DIGITS_RE.sub("#", rb):
         return False
     sm = difflib.SequenceMatcher(None, ra, rb, autojunk=False)

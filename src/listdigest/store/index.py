@@ -276,6 +276,7 @@ class Index:
             self.db.close()
             raise SourceError(f"{path}: not a listdigest index ({exc}); give another --index file or remove this one") from None
         self._posting_cache: Dict[str, Optional[Posting]] = {}
+        self._heads_by: Dict[str, list] = {}
         #: first commit and deletions of each epoch read fresh, noted as its log streams by
         self._first: Dict[int, str] = {}
         self._fresh_gone: Dict[int, Set[str]] = {}
@@ -419,6 +420,7 @@ class Index:
             self._create_indexes()
         self.db.commit()
         self._posting_cache.clear()
+        self._heads_by.clear()
         if progress is not None and total:
             progress(total, total)
         count = self.db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
@@ -777,19 +779,21 @@ class Index:
 
     def titles_by(self, author_addr: str, before: Tuple[int, int], since: Optional[int]) -> List[Tuple[str, str]]:
         """(msgid, title) of the series heads (covers, first or lone patches) that person
-        posted (as author or sender) before ``before`` and since ``since``, newest first."""
+        posted (as author or sender) before ``before`` and since ``since``, newest first.
+        A person's heads are read once per connection: the series of one author ask in turn."""
         a = author_addr.lower()
-        cond = ("kind=? AND (counter IS NULL OR counter <= 1) AND (epoch < ? OR (epoch = ? AND seq < ?)) "
-                "AND (? IS NULL OR date >= ?)")
-        args = (PATCH, before[0], before[0], before[1], since, since)
-        # two indexed lookups, not an OR that scans the table
-        rows = self.db.execute(
-            f"SELECT epoch, seq, msgid, title FROM messages WHERE author_addr=? AND {cond} "
-            f"UNION SELECT epoch, seq, msgid, title FROM messages WHERE from_addr=? AND {cond} "
-            "ORDER BY 1 DESC, 2 DESC LIMIT 500",
-            (a, *args, a, *args),
-        ).fetchall()
-        return [(r[2], r[3]) for r in rows]
+        heads = self._heads_by.get(a)
+        if heads is None:
+            cond = "kind=? AND (counter IS NULL OR counter <= 1)"
+            # two indexed lookups, not an OR that scans the table
+            heads = self._heads_by[a] = self.db.execute(
+                f"SELECT epoch, seq, msgid, title, date FROM messages WHERE author_addr=? AND {cond} "
+                f"UNION SELECT epoch, seq, msgid, title, date FROM messages WHERE from_addr=? AND {cond} "
+                "ORDER BY 1 DESC, 2 DESC",
+                (a, PATCH, a, PATCH),
+            ).fetchall()
+        return [(r[2], r[3]) for r in heads
+                if (r[0], r[1]) < before and (since is None or (r[4] is not None and r[4] >= since))][:500]
 
     def by_change_id(self, cid: str, before: Tuple[int, int]) -> List[Posting]:
         rows = self.db.execute(
