@@ -79,3 +79,25 @@ def test_rfc2047_encoded_in_reply_to_is_decoded():
                        ("References", "=?utf-8?q?=3C20221221-foo-v1-1-abc=40example=2Ecom=3E?=")])
     m = parse_message(RawMessage(raw))
     assert (m.in_reply_to, m.references) == ("20221221-foo-v1-1-abc@example.com", ("20221221-foo-v1-1-abc@example.com",))
+
+
+def test_malformed_mail_is_skipped_with_its_reason():
+    from listdigest.message import read_messages
+
+    ((raw, m, reason),) = list(read_messages([RawMessage(b"\x00\x01 no header at all", commit="c" * 40)]))
+    assert m is None and reason == "no headers"
+
+
+def test_a_parser_bug_is_not_hidden_as_a_skipped_message(monkeypatch):
+    """Issue 14, fault 5: a TypeError inside the parser used to become an 'unreadable
+    message' line; only malformed input may be skipped, a bug must fail loudly."""
+    import pytest
+
+    import listdigest.message as message
+
+    def broken(subject):
+        raise TypeError("a bug")
+
+    monkeypatch.setattr(message, "parse_subject", broken)
+    with pytest.raises(TypeError, match="a bug"):
+        list(message.read_messages([RawMessage(msg("[PATCH] x"))]))
