@@ -10,6 +10,7 @@ import click
 
 from . import __version__
 from .errors import ListdigestError, SourceError
+from .sources import MISSING_BLOB
 
 
 class _Group(click.Group):
@@ -146,9 +147,16 @@ def report(path, lore, from_rev, to_rev, since, until, list_name, top, fmt, outp
         affiliations=_affiliations(employer_maps, mailmaps, aliases, no_default_map),
         **({"opener": opener} if opener else {}),
     )
+    _warn_missing(k.where for k in digest.skipped if k.reason == MISSING_BLOB)
     base = link_base or f"https://lore.kernel.org/{digest.list_name}/"
     text = render(digest, fmt, ReportOptions(link_base=base))
     _write(text, output)
+
+
+def _warn_missing(where) -> None:
+    """One warning per message whose blob the repository lacks (skipped, not fatal)."""
+    for w in where:
+        click.echo(f"Warning: {w}: {MISSING_BLOB}; skipped", err=True)
 
 
 def default_mirror_dir(url: str) -> str:
@@ -328,6 +336,7 @@ def index(path, index_file) -> None:
     t0 = time.monotonic()
     stats = build_index(path, target, _progress())
     dt = time.monotonic() - t0
+    _warn_missing(f"commit {c[:12]}" for c in stats.missing)
     rate = f", {stats.read / dt:.0f} msg/s" if stats.read and dt > 0 else ""
     click.echo(
         f"{target}: {stats.total} messages; read {stats.read}, dropped {stats.dropped}"

@@ -197,3 +197,42 @@ def test_message_without_date_keeps_its_commit_time_through_the_index(tmp_path):
         d = report(ep.inbox, RangeSpec(), index_path=index_path)
         assert [(c.label, c.count) for c in d.per_day] == [("2026-01-05", 2)], index_path
         assert report(ep.inbox, spec, index_path=index_path).totals.messages == 2, index_path
+
+
+def test_missing_message_blob_is_skipped_with_a_warning_and_retried(tmp_path):
+    """Issue 14, fault 1: a mirror lacking one message blob (lore drops oversized spam) made
+    'index' and every 'report' exit 2.  Now that message is skipped with one warning naming
+    its commit, counted as skipped, and read by the next index update once the blob is back."""
+    import os
+    import subprocess
+    import sys
+
+    from daily_helpers import Epoch, patch
+
+    ep = Epoch(str(tmp_path / "inbox"))
+    for n in (1, 2, 3):
+        ep.add(patch(n, f"[PATCH] demo: change {n}"))
+    commit = subprocess.run(["git", "--git-dir", ep.gitdir, "rev-parse", "HEAD~1"], capture_output=True, text=True).stdout.strip()
+    blob = subprocess.run(["git", "--git-dir", ep.gitdir, "rev-parse", f"{commit}:m"], capture_output=True, text=True).stdout.strip()
+    data = subprocess.run(["git", "--git-dir", ep.gitdir, "cat-file", "blob", blob], capture_output=True).stdout
+    os.unlink(os.path.join(ep.gitdir, "objects", blob[:2], blob[2:]))
+    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path / "data"))
+    ix = str(tmp_path / "ix.sqlite")
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "listdigest.cli", *args], capture_output=True, text=True, env=env)
+
+    for args in (("index", ep.inbox, "--index", ix), ("report", ep.inbox, "--index", ix), ("report", ep.inbox, "--no-index")):
+        p = cli(*args)
+        assert p.returncode == 0, (args, p.stderr)
+        assert p.stderr.strip().splitlines() == [f"Warning: commit {commit[:12]}: message blob missing from the repository; "
+                                                   "retried at the next index update; skipped"] or args[0] == "index", p.stderr
+        assert f"commit {commit[:12]}" in p.stderr and "Traceback" not in p.stderr
+        if args[0] == "report":
+            assert "Totals: 2 messages, 2 patch postings, 0 replies/other, 1 skipped" in p.stdout
+    # the object comes back (the mirror fetched it): the next update reads it
+    subprocess.run(["git", "--git-dir", ep.gitdir, "hash-object", "-w", "--stdin"], input=data, check=True, capture_output=True)
+    p = cli("index", ep.inbox, "--index", ix)
+    assert p.returncode == 0 and "Warning" not in p.stderr and "read 1" in p.stderr, p.stderr
+    p = cli("report", ep.inbox, "--index", ix)
+    assert "Totals: 3 messages, 3 patch postings, 0 replies/other, 0 skipped" in p.stdout and not p.stderr

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Optional, Tuple
 
-from ..sources import RawMessage
+from ..sources import MISSING_BLOB, RawMessage
 from .body import BodyError, body_head, decode_body, has_diff, parse_inbody
 from .headers import (
     DIGEST_FIELDS,
@@ -278,6 +278,9 @@ def read_messages(raws: Iterable[RawMessage]) -> Iterator[Tuple[RawMessage, Opti
     Only malformed input (``MessageError``) is skipped: any other exception is a bug of the
     parser and goes up (the fuzz tests hold parse_message to raising nothing else)."""
     for raw in raws:
+        if raw.missing:
+            yield raw, None, MISSING_BLOB
+            continue
         try:
             msg = parse_message(raw)
         except MessageError as exc:

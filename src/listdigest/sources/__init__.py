@@ -29,6 +29,13 @@ class RawMessage:
     seq: int = 0
     #: a human-readable locator for error messages (commit id, mbox offset, file name)
     where: str = ""
+    #: the commit names a message blob the repository lacks (a mirror missing an object):
+    #: the message is skipped, and an index retries it at its next update
+    missing: bool = False
+
+
+#: why a message whose blob the repository lacks is skipped
+MISSING_BLOB = "message blob missing from the repository; retried at the next index update"
 
 
 @dataclass(frozen=True)

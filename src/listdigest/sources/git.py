@@ -328,11 +328,15 @@ class ReadJob:
 def read_job(job: ReadJob) -> Iterator[RawMessage]:
     """The raw messages of a job, through one ``git cat-file --batch``."""
     for (oid, data), (seq, blob, commit, ctime) in zip(CatFile(job.gitdir).stream([i[1] for i in job.items]), job.items):
+        where = f"commit {commit[:12]}"
         if data is None:
-            raise SourceError(f"{job.gitdir}: message blob {oid} of commit {commit[:12]} is missing (corrupt repository?)")
+            # a mirror lacking one object (lore drops oversized spam blobs): that message is
+            # skipped, not the whole archive
+            yield RawMessage(b"", commit=commit, epoch=job.epoch, commit_time=ctime, seq=seq, where=where, missing=True)
+            continue
         if not data:
             continue
-        yield RawMessage(data=data, commit=commit, epoch=job.epoch, commit_time=ctime, seq=seq, where=f"commit {commit[:12]}")
+        yield RawMessage(data=data, commit=commit, epoch=job.epoch, commit_time=ctime, seq=seq, where=where)
 
 
 def _epochs_of_v2(path: str) -> List[Epoch]:

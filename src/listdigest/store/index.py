@@ -31,7 +31,7 @@ from ..message.applied import AppliedItem, AppliedNotice
 from ..message.subject import Subject
 from ..message.trailers import Trailer
 from ..model.versions import Posting, change_id, lore_links, normalize_title
-from ..sources import Selection
+from ..sources import MISSING_BLOB, Selection
 from ..sources.git import Epoch, GitSource, LogEntry, ReadJob, read_job
 from ..workers import BATCH, default_workers, ordered_map
 
@@ -111,6 +111,8 @@ class UpdateStats:
     #: epochs whose history was rewritten since the last update
     rewritten: Tuple[int, ...]
     total: int
+    #: commits whose message blob the repository lacks (skipped, retried at the next update)
+    missing: Tuple[str, ...] = ()
 
 
 def _git(gitdir: str, *args: str) -> subprocess.CompletedProcess:
@@ -419,12 +421,40 @@ class Index:
         if bulk:
             self._create_indexes()
         self.db.commit()
+        read += self._retry_missing(source)
         self._posting_cache.clear()
         self._heads_by.clear()
         if progress is not None and total:
             progress(total, total)
         count = self.db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
-        return UpdateStats(read, dropped, moved, tuple(rewritten), count)
+        missing = tuple(c for (c,) in self.db.execute("SELECT commit_id FROM skipped WHERE reason=? ORDER BY epoch, seq", (MISSING_BLOB,)))
+        return UpdateStats(read, dropped, moved, tuple(rewritten), count, missing)
+
+    def _retry_missing(self, source: GitSource) -> int:
+        """Read again the messages skipped because their blob was missing (a mirror fetches
+        the object later); returns how many are now indexed."""
+        rows = self.db.execute("SELECT epoch, seq, blob, commit_id FROM skipped WHERE reason=? ORDER BY epoch, seq",
+                               (MISSING_BLOB,)).fetchall()
+        found = 0
+        gitdirs = {ep.number: ep.gitdir for ep in source.epochs}
+        for epoch in sorted({r[0] for r in rows}):
+            if epoch not in gitdirs:
+                continue
+            items = [(seq, blob, commit) for e, seq, blob, commit in rows if e == epoch]
+            # the commit times, for a message without Date (one git call for them all)
+            times = _git(gitdirs[epoch], "show", "-s", "--format=%ct", *[c for _, _, c in items]).stdout.split()
+            job = ReadJob(gitdirs[epoch], epoch, tuple((seq, blob, commit, int(t)) for (seq, blob, commit), t in zip(items, times)))
+            got = [r for r in _parse_batch(job) if not (r[0] == "skipped" and r[-1] == MISSING_BLOB)]
+            if not got:
+                continue
+            blobs = [r[3] if r[0] == "skipped" else r[0][2] for r in got]
+            self.db.executemany("DELETE FROM skipped WHERE epoch=? AND blob=? AND reason=?", [(epoch, b, MISSING_BLOB) for b in blobs])
+            next_id = self.db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM messages").fetchone()[0]
+            _insert(self.db.cursor(), got, next_id)
+            found += len(got)
+        if found:
+            self.db.commit()
+        return found
 
     def _fresh_todo(self, source: GitSource, ep: Epoch, head: str, gone: Set[str]) -> Iterator[Tuple[int, LogEntry]]:
         """An unindexed epoch's messages as git log lists them, newest first: git writes
