@@ -7,13 +7,17 @@ inbox (deletes, purges, adds) builds its own with ``pi`` in ``tmp_path``.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import stat
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Dict
 
+import hypothesis
+import hypothesis.configuration
 import pytest
 
 import pi
@@ -51,6 +55,29 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
 from pi import shared_data_dir  # noqa: E402
 MESSAGES = Path(__file__).resolve().parent / "data" / "messages"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory):
+    """HOME and the XDG directories of the whole session (and of every program it starts)
+    point into a temporary directory: no test writes an index, a state file or a cache into
+    the real home (a run used to leave hundreds of MB in ~/.local/share/listdigest)."""
+    home = tmp_path_factory.mktemp("home")
+    mp = pytest.MonkeyPatch()
+    for var, sub in (("HOME", ""), ("XDG_DATA_HOME", ".local/share"), ("XDG_STATE_HOME", ".local/state"),
+                     ("XDG_CONFIG_HOME", ".config"), ("XDG_CACHE_HOME", ".cache")):
+        mp.setenv(var, str(home / sub) if sub else str(home))
+    yield home
+    mp.undo()
+
+
+# hypothesis keeps no example database, and its caches (written as test modules are
+# collected, before any fixture) go to a temporary directory, not the checkout's .hypothesis
+hypothesis.settings.register_profile("listdigest", database=None)
+hypothesis.settings.load_profile("listdigest")
+_HYPOTHESIS_HOME = tempfile.mkdtemp(prefix="listdigest-hypothesis-")
+hypothesis.configuration.set_hypothesis_home_dir(_HYPOTHESIS_HOME)
+atexit.register(shutil.rmtree, _HYPOTHESIS_HOME, True)
 
 
 def _clone_bundle(factory: pytest.TempPathFactory, bundle_name: str, dest_name: str) -> str:

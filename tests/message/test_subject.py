@@ -6,7 +6,6 @@ Each case lists only the fields it is about; the rest must keep their defaults
 
 from __future__ import annotations
 
-import os
 import subprocess
 import timeit
 
@@ -227,19 +226,11 @@ def test_never_raises(subject: str) -> None:
     assert got.version >= 0 and major == str(got.version)
 
 
-_HV = "/tmp/data/hv/git/0.git"
-
-
-def _real_subjects() -> list:
-    if not os.path.isdir(_HV):
-        pytest.skip("hv archive not present")
-    out = subprocess.run(["git", "-C", _HV, "log", "--format=%s"], capture_output=True, check=True)
-    return out.stdout.decode("utf-8", "replace").splitlines()
-
-
 @pytest.mark.real
-def test_real_archive_subjects() -> None:
-    subjects = _real_subjects()
+def test_real_archive_subjects(hv_epoch) -> None:
+    # commit subjects are the mail subjects public-inbox stored (folded ones as one line)
+    out = subprocess.run(["git", "--git-dir", hv_epoch, "log", "--format=%s"], capture_output=True, check=True)
+    subjects = out.stdout.decode("utf-8", "replace").splitlines()
     parsed = [parse_subject(s) for s in subjects]
     patches = [p for p in parsed if p.patch and not p.reply]
     assert len(patches) > len(subjects) // 4
