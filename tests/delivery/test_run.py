@@ -214,3 +214,34 @@ def test_first_run_with_a_date_start_reads_only_that_span_through_the_index(tmp_
     (m,) = smtp_server.messages
     assert len(subjects_in(m)) == 5 and all("new" in s for s in subjects_in(m))
     assert state(tmp_path)["to_commit"] == ep.head
+
+
+def test_failed_mail_leaves_no_overlapping_files_or_feed_entries(tmp_path, inbox, smtp_server):
+    """Issue 14, fault 7: with a failing SMTP every retry wrote another overlapping digest
+    and Atom entry.  A retry (same start, a later end) now replaces them."""
+    import xml.etree.ElementTree as ET
+
+    from daily_helpers import BadServer
+
+    out = tmp_path / "out"
+    extra = f'delivery = ["files", "smtp"]\noutput_dir = "{out}"'
+    bad = BadServer("close")
+    try:
+        cfg = write_config(tmp_path / "c.toml", inbox.inbox, bad.port, extra_list=extra, formats=("text", "atom"))
+        sdir = str(tmp_path / "state")
+        assert run("run", "--config", cfg, "--state-dir", sdir).exit_code == 1
+        inbox.add(patch(4, "[PATCH] demo: third"))
+        assert run("run", "--config", cfg, "--state-dir", sdir).exit_code == 1
+    finally:
+        bad.close()
+    assert state(tmp_path) is None
+    ns = "{http://www.w3.org/2005/Atom}"
+    texts = [n for n in os.listdir(out / "demo") if n.endswith(".txt")]
+    assert len(texts) == 1 and texts[0].endswith(f"..{inbox.head[:9]}.txt")
+    assert len(ET.parse(out / "demo" / "feed.atom").getroot().findall(ns + "entry")) == 1
+    # delivered at last: the files of that start are the delivered digest's, once
+    cfg = write_config(tmp_path / "c.toml", inbox.inbox, smtp_server.port, extra_list=extra, formats=("text", "atom"))
+    assert run("run", "--config", cfg, "--state-dir", sdir).exit_code == 0
+    assert len([n for n in os.listdir(out / "demo") if n.endswith(".txt")]) == 1
+    assert len(ET.parse(out / "demo" / "feed.atom").getroot().findall(ns + "entry")) == 1
+    assert len(smtp_server.messages) == 1

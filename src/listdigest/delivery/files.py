@@ -1,5 +1,7 @@
 """Writing digests to files: ``<dir>/<list>/<from>..<to>.<ext>`` per format, and the list's
-Atom feed ``<dir>/<list>/feed.atom`` which gains one entry per delivered digest.
+Atom feed ``<dir>/<list>/feed.atom`` which gains one entry per delivered digest.  A digest
+of the same start (a run retrying after its delivery failed) replaces the files and the
+feed entry of the attempt before, so nothing overlapping stays published.
 
 Every regular file is written atomically (temporary file + ``os.replace``); a path that
 is a device, FIFO or socket (``-o /dev/null``, ``-o /dev/stdout``) is written in place,
@@ -77,7 +79,20 @@ def write_files(out_dir: str, key: str, start: str, end: str, rendered: Dict[str
             atomic_write(feed, merge_feed(old, text, keep=FEED_KEEP))
             written.append(feed)
             continue
-        path = os.path.join(base, f"{start}..{end}.{EXTENSIONS.get(fmt, fmt)}")
+        ext = EXTENSIONS.get(fmt, fmt)
+        path = os.path.join(base, f"{start}..{end}.{ext}")
         atomic_write(path, text)
         written.append(path)
+        _drop_earlier_attempts(base, start, ext, path)
     return written
+
+
+def _drop_earlier_attempts(base: str, start: str, ext: str, keep: str) -> None:
+    """Remove ``<start>..<other end>.<ext>``: a digest of the same start written by a run
+    whose delivery then failed (its state stayed, so this run covers that range again)."""
+    prefix, suffix = f"{start}..", f".{ext}"
+    for name in os.listdir(base):
+        path = os.path.join(base, name)
+        if name.startswith(prefix) and name.endswith(suffix) and path != keep and ".." not in name[len(prefix):-len(suffix)]:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)

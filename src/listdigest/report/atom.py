@@ -33,7 +33,9 @@ def feed_id(list_name: str, link_base: str) -> str:
 
 
 def entry_id(digest: Digest) -> str:
-    return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"listdigest:{digest.list_name}:{digest.start}..{digest.end_commit or digest.end}"))
+    """One entry per start: a retry after a failed delivery (same start, a later end)
+    replaces the entry of the attempt before instead of adding an overlapping one."""
+    return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"listdigest:{digest.list_name}:{digest.start}"))
 
 
 def _sub(parent: ET.Element, tag: str, text: Optional[str] = None, **attrs: str) -> ET.Element:
