@@ -276,6 +276,8 @@ def run(config_path, state_dir, only, dry_run) -> None:
             click.echo(f"Error: list {lst.key}: {exc}", err=True)
             code = max(code, exc.exit_code)
             continue
+        if out.note:
+            click.echo(f"{lst.key}: {out.note}")
         if out.status == "empty":
             click.echo(f"{lst.key}: no new messages after {out.start or 'the start'}; nothing sent")
         elif out.status == "dry-run":

@@ -297,6 +297,8 @@ class Outcome:
     mail: Optional[object] = None
     written: Tuple[str, ...] = ()
     deliveries: Tuple[str, ...] = ()
+    #: a line worth telling the user (the run found its place again after a history rewrite)
+    note: Optional[str] = None
 
 
 def _newest_commit(source: Source) -> str:
@@ -315,6 +317,31 @@ def first_range(start: Optional[str], now: int) -> RangeSpec:
         return RangeSpec(since=parse_when(start, now=now))
     except RangeError:
         return RangeSpec(from_rev=start)
+
+
+def resume_point(state, source, ix) -> Tuple[str, Optional[str]]:
+    """Where the next digest starts: after ``state.to_commit``, or, when a history rewrite
+    (public-inbox-purge or -edit, taken by ``sync``) made that commit unknown, after the
+    commit that now stores the last delivered message (found by its blob), or after the last
+    message received by then when that message itself was removed.  Returns the commit and,
+    when it moved, one line saying so."""
+    from .errors import StateError
+
+    if source.in_history(state.to_commit):
+        return state.to_commit, None
+    lost = f"the last digest ended at commit {state.to_commit[:12]}, which a history rewrite removed"
+    if ix is None:
+        raise StateError(f"{lost}; run needs the archive index to find its place again")
+    found = ix.commit_of_blob(state.last_blob) if state.last_blob else None
+    if found is not None:
+        return found, f"history rewritten: resuming after {state.last_msgid or 'the last delivered message'} (now commit {found[:12]})"
+    if state.last_received is not None:
+        found = ix.last_commit_received_upto(state.last_received)
+        if found is not None:
+            return found, (f"history rewritten and the last delivered message removed: resuming after the last message "
+                           f"received by then (commit {found[:12]})")
+    raise StateError(f"{lost}, and the state does not say which message it was; remove its state file to start "
+                     f"again from 'start'")
 
 
 def run_list(
@@ -348,14 +375,8 @@ def run_list(
         if source.kind != "git":
             raise ConfigError(f"lists.{lst.key}.archive: run needs a git archive (public-inbox); {lst.archive} has no revisions")
         newest = _newest_commit(source)
-        if state is not None:
-            spec = RangeSpec(from_rev=state.to_commit, to_rev=newest)
-            from_label = state.to_commit[:9]
-        else:
-            spec = first_range(lst.start, now)
-            spec = RangeSpec(from_rev=spec.from_rev, to_rev=newest, since=spec.since)
-            from_label = source.resolve(spec.from_rev)[1][:9] if spec.from_rev else None
         got: Optional[Collected] = None
+        note: Optional[str] = None
         with contextlib.ExitStack() as stack:
             ix = None
             if index_path is not None:
@@ -365,6 +386,16 @@ def run_list(
                 # parsing the whole archive to find the last day's mail
                 ix = stack.enter_context(Index(index_path))
                 ix.update(source)  # type: ignore[arg-type]
+            if state is not None:
+                resume, note = resume_point(state, source, ix)
+                if resume != state.to_commit:
+                    state = dataclasses.replace(state, to_commit=resume)
+                spec = RangeSpec(from_rev=state.to_commit, to_rev=newest)
+                from_label = state.to_commit[:9]
+            else:
+                spec = first_range(lst.start, now)
+                spec = RangeSpec(from_rev=spec.from_rev, to_rev=newest, since=spec.since)
+                from_label = source.resolve(spec.from_rev)[1][:9] if spec.from_rev else None
             if state is None or state.to_commit != newest:
                 try:
                     cspec = spec
@@ -378,8 +409,12 @@ def run_list(
                     if not dry_run and (state is None or state.to_commit != newest):
                         # nothing to deliver: move the mark so the next digest starts at today's newest
                         base = state or State(to_commit=newest)
-                        write_state(state_dir, lst.key, State(**{**base.__dict__, "to_commit": newest}))
-                    return Outcome(lst.key, "empty" if not dry_run else "dry-run", from_label, newest[:9], newest, 0, 0)
+                        mark = ix.last_message_upto(newest) if ix is not None else None
+                        write_state(state_dir, lst.key, dataclasses.replace(
+                            base, to_commit=newest, last_blob=mark[0] if mark else None,
+                            last_msgid=mark[1] if mark else None, last_received=mark[2] if mark else None))
+                    return Outcome(lst.key, "empty" if not dry_run else "dry-run", from_label, newest[:9], newest, 0, 0,
+                                   note=note)
                 digest = build_digest((), list_name=lst.name, start=from_label or newest[:9], end=newest[:9], top=lst.top,
                                       end_commit=newest)
             else:
@@ -389,6 +424,9 @@ def run_list(
                                                                   default_map=not lst.no_default_map))
                 if digest.end_commit is None:
                     digest = dataclasses.replace(digest, end_commit=newest)
+            # what the state records of the last message delivered, to find its place again
+            # after a history rewrite
+            last = ix.last_message_upto(digest.end_commit or newest) if ix is not None else None
         options = ReportOptions(link_base=lst.link_base)
         rendered = {fmt: render(digest, fmt, options) for fmt in lst.formats}
         subject = lst.subject.format_map({"from": digest.start, "to": digest.end, "list": lst.name})
@@ -406,7 +444,7 @@ def run_list(
         result = dict(
             key=lst.key, start=digest.start, end=digest.end, end_commit=digest.end_commit,
             messages=digest.totals.messages, series=len(digest.series), subject=subject,
-            rendered=tuple(rendered.items()), mail=mail, deliveries=lst.delivery,
+            rendered=tuple(rendered.items()), mail=mail, deliveries=lst.delivery, note=note,
         )
         if dry_run:
             return Outcome(status="dry-run", **result)
@@ -432,5 +470,8 @@ def run_list(
             thread_root=(state.thread_root if state is not None and state.thread_root else msgid),
             delivered_at=now,
             count=(state.count if state is not None else 0) + 1,
+            last_blob=last[0] if last else None,
+            last_msgid=last[1] if last else None,
+            last_received=last[2] if last else None,
         ))
         return Outcome(status="delivered", written=written, **result)

@@ -159,6 +159,16 @@ class GitSource:
             return found[-1]
         return found[0]
 
+    def in_history(self, commit: str) -> bool:
+        """Whether ``commit`` is in the archive's history now: known, and an ancestor of its
+        epoch's head (a purge or edit rewrites the ids of every later commit)."""
+        try:
+            i, full = self.resolve(commit)
+        except RangeError:
+            return False
+        head = self.head(self.epochs[i])
+        return head is not None and _git(self.epochs[i].gitdir, "merge-base", "--is-ancestor", full, head, check=False).returncode == 0
+
     def _log(self, epoch: Epoch, revspec: List[str]) -> List[LogEntry]:
         """Commits of ``revspec`` in oldest-first order with the message blob each stores."""
         return list(self.iter_log(epoch, revspec))

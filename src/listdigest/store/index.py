@@ -715,6 +715,28 @@ class Index:
         build = self._builder([r[3:] for r in rows])
         return [build(r[3:], r[0], r[1], r[2]) for r in rows]
 
+    def last_message_upto(self, commit: str) -> Optional[Tuple[str, str, Optional[int]]]:
+        """(blob, Message-ID, received time) of the last message stored at or before
+        ``commit`` in archive order: what a run records of the digest it delivered."""
+        pos = self._position(commit)
+        if pos is None:
+            return None
+        r = self.db.execute(
+            "SELECT blob, msgid, received FROM messages WHERE epoch < ? OR (epoch = ? AND seq <= ?) "
+            "ORDER BY epoch DESC, seq DESC LIMIT 1", (pos[0], pos[0], pos[1])).fetchone()
+        return (r[0], r[1], r[2]) if r else None
+
+    def commit_of_blob(self, blob: str) -> Optional[str]:
+        """The commit that stores this message blob now (after a rewrite, its new id)."""
+        r = self.db.execute("SELECT commit_id FROM messages WHERE blob=? ORDER BY epoch, seq LIMIT 1", (blob,)).fetchone()
+        return r[0] if r else None
+
+    def last_commit_received_upto(self, when: int) -> Optional[str]:
+        """The commit of the latest message (in archive order) received at or before ``when``."""
+        r = self.db.execute("SELECT commit_id FROM messages WHERE received <= ? ORDER BY epoch DESC, seq DESC LIMIT 1",
+                            (when,)).fetchone()
+        return r[0] if r else None
+
     def kind_of(self, msgid: str) -> Optional[str]:
         """The kind (patch, reply, other) of the first message stored under ``msgid``."""
         r = self.db.execute("SELECT kind FROM messages WHERE msgid=? ORDER BY epoch, seq LIMIT 1", (msgid,)).fetchone()

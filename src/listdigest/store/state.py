@@ -34,6 +34,12 @@ class State:
     delivered_at: Optional[int] = None
     #: how many digests were delivered for this list
     count: int = 0
+    #: the last message that digest held: its blob, Message-ID and received time, by which a
+    #: run finds its place again after a history rewrite (public-inbox-purge/edit) made
+    #: ``to_commit`` unknown (a rewrite keeps the blobs of the messages it does not remove)
+    last_blob: Optional[str] = None
+    last_msgid: Optional[str] = None
+    last_received: Optional[int] = None
 
 
 def state_path(state_dir: str, key: str) -> str:
