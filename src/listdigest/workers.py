@@ -21,6 +21,14 @@ def default_workers() -> int:
     return min(os.cpu_count() or 1, 4)
 
 
+def _ignore_interrupt() -> None:
+    """Workers leave Ctrl-C to the main process, which stops them: a terminal's SIGINT
+    reaches the whole process group, and each worker printed a KeyboardInterrupt traceback."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def ordered_map(fn: Callable[[T], R], tasks: Iterable[T], workers: Optional[int] = None, ordered: bool = True) -> Iterator[R]:
     """``fn`` over ``tasks``, results in task order (with ``ordered=False``: as each is
     done, in worker processes); in worker processes when there is more than one worker and
@@ -36,7 +44,7 @@ def ordered_map(fn: Callable[[T], R], tasks: Iterable[T], workers: Optional[int]
 
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with ctx.Pool(min(n, len(tasks)) if sized else n) as pool:  # type: ignore[arg-type]
+    with ctx.Pool(min(n, len(tasks)) if sized else n, initializer=_ignore_interrupt) as pool:  # type: ignore[arg-type]
         yield from (pool.imap if ordered else pool.imap_unordered)(fn, tasks)
 
 
@@ -67,7 +75,7 @@ class Forked:
             return
         _FORKED = (fn, items)
         try:
-            self._pool = multiprocessing.get_context("fork").Pool(1)  # the child inherits _FORKED
+            self._pool = multiprocessing.get_context("fork").Pool(1, initializer=_ignore_interrupt)  # the child inherits _FORKED
         finally:
             _FORKED = None
         self._async = self._pool.apply_async(_run_forked)
