@@ -109,7 +109,8 @@ def _identity(m: Message) -> tuple:
 
 
 def _loop(sel, spec: RangeSpec, parsed, source: Source) -> Collected:
-    seen: Dict[str, List[Message]] = {}
+    seen: Dict[str, Message] = {}
+    again: Dict[str, List[Message]] = {}
     out: List[Message] = []
     skipped: List[Skipped] = []
     prev_commit = None
@@ -134,13 +135,12 @@ def _loop(sel, spec: RangeSpec, parsed, source: Source) -> Collected:
             first_prev = prev_commit
         last_commit = raw.commit
         prev_commit = raw.commit
-        same = seen.get(msg.msgid)
-        if same is None:
-            seen[msg.msgid] = [msg]
-        else:
+        first = seen.setdefault(msg.msgid, msg)
+        if first is not msg:
             # the id again (rare): the same mail delivered twice is one message; a different
             # mail under it (an [RFC] and later the [PATCH], a RESEND) is kept and counted,
             # under an id of its own
+            same = again.setdefault(msg.msgid, [first])
             if any(_identity(x) == _identity(msg) for x in same):
                 continue
             same.append(msg)

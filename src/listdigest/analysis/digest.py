@@ -17,7 +17,7 @@ from typing import AbstractSet, Any, Dict, List, Optional, Sequence, Tuple
 from ..message import PATCH, REPLY, Message
 from ..message.body import digest_text
 from ..model.series import Series, group_series
-from .employers import Affiliations, Identity, lookup_employer
+from .employers import Affiliations, Identity, employer_counter
 from .history import DEFAULT_BOTS, History, SeriesHistory, VersionRef, build_history, is_bot, start_histories
 from .lifecycle import SeriesState
 from .people import domain_of, format_address, plain_address
@@ -293,12 +293,13 @@ def build_digest(
     domains: Counter = Counter()
     people: Counter = Counter()
     employers: Counter = Counter()
+    employer_of = employer_counter(aff.employers)
     for m in postings:
         who = idents[(m.author_name, m.author_addr)]
         domains[domain_of(m.author_addr)] += 1
         people[names[who.addr.lower()]] += 1
         when = m.date if m.date is not None else m.received
-        employers[lookup_employer(aff.employers, (m.author_addr, who.addr), when).employer] += 1
+        employers[employer_of((m.author_addr, who.addr), when)] += 1
     bodies = {s.key: _bodies(s) for s in series}
     per: Dict[str, SeriesHistory] = {}
     states: Dict[str, SeriesState] = {}

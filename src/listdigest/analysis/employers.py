@@ -246,6 +246,32 @@ def lookup_employer(emap: EmployerMap, addrs: Sequence[str], when: Optional[int]
     return fallback or Match(UNKNOWN, None, None)
 
 
+def employer_counter(emap: EmployerMap) -> Callable[[Sequence[str], Optional[int]], str]:
+    """``lookup_employer(emap, addrs, when).employer``, remembered per address pair when no
+    map key those addresses could hit has a dated history (the answer cannot depend on the
+    date then): a digest asks once per posting, about a few hundred people."""
+    memo: Dict[Tuple[str, ...], str] = {}
+
+    def undated(addrs: Sequence[str]) -> bool:
+        for a in addrs:
+            for key in _candidates(a) if a else ():
+                hist = emap.entries.get(key)
+                if hist and (len(hist) > 1 or hist[0].until is not None):
+                    return False
+        return True
+
+    def employer(addrs: Sequence[str], when: Optional[int]) -> str:
+        key = tuple(addrs)
+        got = memo.get(key)
+        if got is None:
+            got = lookup_employer(emap, addrs, when).employer
+            if undated(addrs):
+                memo[key] = got
+        return got
+
+    return employer
+
+
 def _at(emap: EmployerMap, key: str, when: Optional[int]) -> Optional[Match]:
     hist = emap.entries.get(key)
     if not hist:

@@ -167,10 +167,10 @@ def answers_of(series: Sequence[Series], messages: Iterable[Message]) -> Dict[st
         if m.msgid in members:
             continue
         # the nearest series up the thread: a reply to v2's cover (threaded under v1's)
-        # answers v2, not v1 too
-        for anc in m.ancestors:
-            k = owner.get(anc)
-            if k is not None:
-                out[k].append(m)
-                break
+        # answers v2, not v1 too.  Most answer a series' message directly.
+        k = owner.get(m.in_reply_to) if m.in_reply_to else None
+        if k is None:
+            k = next((owner[a] for a in m.ancestors if a in owner), None)
+        if k is not None:
+            out[k].append(m)
     return out
