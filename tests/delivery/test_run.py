@@ -225,9 +225,9 @@ def test_failed_mail_leaves_no_overlapping_files_or_feed_entries(tmp_path, inbox
 
     out = tmp_path / "out"
     extra = f'delivery = ["files", "smtp"]\noutput_dir = "{out}"'
-    bad = BadServer("close")
+    bad = BadServer("drop")
     try:
-        cfg = write_config(tmp_path / "c.toml", inbox.inbox, bad.port, extra_list=extra, formats=("text", "atom"))
+        cfg = write_config(tmp_path / "c.toml", inbox.inbox, bad.port, extra_list=extra, formats=("text", "atom"), timeout=1)
         sdir = str(tmp_path / "state")
         assert run("run", "--config", cfg, "--state-dir", sdir).exit_code == 1
         inbox.add(patch(4, "[PATCH] demo: third"))

@@ -32,6 +32,9 @@ SEED = int(os.environ.get("LISTDIGEST_FUZZ_SEED", "8"))
 
 TARGETS = T.targets()
 
+# 100,000 inputs: in the full suite (CI), not in the fast tier
+pytestmark = pytest.mark.slow
+
 
 def test_ci_budget_is_at_least_100k():
     assert sum(t.ci_inputs for t in TARGETS.values()) >= CI_TOTAL

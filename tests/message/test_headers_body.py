@@ -208,6 +208,7 @@ def test_split_message_crlf_blank_line_after_an_lf_one_is_body():
     assert head == b"Subject: a" and body == b"body\n\nmore"
 
 
+@pytest.mark.real
 def test_body_head_reads_as_the_whole_body_on_real_patches(kvmppc_epoch):
     """Every patch posting of kvm-ppc: what the digest and its history read of a body
     (digest text, notes, changelogs, change-id, links before the diff) is the same from
@@ -270,6 +271,7 @@ def _general(raw):
     return h, body
 
 
+@pytest.mark.real
 def test_read_head_equals_the_general_parser_on_every_real_message(kvmppc_epoch):
     """Every kvm-ppc message (5,965): the same fields, values and body as splitting first
     and parsing every field."""

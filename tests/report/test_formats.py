@@ -191,6 +191,7 @@ def chrome(tmp_path, *args):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow  # a browser start: in the full suite, not in the fast tier
 def test_html_in_headless_chromium(digest, tmp_path):
     page = tmp_path / "digest.html"
     page.write_text(rendered(digest, "html"), encoding="utf-8")
@@ -557,6 +558,7 @@ def test_atom_entry_embeds_the_history(hdigest):
     assert found(sections, want) == want
 
 
+@pytest.mark.slow  # a browser start: in the full suite, not in the fast tier
 def test_history_html_in_headless_chromium(hdigest, tmp_path):
     page = tmp_path / "history.html"
     page.write_text(hrendered(hdigest, "html"), encoding="utf-8")

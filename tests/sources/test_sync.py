@@ -33,7 +33,9 @@ from listdigest.sources.sync import (
     sync,
 )
 
-pytestmark = pytest.mark.skipif(shutil.which("public-inbox-httpd") is None, reason="public-inbox is not installed")
+# a public-inbox-httpd per test: in the full suite, not in the fast tier
+pytestmark = [pytest.mark.skipif(shutil.which("public-inbox-httpd") is None, reason="public-inbox is not installed"),
+              pytest.mark.slow]
 
 DAY = 86400
 T0 = 1767225600  # 2026-01-01 00:00:00 UTC
