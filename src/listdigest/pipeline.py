@@ -12,7 +12,7 @@ from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, 
 
 from .analysis.digest import Digest, Skipped, build_digest
 from .analysis.history import DEFAULT_BOTS
-from .errors import EmptyRangeError, RangeError
+from .errors import EmptyRangeError, RangeError, StateError
 from .analysis.employers import Affiliations, load_affiliations
 from .message import DUPLICATE_MARK, Message, read_messages, slim
 from .sources import RawMessage, Source, open_source
@@ -325,8 +325,6 @@ def resume_point(state, source, ix) -> Tuple[str, Optional[str]]:
     commit that now stores the last delivered message (found by its blob), or after the last
     message received by then when that message itself was removed.  Returns the commit and,
     when it moved, one line saying so."""
-    from .errors import StateError
-
     if source.in_history(state.to_commit):
         return state.to_commit, None
     lost = f"the last digest ended at commit {state.to_commit[:12]}, which a history rewrite removed"

@@ -113,15 +113,15 @@ def series_state(
             and not (a.from_name and a.from_name.lower() in names) and not is_bot(a.from_addr, a.from_name)
         ]
     last = max((t for t in map(_when, (*s.messages, *answers)) if t is not None), default=None)
-    common = dict(replies=len(others), last_activity=day(last) if last else "")
+    common = dict(replies=len(others), last_activity=_date(last))
 
     for a in answers:
         notice = a.applied()
         if notice is not None:
-            return SeriesState(APPLIED, a.msgid, notice.by or _who(a), day(_when(a)) if _when(a) else "",
-                               tree=notice.tree, branch=notice.branch, **common)
+            return SeriesState(APPLIED, a.msgid, notice.by or _who(a), _day(a), tree=notice.tree, branch=notice.branch,
+                               **common)
     if newer is not None and (newer.when is None or newer.when <= as_of):
-        return SeriesState(SUPERSEDED, newer.msgid, _who(head), day(newer.when) if newer.when else "",
+        return SeriesState(SUPERSEDED, newer.msgid, _who(head), _date(newer.when),
                            superseded_by=newer.msgid, superseded_version=newer.version, **common)
     reviewers: List[str] = []
     first_review: Optional[Message] = None
@@ -139,7 +139,7 @@ def series_state(
     if changes is not None:
         return SeriesState(CHANGES_REQUESTED, changes.msgid, _who(changes), _day(changes), reviewers=rv, **common)
     if last is not None and as_of - last > stale_days * 86400:
-        return SeriesState(STALE, None, "", day(last), reviewers=rv, **common)
+        return SeriesState(STALE, None, "", _date(last), reviewers=rv, **common)
     if first_review is not None:
         return SeriesState(REVIEWED, first_review.msgid, _who(first_review), _day(first_review), reviewers=rv, **common)
     if others:
@@ -147,9 +147,12 @@ def series_state(
     return SeriesState(NEW, None, "", "", **common)
 
 
+def _date(t: Optional[int]) -> str:
+    return day(t) if t is not None else ""
+
+
 def _day(m: Message) -> str:
-    w = _when(m)
-    return day(w) if w is not None else ""
+    return _date(_when(m))
 
 
 def answers_of(series: Sequence[Series], messages: Iterable[Message]) -> Dict[str, List[Message]]:
