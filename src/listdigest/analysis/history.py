@@ -13,7 +13,7 @@ import functools
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from ..message import PATCH, Message
 from ..message.applied import AppliedItem
@@ -387,43 +387,25 @@ def build_history(
     ranked.sort(key=lambda r: r[:3])
     hot_threads = tuple(r[3] for r in ranked[:hot])
 
+    # first-time contributors: archive look-ups that need no version chain, made while the
+    # chains are still being looked up
+    first_time: Tuple[str, ...] = ()
+    new_addresses: Tuple[str, ...] = ()
+    if lookup is not None and messages and range_start is not None:
+        first_time, new_addresses = _first_timers(messages, lookup, range_start, bot, other_addresses)
+
     # states: every series of the window, as of the range's newest message
     end = max((m.received or 0) for m in messages) if messages else 0
-    answers = answers_of(window_series, list(window) + list(messages))  # before waiting for the chains
+    answers = answers_of(window_series, list(window) + list(messages))
     chains = dict(zip((s.key for s in window_series), histories()))
     newer = _newer_versions(window_series, chains, local_head)
     states = {
         s.key: series_state(s, answers[s.key], newer.get(s.key), as_of=end, is_bot=bot, stale_days=stale_days)
         for s in window_series
     }
-
     waiting: Tuple[WaitingEntry, ...] = ()
-    first_time: Tuple[str, ...] = ()
-    new_addresses: Tuple[str, ...] = ()
     if lookup is not None and messages:
         waiting = _waiting(window_series, states, end - waiting_days * 86400)
-        if range_start is not None:
-            authors = {}
-            for m in messages:
-                if m.kind == PATCH and not bot(m.author_addr, m.author_name):
-                    authors.setdefault(m.author_addr.lower(), m)
-            firsts = lookup.first_positions(authors)
-            fresh = {a: m for a, m in authors.items() if a in firsts and firsts[a] >= range_start}
-            # judged by person: a display name that posted before under another address is a
-            # known contributor's new address, not a newcomer
-            by_name = lookup.first_positions_by_name(m.author_name for m in fresh.values())
-
-            def shown(m: Message) -> str:
-                return f"{m.author_name} <{m.author_addr}>" if m.author_name else m.author_addr
-
-            known = {a for a, m in fresh.items() if m.author_name in by_name and by_name[m.author_name] < range_start}
-            if other_addresses is not None:
-                # the mailmap and aliases name the same person's other addresses
-                alias = {a: set(other_addresses(m.author_name, m.author_addr)) for a, m in fresh.items() if a not in known}
-                seen = lookup.first_positions({x for xs in alias.values() for x in xs})
-                known |= {a for a, xs in alias.items() if any(x in seen and seen[x] < range_start for x in xs)}
-            first_time = tuple(sorted(shown(m) for a, m in fresh.items() if a not in known))
-            new_addresses = tuple(sorted(shown(m) for a, m in fresh.items() if a in known))
     keys = {s.key for s in series}
     per = {k: h for k, h in chains.items() if k in keys}
     return per, {k: v for k, v in states.items() if k in keys}, History(
@@ -439,6 +421,31 @@ def build_history(
         bots=_ranked(bot_counts, 1000),
         new_addresses=new_addresses,
     )
+
+
+def _first_timers(messages: Sequence[Message], lookup: Any, range_start: Tuple[int, int], bot,
+                  other_addresses: Optional[Callable[[str, str], Iterable[str]]]) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+    """(first-time contributors, known contributors' new addresses) among the range's
+    authors: an address whose first message is in the range, unless the same display name,
+    or an address the mailmap and aliases give the same person, posted before it."""
+    authors: Dict[str, Message] = {}
+    for m in messages:
+        if m.kind == PATCH and not bot(m.author_addr, m.author_name):
+            authors.setdefault(m.author_addr.lower(), m)
+    firsts = lookup.first_positions(authors)
+    fresh = {a: m for a, m in authors.items() if a in firsts and firsts[a] >= range_start}
+    by_name = lookup.first_positions_by_name(m.author_name for m in fresh.values())
+    known = {a for a, m in fresh.items() if m.author_name in by_name and by_name[m.author_name] < range_start}
+    if other_addresses is not None:
+        alias = {a: set(other_addresses(m.author_name, m.author_addr)) for a, m in fresh.items() if a not in known}
+        seen = lookup.first_positions({x for xs in alias.values() for x in xs})
+        known |= {a for a, xs in alias.items() if any(x in seen and seen[x] < range_start for x in xs)}
+
+    def shown(m: Message) -> str:
+        return f"{m.author_name} <{m.author_addr}>" if m.author_name else m.author_addr
+
+    return (tuple(sorted(shown(m) for a, m in fresh.items() if a not in known)),
+            tuple(sorted(shown(m) for a, m in fresh.items() if a in known)))
 
 
 def _newer_versions(series: Sequence[Series], chains: Dict[str, SeriesHistory], owner: Dict[str, str]) -> Dict[str, Newer]:
