@@ -319,6 +319,14 @@ def first_range(start: Optional[str], now: int) -> RangeSpec:
         return RangeSpec(from_rev=start)
 
 
+def _last_delivered(ix, commit: str) -> Dict[str, object]:
+    """The state's record of the last message up to ``commit`` (its blob, Message-ID and
+    received time), by which ``resume_point`` finds its place after a history rewrite."""
+    got = ix.last_message_upto(commit) if ix is not None else None
+    blob, msgid, received = got if got is not None else (None, None, None)
+    return {"last_blob": blob, "last_msgid": msgid, "last_received": received}
+
+
 def resume_point(state, source, ix) -> Tuple[str, Optional[str]]:
     """Where the next digest starts: after ``state.to_commit``, or, when a history rewrite
     (public-inbox-purge or -edit, taken by ``sync``) made that commit unknown, after the
@@ -407,10 +415,7 @@ def run_list(
                     if not dry_run and (state is None or state.to_commit != newest):
                         # nothing to deliver: move the mark so the next digest starts at today's newest
                         base = state or State(to_commit=newest)
-                        mark = ix.last_message_upto(newest) if ix is not None else None
-                        write_state(state_dir, lst.key, dataclasses.replace(
-                            base, to_commit=newest, last_blob=mark[0] if mark else None,
-                            last_msgid=mark[1] if mark else None, last_received=mark[2] if mark else None))
+                        write_state(state_dir, lst.key, dataclasses.replace(base, to_commit=newest, **_last_delivered(ix, newest)))
                     return Outcome(lst.key, "empty" if not dry_run else "dry-run", from_label, newest[:9], newest, 0, 0,
                                    note=note)
                 digest = build_digest((), list_name=lst.name, start=from_label or newest[:9], end=newest[:9], top=lst.top,
@@ -424,7 +429,7 @@ def run_list(
                     digest = dataclasses.replace(digest, end_commit=newest)
             # what the state records of the last message delivered, to find its place again
             # after a history rewrite
-            last = ix.last_message_upto(digest.end_commit or newest) if ix is not None else None
+            last = _last_delivered(ix, digest.end_commit or newest)
         options = ReportOptions(link_base=lst.link_base)
         rendered = {fmt: render(digest, fmt, options) for fmt in lst.formats}
         subject = lst.subject.format_map({"from": digest.start, "to": digest.end, "list": lst.name})
@@ -468,8 +473,6 @@ def run_list(
             thread_root=(state.thread_root if state is not None and state.thread_root else msgid),
             delivered_at=now,
             count=(state.count if state is not None else 0) + 1,
-            last_blob=last[0] if last else None,
-            last_msgid=last[1] if last else None,
-            last_received=last[2] if last else None,
+            **last,
         ))
         return Outcome(status="delivered", written=written, **result)

@@ -34,7 +34,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from ..message import Message
+from ..message import PATCH, Message
 
 
 @dataclass(frozen=True)
@@ -189,7 +189,7 @@ def group_series(
             return True
         if kind_of is not None:
             k = kind_of(msgid)
-            return k is not None and k != "patch"
+            return k is not None and k != PATCH
         return False
 
     def find_head(m: Message, depth: int = 0) -> str:

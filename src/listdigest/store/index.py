@@ -929,28 +929,6 @@ class Index:
         ).fetchone()
         return (before[0] if before else None), last[2]
 
-    def postings_between(self, since: int, until: int) -> List[tuple]:
-        """Series-head candidates (patch postings) received in [since, until]:
-        (msgid, subject, author_name, author_addr, received, counter, in_reply_to, version)."""
-        return self.db.execute(
-            "SELECT msgid, subject, author_name, author_addr, received, counter, in_reply_to, version, from_addr "
-            "FROM messages WHERE kind=? AND received BETWEEN ? AND ? ORDER BY epoch, seq",
-            (PATCH, since, until),
-        ).fetchall()
-
-    def responders(self, msgids: Sequence[str], until: int) -> Set[str]:
-        """Sender addresses of every message replying (directly or deeper) to any of
-        ``msgids``, received up to ``until`` (a trailer always comes in such a reply)."""
-        out: Set[str] = set()
-        for mid in msgids:
-            for (a,) in self.db.execute(
-                "SELECT m.from_addr FROM refs r JOIN messages m ON m.id = r.mid WHERE r.ref=? AND m.received <= ? "
-                "UNION SELECT from_addr FROM messages WHERE in_reply_to=? AND received <= ?",
-                (mid, until, mid, until),
-            ):
-                out.add(a)
-        return out
-
 
 def index_archive(path: str, index_path: str, progress: Optional[Progress] = None, opener: Optional[Callable[[str], object]] = None) -> UpdateStats:
     """Build or update the index of the git archive at ``path``; returns the update's stats.
