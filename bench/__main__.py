@@ -24,7 +24,6 @@ import shutil
 import subprocess
 import sys
 import time
-from typing import List, Optional, Tuple
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORK = os.path.join(ROOT, "bench", "work")
@@ -44,17 +43,29 @@ def epoch(name: str = "linux-hyperv") -> str:
     gitdir = os.path.join(inbox, "git", "0.git")
     if not os.path.isdir(gitdir):
         os.makedirs(os.path.dirname(gitdir), exist_ok=True)
-        subprocess.run(["git", "clone", "-q", "--mirror", shared_bundle(name + ".bundle"), gitdir], check=True)
+        subprocess.run(
+            ["git", "clone", "-q", "--mirror", shared_bundle(name + ".bundle"), gitdir], check=True
+        )
     return inbox
 
 
-def commits(gitdir: str) -> List[str]:
-    return subprocess.run(["git", "--git-dir", gitdir, "rev-list", "--reverse", "HEAD"], capture_output=True, text=True, check=True).stdout.split()
+def commits(gitdir: str) -> list[str]:
+    return subprocess.run(
+        ["git", "--git-dir", gitdir, "rev-list", "--reverse", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
 
 
-def read_all(gitdir: str, revs: List[str]):
+def read_all(gitdir: str, revs: list[str]):
     """Yield each message's bytes through one cat-file --batch (the floor's own reading)."""
-    proc = subprocess.run(["git", "--git-dir", gitdir, "cat-file", "--batch"], input="".join(f"{r}:m\n" for r in revs).encode(), capture_output=True, check=True)
+    proc = subprocess.run(
+        ["git", "--git-dir", gitdir, "cat-file", "--batch"],
+        input="".join(f"{r}:m\n" for r in revs).encode(),
+        capture_output=True,
+        check=True,
+    )
     out = proc.stdout
     pos = 0
     while pos < len(out):
@@ -64,7 +75,7 @@ def read_all(gitdir: str, revs: List[str]):
         pos = nl + 2 + size
 
 
-def best(repeat: int, run, before=None) -> Tuple[float, int]:
+def best(repeat: int, run, before=None) -> tuple[float, int]:
     """The best wall time and the largest peak RSS of ``repeat`` calls of ``run`` (which
     returns ``(wall, rss)``); ``before`` runs ahead of each (say, removing an index)."""
     walls, rsss = [], []
@@ -77,7 +88,7 @@ def best(repeat: int, run, before=None) -> Tuple[float, int]:
     return min(walls), max(rsss)
 
 
-def timed(cmd: List[str], env=None) -> Tuple[float, int, subprocess.CompletedProcess]:
+def timed(cmd: list[str], env=None) -> tuple[float, int, subprocess.CompletedProcess]:
     """Wall time and peak RSS (KiB) of a command, measured in a fresh child."""
     wrapper = (
         "import resource,subprocess,sys,time;t=time.perf_counter();p=subprocess.run(sys.argv[1:],capture_output=True);"
@@ -94,22 +105,40 @@ def timed(cmd: List[str], env=None) -> Tuple[float, int, subprocess.CompletedPro
 
 class Table:
     def __init__(self, floor_rate: float, n: int) -> None:
-        self.rows: List[Tuple[str, str, str, str, str]] = []
+        self.rows: list[tuple[str, str, str, str, str]] = []
         self.floor = floor_rate
         self.n = n
 
-    def add(self, what: str, msgs: Optional[int], secs: Optional[float], rss_kib: Optional[int] = None, note: str = "") -> None:
+    def add(
+        self,
+        what: str,
+        msgs: int | None,
+        secs: float | None,
+        rss_kib: int | None = None,
+        note: str = "",
+    ) -> None:
         if msgs is None or secs is None:
             self.rows.append((what, "-", "-", "-", note))
             return
         rate = msgs / secs if secs > 0 else float("inf")
         ratio = f"{rate / self.floor:.2f}x" if self.floor else "-"
         rss = f"{rss_kib / 1024:.0f} MB" if rss_kib else ""
-        self.rows.append((what, f"{rate:,.0f}", ratio, rss, (f"{secs:.2f} s; " if secs else "") + note))
-        print(f"  {what}: {rate:,.0f} msg/s ({ratio} of floor) {rss} {note}", file=sys.stderr, flush=True)
+        self.rows.append(
+            (what, f"{rate:,.0f}", ratio, rss, (f"{secs:.2f} s; " if secs else "") + note)
+        )
+        print(
+            f"  {what}: {rate:,.0f} msg/s ({ratio} of floor) {rss} {note}",
+            file=sys.stderr,
+            flush=True,
+        )
 
     def markdown(self, header: str) -> str:
-        out = [header, "", "| what | msg/s | vs floor | peak RSS | notes |", "|---|---:|---:|---:|---|"]
+        out = [
+            header,
+            "",
+            "| what | msg/s | vs floor | peak RSS | notes |",
+            "|---|---:|---:|---:|---|",
+        ]
         out += [f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in self.rows]
         return "\n".join(out) + "\n"
 
@@ -126,25 +155,41 @@ def build_synthetic(src_gitdir: str, dest: str, times: int) -> str:
     for k in range(times):
         gitdir = os.path.join(dest, "git", f"{k}.git")
         subprocess.run(["git", "init", "-q", "--bare", gitdir], check=True)
-        fi = subprocess.Popen(["git", "--git-dir", gitdir, "fast-import", "--quiet"], stdin=subprocess.PIPE)
+        fi = subprocess.Popen(
+            ["git", "--git-dir", gitdir, "fast-import", "--quiet"], stdin=subprocess.PIPE
+        )
         assert fi.stdin is not None
         t = 1500000000
         for i, raw in enumerate(read_all(src_gitdir, revs)):
             if k:
                 raw = raw.replace(b"@", f"@r{k}.".encode())  # new ids (and addresses) per replay
             # consecutive commits to one branch chain up without a `from` line
-            fi.stdin.write(b"commit refs/heads/master\ncommitter bench <b@x> %d +0000\ndata 1\nm\n" % (t + i))
+            fi.stdin.write(
+                b"commit refs/heads/master\ncommitter bench <b@x> %d +0000\ndata 1\nm\n" % (t + i)
+            )
             fi.stdin.write(b"M 644 inline m\ndata %d\n%s\n" % (len(raw), raw))
         fi.stdin.close()
         fi.wait()
-        subprocess.run(["git", "--git-dir", gitdir, "symbolic-ref", "HEAD", "refs/heads/master"], check=True)
+        subprocess.run(
+            ["git", "--git-dir", gitdir, "symbolic-ref", "HEAD", "refs/heads/master"], check=True
+        )
     return dest
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(prog="bench")
-    ap.add_argument("--quick", action="store_true", help="skip the slow references (stdlib, liblore, public-inbox, 4x)")
-    ap.add_argument("--repeat", type=int, default=3, metavar="N", help="timed rows are the best of N runs (default 3)")
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help="skip the slow references (stdlib, liblore, public-inbox, 4x)",
+    )
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        metavar="N",
+        help="timed rows are the best of N runs (default 3)",
+    )
     args = ap.parse_args()
     inbox = epoch()
     gitdir = os.path.join(inbox, "git", "0.git")
@@ -155,17 +200,22 @@ def main() -> None:
     reps = max(1, args.repeat)
 
     # 1. the floor
-    def floor_run() -> Tuple[float, int]:
+    def floor_run() -> tuple[float, int]:
         t = time.perf_counter()
         got = sum(len(m) for m in read_all(gitdir, revs))
         sizes.append(got)
         return time.perf_counter() - t, 0
 
-    sizes: List[int] = []
+    sizes: list[int] = []
     floor_s, _ = best(reps, floor_run)
     size = sizes[0]
     table = Table(n / floor_s, n)
-    table.add("floor: git cat-file --batch, nothing parsed", n, floor_s, note=f"{size / 1e6:.0f} MB of mail")
+    table.add(
+        "floor: git cat-file --batch, nothing parsed",
+        n,
+        floor_s,
+        note=f"{size / 1e6:.0f} MB of mail",
+    )
 
     # 2. stdlib email, full parse
     if not args.quick:
@@ -192,7 +242,11 @@ def main() -> None:
             sample = revs[-2000:]
             t = time.perf_counter()
             summarize_threads([ll_parse(raw) for raw in read_all(gitdir, sample)])
-            table.add("liblore summarize_threads (2,000-message sample)", len(sample), time.perf_counter() - t)
+            table.add(
+                "liblore summarize_threads (2,000-message sample)",
+                len(sample),
+                time.perf_counter() - t,
+            )
         except ImportError:
             table.add("liblore", None, None, note="not installed")
 
@@ -207,7 +261,12 @@ def main() -> None:
 
     # 4./5./6./8. index and reports
     env = dict(os.environ, XDG_DATA_HOME=os.path.join(WORK, "xdg-data"))
-    newest = subprocess.run(["git", "--git-dir", gitdir, "log", "-1", "--format=%ct"], capture_output=True, text=True, check=True).stdout.strip()
+    newest = subprocess.run(
+        ["git", "--git-dir", gitdir, "log", "-1", "--format=%ct"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     end = dt.datetime.fromtimestamp(int(newest), dt.timezone.utc)
     if has_index_command():
         idx = os.path.join(WORK, "hv.sqlite")
@@ -223,12 +282,27 @@ def main() -> None:
     else:
         table.add("listdigest index", None, None, note="no index command in this build")
         idx_args = []
-    wall, rss = best(reps, lambda: timed([BIN, "report", inbox, *idx_args, "-o", os.devnull], env)[:2])
-    table.add("listdigest report, whole archive" + (" (index warm)" if idx_args else ""), n, wall, rss)
+    wall, rss = best(
+        reps, lambda: timed([BIN, "report", inbox, *idx_args, "-o", os.devnull], env)[:2]
+    )
+    table.add(
+        "listdigest report, whole archive" + (" (index warm)" if idx_args else ""), n, wall, rss
+    )
     for days in (7, 1):
         since = (end - dt.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S")
-        wall, rss = best(reps, lambda: timed([BIN, "report", inbox, *idx_args, "--since", since, "-o", os.devnull], env)[:2])
-        table.add(f"listdigest report, last {days} day{'s' if days > 1 else ''} (whole process)", n, wall, rss, note=f"wall {wall:.2f} s")
+        wall, rss = best(
+            reps,
+            lambda: timed(
+                [BIN, "report", inbox, *idx_args, "--since", since, "-o", os.devnull], env
+            )[:2],
+        )
+        table.add(
+            f"listdigest report, last {days} day{'s' if days > 1 else ''} (whole process)",
+            n,
+            wall,
+            rss,
+            note=f"wall {wall:.2f} s",
+        )
 
     # 7. the peer
     if not args.quick and shutil.which("public-inbox-index"):
@@ -240,11 +314,30 @@ def main() -> None:
             shutil.rmtree(peer, ignore_errors=True)
             shutil.rmtree(home, ignore_errors=True)
             os.makedirs(home, exist_ok=True)
-            subprocess.run(["public-inbox-init", "-V2", "-L", "basic", "hv", peer, "http://example/hv", "hv@example.org"], env=penv, check=True, capture_output=True)
+            subprocess.run(
+                [
+                    "public-inbox-init",
+                    "-V2",
+                    "-L",
+                    "basic",
+                    "hv",
+                    peer,
+                    "http://example/hv",
+                    "hv@example.org",
+                ],
+                env=penv,
+                check=True,
+                capture_output=True,
+            )
             shutil.rmtree(os.path.join(peer, "git", "0.git"))
-            subprocess.run(["git", "clone", "-q", "--mirror", gitdir, os.path.join(peer, "git", "0.git")], check=True)
+            subprocess.run(
+                ["git", "clone", "-q", "--mirror", gitdir, os.path.join(peer, "git", "0.git")],
+                check=True,
+            )
 
-        wall, rss = best(reps, lambda: timed(["public-inbox-index", "-L", "basic", peer], penv)[:2], fresh_peer)
+        wall, rss = best(
+            reps, lambda: timed(["public-inbox-index", "-L", "basic", peer], penv)[:2], fresh_peer
+        )
         table.add("peer: public-inbox-index -L basic (SQLite, no Xapian)", n, wall, rss)
 
     # 9. scaling of the index
@@ -255,15 +348,25 @@ def main() -> None:
             if not os.path.isdir(part):
                 g = os.path.join(part, "git", "0.git")
                 subprocess.run(["git", "clone", "-q", "--mirror", gitdir, g], check=True)
-                subprocess.run(["git", "--git-dir", g, "update-ref", "refs/heads/master", cut], check=True)
+                subprocess.run(
+                    ["git", "--git-dir", g, "update-ref", "refs/heads/master", cut], check=True
+                )
                 subprocess.run(["git", "--git-dir", g, "gc", "-q", "--prune=now"], check=True)
             pidx = os.path.join(WORK, f"part{int(frac * 100)}.sqlite")
-            wall, rss = best(reps, lambda: timed([BIN, "index", part, "--index", pidx], env)[:2], lambda: fresh(pidx))
+            wall, rss = best(
+                reps,
+                lambda: timed([BIN, "index", part, "--index", pidx], env)[:2],
+                lambda: fresh(pidx),
+            )
             table.add(f"scaling: index at {int(frac * 100)} %", int(n * frac), wall, rss)
         if not args.quick:
             syn = build_synthetic(gitdir, os.path.join(WORK, "synthetic4x"), 4)
             sidx = os.path.join(WORK, "syn.sqlite")
-            wall, rss = best(reps, lambda: timed([BIN, "index", syn, "--index", sidx], env)[:2], lambda: fresh(sidx))
+            wall, rss = best(
+                reps,
+                lambda: timed([BIN, "index", syn, "--index", sidx], env)[:2],
+                lambda: fresh(sidx),
+            )
             table.add("scaling: index at 4x (4 epochs, rewritten ids)", 4 * n, wall, rss)
 
     today = dt.date.today().isoformat()

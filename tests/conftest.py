@@ -14,13 +14,11 @@ import stat
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Dict
 
 import hypothesis
 import hypothesis.configuration
-import pytest
-
 import pi
+import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -54,6 +52,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 # the terminal or pipe of whoever started pytest
 os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
 from pi import shared_data_dir  # noqa: E402
+
 MESSAGES = Path(__file__).resolve().parent / "data" / "messages"
 
 
@@ -64,8 +63,13 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory):
     the real home (a run used to leave hundreds of MB in ~/.local/share/listdigest)."""
     home = tmp_path_factory.mktemp("home")
     mp = pytest.MonkeyPatch()
-    for var, sub in (("HOME", ""), ("XDG_DATA_HOME", ".local/share"), ("XDG_STATE_HOME", ".local/state"),
-                     ("XDG_CONFIG_HOME", ".config"), ("XDG_CACHE_HOME", ".cache")):
+    for var, sub in (
+        ("HOME", ""),
+        ("XDG_DATA_HOME", ".local/share"),
+        ("XDG_STATE_HOME", ".local/state"),
+        ("XDG_CONFIG_HOME", ".config"),
+        ("XDG_CACHE_HOME", ".cache"),
+    ):
         mp.setenv(var, str(home / sub) if sub else str(home))
     yield home
     mp.undo()
@@ -114,7 +118,11 @@ def _need_pi_tools() -> None:
 
 # Messages of the session's two-epoch inbox: A0..A2 in epoch 0, B0..B1 in epoch 1.
 EPOCH0 = [
-    pi.msg(f"[PATCH {i + 1}/3] epoch zero", msgid=f"a{i}@example.org", date=f"Mon, 01 Jan 2024 10:0{i}:00 +0000")
+    pi.msg(
+        f"[PATCH {i + 1}/3] epoch zero",
+        msgid=f"a{i}@example.org",
+        date=f"Mon, 01 Jan 2024 10:0{i}:00 +0000",
+    )
     for i in range(3)
 ]
 EPOCH1 = [
@@ -131,7 +139,7 @@ EPOCH1 = [
 
 
 @pytest.fixture(scope="session")
-def two_epoch_inbox(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, object]:
+def two_epoch_inbox(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     """A v2 inbox with 3 messages in git/0.git and 2 in git/1.git; read only.
 
     Returns ``{"path", "epochs", "commits": [[epoch0 ids], [epoch1 ids]], "messages"}``.
@@ -150,10 +158,17 @@ def two_epoch_inbox(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, objec
 
 
 @pytest.fixture(scope="session")
-def v1_inbox(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, object]:
+def v1_inbox(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     """A v1 inbox with three messages; read only."""
     _need_pi_tools()
     root = tmp_path_factory.mktemp("pi1")
-    messages = [pi.msg(f"v1 message {i}", msgid=f"v1-{i}@example.org", date=f"Wed, 03 Jan 2024 0{i}:00:00 +0000") for i in range(3)]
+    messages = [
+        pi.msg(
+            f"v1 message {i}",
+            msgid=f"v1-{i}@example.org",
+            date=f"Wed, 03 Jan 2024 0{i}:00:00 +0000",
+        )
+        for i in range(3)
+    ]
     path = pi.make_v1_inbox(str(root), "oldlist", messages)
     return {"path": path, "commits": pi.commits(path), "messages": messages}

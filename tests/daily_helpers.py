@@ -5,25 +5,40 @@ and a real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives."""
 from __future__ import annotations
 
 import contextlib
-
 import email
-import json
 import email.policy
+import json
 import os
 import socket
 import subprocess
 import threading
 from email.utils import formatdate
-from typing import List, Optional
 
 T0 = 1767600000  # 2026-01-05 08:00 UTC
 
 
-def git(gitdir: str, *args: str, data: Optional[bytes] = None, env=None) -> str:
-    return subprocess.run(["git", "--git-dir", gitdir, *args], input=data, check=True, capture_output=True, env=env).stdout.decode().strip()
+def git(gitdir: str, *args: str, data: bytes | None = None, env=None) -> str:
+    return (
+        subprocess.run(
+            ["git", "--git-dir", gitdir, *args],
+            input=data,
+            check=True,
+            capture_output=True,
+            env=env,
+        )
+        .stdout.decode()
+        .strip()
+    )
 
 
-def mail(n: int, subject: str, frm: str = "Ada Lovelace <ada@example.com>", body: str = "Body.\n", *, irt: Optional[str] = None) -> bytes:
+def mail(
+    n: int,
+    subject: str,
+    frm: str = "Ada Lovelace <ada@example.com>",
+    body: str = "Body.\n",
+    *,
+    irt: str | None = None,
+) -> bytes:
     lines = [
         f"Received: from smtp.example.org by lists.example.org; {formatdate(T0 + n * 3600 + 30)}",
         f"From: {frm}",
@@ -34,13 +49,21 @@ def mail(n: int, subject: str, frm: str = "Ada Lovelace <ada@example.com>", body
     ]
     if irt:
         lines += [f"In-Reply-To: <{irt}>", f"References: <{irt}>"]
-    lines += ["MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: 8bit", "", body]
+    lines += [
+        "MIME-Version: 1.0",
+        "Content-Type: text/plain; charset=utf-8",
+        "Content-Transfer-Encoding: 8bit",
+        "",
+        body,
+    ]
     return ("\n".join(lines) + "\n").encode()
 
 
 def patch(n: int, subject: str, frm: str = "Ada Lovelace <ada@example.com>") -> bytes:
-    body = ("Make it better.\n\nSigned-off-by: Ada Lovelace <ada@example.com>\n---\n a.c | 2 +-\n 1 file changed, 1 insertion(+), 1 deletion(-)\n\n"
-            "diff --git a/a.c b/a.c\n--- a/a.c\n+++ b/a.c\n@@ -1 +1 @@\n-a\n+b\n")
+    body = (
+        "Make it better.\n\nSigned-off-by: Ada Lovelace <ada@example.com>\n---\n a.c | 2 +-\n 1 file changed, 1 insertion(+), 1 deletion(-)\n\n"
+        "diff --git a/a.c b/a.c\n--- a/a.c\n+++ b/a.c\n@@ -1 +1 @@\n-a\n+b\n"
+    )
     return mail(n, subject, frm, body)
 
 
@@ -53,7 +76,7 @@ class Epoch:
         os.makedirs(os.path.dirname(self.gitdir), exist_ok=True)
         subprocess.run(["git", "init", "-q", "--bare", self.gitdir], check=True)
         git(self.gitdir, "symbolic-ref", "HEAD", "refs/heads/master")
-        self.head: Optional[str] = None
+        self.head: str | None = None
         self.n = 0
 
     def add(self, raw: bytes) -> str:
@@ -61,9 +84,18 @@ class Epoch:
         blob = git(self.gitdir, "hash-object", "-w", "--stdin", data=raw)
         tree = git(self.gitdir, "mktree", data=f"100644 blob {blob}\tm\n".encode())
         when = f"{T0 + self.n * 60} +0000"
-        env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.org", GIT_AUTHOR_DATE=when,
-                   GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.org", GIT_COMMITTER_DATE=when)
-        args = ["commit-tree", tree, "-m", f"message {self.n}"] + (["-p", self.head] if self.head else [])
+        env = dict(
+            os.environ,
+            GIT_AUTHOR_NAME="t",
+            GIT_AUTHOR_EMAIL="t@example.org",
+            GIT_AUTHOR_DATE=when,
+            GIT_COMMITTER_NAME="t",
+            GIT_COMMITTER_EMAIL="t@example.org",
+            GIT_COMMITTER_DATE=when,
+        )
+        args = ["commit-tree", tree, "-m", f"message {self.n}"] + (
+            ["-p", self.head] if self.head else []
+        )
         self.head = git(self.gitdir, *args, env=env)
         git(self.gitdir, "update-ref", "refs/heads/master", self.head)
         return self.head
@@ -79,15 +111,19 @@ class Inbox:
     """aiosmtpd handler that keeps every accepted message, parsed; ``refuse`` makes it answer 5xx."""
 
     def __init__(self) -> None:
-        self.messages: List[email.message.EmailMessage] = []
-        self.envelopes: List[tuple] = []
-        self.refuse: Optional[str] = None
+        self.messages: list[email.message.EmailMessage] = []
+        self.envelopes: list[tuple] = []
+        self.refuse: str | None = None
 
     async def handle_DATA(self, server, session, envelope):
         if self.refuse:
             return self.refuse
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-        self.messages.append(email.message_from_bytes(envelope.original_content.replace(b"\r\n", b"\n"), policy=email.policy.default))
+        self.messages.append(
+            email.message_from_bytes(
+                envelope.original_content.replace(b"\r\n", b"\n"), policy=email.policy.default
+            )
+        )
         return "250 OK"
 
 
@@ -100,7 +136,7 @@ class BadServer:
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(5)
         self.port = self.sock.getsockname()[1]
-        self.conns: List[socket.socket] = []
+        self.conns: list[socket.socket] = []
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
@@ -146,7 +182,9 @@ def running_smtp(handler, **controller_options):
         ctl.stop()
 
 
-def write_config(path, inbox, port, *, extra_list="", extra_smtp="", timeout=5, formats=("text", "html")) -> str:
+def write_config(
+    path, inbox, port, *, extra_list="", extra_smtp="", timeout=5, formats=("text", "html")
+) -> str:
     """A configuration with one list "demo" on ``inbox``, mailed through 127.0.0.1:``port``."""
     with open(path, "w") as f:
         f.write(f"""

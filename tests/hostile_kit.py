@@ -11,13 +11,13 @@ import base64
 import os
 import random
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
 
-from pi import shared_data_dir  # noqa: E402  (tests/ is on sys.path)
+from pi import shared_data_dir
 
 
-def bundles() -> List[Path]:
+def bundles() -> list[Path]:
     d = shared_data_dir()
     return sorted(d.glob("*.bundle")) if d.is_dir() else []
 
@@ -27,20 +27,25 @@ def clone_bundle(bundle: Path, dest: Path) -> str:
     return str(dest)
 
 
-def sample_real_messages(gitdir: str, count: int, seed: int = 8) -> List[bytes]:
+def sample_real_messages(gitdir: str, count: int, seed: int = 8) -> list[bytes]:
     """``count`` message blobs spread over an epoch's history (read at test time, never stored)."""
     out = subprocess.run(
         ["git", "--git-dir", gitdir, "log", "--format=", "--raw", "--no-abbrev", "HEAD", "--", "m"],
-        stdout=subprocess.PIPE, check=True,
+        stdout=subprocess.PIPE,
+        check=True,
     ).stdout.decode()
-    blobs = [ln.split()[3] for ln in out.splitlines() if ln.startswith(":") and ln.split()[3] != "0" * 40]
+    blobs = [
+        ln.split()[3] for ln in out.splitlines() if ln.startswith(":") and ln.split()[3] != "0" * 40
+    ]
     rnd = random.Random(seed)
     picked = rnd.sample(blobs, min(count, len(blobs)))
     data = subprocess.run(
         ["git", "--git-dir", gitdir, "cat-file", "--batch"],
-        input=("\n".join(picked) + "\n").encode(), stdout=subprocess.PIPE, check=True,
+        input=("\n".join(picked) + "\n").encode(),
+        stdout=subprocess.PIPE,
+        check=True,
     ).stdout
-    msgs: List[bytes] = []
+    msgs: list[bytes] = []
     pos = 0
     while pos < len(data):
         nl = data.index(b"\n", pos)
@@ -50,11 +55,11 @@ def sample_real_messages(gitdir: str, count: int, seed: int = 8) -> List[bytes]:
     return msgs
 
 
-def seed_messages(count: int = 40) -> List[bytes]:
+def seed_messages(count: int = 40) -> list[bytes]:
     """Real mail from the bundles when present (cloned to a temp dir), else crafted ones."""
     import tempfile
 
-    found: List[bytes] = []
+    found: list[bytes] = []
     for b in bundles()[:2]:
         with tempfile.TemporaryDirectory(prefix="ld-seed-") as tmp:
             # a shallow-ish clone is not possible from a bundle; a mirror clone is quick enough
@@ -70,13 +75,16 @@ def seed_messages(count: int = 40) -> List[bytes]:
 
 def mail(headers: Sequence[tuple], body: bytes = b"Hello.\n") -> bytes:
     head = b"".join(
-        (k.encode() if isinstance(k, str) else k) + b": " + (v.encode() if isinstance(v, str) else v) + b"\n"
+        (k.encode() if isinstance(k, str) else k)
+        + b": "
+        + (v.encode() if isinstance(v, str) else v)
+        + b"\n"
         for k, v in headers
     )
     return head + b"\n" + body
 
 
-def _std(subject: str = "[PATCH] hostile", msgid: str = "h@example.org", **extra) -> List[tuple]:
+def _std(subject: str = "[PATCH] hostile", msgid: str = "h@example.org", **extra) -> list[tuple]:
     h = [
         ("From", "Mallory <mallory@example.org>"),
         ("To", "list@example.org"),
@@ -95,60 +103,171 @@ def _nested(depth: int) -> bytes:
     for i in range(depth):
         b = f"b{i}".encode()
         head = (
-            b"Content-Type: multipart/mixed; boundary=\"" + b + b"\"\n\n--" + b + b"\n" + head + b"\n--" + b + b"--\n"
+            b'Content-Type: multipart/mixed; boundary="'
+            + b
+            + b'"\n\n--'
+            + b
+            + b"\n"
+            + head
+            + b"\n--"
+            + b
+            + b"--\n"
         )
     return head
 
 
-def hostile_messages(small: bool = False) -> List[tuple]:
+def hostile_messages(small: bool = False) -> list[tuple]:
     """``(name, raw bytes)`` of crafted hostile messages.  ``small`` leaves out the huge ones."""
     diff = (
         b"Fix it.\n\nSigned-off-by: M <m@example.org>\n---\n a.c | 1 +\n 1 file changed, 1 insertion(+)\n\n"
         b"diff --git a/a.c b/a.c\n--- a/a.c\n+++ b/a.c\n@@ -1 +1,2 @@\n x\n+y\n"
     )
-    out: List[tuple] = []
-    add = lambda name, raw: out.append((name, raw))  # noqa: E731
-    add("broken-boundary", mail(_std(msgid="bb@x", **{"Content-Type": 'multipart/mixed; boundary="nope"'}),
-                                 b"--other\nContent-Type: text/plain\n\ntext\n--other--\n"))
-    add("boundary-missing-param", mail(_std(msgid="bm@x", **{"Content-Type": "multipart/mixed"}), b"just text\n"))
-    add("unterminated-multipart", mail(_std(msgid="um@x", **{"Content-Type": 'multipart/mixed; boundary="b"'}),
-                                        b"--b\nContent-Type: text/plain\n\nhalf"))
-    add("wrong-charset", mail(_std(msgid="wc@x", **{"Content-Type": "text/plain; charset=utf-8"}),
-                              "caf\u00e9 na\u00efve\n".encode("latin-1")))
-    add("unknown-charset", mail(_std(subject="=?x-klingon?q?qapla=E9?=", msgid="uc@x",
-                                     **{"Content-Type": "text/plain; charset=x-klingon"}), b"\xff\xfe text\n"))
-    add("charset-empty", mail(_std(msgid="ce@x", **{"Content-Type": "text/plain; charset="}), b"x\n"))
+    out: list[tuple] = []
+    add = lambda name, raw: out.append((name, raw))
+    add(
+        "broken-boundary",
+        mail(
+            _std(msgid="bb@x", **{"Content-Type": 'multipart/mixed; boundary="nope"'}),
+            b"--other\nContent-Type: text/plain\n\ntext\n--other--\n",
+        ),
+    )
+    add(
+        "boundary-missing-param",
+        mail(_std(msgid="bm@x", **{"Content-Type": "multipart/mixed"}), b"just text\n"),
+    )
+    add(
+        "unterminated-multipart",
+        mail(
+            _std(msgid="um@x", **{"Content-Type": 'multipart/mixed; boundary="b"'}),
+            b"--b\nContent-Type: text/plain\n\nhalf",
+        ),
+    )
+    add(
+        "wrong-charset",
+        mail(
+            _std(msgid="wc@x", **{"Content-Type": "text/plain; charset=utf-8"}),
+            "caf\u00e9 na\u00efve\n".encode("latin-1"),
+        ),
+    )
+    add(
+        "unknown-charset",
+        mail(
+            _std(
+                subject="=?x-klingon?q?qapla=E9?=",
+                msgid="uc@x",
+                **{"Content-Type": "text/plain; charset=x-klingon"},
+            ),
+            b"\xff\xfe text\n",
+        ),
+    )
+    add(
+        "charset-empty",
+        mail(_std(msgid="ce@x", **{"Content-Type": "text/plain; charset="}), b"x\n"),
+    )
     add("charset-utf7-like", mail(_std(subject="=?utf-7?b?K0FHRS0=?=", msgid="u7@x"), b"x\n"))
-    add("truncated-base64", mail(_std(msgid="tb@x", **{"Content-Transfer-Encoding": "base64"}),
-                                 base64.b64encode(diff)[:-7] + b"\n"))
-    add("garbage-base64", mail(_std(msgid="gb@x", **{"Content-Transfer-Encoding": "base64"}), b"!!!***\x00\xff===\n"))
-    add("truncated-qp", mail(_std(msgid="tq@x", **{"Content-Transfer-Encoding": "quoted-printable"}),
-                             b"caf=C3=A9 =\nsoft=3"))
-    add("mime-truncated-base64", mail(
-        _std(msgid="mtb@x", **{"Content-Type": 'multipart/mixed; boundary="b"'}),
-        b"--b\nContent-Type: text/plain\nContent-Transfer-Encoding: base64\n\n" + base64.b64encode(diff)[:-3]
-        + b"\n--b\nContent-Type: text/plain; charset=bogus-cs\nContent-Transfer-Encoding: x-uuencode\n\nbegin 644\n--b--\n"))
-    add("nul-bytes", mail(_std(subject="[PATCH] nul\x00here", msgid="nul\x00@x"), b"body\x00with\x00NULs\n" + diff))
+    add(
+        "truncated-base64",
+        mail(
+            _std(msgid="tb@x", **{"Content-Transfer-Encoding": "base64"}),
+            base64.b64encode(diff)[:-7] + b"\n",
+        ),
+    )
+    add(
+        "garbage-base64",
+        mail(_std(msgid="gb@x", **{"Content-Transfer-Encoding": "base64"}), b"!!!***\x00\xff===\n"),
+    )
+    add(
+        "truncated-qp",
+        mail(
+            _std(msgid="tq@x", **{"Content-Transfer-Encoding": "quoted-printable"}),
+            b"caf=C3=A9 =\nsoft=3",
+        ),
+    )
+    add(
+        "mime-truncated-base64",
+        mail(
+            _std(msgid="mtb@x", **{"Content-Type": 'multipart/mixed; boundary="b"'}),
+            b"--b\nContent-Type: text/plain\nContent-Transfer-Encoding: base64\n\n"
+            + base64.b64encode(diff)[:-3]
+            + b"\n--b\nContent-Type: text/plain; charset=bogus-cs\nContent-Transfer-Encoding: x-uuencode\n\nbegin 644\n--b--\n",
+        ),
+    )
+    add(
+        "nul-bytes",
+        mail(
+            _std(subject="[PATCH] nul\x00here", msgid="nul\x00@x"), b"body\x00with\x00NULs\n" + diff
+        ),
+    )
     add("nul-in-header-name", b"Subj\x00ect: x\nFrom: a@b\nMessage-ID: <nn@x>\n\nbody\n")
-    add("references-5000", mail(_std(msgid="refs@x", References=" ".join(f"<r{i}@x>" for i in range(5000)),
-                                     **{"In-Reply-To": "<r4999@x>"}), b"reply\n"))
-    add("crlf-injection-subject", mail(_std(subject="=?utf-8?q?x=0D=0ABcc:_evil@x?=", msgid="inj@x"), diff))
-    add("crlf-injection-b64", mail(_std(subject="=?utf-8?b?" + base64.b64encode(b"[PATCH] a\r\nBcc: evil@x\r\n\r\n<script>").decode() + "?=",
-                                        msgid="inj2@x"), diff))
-    add("crlf-injection-from", mail([("From", "=?utf-8?q?Eve=0D=0ABcc:_evil@x?= <eve@x>"),
-                                     ("Subject", "[PATCH] from"), ("Message-ID", "<inj3@x>"),
-                                     ("Date", "Mon, 01 Jan 2024 10:00:00 +0000")], diff))
+    add(
+        "references-5000",
+        mail(
+            _std(
+                msgid="refs@x",
+                References=" ".join(f"<r{i}@x>" for i in range(5000)),
+                **{"In-Reply-To": "<r4999@x>"},
+            ),
+            b"reply\n",
+        ),
+    )
+    add(
+        "crlf-injection-subject",
+        mail(_std(subject="=?utf-8?q?x=0D=0ABcc:_evil@x?=", msgid="inj@x"), diff),
+    )
+    add(
+        "crlf-injection-b64",
+        mail(
+            _std(
+                subject="=?utf-8?b?"
+                + base64.b64encode(b"[PATCH] a\r\nBcc: evil@x\r\n\r\n<script>").decode()
+                + "?=",
+                msgid="inj2@x",
+            ),
+            diff,
+        ),
+    )
+    add(
+        "crlf-injection-from",
+        mail(
+            [
+                ("From", "=?utf-8?q?Eve=0D=0ABcc:_evil@x?= <eve@x>"),
+                ("Subject", "[PATCH] from"),
+                ("Message-ID", "<inj3@x>"),
+                ("Date", "Mon, 01 Jan 2024 10:00:00 +0000"),
+            ],
+            diff,
+        ),
+    )
     add("date-year-0", mail(_std(msgid="y0@x", Date="Mon, 01 Jan 0000 00:00:00 +0000")))
     add("date-year-9999", mail(_std(msgid="y9@x", Date="Fri, 31 Dec 9999 23:59:59 -1200")))
     add("date-huge-zone", mail(_std(msgid="hz@x", Date="Mon, 01 Jan 2024 10:00:00 +999999")))
     add("date-garbage", mail(_std(msgid="dg@x", Date="yesterday-ish \x01 ;;")))
-    add("received-garbage", mail(_std(msgid="rg@x", Received="from x by y; 99 Foo 99999999 99:99:99 +9999")))
-    add("html-only-script", mail(_std(msgid="html@x", **{"Content-Type": "text/html; charset=utf-8"}),
-                                 b"<html><script>alert('x')</script><p>Hello <b>list</b></p><img src=x onerror=alert(1)>"
-                                 b"<style>p{}</style>&lt;script&gt;</html>\n"))
-    add("html-multipart-script", mail(_std(msgid="html2@x", **{"Content-Type": 'multipart/alternative; boundary="q"'}),
-                                      b"--q\nContent-Type: text/html\n\n<script>evil()</script><a href=\"javascript:x\">hi</a>\n--q--\n"))
-    add("html-broken-markup", mail(_std(msgid="html3@x", **{"Content-Type": "text/html"}), b"<![CDATA[<<<<!--" + b"<div>" * 5000))
+    add(
+        "received-garbage",
+        mail(_std(msgid="rg@x", Received="from x by y; 99 Foo 99999999 99:99:99 +9999")),
+    )
+    add(
+        "html-only-script",
+        mail(
+            _std(msgid="html@x", **{"Content-Type": "text/html; charset=utf-8"}),
+            b"<html><script>alert('x')</script><p>Hello <b>list</b></p><img src=x onerror=alert(1)>"
+            b"<style>p{}</style>&lt;script&gt;</html>\n",
+        ),
+    )
+    add(
+        "html-multipart-script",
+        mail(
+            _std(msgid="html2@x", **{"Content-Type": 'multipart/alternative; boundary="q"'}),
+            b'--q\nContent-Type: text/html\n\n<script>evil()</script><a href="javascript:x">hi</a>\n--q--\n',
+        ),
+    )
+    add(
+        "html-broken-markup",
+        mail(
+            _std(msgid="html3@x", **{"Content-Type": "text/html"}),
+            b"<![CDATA[<<<<!--" + b"<div>" * 5000,
+        ),
+    )
     add("empty-message", b"")
     add("only-newlines", b"\n\n\n")
     add("only-headers", b"From: a@b\nSubject: [PATCH] only headers\nMessage-ID: <oh@x>")
@@ -161,31 +280,81 @@ def hostile_messages(small: bool = False) -> List[tuple]:
     add("binary-garbage-2", bytes(rnd.randrange(256) for _ in range(65536)))
     add("long-header-line", mail(_std(msgid="lh@x", **{"X-Long": "a" * 200000})))
     add("folded-forever", b"Subject: x\n" + b" y\n" * 20000 + b"Message-ID: <ff@x>\n\nbody\n")
-    add("many-headers", b"".join(b"X-H%d: v\n" % i for i in range(20000)) + b"Message-ID: <mh@x>\n\nbody\n")
+    add(
+        "many-headers",
+        b"".join(b"X-H%d: v\n" % i for i in range(20000)) + b"Message-ID: <mh@x>\n\nbody\n",
+    )
     add("many-encoded-words", mail(_std(subject=" ".join(["=?utf-8?q?a?="] * 5000), msgid="mew@x")))
-    add("in-body-from-garbage", mail(_std(msgid="ibf@x"), b"From: \x00\xff <<<@@@>>>\nDate: never\n\n" + diff))
-    add("in-body-from-huge", mail(_std(msgid="ibh@x"), b"From: " + b"A" * 100000 + b" <a@b>\n\n" + diff))
-    add("diffstat-only", mail(_std(msgid="ds@x"), b"---\n" + b" f | 1 +\n" * 5000 + b" 5000 files changed\n"))
+    add(
+        "in-body-from-garbage",
+        mail(_std(msgid="ibf@x"), b"From: \x00\xff <<<@@@>>>\nDate: never\n\n" + diff),
+    )
+    add(
+        "in-body-from-huge",
+        mail(_std(msgid="ibh@x"), b"From: " + b"A" * 100000 + b" <a@b>\n\n" + diff),
+    )
+    add(
+        "diffstat-only",
+        mail(_std(msgid="ds@x"), b"---\n" + b" f | 1 +\n" * 5000 + b" 5000 files changed\n"),
+    )
     add("sig-and-dashes", mail(_std(msgid="sd@x"), b"---\n---\n-- \n--\n---\n" * 1000))
     add("subject-brackets", mail(_std(subject="[" * 5000 + "PATCH" + "]" * 5000, msgid="sb@x")))
     add("subject-counters", mail(_std(subject="[PATCH 99999999999999999999/0] x", msgid="sc@x")))
-    add("subject-versions", mail(_std(subject="[PATCH v99999999999999999999999 1/2] x", msgid="sv@x")))
+    add(
+        "subject-versions",
+        mail(_std(subject="[PATCH v99999999999999999999999 1/2] x", msgid="sv@x")),
+    )
     add("subject-re-chain", mail(_std(subject="Re: " * 5000 + "[PATCH] x", msgid="rc@x")))
-    add("message-rfc822", mail(_std(msgid="m822@x", **{"Content-Type": "message/rfc822"}), mail(_std(msgid="inner@x"))))
-    add("two-message-ids", mail(_std(msgid="one@x") + [("Message-ID", "<two@x>")]))
-    add("self-reference", mail(_std(msgid="self@x", **{"In-Reply-To": "<self@x>", "References": "<self@x>"})))
+    add(
+        "message-rfc822",
+        mail(
+            _std(msgid="m822@x", **{"Content-Type": "message/rfc822"}), mail(_std(msgid="inner@x"))
+        ),
+    )
+    add("two-message-ids", mail([*_std(msgid="one@x"), ("Message-ID", "<two@x>")]))
+    add(
+        "self-reference",
+        mail(_std(msgid="self@x", **{"In-Reply-To": "<self@x>", "References": "<self@x>"})),
+    )
     add("msgid-no-brackets", mail([("From", "a@b"), ("Message-ID", "bare@x"), ("Subject", "x")]))
-    add("address-garbage", mail([("From", '"\\"<<>>,,@@;;\x7f'), ("Message-ID", "<ag@x>"), ("Subject", "x"),
-                                  ("Reply-To", ";;;"), ("X-Original-From", "<<<")]))
-    add("relay-garbage", mail([("From", "x via B4 Relay <devnull+x@kernel.org>"), ("X-Original-From", "\x00"),
-                                ("Message-ID", "<rel@x>"), ("Subject", "[PATCH] r")]))
-    add("deep-nesting-1000", mail(_std(msgid="deep@x"), b"") .replace(b"\n\n", b"\n", 1) + _nested(1000))
+    add(
+        "address-garbage",
+        mail(
+            [
+                ("From", '"\\"<<>>,,@@;;\x7f'),
+                ("Message-ID", "<ag@x>"),
+                ("Subject", "x"),
+                ("Reply-To", ";;;"),
+                ("X-Original-From", "<<<"),
+            ]
+        ),
+    )
+    add(
+        "relay-garbage",
+        mail(
+            [
+                ("From", "x via B4 Relay <devnull+x@kernel.org>"),
+                ("X-Original-From", "\x00"),
+                ("Message-ID", "<rel@x>"),
+                ("Subject", "[PATCH] r"),
+            ]
+        ),
+    )
+    add(
+        "deep-nesting-1000",
+        mail(_std(msgid="deep@x"), b"").replace(b"\n\n", b"\n", 1) + _nested(1000),
+    )
     if not small:
         add("msgid-100k", mail(_std(msgid="m" * 100000 + "@x")))
         add("body-10mb", mail(_std(msgid="big@x"), diff + b"+" + b"x" * (10 << 20) + b"\n"))
         add("body-10mb-lines", mail(_std(msgid="bigl@x"), b"line\n" * (2 << 20)))
-        add("body-10mb-base64", mail(_std(msgid="big64@x", **{"Content-Transfer-Encoding": "base64"}),
-                                      base64.encodebytes(b"y" * (7 << 20))))
+        add(
+            "body-10mb-base64",
+            mail(
+                _std(msgid="big64@x", **{"Content-Transfer-Encoding": "base64"}),
+                base64.encodebytes(b"y" * (7 << 20)),
+            ),
+        )
         add("subject-1mb", mail(_std(subject="[PATCH] " + "s" * (1 << 20), msgid="s1m@x")))
     return out
 
@@ -211,26 +380,32 @@ def build_v2_inbox(root: str, messages: Sequence[bytes], name: str = "hostile") 
         if i:
             stream += b"from :%d\n" % (2 * i)
         stream += b"M 100644 :%d m\n\n" % (2 * i + 1)
-    subprocess.run(["git", "--git-dir", gitdir, "fast-import", "--quiet"], input=bytes(stream), check=True)
+    subprocess.run(
+        ["git", "--git-dir", gitdir, "fast-import", "--quiet"], input=bytes(stream), check=True
+    )
     return path
 
 
-def commits(gitdir: str) -> List[str]:
-    out = subprocess.run(["git", "--git-dir", gitdir, "rev-list", "--reverse", "HEAD"], stdout=subprocess.PIPE, check=True)
+def commits(gitdir: str) -> list[str]:
+    out = subprocess.run(
+        ["git", "--git-dir", gitdir, "rev-list", "--reverse", "HEAD"],
+        stdout=subprocess.PIPE,
+        check=True,
+    )
     return out.stdout.decode().split()
 
 
-def env_for_cli() -> Dict[str, str]:
+def env_for_cli() -> dict[str, str]:
     env = dict(os.environ)
     env.pop("PYTHONWARNINGS", None)
     return env
 
 
-def listdigest_cmd() -> List[str]:
+def listdigest_cmd() -> list[str]:
     import sys
 
     return [sys.executable, "-m", "listdigest.cli"]
 
 
-def optional(x: Optional[str]) -> str:
+def optional(x: str | None) -> str:
     return x or ""

@@ -29,11 +29,12 @@ import email.utils
 import gzip
 import hashlib
 import os
-import shutil
-from pathlib import Path
 import re
+import shutil
 import subprocess
-from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Union
 
 ADDRESS = "list@example.org"
 DEFAULT_DATE = "Mon, 01 Jan 2024 00:00:00 +0000"
@@ -66,13 +67,13 @@ def msg(
     *,
     from_: str = "Alice Example <alice@example.org>",
     to: str = ADDRESS,
-    msgid: Optional[str] = None,
-    in_reply_to: Optional[str] = None,
-    references: Union[str, Sequence[str], None] = None,
+    msgid: str | None = None,
+    in_reply_to: str | None = None,
+    references: str | Sequence[str] | None = None,
     date: DateLike = None,
-    body: Union[str, bytes] = "Hello.\n",
-    headers: Union[Mapping[str, str], Sequence[Tuple[str, str]], None] = None,
-    cc: Optional[str] = None,
+    body: str | bytes = "Hello.\n",
+    headers: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
+    cc: str | None = None,
     newline: str = "\n",
 ) -> bytes:
     """Craft an RFC 5322 message as bytes.
@@ -82,7 +83,7 @@ def msg(
     headers, written verbatim (a sequence keeps duplicates and order).  Header values are
     taken as they are: fold or RFC 2047-encode them yourself when a test needs that.
     """
-    lines: List[Tuple[str, str]] = [
+    lines: list[tuple[str, str]] = [
         ("From", from_),
         ("To", to),
     ]
@@ -92,7 +93,9 @@ def msg(
     lines.append(("Date", format_date(date)))
     body_b = body.encode("utf-8") if isinstance(body, str) else body
     if msgid is None:
-        digest = hashlib.sha1(f"{subject}\0{from_}\0{date}\0{in_reply_to}".encode() + body_b).hexdigest()[:20]
+        digest = hashlib.sha1(
+            f"{subject}\0{from_}\0{date}\0{in_reply_to}".encode() + body_b
+        ).hexdigest()[:20]
         msgid = f"{digest}@example.org"
     lines.append(("Message-ID", _angle(msgid)))
     if in_reply_to:
@@ -113,13 +116,13 @@ def msg(
     return head + newline.encode() + body_b
 
 
-def message_id(raw: bytes) -> Optional[str]:
+def message_id(raw: bytes) -> str | None:
     """The Message-ID of a raw message (without angle brackets), for assertions."""
     m = re.search(rb"^Message-ID:\s*<([^>]*)>", raw, re.MULTILINE | re.IGNORECASE)
     return m.group(1).decode() if m else None
 
 
-def subject_of(raw: bytes) -> Optional[str]:
+def subject_of(raw: bytes) -> str | None:
     m = re.search(rb"^Subject:[ \t]*(.*)", raw, re.MULTILINE | re.IGNORECASE)
     return m.group(1).decode("utf-8", "replace").strip() if m else None
 
@@ -132,10 +135,14 @@ def _pi_home(inbox: str) -> str:
     return os.path.join(os.path.dirname(inbox), ".pi-" + os.path.basename(inbox))
 
 
-def pi_env(inbox: str) -> Dict[str, str]:
+def pi_env(inbox: str) -> dict[str, str]:
     """Environment for running public-inbox tools on ``inbox`` (private HOME and config)."""
     home = _pi_home(inbox)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PI_", "GIT_", "ORIGINAL_RECIPIENT"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PI_", "GIT_", "ORIGINAL_RECIPIENT"))
+    }
     env.update(
         HOME=home,
         PI_CONFIG=os.path.join(home, "config"),
@@ -148,13 +155,15 @@ def pi_env(inbox: str) -> Dict[str, str]:
     return env
 
 
-def _run(cmd: Sequence[str], env: Mapping[str, str], stdin: Optional[bytes] = None, cwd: Optional[str] = None) -> str:
+def _run(
+    cmd: Sequence[str], env: Mapping[str, str], stdin: bytes | None = None, cwd: str | None = None
+) -> str:
     if cmd[0].startswith("public-inbox") and shutil.which(cmd[0]) is None:
         # README's promise: without Debian's public-inbox, the tests that need it skip
         import pytest
 
         pytest.skip(f"{cmd[0]} is not installed (Debian package public-inbox)")
-    proc = subprocess.run(list(cmd), input=stdin, env=dict(env), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.run(list(cmd), input=stdin, env=dict(env), cwd=cwd, capture_output=True)
     if proc.returncode != 0:
         raise RuntimeError(
             f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.decode('utf-8', 'replace').strip()}"
@@ -162,7 +171,9 @@ def _run(cmd: Sequence[str], env: Mapping[str, str], stdin: Optional[bytes] = No
     return proc.stdout.decode("utf-8", "replace")
 
 
-def git(gitdir: str, *args: str, stdin: Optional[bytes] = None, env: Optional[Mapping[str, str]] = None) -> str:
+def git(
+    gitdir: str, *args: str, stdin: bytes | None = None, env: Mapping[str, str] | None = None
+) -> str:
     """Run git on a repository with a clean environment; returns stdout."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     base.update(GIT_CONFIG_NOSYSTEM="1", TZ="UTC")
@@ -180,7 +191,7 @@ def _init(tmpdir: str, name: str, version: int, index: bool, address: str) -> st
     cmd = ["public-inbox-init", f"-V{version}", "-L", "full" if index else "basic"]
     if version == 2:
         cmd += ["-j", "1"]
-    _run(cmd + [name, path, f"http://example/{name}", address], env)
+    _run([*cmd, name, path, f"http://example/{name}", address], env)
     # spam checking needs SpamAssassin; these fixtures deliver everything
     _run(["git", "config", "-f", env["PI_CONFIG"], "publicinboxmda.spamcheck", "none"], env)
     return path
@@ -188,7 +199,9 @@ def _init(tmpdir: str, name: str, version: int, index: bool, address: str) -> st
 
 def _address(inbox: str) -> str:
     env = pi_env(inbox)
-    out = _run(["git", "config", "-f", env["PI_CONFIG"], "--get-regexp", r"publicinbox\..*\.address"], env)
+    out = _run(
+        ["git", "config", "-f", env["PI_CONFIG"], "--get-regexp", r"publicinbox\..*\.address"], env
+    )
     return out.split()[1]
 
 
@@ -200,7 +213,9 @@ def add_messages(path: str, messages: Iterable[bytes]) -> None:
         _run(["public-inbox-mda", "--no-precheck"], env, stdin=raw)
 
 
-def make_v2_inbox(tmpdir: str, name: str, messages: Sequence[bytes] = (), index: bool = False) -> str:
+def make_v2_inbox(
+    tmpdir: str, name: str, messages: Sequence[bytes] = (), index: bool = False
+) -> str:
     """A v2 inbox ``tmpdir/name`` holding ``messages`` (delivered in order); returns its path.
 
     ``index=False`` uses public-inbox's ``basic`` index level (fast, no Xapian);
@@ -213,7 +228,9 @@ def make_v2_inbox(tmpdir: str, name: str, messages: Sequence[bytes] = (), index:
     return path
 
 
-def make_v1_inbox(tmpdir: str, name: str, messages: Sequence[bytes] = (), index: bool = False) -> str:
+def make_v1_inbox(
+    tmpdir: str, name: str, messages: Sequence[bytes] = (), index: bool = False
+) -> str:
     """A v1 inbox (one bare repository, ``xx/sha1`` paths) at ``tmpdir/name``; returns its path."""
     path = _init(tmpdir, name, 1, index, ADDRESS)
     add_messages(path, messages)
@@ -237,14 +254,14 @@ def purge_message(path: str, raw: bytes) -> None:
     _run(["public-inbox-purge", path], pi_env(path), stdin=raw)
 
 
-def epoch_dirs(path: str) -> List[str]:
+def epoch_dirs(path: str) -> list[str]:
     """The epoch repositories ``git/N.git`` of a v2 inbox, in epoch order."""
     root = os.path.join(path, "git")
     names = [n for n in os.listdir(root) if re.fullmatch(r"\d+\.git", n)]
     return [os.path.join(root, n) for n in sorted(names, key=lambda n: int(n[:-4]))]
 
 
-def head(gitdir: str) -> Optional[str]:
+def head(gitdir: str) -> str | None:
     """HEAD's commit id, or None while HEAD is unborn."""
     proc = subprocess.run(
         ["git", "--git-dir", gitdir, "rev-parse", "--verify", "-q", "HEAD^{commit}"],
@@ -254,7 +271,7 @@ def head(gitdir: str) -> Optional[str]:
     return proc.stdout.decode().strip() if proc.returncode == 0 else None
 
 
-def commits(gitdir: str) -> List[str]:
+def commits(gitdir: str) -> list[str]:
     """Commit ids of HEAD, oldest first."""
     if head(gitdir) is None:
         return []
@@ -274,7 +291,14 @@ def add_epoch(path: str, messages: Sequence[bytes] = (), by_hand: bool = False) 
     if not by_hand:
         env = pi_env(path)
         _run(
-            ["perl", "-MPublicInbox::MultiGit", "-e", 'PublicInbox::MultiGit->new($ARGV[0], "all.git", "git")->add_epoch($ARGV[1])', path, str(number)],
+            [
+                "perl",
+                "-MPublicInbox::MultiGit",
+                "-e",
+                'PublicInbox::MultiGit->new($ARGV[0], "all.git", "git")->add_epoch($ARGV[1])',
+                path,
+                str(number),
+            ],
             env,
         )
         add_messages(path, messages)
@@ -289,13 +313,13 @@ def add_epoch(path: str, messages: Sequence[bytes] = (), by_hand: bool = False) 
     return gitdir
 
 
-def _ident(raw: bytes) -> Tuple[str, str]:
+def _ident(raw: bytes) -> tuple[str, str]:
     m = re.search(rb"^From:[ \t]*(.*)", raw, re.MULTILINE | re.IGNORECASE)
     name, addr = email.utils.parseaddr(m.group(1).decode("utf-8", "replace") if m else "")
     return (name or addr.split("@")[0] or "unknown"), (addr or "unknown@example.org")
 
 
-def _unix_date(raw: bytes) -> Tuple[int, str]:
+def _unix_date(raw: bytes) -> tuple[int, str]:
     m = re.search(rb"^Date:[ \t]*(.*)", raw, re.MULTILINE | re.IGNORECASE)
     try:
         when = email.utils.parsedate_to_datetime(m.group(1).decode()) if m else None
@@ -308,7 +332,12 @@ def _unix_date(raw: bytes) -> Tuple[int, str]:
     return int(when.timestamp()), when.strftime("%z") or "+0000"
 
 
-def import_messages(gitdir: str, messages: Sequence[bytes], committer: str = f"list <{ADDRESS}>", branch: str = "refs/heads/master") -> None:
+def import_messages(
+    gitdir: str,
+    messages: Sequence[bytes],
+    committer: str = f"list <{ADDRESS}>",
+    branch: str = "refs/heads/master",
+) -> None:
     """Append ``messages`` to a bare repository in v2 layout with git fast-import (by hand)."""
     parent = head(gitdir)
     stream = bytearray()
@@ -330,7 +359,11 @@ def import_messages(gitdir: str, messages: Sequence[bytes], committer: str = f"l
 # --------------------------------------------------------------------------- mailboxes
 
 
-def mbox_bytes(messages: Sequence[bytes], mboxrd: bool = True, from_line: str = "From mboxrd@z Thu Jan  1 00:00:00 1970") -> bytes:
+def mbox_bytes(
+    messages: Sequence[bytes],
+    mboxrd: bool = True,
+    from_line: str = "From mboxrd@z Thu Jan  1 00:00:00 1970",
+) -> bytes:
     """Messages as an mbox: mboxrd quotes ``>*From `` lines, mboxo only ``From `` lines."""
     # mboxrd adds one ">" to every ">*From " line; mboxo only to bare "From " lines
     pattern = re.compile(rb"^(>*From )" if mboxrd else rb"^(From )", re.MULTILINE)
@@ -355,7 +388,9 @@ def make_mbox(path: str, messages: Sequence[bytes], gz: bool = False, mboxrd: bo
     return path
 
 
-def make_maildir(path: str, messages: Sequence[bytes], names: Optional[Sequence[str]] = None, subdir: str = "cur") -> str:
+def make_maildir(
+    path: str, messages: Sequence[bytes], names: Sequence[str] | None = None, subdir: str = "cur"
+) -> str:
     """A Maildir at ``path`` (cur/ new/ tmp/) with one file per message in ``subdir``.
 
     ``names`` gives the file names (default ``1700000000.N.host:2,S`` in cur/, without
@@ -365,7 +400,11 @@ def make_maildir(path: str, messages: Sequence[bytes], names: Optional[Sequence[
     for d in ("cur", "new", "tmp"):
         os.makedirs(os.path.join(path, d), exist_ok=True)
     for i, raw in enumerate(messages):
-        name = names[i] if names else f"1700000000.M{i:04d}P1.example" + (":2,S" if subdir == "cur" else "")
+        name = (
+            names[i]
+            if names
+            else f"1700000000.M{i:04d}P1.example" + (":2,S" if subdir == "cur" else "")
+        )
         with open(os.path.join(path, subdir, name), "wb") as fh:
             fh.write(raw)
     return path

@@ -15,7 +15,6 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from typing import Optional
 
 import pi
 
@@ -34,8 +33,13 @@ class PiHttpd:
         self.log = log
         fd = self.sock.fileno()
         # the server expects the socket as fd 3 and LISTEN_PID to be its own pid: bash sets both
-        self.proc: Optional[subprocess.Popen] = subprocess.Popen(
-            ["bash", "-c", (f"exec 3<&{fd} {fd}<&-; " if fd != 3 else "") + "LISTEN_PID=$$ exec public-inbox-httpd -W0"],
+        self.proc: subprocess.Popen | None = subprocess.Popen(
+            [
+                "bash",
+                "-c",
+                (f"exec 3<&{fd} {fd}<&-; " if fd != 3 else "")
+                + "LISTEN_PID=$$ exec public-inbox-httpd -W0",
+            ],
             env=env,
             pass_fds=(fd,),
             stdout=open(log, "ab"),
@@ -82,7 +86,7 @@ class PiHttpd:
             self.proc = None
         self.sock.close()
 
-    def __enter__(self) -> "PiHttpd":
+    def __enter__(self) -> PiHttpd:
         return self
 
     def __exit__(self, *exc) -> None:

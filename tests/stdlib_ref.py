@@ -10,17 +10,21 @@ import email.policy
 import email.utils
 import re
 import subprocess
-from typing import Iterator, List, Tuple
+from collections.abc import Iterator
 
 REPLY = re.compile(r"^\s*((re|aw|antw|fwd?|回复)\s*:\s*)", re.I)
 TAG = re.compile(r"^\s*(\[[^\]]*\]\s*)*\[[^\]]*(patch|\b\d+/\d+\b)[^\]]*\]", re.I)
 DIFF = re.compile(r"^(diff --git |--- \S.*\n\+\+\+ \S.*\n@@ )", re.M)
 
 
-def cat_file(gitdir: str, revs: List[str]) -> Iterator[bytes]:
+def cat_file(gitdir: str, revs: list[str]) -> Iterator[bytes]:
     """The ``m`` blob of each commit, through one ``git cat-file --batch``."""
-    out = subprocess.run(["git", "--git-dir", gitdir, "cat-file", "--batch"], input="".join(f"{r}:m\n" for r in revs).encode(),
-                         capture_output=True, check=True).stdout
+    out = subprocess.run(
+        ["git", "--git-dir", gitdir, "cat-file", "--batch"],
+        input="".join(f"{r}:m\n" for r in revs).encode(),
+        capture_output=True,
+        check=True,
+    ).stdout
     pos = 0
     while pos < len(out):
         nl = out.index(b"\n", pos)
@@ -29,11 +33,21 @@ def cat_file(gitdir: str, revs: List[str]) -> Iterator[bytes]:
         pos = nl + 2 + size
 
 
-def patch_postings(gitdir: str, since: int, until: int) -> List[Tuple[email.message.EmailMessage, str]]:
+def patch_postings(
+    gitdir: str, since: int, until: int
+) -> list[tuple[email.message.EmailMessage, str]]:
     """(message, author address) of each patch posting received in [since, until]."""
     # a message is committed when the archive stores it, never before it was received (bulk
     # imports commit months later): read every commit from `since` on, filter exactly below
-    log = subprocess.run(["git", "--git-dir", gitdir, "log", "--format=%H %ct", "HEAD"], capture_output=True, check=True).stdout.decode().split("\n")
+    log = (
+        subprocess.run(
+            ["git", "--git-dir", gitdir, "log", "--format=%H %ct", "HEAD"],
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\n")
+    )
     wanted = [c for c, t in (l.split() for l in log if l) if since - 2 * 86400 <= int(t)]
     got, seen = [], set()
     for raw in cat_file(gitdir, wanted):
@@ -41,7 +55,9 @@ def patch_postings(gitdir: str, since: int, until: int) -> List[Tuple[email.mess
         when = None
         for r in m.get_all("Received") or []:
             try:
-                when = email.utils.parsedate_to_datetime(str(r).rsplit(";", 1)[1].strip()).timestamp()
+                when = email.utils.parsedate_to_datetime(
+                    str(r).rsplit(";", 1)[1].strip()
+                ).timestamp()
                 break
             except (IndexError, ValueError, TypeError):
                 continue

@@ -11,9 +11,8 @@ import subprocess
 import sys
 import zlib
 
-import pytest
-
 import hostile_kit
+import pytest
 from daily_helpers import patch
 
 PY = [sys.executable, "-m", "listdigest.cli"]
@@ -28,12 +27,18 @@ def small(tmp_path_factory):
 
 
 def _env(tmp_path):
-    return dict(os.environ, XDG_DATA_HOME=str(tmp_path / "data"), XDG_STATE_HOME=str(tmp_path / "state"),
-                XDG_CONFIG_HOME=str(tmp_path / "config"))
+    return dict(
+        os.environ,
+        XDG_DATA_HOME=str(tmp_path / "data"),
+        XDG_STATE_HOME=str(tmp_path / "state"),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+    )
 
 
 def run(tmp_path, *args):
-    return subprocess.run(PY + list(args), capture_output=True, text=True, env=_env(tmp_path), timeout=120)
+    return subprocess.run(
+        PY + list(args), capture_output=True, text=True, env=_env(tmp_path), timeout=120
+    )
 
 
 def assert_error(p, *needles):
@@ -75,7 +80,7 @@ def test_report_bad_input(tmp_path, small, name, args, needles, index):
     (empty / "git" / "0.git").mkdir(parents=True)
     subprocess.run(["git", "init", "-q", "--bare", str(empty / "git" / "0.git")], check=True)
     c = small["commits"]
-    fmt = dict(tmp=tmp_path, inbox=small["inbox"], c1=c[1], c3=c[3], empty=empty)
+    fmt = {"tmp": tmp_path, "inbox": small["inbox"], "c1": c[1], "c3": c[3], "empty": empty}
     argv = [a.format(**fmt) for a in args]
     out = tmp_path / "out.txt"
     extra = ["--no-index"] if index == "--no-index" else ["--index", str(tmp_path / "ix.sqlite")]
@@ -100,9 +105,17 @@ def corrupt(tmp_path, small):
         moved = tmp_path / pack.name
         shutil.move(str(pack), moved)
         (gitdir / "objects" / "pack" / (pack.stem + ".idx")).unlink()
-        subprocess.run(["git", "--git-dir", str(gitdir), "unpack-objects", "-q"], stdin=open(moved, "rb"), check=True)
-    blob = subprocess.run(["git", "--git-dir", str(gitdir), "rev-parse", "HEAD~2:m"], capture_output=True, text=True,
-                          check=True).stdout.strip()
+        subprocess.run(
+            ["git", "--git-dir", str(gitdir), "unpack-objects", "-q"],
+            stdin=open(moved, "rb"),
+            check=True,
+        )
+    blob = subprocess.run(
+        ["git", "--git-dir", str(gitdir), "rev-parse", "HEAD~2:m"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     obj = gitdir / "objects" / blob[:2] / blob[2:]
     assert obj.exists()
     os.chmod(obj, 0o644)
@@ -112,7 +125,7 @@ def corrupt(tmp_path, small):
 
 @pytest.mark.parametrize("index", ["--no-index", "--index"])
 def test_report_on_corrupt_object(tmp_path, corrupt, index):
-    inbox, blob = corrupt
+    inbox, _blob = corrupt
     out = tmp_path / "out.txt"
     extra = ["--no-index"] if index == "--no-index" else ["--index", str(tmp_path / "ix.sqlite")]
     p = run(tmp_path, "report", inbox, *extra, "-o", str(out))
@@ -123,13 +136,18 @@ def test_report_on_corrupt_object(tmp_path, corrupt, index):
 def test_index_bad_input(tmp_path, small, corrupt):
     (tmp_path / "plain").mkdir()
     ix = tmp_path / "ix.sqlite"
-    for args, needle in ((["/nonexistent/x"], "no such file"), ([str(tmp_path / "plain")], "not a public-inbox"),
-                         ([corrupt[0]], "corrupt")):
+    for args, needle in (
+        (["/nonexistent/x"], "no such file"),
+        ([str(tmp_path / "plain")], "not a public-inbox"),
+        ([corrupt[0]], "corrupt"),
+    ):
         p = run(tmp_path, "index", *args, "--index", str(ix))
         assert_error(p, needle)
     mbox = tmp_path / "l.mbox"
     mbox.write_bytes(b"From x Thu Jan  1 00:00:00 1970\n" + patch(1, "[PATCH] x"))
-    assert_error(run(tmp_path, "index", str(mbox), "--index", str(ix)), "only public-inbox git archives")
+    assert_error(
+        run(tmp_path, "index", str(mbox), "--index", str(ix)), "only public-inbox git archives"
+    )
 
 
 def _cfg(tmp_path, archive, start="2020-01-01"):
@@ -148,18 +166,21 @@ start = "{start}"
     return str(p)
 
 
-@pytest.mark.parametrize("what, archive, start, needles", [
-    ("missing-archive", "{tmp}/nope", "2020-01-01", ["no such file"]),
-    ("plain-directory", "{tmp}/plain", "2020-01-01", ["not a public-inbox"]),
-    ("unknown-start-revision", "{inbox}", "deadbeef00", ["deadbeef00"]),
-    ("option-like-start", "{inbox}", "--output=/tmp/x", ["--output=/tmp/x"]),
-    ("shell-start", "{inbox}", "HEAD;touch {tmp}/pwned", ["list demo: unknown revision"]),
-    ("invalid-start-date", "{inbox}", "2024-13-45", ["unknown revision: 2024-13-45"]),
-    ("corrupt-object", "{corrupt}", "2020-01-01", ["corrupt"]),
-])
+@pytest.mark.parametrize(
+    "what, archive, start, needles",
+    [
+        ("missing-archive", "{tmp}/nope", "2020-01-01", ["no such file"]),
+        ("plain-directory", "{tmp}/plain", "2020-01-01", ["not a public-inbox"]),
+        ("unknown-start-revision", "{inbox}", "deadbeef00", ["deadbeef00"]),
+        ("option-like-start", "{inbox}", "--output=/tmp/x", ["--output=/tmp/x"]),
+        ("shell-start", "{inbox}", "HEAD;touch {tmp}/pwned", ["list demo: unknown revision"]),
+        ("invalid-start-date", "{inbox}", "2024-13-45", ["unknown revision: 2024-13-45"]),
+        ("corrupt-object", "{corrupt}", "2020-01-01", ["corrupt"]),
+    ],
+)
 def test_run_and_config_check_bad_input(tmp_path, small, corrupt, what, archive, start, needles):
     (tmp_path / "plain").mkdir()
-    fmt = dict(tmp=tmp_path, inbox=small["inbox"], corrupt=corrupt[0])
+    fmt = {"tmp": tmp_path, "inbox": small["inbox"], "corrupt": corrupt[0]}
     cfg = _cfg(tmp_path, archive.format(**fmt), start.format(**fmt))
     state = tmp_path / "st"
     p = run(tmp_path, "run", "--config", cfg, "--state-dir", str(state))
@@ -175,11 +196,17 @@ def test_run_and_config_check_bad_input(tmp_path, small, corrupt, what, archive,
     c = run(tmp_path, "config", "check", "--config", cfg)
     assert "Traceback" not in c.stderr
     if c.returncode != 0:
-        assert c.returncode == 2 and c.stderr.startswith("Error: ") and len(c.stderr.strip().splitlines()) == 1
+        assert (
+            c.returncode == 2
+            and c.stderr.startswith("Error: ")
+            and len(c.stderr.strip().splitlines()) == 1
+        )
 
 
 def test_config_check_on_missing_or_broken_file(tmp_path):
-    assert_error(run(tmp_path, "config", "check", "--config", str(tmp_path / "none.toml")), "none.toml")
+    assert_error(
+        run(tmp_path, "config", "check", "--config", str(tmp_path / "none.toml")), "none.toml"
+    )
     bad = tmp_path / "bad.toml"
     bad.write_bytes(b"[smtp\nhost = \x00\xff")
     assert_error(run(tmp_path, "config", "check", "--config", str(bad)), "bad.toml")
@@ -187,15 +214,27 @@ def test_config_check_on_missing_or_broken_file(tmp_path):
     assert_error(p, "bad.toml")
 
 
-@pytest.mark.parametrize("url, needle", [
-    ("ext::sh -c touch% {tmp}/pwned", "not an http(s) URL"),
-    ("--upload-pack=touch {tmp}/pwned", "not an http(s) URL"),
-    ("file:///etc/", "not an http(s) URL"),
-    ("not a url", "not an http(s) URL"),
-    ("http://127.0.0.1:1/x;touch {tmp}/pwned", "not an http(s) URL"),
-    ("http://127.0.0.1:1/$(touch {tmp}/pwned)/", "not an http(s) URL"),
-    ("http://127.0.0.1:{closed}/list/", "connection refused"),
-], ids=["ext-helper", "option-like", "file-url", "not-a-url", "space-in-url", "subshell-in-url", "closed-port"])
+@pytest.mark.parametrize(
+    "url, needle",
+    [
+        ("ext::sh -c touch% {tmp}/pwned", "not an http(s) URL"),
+        ("--upload-pack=touch {tmp}/pwned", "not an http(s) URL"),
+        ("file:///etc/", "not an http(s) URL"),
+        ("not a url", "not an http(s) URL"),
+        ("http://127.0.0.1:1/x;touch {tmp}/pwned", "not an http(s) URL"),
+        ("http://127.0.0.1:1/$(touch {tmp}/pwned)/", "not an http(s) URL"),
+        ("http://127.0.0.1:{closed}/list/", "connection refused"),
+    ],
+    ids=[
+        "ext-helper",
+        "option-like",
+        "file-url",
+        "not-a-url",
+        "space-in-url",
+        "subshell-in-url",
+        "closed-port",
+    ],
+)
 def test_sync_bad_url(tmp_path, url, needle):
     # the space-in-url cases were a urllib InvalidURL traceback (exit 1) before the fix
     from daily_helpers import free_port
@@ -225,11 +264,17 @@ def test_truncated_index_is_one_error_line(small, tmp_path):
     assert run(tmp_path, "index", small["inbox"], "--index", str(good)).returncode == 0
     cut = tmp_path / "cut.sqlite"
     cut.write_bytes(good.read_bytes()[:6000])
-    assert_error(run(tmp_path, "report", small["inbox"], "--index", str(cut)), "cut.sqlite", "not a listdigest index")
+    assert_error(
+        run(tmp_path, "report", small["inbox"], "--index", str(cut)),
+        "cut.sqlite",
+        "not a listdigest index",
+    )
 
 
 def test_index_in_a_missing_directory_creates_nothing(small, tmp_path):
-    p = run(tmp_path, "report", small["inbox"], "--index", str(tmp_path / "no" / "such" / "ix.sqlite"))
+    p = run(
+        tmp_path, "report", small["inbox"], "--index", str(tmp_path / "no" / "such" / "ix.sqlite")
+    )
     assert_error(p, "does not exist")
     assert not (tmp_path / "no").exists()
 
@@ -243,5 +288,7 @@ def test_index_never_drops_another_database(small, tmp_path):
     db.execute("INSERT INTO notes VALUES ('keep me')")
     db.commit()
     db.close()
-    assert_error(run(tmp_path, "report", small["inbox"], "--index", str(other)), "not a listdigest index")
+    assert_error(
+        run(tmp_path, "report", small["inbox"], "--index", str(other)), "not a listdigest index"
+    )
     assert sqlite3.connect(other).execute("SELECT x FROM notes").fetchall() == [("keep me",)]

@@ -5,7 +5,6 @@ import subprocess
 import sys
 
 import pytest
-
 from pi import make_maildir, make_mbox, msg
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -19,12 +18,28 @@ def run(*args, cwd=None):
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
     dest = str(tmp_path_factory.mktemp("sample") / "inbox")
-    subprocess.run([sys.executable, os.path.join(ROOT, "tools", "make_sample.py"), dest], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, os.path.join(ROOT, "tools", "make_sample.py"), dest],
+        check=True,
+        capture_output=True,
+    )
     return dest
 
 
 def epoch_commits(sample, n):
-    out = subprocess.run(["git", "--git-dir", os.path.join(sample, "git", f"{n}.git"), "rev-list", "--reverse", "HEAD"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [
+            "git",
+            "--git-dir",
+            os.path.join(sample, "git", f"{n}.git"),
+            "rev-list",
+            "--reverse",
+            "HEAD",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return out.split()
 
 
@@ -51,7 +66,16 @@ def test_range_across_epochs(sample):
 
 
 def test_since_until_select_by_received_time(sample):
-    p = run("report", sample, "--since", "2026-01-05T09:00:00", "--until", "2026-01-05T09:45:00", "--format", "json")
+    p = run(
+        "report",
+        sample,
+        "--since",
+        "2026-01-05T09:00:00",
+        "--until",
+        "2026-01-05T09:45:00",
+        "--format",
+        "json",
+    )
     assert p.returncode == 0, p.stderr
     import json
 
@@ -59,9 +83,18 @@ def test_since_until_select_by_received_time(sample):
 
 
 def test_mbox_and_maildir_headers_show_dates(tmp_path):
-    raws = [msg("[PATCH] one", date="Mon, 05 Jan 2026 10:00:00 +0000", body="x\n---\n a | 1 +\n 1 file changed, 1 insertion(+)\n"),
-            msg("[PATCH] two", date="Tue, 06 Jan 2026 10:00:00 +0000", body="y\n")]
-    for path in (make_mbox(str(tmp_path / "l.mbox.gz"), raws, gz=True), make_maildir(str(tmp_path / "md"), raws)):
+    raws = [
+        msg(
+            "[PATCH] one",
+            date="Mon, 05 Jan 2026 10:00:00 +0000",
+            body="x\n---\n a | 1 +\n 1 file changed, 1 insertion(+)\n",
+        ),
+        msg("[PATCH] two", date="Tue, 06 Jan 2026 10:00:00 +0000", body="y\n"),
+    ]
+    for path in (
+        make_mbox(str(tmp_path / "l.mbox.gz"), raws, gz=True),
+        make_maildir(str(tmp_path / "md"), raws),
+    ):
         p = run("report", path)
         assert p.returncode == 0, p.stderr
         assert p.stdout.startswith("From 2026-01-05 to 2026-01-06\n")
@@ -71,15 +104,42 @@ def test_mbox_and_maildir_headers_show_dates(tmp_path):
     "args, message",
     [
         (["report", "/nonexistent/x"], "Error: /nonexistent/x: no such file or directory"),
-        (["report", "{tmp}"], "Error: {tmp}: not a public-inbox archive, git repository, mbox or Maildir"),
+        (
+            ["report", "{tmp}"],
+            "Error: {tmp}: not a public-inbox archive, git repository, mbox or Maildir",
+        ),
         (["report", "{sample}", "--from", "deadbeef00"], "Error: unknown revision: deadbeef00"),
-        (["report", "{sample}", "--from", "--output=/tmp/x"], "Error: unknown revision: '--output=/tmp/x'"),
-        (["report", "{sample}", "--to", "HEAD;touch {tmp}/pwned"], "Error: unknown revision: 'HEAD;touch {tmp}/pwned'"),
-        (["report", "{sample}", "--since", "yesterday-ish"], "Error: invalid date: 'yesterday-ish' (use YYYY-MM-DD, an ISO datetime, or 2d/12h/1w)"),
-        (["report", "{sample}", "--since", "2030-01-01"], "Error: empty range: no messages selected"),
-        (["report", "{sample}", "--since", "2026-02-01", "--until", "2026-01-01"], "Error: --since is after --until"),
+        (
+            ["report", "{sample}", "--from", "--output=/tmp/x"],
+            "Error: unknown revision: '--output=/tmp/x'",
+        ),
+        (
+            ["report", "{sample}", "--to", "HEAD;touch {tmp}/pwned"],
+            "Error: unknown revision: 'HEAD;touch {tmp}/pwned'",
+        ),
+        (
+            ["report", "{sample}", "--since", "yesterday-ish"],
+            "Error: invalid date: 'yesterday-ish' (use YYYY-MM-DD, an ISO datetime, or 2d/12h/1w)",
+        ),
+        (
+            ["report", "{sample}", "--since", "2030-01-01"],
+            "Error: empty range: no messages selected",
+        ),
+        (
+            ["report", "{sample}", "--since", "2026-02-01", "--until", "2026-01-01"],
+            "Error: --since is after --until",
+        ),
     ],
-    ids=["missing-path", "plain-directory", "unknown-revision", "option-like-revision", "shell-in-revision", "bad-date", "empty-range", "since-after-until"],
+    ids=[
+        "missing-path",
+        "plain-directory",
+        "unknown-revision",
+        "option-like-revision",
+        "shell-in-revision",
+        "bad-date",
+        "empty-range",
+        "since-after-until",
+    ],
 )
 def test_errors_are_one_line_exit_2(args, message, sample, tmp_path):
     args = [a.format(tmp=tmp_path, sample=sample) for a in args]

@@ -33,26 +33,55 @@ def test_issue_example_loads_with_defaults():
     cfg = Config.from_toml(GOOD)
     kvm = cfg.get("kvm")
     assert kvm.name == "KVM" and kvm.delivery == ("smtp",) and kvm.formats == ("text", "html")
-    assert kvm.list_id == "kvm.listdigest.example.org" and kvm.send_empty is False and kvm.thread is False
+    assert (
+        kvm.list_id == "kvm.listdigest.example.org"
+        and kvm.send_empty is False
+        and kvm.thread is False
+    )
     assert cfg.smtp.security == "none" and cfg.smtp.timeout == 60
     assert cfg.smtp.password({"LISTDIGEST_SMTP_PASSWORD": "pw"}) == "pw"
 
 
-@pytest.mark.parametrize("change, message", [
-    (('formats = ["text", "html"]', 'formats = ["text", "pdf"]'),
-     "lists.kvm.formats[1]: unknown format 'pdf' (known: atom, html, json, markdown, text)"),
-    (('top = 15', 'top = "15"'), "lists.kvm.top: expected an integer, got a string"),
-    (('top = 15', 'top = 0'), "lists.kvm.top: 0 is out of range (1..10000)"),
-    (('to = ["kvm-digest@example.org"]', 'to = ["nobody"]'), "lists.kvm.to[0]: not a mail address: 'nobody'"),
-    (('archive = "/srv/lore/kvm"', ''), "lists.kvm.archive: missing (the path of the list's archive)"),
-    (('port = 8025', 'port = 8025\nsecurity = "tls"'), "smtp.security: unknown value 'tls' (known: none, starttls, ssl)"),
-    (('port = 8025', 'port = 8025\npassword = "x"'),
-     "smtp.password: unknown key (known: host, password_env, password_file, port, security, timeout, user)"),
-    (('start = "2026-07-01"', 'start = "2026-07-01"\ncolour = "red"'), None),
-    (('subject = "From {from} to {to}"', 'subject = "From {frm}"'), "lists.kvm.subject: bad placeholder 'frm' (use {from}, {to}, {list})"),
-    (('from = "KVM digest <digest@example.org>"', ''), "lists.kvm.from: missing (smtp delivery needs a sender)"),
-    (('[lists.kvm]', '[lists."k v m"]'), "lists.k v m: a list name may hold only letters, digits, '.', '_' and '-'"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            ('formats = ["text", "html"]', 'formats = ["text", "pdf"]'),
+            "lists.kvm.formats[1]: unknown format 'pdf' (known: atom, html, json, markdown, text)",
+        ),
+        (("top = 15", 'top = "15"'), "lists.kvm.top: expected an integer, got a string"),
+        (("top = 15", "top = 0"), "lists.kvm.top: 0 is out of range (1..10000)"),
+        (
+            ('to = ["kvm-digest@example.org"]', 'to = ["nobody"]'),
+            "lists.kvm.to[0]: not a mail address: 'nobody'",
+        ),
+        (
+            ('archive = "/srv/lore/kvm"', ""),
+            "lists.kvm.archive: missing (the path of the list's archive)",
+        ),
+        (
+            ("port = 8025", 'port = 8025\nsecurity = "tls"'),
+            "smtp.security: unknown value 'tls' (known: none, starttls, ssl)",
+        ),
+        (
+            ("port = 8025", 'port = 8025\npassword = "x"'),
+            "smtp.password: unknown key (known: host, password_env, password_file, port, security, timeout, user)",
+        ),
+        (('start = "2026-07-01"', 'start = "2026-07-01"\ncolour = "red"'), None),
+        (
+            ('subject = "From {from} to {to}"', 'subject = "From {frm}"'),
+            "lists.kvm.subject: bad placeholder 'frm' (use {from}, {to}, {list})",
+        ),
+        (
+            ('from = "KVM digest <digest@example.org>"', ""),
+            "lists.kvm.from: missing (smtp delivery needs a sender)",
+        ),
+        (
+            ("[lists.kvm]", '[lists."k v m"]'),
+            "lists.k v m: a list name may hold only letters, digits, '.', '_' and '-'",
+        ),
+    ],
+)
 def test_errors_name_the_key(change, message):
     text = GOOD.replace(*change)
     with pytest.raises(ConfigError) as ei:
@@ -68,13 +97,18 @@ def test_bad_toml_and_missing_password():
         Config.from_toml("[lists\n", "c.toml")
     with pytest.raises(ConfigError) as ei:
         Config.from_toml(GOOD).smtp.password({})
-    assert str(ei.value) == "smtp.password_env: environment variable LISTDIGEST_SMTP_PASSWORD is not set"
+    assert (
+        str(ei.value)
+        == "smtp.password_env: environment variable LISTDIGEST_SMTP_PASSWORD is not set"
+    )
 
 
 def test_password_file(tmp_path):
     pw = tmp_path / "pw"
     pw.write_text("hunter2\n")
-    cfg = Config.from_toml(GOOD.replace('password_env = "LISTDIGEST_SMTP_PASSWORD"', f'password_file = "{pw}"'))
+    cfg = Config.from_toml(
+        GOOD.replace('password_env = "LISTDIGEST_SMTP_PASSWORD"', f'password_file = "{pw}"')
+    )
     assert cfg.smtp.password({}) == "hunter2"
 
 
@@ -83,7 +117,10 @@ def test_config_check_cli(tmp_path):
     p.write_text(GOOD.replace('"text", "html"', '"text", "pdf"'))
     r = CliRunner().invoke(main, ["config", "check", "--config", str(p)])
     assert r.exit_code == 2
-    assert r.output.strip().splitlines()[-1] == "Error: lists.kvm.formats[1]: unknown format 'pdf' (known: atom, html, json, markdown, text)"
+    assert (
+        r.output.strip().splitlines()[-1]
+        == "Error: lists.kvm.formats[1]: unknown format 'pdf' (known: atom, html, json, markdown, text)"
+    )
     p.write_text(GOOD)
     r = CliRunner().invoke(main, ["config", "check", "--config", str(p)])
     assert r.exit_code == 0 and r.output.strip().endswith(f"{p}: OK, 1 list")
@@ -100,7 +137,9 @@ def test_default_config_path_from_xdg(tmp_path):
 def test_every_setting_is_documented_in_readme():
     import os
 
-    readme = open(os.path.join(os.path.dirname(__file__), "..", "README.md"), encoding="utf-8").read()
+    readme = open(
+        os.path.join(os.path.dirname(__file__), "..", "README.md"), encoding="utf-8"
+    ).read()
     for line in settings_markdown().splitlines():
         if line.startswith("| `"):
             key = line.split("`")[1]
@@ -108,6 +147,7 @@ def test_every_setting_is_documented_in_readme():
 
 
 # -- history and employer keys (issues 3 and 7) -----------------------------------------------
+
 
 def _with(tmp_path, extra: str) -> str:
     p = tmp_path / "config.toml"
@@ -122,33 +162,56 @@ def test_history_and_employer_keys_default_and_load(tmp_path):
     assert (kvm.employer_maps, kvm.mailmaps, kvm.aliases, kvm.no_default_map) == ((), (), (), False)
     assert (kvm.bots, kvm.waiting_days, kvm.hot) == ((), 14, 10)
     (tmp_path / "maps").mkdir()
-    (tmp_path / "maps" / "emap").write_text("corp.example Corp Inc\nold.example Old Co < 2024-01-01\n")
+    (tmp_path / "maps" / "emap").write_text(
+        "corp.example Corp Inc\nold.example Old Co < 2024-01-01\n"
+    )
     (tmp_path / "mailmap").write_text("Ada Lovelace <ada@example.com> <ada@old.example>\n")
     (tmp_path / "aliases").write_text("ada@home.example ada@example.com\n")
-    cfg = load_config(_with(tmp_path, '''employer_maps = ["maps/emap"]
+    cfg = load_config(
+        _with(
+            tmp_path,
+            """employer_maps = ["maps/emap"]
 mailmaps = ["mailmap"]
 aliases = ["aliases"]
 no_default_map = true
 bots = ["CI-Runner@"]
 waiting_days = 7
 hot = 3
-'''))
+""",
+        )
+    )
     kvm = cfg.get("kvm")
     # relative paths are taken from the configuration file's directory
     assert kvm.employer_maps == (str(tmp_path / "maps" / "emap"),)
-    assert kvm.mailmaps == (str(tmp_path / "mailmap"),) and kvm.aliases == (str(tmp_path / "aliases"),)
-    assert kvm.no_default_map is True and kvm.bots == ("ci-runner@",) and kvm.waiting_days == 7 and kvm.hot == 3
+    assert kvm.mailmaps == (str(tmp_path / "mailmap"),) and kvm.aliases == (
+        str(tmp_path / "aliases"),
+    )
+    assert (
+        kvm.no_default_map is True
+        and kvm.bots == ("ci-runner@",)
+        and kvm.waiting_days == 7
+        and kvm.hot == 3
+    )
 
 
 @pytest.mark.parametrize(
     "extra,message",
     [
-        ('employer_maps = "nope"', "lists.kvm.employer_maps[0]: cannot read {tmp}/nope: No such file or directory"),
+        (
+            'employer_maps = "nope"',
+            "lists.kvm.employer_maps[0]: cannot read {tmp}/nope: No such file or directory",
+        ),
         ("employer_maps = [1]", "lists.kvm.employer_maps[0]: expected a string, got an integer"),
-        ('employer_maps = ["emap", "bad"]', "lists.kvm.employer_maps[1]: {tmp}/bad:2: not an employer map line (want '[user@]domain Employer [< YYYY-MM-DD]'): 'lonely-word'"),
+        (
+            'employer_maps = ["emap", "bad"]',
+            "lists.kvm.employer_maps[1]: {tmp}/bad:2: not an employer map line (want '[user@]domain Employer [< YYYY-MM-DD]'): 'lonely-word'",
+        ),
         ('mailmaps = ["bad"]', "lists.kvm.mailmaps[0]: {tmp}/bad:2: not a mailmap line"),
         ('aliases = ["bad"]', "lists.kvm.aliases[0]: {tmp}/bad:2: not an aliases line"),
-        ('no_default_map = "yes"', "lists.kvm.no_default_map: expected true or false, got a string"),
+        (
+            'no_default_map = "yes"',
+            "lists.kvm.no_default_map: expected true or false, got a string",
+        ),
         ("bots = [true]", "lists.kvm.bots[0]: expected a string, got a boolean"),
         ("waiting_days = 0", "lists.kvm.waiting_days: 0 is out of range (1..3650)"),
         ('hot = "5"', "lists.kvm.hot: expected an integer, got a string"),
@@ -167,5 +230,7 @@ def test_history_and_employer_keys_name_the_key_at_fault(tmp_path, extra, messag
 def test_readme_settings_tables_are_the_generated_ones():
     import os
 
-    readme = open(os.path.join(os.path.dirname(__file__), "..", "README.md"), encoding="utf-8").read()
+    readme = open(
+        os.path.join(os.path.dirname(__file__), "..", "README.md"), encoding="utf-8"
+    ).read()
     assert settings_markdown().strip() in readme

@@ -4,6 +4,7 @@ mails are one message; a different mail reusing an id is kept, counted and linke
 import re
 
 import pi
+
 from listdigest.pipeline import RangeSpec, report
 from listdigest.report import ReportOptions, render
 
@@ -12,8 +13,20 @@ ADA = "Ada <ada@example.com>"
 
 
 def test_rfc_and_patch_under_one_message_id_are_two_postings(tmp_path):
-    rfc = pi.msg("[RFC] spi: try a thing", from_=ADA, msgid="same@x", date="Mon, 01 Jan 2024 10:00:00 +0000", body=DIFF)
-    patch = pi.msg("[PATCH] spi: do the thing", from_=ADA, msgid="same@x", date="Tue, 02 Jan 2024 10:00:00 +0000", body=DIFF)
+    rfc = pi.msg(
+        "[RFC] spi: try a thing",
+        from_=ADA,
+        msgid="same@x",
+        date="Mon, 01 Jan 2024 10:00:00 +0000",
+        body=DIFF,
+    )
+    patch = pi.msg(
+        "[PATCH] spi: do the thing",
+        from_=ADA,
+        msgid="same@x",
+        date="Tue, 02 Jan 2024 10:00:00 +0000",
+        body=DIFF,
+    )
     box = pi.make_mbox(str(tmp_path / "l.mbox"), [rfc, patch])
     d = report(box, RangeSpec())
     assert d.totals.patches == 2 and d.contributors[0].count == 2
@@ -26,7 +39,13 @@ def test_rfc_and_patch_under_one_message_id_are_two_postings(tmp_path):
 
 
 def test_the_same_mail_delivered_twice_is_one_message(tmp_path):
-    m = pi.msg("[PATCH] spi: do the thing", from_=ADA, msgid="one@x", date="Tue, 02 Jan 2024 10:00:00 +0000", body=DIFF)
+    m = pi.msg(
+        "[PATCH] spi: do the thing",
+        from_=ADA,
+        msgid="one@x",
+        date="Tue, 02 Jan 2024 10:00:00 +0000",
+        body=DIFF,
+    )
     box = pi.make_mbox(str(tmp_path / "l.mbox"), [m, m])
     d = report(box, RangeSpec())
     assert d.totals.messages == 1 and d.totals.patches == 1

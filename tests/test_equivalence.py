@@ -10,13 +10,13 @@ import re
 import subprocess
 
 import pytest
+from stdlib_ref import cat_file
 
-from listdigest.message import classify, Message, parse_message
+from listdigest.message import Message, classify, parse_message
 from listdigest.message.body import digest_text, has_diff, parse_inbody, split_body
 from listdigest.message.subject import parse_subject
 from listdigest.model.series import group_series
 from listdigest.sources import RawMessage
-from stdlib_ref import cat_file
 
 MSGID = re.compile(r"<([^<>\s]+)>")
 
@@ -52,9 +52,20 @@ def reference(raw: RawMessage) -> Message:
     irt = MSGID.findall(str(m.get("In-Reply-To", "")))
     refs = tuple(r for v in (m.get_all("References") or []) for r in MSGID.findall(str(v)))
     return Message(
-        msgid=ids[0] if ids else "", subject=subject, parsed=parse_subject(subject), from_name=name, from_addr=addr,
-        author_name=author[0], author_addr=author[1], date=_date(m), received=None,
-        in_reply_to=irt[0] if irt else None, references=refs, body=body, has_diff=has_diff(body), seq=raw.seq,
+        msgid=ids[0] if ids else "",
+        subject=subject,
+        parsed=parse_subject(subject),
+        from_name=name,
+        from_addr=addr,
+        author_name=author[0],
+        author_addr=author[1],
+        date=_date(m),
+        received=None,
+        in_reply_to=irt[0] if irt else None,
+        references=refs,
+        body=body,
+        has_diff=has_diff(body),
+        seq=raw.seq,
         kind=classify(parse_subject(subject), has_diff(body), bool(irt or refs), name, addr, body),
     )
 
@@ -68,7 +79,12 @@ def _date(m):
 
 
 def raws(gitdir, limit=None):
-    revs = subprocess.run(["git", "--git-dir", gitdir, "rev-list", "--reverse", "HEAD"], capture_output=True, check=True, text=True).stdout.split()
+    revs = subprocess.run(
+        ["git", "--git-dir", gitdir, "rev-list", "--reverse", "HEAD"],
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout.split()
     if limit:
         revs = revs[-limit:]
     for i, data in enumerate(cat_file(gitdir, revs)):
@@ -90,17 +106,26 @@ def compare(gitdir, limit=None):
         assert fast.msgid == ref.msgid or (not ref.msgid and fast.msgid_synthetic), raw.seq
         assert fast.subject == ref.subject, (fast.subject, ref.subject)
         assert fast.parsed == ref.parsed
-        assert (fast.in_reply_to, fast.references) == (ref.in_reply_to, tuple(r for r in ref.references if r != fast.msgid))
+        assert (fast.in_reply_to, fast.references) == (
+            ref.in_reply_to,
+            tuple(r for r in ref.references if r != fast.msgid),
+        )
         if simple_mime(raw.data) and "\ufffd" not in ref.body:
-            assert fast.author_addr.lower() == ref.author_addr.lower(), (fast.subject, fast.author_addr, ref.author_addr)
+            assert fast.author_addr.lower() == ref.author_addr.lower(), (
+                fast.subject,
+                fast.author_addr,
+                ref.author_addr,
+            )
             assert fast.has_diff == ref.has_diff, fast.subject
             assert digest_text(fast.body) == digest_text(ref.body), fast.subject
             assert split_body(fast.body) == split_body(ref.body)
             checked += 1
         fast_all.append(fast)
         ref_all.append(ref)
-    key = lambda ss: sorted((s.key, tuple(m.msgid for m in s.messages)) for s in ss)  # noqa: E731
-    assert key(group_series([m for m in fast_all if m.is_patch])) == key(group_series([m for m in ref_all if m.is_patch]))
+    key = lambda ss: sorted((s.key, tuple(m.msgid for m in s.messages)) for s in ss)
+    assert key(group_series([m for m in fast_all if m.is_patch])) == key(
+        group_series([m for m in ref_all if m.is_patch])
+    )
     return len(fast_all), checked
 
 

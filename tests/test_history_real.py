@@ -27,10 +27,15 @@ def test_paravirt_v5_revises_v4_with_chain(hv_epoch, hv_index):
     d = _day(hv_epoch, hv_index, "2026-01-05")
     s = next(x for x in d.series if x.key == V5)
     assert s.label == "v5 (revises v4 of 2025-11-27)"
-    j = json.loads(render(d, "json", ReportOptions(link_base="https://lore.kernel.org/linux-hyperv/")))
+    j = json.loads(
+        render(d, "json", ReportOptions(link_base="https://lore.kernel.org/linux-hyperv/"))
+    )
     js = next(x for x in j["series"] if x["key"] == V5)
     assert [(v["version"], v["date"]) for v in js["versions"]] == [
-        (4, "2025-11-27"), (3, "2025-10-06"), (2, "2025-09-17"), (1, "2025-09-11")
+        (4, "2025-11-27"),
+        (3, "2025-10-06"),
+        (2, "2025-09-17"),
+        (1, "2025-09-11"),
     ]
     assert js["versions"][-1]["subject"] == "[PATCH 00/14] paravirt: cleanup and reorg"
     assert "Changes in V5:" in js["changelog"]
@@ -41,12 +46,17 @@ def test_paravirt_v5_revises_v4_with_chain(hv_epoch, hv_index):
 def test_patchwork_bot_applied_notices_2026_02_20(hv_epoch, hv_index):
     d = _day(hv_epoch, hv_index, "2026-02-20")
     mine = [a for a in d.history.applied if a.series_key == V5]
-    assert mine and all(a.source == "pwbot" and a.tree == "riscv/linux.git" and a.branch == "fixes" for a in mine)
+    assert mine and all(
+        a.source == "pwbot" and a.tree == "riscv/linux.git" and a.branch == "fixes" for a in mine
+    )
     assert mine[0].by == "Borislav Petkov (AMD) <bp@alien8.de>"
     assert [i.commit for i in mine[0].items] == ["68b10fd40d49", "e6b2aa6d4004", "ee9ffcf99f07"]
     assert any(b.label.startswith("patchwork-bot") for b in d.history.bots)
     text = render(d, "text", ReportOptions(link_base="https://lore.kernel.org/linux-hyperv/"))
-    assert f"https://lore.kernel.org/linux-hyperv/{V5}/\n    applied to riscv/linux.git (fixes) by Borislav Petkov (AMD) <bp@alien8.de>" in text
+    assert (
+        f"https://lore.kernel.org/linux-hyperv/{V5}/\n    applied to riscv/linux.git (fixes) by Borislav Petkov (AMD) <bp@alien8.de>"
+        in text
+    )
 
 
 def test_histories_on_two_cores_equal_one_core(hv_epoch, hv_index, monkeypatch):
@@ -54,7 +64,9 @@ def test_histories_on_two_cores_equal_one_core(hv_epoch, hv_index, monkeypatch):
     those looked up here alone."""
     from listdigest.analysis import history
 
-    spec = RangeSpec(since=parse_when("2025-10-01"), until=parse_when("2025-12-31", end_of_day=True))
+    spec = RangeSpec(
+        since=parse_when("2025-10-01"), until=parse_when("2025-12-31", end_of_day=True)
+    )
     monkeypatch.setattr(history, "PARALLEL_SERIES", 10)
     two = report(hv_epoch, spec, index_path=hv_index, list_name="linux-hyperv")
     monkeypatch.setattr(history, "PARALLEL_SERIES", 10**9)

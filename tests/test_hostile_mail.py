@@ -12,28 +12,50 @@ import sys
 import time
 import tracemalloc
 
+import hostile_kit
 import pytest
 
-import hostile_kit
-from listdigest.message import parse_message
+from listdigest.message import parse_message, read_messages
 from listdigest.message.body import digest_text, split_body
 from listdigest.message.trailers import parse_trailers
-from listdigest.message import read_messages
 from listdigest.sources import RawMessage
 
 CORPUS = hostile_kit.hostile_messages()
 #: messages the parser must refuse (with a reason); everything else must be read
-REFUSED = {"empty-message", "only-newlines", "mbox-from-line-only", "headerless-body", "no-colon-garbage",
-           "binary-garbage", "binary-garbage-2", "deep-nesting-1000"}
+REFUSED = {
+    "empty-message",
+    "only-newlines",
+    "mbox-from-line-only",
+    "headerless-body",
+    "no-colon-garbage",
+    "binary-garbage",
+    "binary-garbage-2",
+    "deep-nesting-1000",
+}
 
 
 def test_corpus_is_large_and_covers_the_issue():
     names = {n for n, _ in CORPUS}
     assert len(CORPUS) >= 50
-    for must in ("broken-boundary", "wrong-charset", "unknown-charset", "truncated-base64", "truncated-qp", "nul-bytes",
-                 "body-10mb", "references-5000", "crlf-injection-subject", "msgid-100k", "date-year-0",
-                 "date-year-9999", "deep-nesting-1000", "html-only-script", "empty-message", "only-headers",
-                 "binary-garbage"):
+    for must in (
+        "broken-boundary",
+        "wrong-charset",
+        "unknown-charset",
+        "truncated-base64",
+        "truncated-qp",
+        "nul-bytes",
+        "body-10mb",
+        "references-5000",
+        "crlf-injection-subject",
+        "msgid-100k",
+        "date-year-0",
+        "date-year-9999",
+        "deep-nesting-1000",
+        "html-only-script",
+        "empty-message",
+        "only-headers",
+        "binary-garbage",
+    ):
         assert must in names
 
 
@@ -53,7 +75,9 @@ def test_hostile_message_read_or_skipped_in_bounded_time_and_memory(name, raw):
     if not big:
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        assert peak < 64 * len(raw) + (8 << 20), f"{name}: {peak} bytes for a {len(raw)}-byte message"
+        assert peak < 64 * len(raw) + (8 << 20), (
+            f"{name}: {peak} bytes for a {len(raw)}-byte message"
+        )
     assert spent < (3.0 if big else 1.0), f"{name}: {spent:.2f}s"
     if name in REFUSED:
         assert msg is None and reason
@@ -95,8 +119,13 @@ def test_report_on_inbox_of_hostile_mail(tmp_path):
     commits = hostile_kit.commits(os.path.join(inbox, "git", "0.git"))
     out = tmp_path / "digest.txt"
     t = time.monotonic()
-    p = subprocess.run([sys.executable, "-m", "listdigest.cli", "report", inbox, "-o", str(out)],
-                       capture_output=True, text=True, preexec_fn=_limit_memory, timeout=300)
+    p = subprocess.run(
+        [sys.executable, "-m", "listdigest.cli", "report", inbox, "-o", str(out)],
+        capture_output=True,
+        text=True,
+        preexec_fn=_limit_memory,
+        timeout=300,
+    )
     elapsed = time.monotonic() - t
     assert p.returncode == 0, p.stderr
     assert p.stderr == ""

@@ -10,25 +10,49 @@ import sys
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
-import pytest
-
 import hostile_kit
+import pytest
 from daily_helpers import Epoch, free_port, patch
 
 LINK_BASE = "https://lore.example.org/hostile/"
-BODY = (b"Hi <iframe src=x></iframe> [x](javascript:alert(1)) `code` ``` fence\n<script>alert(2)</script>\n"
-        b"---\n a.c | 1 +\n 1 file changed, 1 insertion(+)\n\ndiff --git a/a.c b/a.c\n--- a/a.c\n+++ b/a.c\n@@ -1 +1,2 @@\n x\n+y\n")
+BODY = (
+    b"Hi <iframe src=x></iframe> [x](javascript:alert(1)) `code` ``` fence\n<script>alert(2)</script>\n"
+    b"---\n a.c | 1 +\n 1 file changed, 1 insertion(+)\n\ndiff --git a/a.c b/a.c\n--- a/a.c\n+++ b/a.c\n@@ -1 +1,2 @@\n x\n+y\n"
+)
 HOSTILE = [
-    hostile_kit.mail([("From", '"<img src=x onerror=alert(3)>" <evil@example.org>'),
-                      ("Subject", "[PATCH] <script>alert(1)</script> [a](javascript:alert(4)) | *x* _y_ &amp; </pre>"),
-                      ("Date", "Mon, 01 Jan 2024 10:00:00 +0000"),
-                      ("Message-ID", "<x)[click](javascript:alert(5))\"onmouseover=alert(6)&'@x>")], BODY),
-    hostile_kit.mail([("From", "=?utf-8?q?=3Cscript=3Ealert=287=29=3C/script=3E?= <a@b.org>"),
-                      ("Subject", "[PATCH 1/1] =?utf-8?q?=3Cimg_src=3Dx_onerror=3Dalert=288=29=3E=0D=0ABcc:_x@y?="),
-                      ("Date", "Mon, 01 Jan 2024 11:00:00 +0000"), ("Message-ID", "<y@x>")], BODY),
-    hostile_kit.mail([("From", "Ｍallory ]]></content><script>alert(9)</script> <m@x.org>"),
-                      ("Subject", "[PATCH] ]]> <![CDATA[ x"), ("Date", "Mon, 01 Jan 2024 12:00:00 +0000"),
-                      ("Message-ID", "<z@x>")], BODY),
+    hostile_kit.mail(
+        [
+            ("From", '"<img src=x onerror=alert(3)>" <evil@example.org>'),
+            (
+                "Subject",
+                "[PATCH] <script>alert(1)</script> [a](javascript:alert(4)) | *x* _y_ &amp; </pre>",
+            ),
+            ("Date", "Mon, 01 Jan 2024 10:00:00 +0000"),
+            ("Message-ID", "<x)[click](javascript:alert(5))\"onmouseover=alert(6)&'@x>"),
+        ],
+        BODY,
+    ),
+    hostile_kit.mail(
+        [
+            ("From", "=?utf-8?q?=3Cscript=3Ealert=287=29=3C/script=3E?= <a@b.org>"),
+            (
+                "Subject",
+                "[PATCH 1/1] =?utf-8?q?=3Cimg_src=3Dx_onerror=3Dalert=288=29=3E=0D=0ABcc:_x@y?=",
+            ),
+            ("Date", "Mon, 01 Jan 2024 11:00:00 +0000"),
+            ("Message-ID", "<y@x>"),
+        ],
+        BODY,
+    ),
+    hostile_kit.mail(
+        [
+            ("From", "Ｍallory ]]></content><script>alert(9)</script> <m@x.org>"),
+            ("Subject", "[PATCH] ]]> <![CDATA[ x"),
+            ("Date", "Mon, 01 Jan 2024 12:00:00 +0000"),
+            ("Message-ID", "<z@x>"),
+        ],
+        BODY,
+    ),
 ]
 
 
@@ -38,8 +62,22 @@ def inbox(tmp_path_factory):
 
 
 def render(inbox, fmt):
-    p = subprocess.run([sys.executable, "-m", "listdigest.cli", "report", inbox, "--format", fmt, "--no-index",
-                        "--link-base", LINK_BASE], capture_output=True, text=True)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "listdigest.cli",
+            "report",
+            inbox,
+            "--format",
+            fmt,
+            "--no-index",
+            "--link-base",
+            LINK_BASE,
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert p.returncode == 0, p.stderr
     return p.stdout
 
@@ -61,7 +99,7 @@ def test_html_has_no_injected_tags_attributes_or_links(inbox):
     assert not {"script", "iframe", "img"} & set(p.tags)
     assert not [a for a in p.attrs if a[1].startswith("on")]
     hrefs = [v for t, k, v in p.attrs if k == "href"]
-    assert hrefs and all(v.startswith(LINK_BASE) or v.startswith("#") for v in hrefs), hrefs
+    assert hrefs and all(v.startswith((LINK_BASE, "#")) for v in hrefs), hrefs
     assert "alert(1)" in out  # the text is there, as text
 
 
@@ -73,7 +111,11 @@ def _outside_fences(md: str) -> str:
             fence = m.group(1)
             continue
         if fence is not None:
-            if line.startswith(fence) and set(line.strip()) == {"`"} and len(line.strip()) >= len(fence):
+            if (
+                line.startswith(fence)
+                and set(line.strip()) == {"`"}
+                and len(line.strip()) >= len(fence)
+            ):
                 fence = None
             continue
         out.append(line)
@@ -120,9 +162,19 @@ def test_subject_with_crlf_cannot_add_a_header():
     from listdigest.delivery.smtp import build_message
 
     with pytest.raises(ValueError):
-        build_message(subject="digest\r\nBcc: evil@example.org", sender="d@example.org", to=["r@example.org"], text="x")
+        build_message(
+            subject="digest\r\nBcc: evil@example.org",
+            sender="d@example.org",
+            to=["r@example.org"],
+            text="x",
+        )
     with pytest.raises(ValueError):
-        build_message(subject="digest", sender="d@example.org\nBcc: evil@example.org", to=["r@example.org"], text="x")
+        build_message(
+            subject="digest",
+            sender="d@example.org\nBcc: evil@example.org",
+            to=["r@example.org"],
+            text="x",
+        )
 
 
 def _config(tmp_path, inbox, port, smtp_extra=""):
@@ -139,15 +191,42 @@ def test_delivered_digest_of_hostile_mail_has_only_our_headers(tmp_path):
         ep.add(raw)
     with running_smtp(Inbox()) as handler:
         cfg = _config(tmp_path, ep.inbox, handler.port)
-        p = subprocess.run([sys.executable, "-m", "listdigest.cli", "run", "--config", cfg, "--state-dir", str(tmp_path / "s")],
-                           capture_output=True, text=True, env=_env(tmp_path))
+        p = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "listdigest.cli",
+                "run",
+                "--config",
+                cfg,
+                "--state-dir",
+                str(tmp_path / "s"),
+            ],
+            capture_output=True,
+            text=True,
+            env=_env(tmp_path),
+        )
     assert p.returncode == 0, p.stderr
     [msg] = handler.messages
     assert handler.envelopes == [("digest@example.org", ["readers@example.org"])]
-    names = {k.lower() for k in msg.keys()}
-    assert names <= {"subject", "from", "to", "date", "message-id", "list-id", "auto-submitted",
-                     "x-auto-response-suppress", "content-type", "mime-version", "in-reply-to", "references",
-                     "x-peer", "x-mailfrom", "x-rcptto"}, names
+    names = {k.lower() for k in msg}
+    assert names <= {
+        "subject",
+        "from",
+        "to",
+        "date",
+        "message-id",
+        "list-id",
+        "auto-submitted",
+        "x-auto-response-suppress",
+        "content-type",
+        "mime-version",
+        "in-reply-to",
+        "references",
+        "x-peer",
+        "x-mailfrom",
+        "x-rcptto",
+    }, names
     assert "bcc" not in names
     assert msg["Subject"].startswith("From ") and "\n" not in msg["Subject"]
 
@@ -160,7 +239,9 @@ SECRET = "s3cr3t-Pa55w0rd-QX7"
 def _env(tmp_path, **extra):
     import os
 
-    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path / "d"), XDG_STATE_HOME=str(tmp_path / "st"), **extra)
+    env = dict(
+        os.environ, XDG_DATA_HOME=str(tmp_path / "d"), XDG_STATE_HOME=str(tmp_path / "st"), **extra
+    )
     return env
 
 
@@ -189,14 +270,38 @@ def test_smtp_password_never_shown(tmp_path, server, source):
         if server == "closed-port":
             port = free_port()
         else:
-            kw = dict(authenticator=_RefusingAuth(), auth_require_tls=False) if server == "auth-refused" else {}
+            kw = (
+                {"authenticator": _RefusingAuth(), "auth_require_tls": False}
+                if server == "auth-refused"
+                else {}
+            )
             port = stack.enter_context(running_smtp(Inbox(), **kw)).port
         cfg = _config(tmp_path, ep.inbox, port, smtp_extra=f'user = "digest"\n{how}')
-        args = [sys.executable, "-m", "listdigest.cli", "run", "--config", cfg, "--state-dir", str(tmp_path / "s")]
-        p = subprocess.run(args, capture_output=True, text=True, env=_env(tmp_path, LD_TEST_PW=SECRET))
-        dry = subprocess.run(args + ["--dry-run"], capture_output=True, text=True, env=_env(tmp_path, LD_TEST_PW=SECRET))
-        check = subprocess.run([sys.executable, "-m", "listdigest.cli", "config", "check", "--config", cfg],
-                               capture_output=True, text=True, env=_env(tmp_path, LD_TEST_PW=SECRET))
+        args = [
+            sys.executable,
+            "-m",
+            "listdigest.cli",
+            "run",
+            "--config",
+            cfg,
+            "--state-dir",
+            str(tmp_path / "s"),
+        ]
+        p = subprocess.run(
+            args, capture_output=True, text=True, env=_env(tmp_path, LD_TEST_PW=SECRET)
+        )
+        dry = subprocess.run(
+            [*args, "--dry-run"],
+            capture_output=True,
+            text=True,
+            env=_env(tmp_path, LD_TEST_PW=SECRET),
+        )
+        check = subprocess.run(
+            [sys.executable, "-m", "listdigest.cli", "config", "check", "--config", cfg],
+            capture_output=True,
+            text=True,
+            env=_env(tmp_path, LD_TEST_PW=SECRET),
+        )
     assert p.returncode == 1, (p.stdout, p.stderr)
     assert p.stderr.startswith("Error: ") and "Traceback" not in p.stderr
     for out in (p.stdout, p.stderr, dry.stdout, dry.stderr, check.stdout, check.stderr):

@@ -13,8 +13,8 @@ import sys
 import time
 
 import pytest
-
 from daily_helpers import Epoch, Inbox, patch, running_smtp, write_config
+
 from listdigest.store.state import read_state
 
 PY = [sys.executable, "-m", "listdigest.cli"]
@@ -22,8 +22,12 @@ PY = [sys.executable, "-m", "listdigest.cli"]
 
 def child_env(tmp_path, **extra):
     env = dict(os.environ)
-    env.update(XDG_DATA_HOME=str(tmp_path / "xdg-data"), XDG_STATE_HOME=str(tmp_path / "xdg-state"),
-               XDG_CONFIG_HOME=str(tmp_path / "xdg-config"), PYTHONDONTWRITEBYTECODE="1")
+    env.update(
+        XDG_DATA_HOME=str(tmp_path / "xdg-data"),
+        XDG_STATE_HOME=str(tmp_path / "xdg-state"),
+        XDG_CONFIG_HOME=str(tmp_path / "xdg-config"),
+        PYTHONDONTWRITEBYTECODE="1",
+    )
     env.update(extra)
     return env
 
@@ -63,8 +67,14 @@ def _patch_list(msg) -> str:
 
 
 def _run(cfg, state_dir, env, **kw):
-    return subprocess.run(PY + ["run", "--config", cfg, "--state-dir", state_dir], capture_output=True, text=True,
-                          env=env, timeout=120, **kw)
+    return subprocess.run(
+        [*PY, "run", "--config", cfg, "--state-dir", state_dir],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        **kw,
+    )
 
 
 # --------------------------------------------------------------------------- kill -9
@@ -94,8 +104,12 @@ def test_kill_9_at_random_points_never_loses_a_range(tmp_path, smtp):
         ep.add(patch(n, f"[PATCH] demo: trial {n:03d}"))
         sent_before = len(smtp.messages)
         state_before = read_state(state_dir, "demo")
-        proc = subprocess.Popen(PY + ["run", "--config", cfg, "--state-dir", state_dir], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [*PY, "run", "--config", cfg, "--state-dir", state_dir],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rnd.uniform(0.0, full * 1.2))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -113,11 +127,16 @@ def test_kill_9_at_random_points_never_loses_a_range(tmp_path, smtp):
         done = _run(cfg, state_dir, env)
         assert done.returncode == 0, done.stderr
         assert read_state(state_dir, "demo").to_commit == ep.head
-    counts = {n: sum(f"trial {n:03d}" in _patch_list(m) for m in smtp.messages) for n in range(1, KILL_TRIALS + 1)}
+    counts = {
+        n: sum(f"trial {n:03d}" in _patch_list(m) for m in smtp.messages)
+        for n in range(1, KILL_TRIALS + 1)
+    }
     assert all(1 <= c <= 2 for c in counts.values()), counts
     twice = sum(1 for c in counts.values() if c == 2)
     assert twice <= outcomes["between-send-and-record"]
-    print(f"kill -9: {KILL_TRIALS} trials, run takes {full:.2f}s, outcomes {outcomes}, delivered twice: {twice}")
+    print(
+        f"kill -9: {KILL_TRIALS} trials, run takes {full:.2f}s, outcomes {outcomes}, delivered twice: {twice}"
+    )
     # the random delays covered both ends of the run
     assert outcomes["before-send"] > 0 and outcomes["after-record"] > 0
     assert outcomes["between-send-and-record"] > 0
@@ -130,7 +149,9 @@ def _mount_tmpfs(path, size="64k", ro=False):
     """A tiny tmpfs at ``path`` (root only); False when mounting is not permitted here."""
     os.makedirs(path, exist_ok=True)
     opts = f"size={size}" + (",ro" if ro else "")
-    p = subprocess.run(["mount", "-t", "tmpfs", "-o", opts, "tmpfs", str(path)], capture_output=True)
+    p = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", opts, "tmpfs", str(path)], capture_output=True
+    )
     return p.returncode == 0
 
 
@@ -167,7 +188,7 @@ def _one_error_line(p, *needles):
 
 
 def test_disk_full_state_dir_gives_a_clear_error(tmp_path, ready, smtp):
-    ep, cfg = ready
+    _ep, cfg = ready
     state_dir = tmp_path / "full"
     if _mount_tmpfs(state_dir):
         try:
@@ -175,7 +196,9 @@ def test_disk_full_state_dir_gives_a_clear_error(tmp_path, ready, smtp):
             p = _run(cfg, str(state_dir), child_env(tmp_path))
             _one_error_line(p, "No space left on device")
             assert not (state_dir / "demo.json").exists()
-            assert not [f for f in os.listdir(state_dir) if f.endswith(".tmp")]  # no half-written state left
+            assert not [
+                f for f in os.listdir(state_dir) if f.endswith(".tmp")
+            ]  # no half-written state left
         finally:
             _umount(state_dir)
     else:  # no mount here: the same failure through a file-size limit in the child
@@ -192,7 +215,7 @@ def test_disk_full_state_dir_gives_a_clear_error(tmp_path, ready, smtp):
 
 
 def test_read_only_state_dir_gives_a_clear_error(tmp_path, ready, smtp):
-    ep, cfg = ready
+    _ep, cfg = ready
     state_dir = tmp_path / "ro"
     if not _mount_tmpfs(state_dir, ro=True):
         pytest.skip("cannot mount a read-only tmpfs here (root ignores permission bits)")
@@ -212,8 +235,12 @@ def test_disk_full_for_files_delivery_sends_nothing(tmp_path, smtp):
         pytest.skip("cannot mount tmpfs here")
     try:
         _fill(out)
-        cfg = write_config(tmp_path / "c.toml", ep.inbox, smtp.port,
-                           extra_list=f'delivery = ["files", "smtp"]\noutput_dir = "{out}"')
+        cfg = write_config(
+            tmp_path / "c.toml",
+            ep.inbox,
+            smtp.port,
+            extra_list=f'delivery = ["files", "smtp"]\noutput_dir = "{out}"',
+        )
         p = _run(cfg, str(tmp_path / "state"), child_env(tmp_path))
         _one_error_line(p, "No space left on device")
         assert smtp.messages == []

@@ -16,8 +16,13 @@ pytestmark = [pytest.mark.real, pytest.mark.slow]
 
 
 def _interrupt_when(ix: str, args, grown: int = 1 << 20) -> subprocess.CompletedProcess:
-    p = subprocess.Popen([sys.executable, "-m", "listdigest.cli", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         start_new_session=True, text=True)
+    p = subprocess.Popen(
+        [sys.executable, "-m", "listdigest.cli", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        text=True,
+    )
     # the signal comes once the workers are writing (the index has grown), not after a guess
     while p.poll() is None and not (os.path.exists(ix) and os.path.getsize(ix) + _wal(ix) > grown):
         time.sleep(0.01)
@@ -35,5 +40,9 @@ def test_ctrl_c_during_index_is_one_line_and_resumable(spi_epoch, tmp_path):
     ix = str(tmp_path / "ix.sqlite")
     p = _interrupt_when(ix, ["index", spi_epoch, "--index", ix])
     assert (p.returncode, p.stderr) == (130, "Error: interrupted\n")
-    done = subprocess.run([sys.executable, "-m", "listdigest.cli", "index", spi_epoch, "--index", ix], capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "listdigest.cli", "index", spi_epoch, "--index", ix],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0 and "36671 messages" in done.stderr, done.stderr

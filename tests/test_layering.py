@@ -13,7 +13,21 @@ import shutil
 import pytest
 
 SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src", "listdigest")
-ORDER = ["errors", "timeparse", "workers", "sources", "message", "model", "analysis", "report", "delivery", "store", "config", "pipeline", "cli"]
+ORDER = [
+    "errors",
+    "timeparse",
+    "workers",
+    "sources",
+    "message",
+    "model",
+    "analysis",
+    "report",
+    "delivery",
+    "store",
+    "config",
+    "pipeline",
+    "cli",
+]
 # store sits beside the flow: it may use sources..analysis, and report/delivery may not use it
 BESIDE = {"store": {"errors", "timeparse", "workers", "sources", "message", "model", "analysis"}}
 # delivery places bytes and sends mail: it reads no analysis stage
@@ -92,15 +106,24 @@ def test_no_stage_imports_a_later_one():
     assert violations(SRC) == []
 
 
-@pytest.mark.parametrize("where,line", [
-    ("message/__init__.py", "from ..analysis import digest"),       # relative, from a package's __init__
-    ("message/subject.py", "from ..model.series import Series"),    # relative, from a module
-    ("sources/__init__.py", "from .. import report"),               # "from .. import x": x is a module
-    ("model/series.py", "import listdigest.cli"),                   # absolute "import x" form
-    ("analysis/digest.py", "from listdigest.store.index import Index"),  # absolute from-form; store is beside
-    ("delivery/smtp.py", "from ..analysis.digest import Digest"),   # delivery reads no analysis
-    ("report/text.py", "from ..delivery import files"),             # a later stage
-])
+@pytest.mark.parametrize(
+    "where,line",
+    [
+        (
+            "message/__init__.py",
+            "from ..analysis import digest",
+        ),  # relative, from a package's __init__
+        ("message/subject.py", "from ..model.series import Series"),  # relative, from a module
+        ("sources/__init__.py", "from .. import report"),  # "from .. import x": x is a module
+        ("model/series.py", "import listdigest.cli"),  # absolute "import x" form
+        (
+            "analysis/digest.py",
+            "from listdigest.store.index import Index",
+        ),  # absolute from-form; store is beside
+        ("delivery/smtp.py", "from ..analysis.digest import Digest"),  # delivery reads no analysis
+        ("report/text.py", "from ..delivery import files"),  # a later stage
+    ],
+)
 def test_an_injected_back_edge_is_caught(tmp_path, where, line):
     copy = tmp_path / "listdigest"
     shutil.copytree(SRC, copy, ignore=shutil.ignore_patterns("__pycache__"))

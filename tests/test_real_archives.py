@@ -6,11 +6,11 @@ import re
 from collections import Counter
 
 import pytest
+from stdlib_ref import patch_postings
 
 from listdigest.pipeline import RangeSpec, report
 from listdigest.report import render
 from listdigest.timeparse import parse_when
-from stdlib_ref import patch_postings
 
 SINCE, UNTIL = "2026-01-01", "2026-01-31"
 
@@ -39,9 +39,15 @@ def test_hv_month_tables_equal_stdlib_computation(hv_epoch):
 
 @pytest.mark.real
 def test_hv_v5_paravirt_day(hv_epoch):
-    d = report(hv_epoch, RangeSpec(since=parse_when("2026-01-05"), until=parse_when("2026-01-05", end_of_day=True)))
+    d = report(
+        hv_epoch,
+        RangeSpec(since=parse_when("2026-01-05"), until=parse_when("2026-01-05", end_of_day=True)),
+    )
     text = render(d, "text")
-    assert "  4 of 22  [PATCH v5 00/21] paravirt: cleanup and reorg  -- Juergen Gross <jgross@suse.com>" in text
+    assert (
+        "  4 of 22  [PATCH v5 00/21] paravirt: cleanup and reorg  -- Juergen Gross <jgross@suse.com>"
+        in text
+    )
     entry = text.split("paravirt: cleanup and reorg\n[PATCH v5 00/21]", 1)[1]
     # the cover letter is printed up to and including its diffstat, never beyond
     cover = entry.split("-" * 70)[0]
@@ -49,7 +55,9 @@ def test_hv_v5_paravirt_day(hv_epoch):
     assert "Changes in V5:" in head and stat and tail.strip() == "State: new, no reply yet"
     assert "diff --git" not in text and "base-commit:" not in text
     data = json.loads(render(d, "json"))
-    assert data["schema_version"] >= 1 and any(s["subject"].startswith("[PATCH v5 00/21]") for s in data["series"])
+    assert data["schema_version"] >= 1 and any(
+        s["subject"].startswith("[PATCH v5 00/21]") for s in data["series"]
+    )
 
 
 @pytest.mark.real
@@ -64,7 +72,10 @@ def test_whole_archive_has_no_unreadable_message(fixture, request):
 
 
 @pytest.mark.real
-@pytest.mark.parametrize("since,until", [("2026-01-05", "2026-01-05"), ("2025-12-01", "2026-01-15"), ("2020-03-01", "2020-04-01")])
+@pytest.mark.parametrize(
+    "since,until",
+    [("2026-01-05", "2026-01-05"), ("2025-12-01", "2026-01-15"), ("2020-03-01", "2020-04-01")],
+)
 def test_index_narrowed_date_range_equals_full_scan(hv_epoch, tmp_path_factory, since, until):
     """With an index, a date range reads only the commit span holding it; the digest is the
     one a scan of the whole archive gives (labels, tables, series, totals)."""
@@ -72,20 +83,45 @@ def test_index_narrowed_date_range_equals_full_scan(hv_epoch, tmp_path_factory, 
     spec = RangeSpec(since=parse_when(since), until=parse_when(until, end_of_day=True))
     full = report(hv_epoch, spec)
     fast = report(hv_epoch, spec, index_path=idx)
-    keep = ("start", "end", "end_commit", "domains", "contributors", "totals", "employers", "per_day")
+    keep = (
+        "start",
+        "end",
+        "end_commit",
+        "domains",
+        "contributors",
+        "totals",
+        "employers",
+        "per_day",
+    )
     a, b = full.to_dict(), fast.to_dict()
     assert {k: a[k] for k in keep} == {k: b[k] for k in keep}
-    strip = lambda ss: [{k: v for k, v in s.items() if k not in ("label", "versions", "changelog", "first_seq", "state")} for s in ss]  # noqa: E731
+    strip = lambda ss: [
+        {
+            k: v
+            for k, v in s.items()
+            if k not in ("label", "versions", "changelog", "first_seq", "state")
+        }
+        for s in ss
+    ]
     assert strip(a["series"]) == strip(b["series"])
 
 
 @pytest.mark.real
 @pytest.mark.slow
-@pytest.mark.parametrize("fixture,spec", [
-    ("kvmppc_epoch", RangeSpec()),
-    ("hv_epoch", RangeSpec()),
-    ("hv_epoch", RangeSpec(since=parse_when("2025-06-01"), until=parse_when("2025-12-31", end_of_day=True))),
-], ids=["kvm-ppc-whole", "hv-whole", "hv-half-year"])
+@pytest.mark.parametrize(
+    "fixture,spec",
+    [
+        ("kvmppc_epoch", RangeSpec()),
+        ("hv_epoch", RangeSpec()),
+        (
+            "hv_epoch",
+            RangeSpec(
+                since=parse_when("2025-06-01"), until=parse_when("2025-12-31", end_of_day=True)
+            ),
+        ),
+    ],
+    ids=["kvm-ppc-whole", "hv-whole", "hv-half-year"],
+)
 def test_digest_rebuilt_from_index_equals_parsed(fixture, spec, request, tmp_path_factory):
     """A large range is rebuilt from the index (bodies read only where the digest prints
     them); its digest, history included, is the one parsing every message gives."""

@@ -37,12 +37,14 @@ def test_every_real_message_parses(fixture, request):
             parsed += 1
         except MessageError as exc:
             skipped.append((raw.where, str(exc)))
-        except Exception:  # noqa: BLE001 -- every one is a failure, collected to show them all
+        except Exception:
             errors.append((raw.where, traceback.format_exc(limit=-3)))
         spent = time.process_time() - t
         if spent > slowest[0]:
             slowest = (spent, raw.where)
-    print(f"{fixture}: {parsed} parsed, {len(skipped)} skipped {skipped[:10]}, slowest {slowest[0] * 1000:.0f} ms ({slowest[1]})")
+    print(
+        f"{fixture}: {parsed} parsed, {len(skipped)} skipped {skipped[:10]}, slowest {slowest[0] * 1000:.0f} ms ({slowest[1]})"
+    )
     assert not errors, errors[:5]
     assert parsed > 5000
     assert slowest[0] < 1.0, slowest

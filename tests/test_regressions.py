@@ -10,9 +10,16 @@ import time
 
 import pytest
 
-from listdigest.message import MessageError, parse_message
-from listdigest.message.headers import decoded, first_msgid, lookup_charset, msgids, parse_address, parse_addresses, to_text
-from listdigest.message import read_messages
+from listdigest.message import MessageError, parse_message, read_messages
+from listdigest.message.headers import (
+    decoded,
+    first_msgid,
+    lookup_charset,
+    msgids,
+    parse_address,
+    parse_addresses,
+    to_text,
+)
 from listdigest.sources import RawMessage
 
 
@@ -20,7 +27,17 @@ def _nested_mime(depth: int) -> bytes:
     part = b"Content-Type: text/plain\n\ninnermost\n"
     for i in range(depth):
         b = b"b%d" % i
-        part = b'Content-Type: multipart/mixed; boundary="' + b + b'"\n\n--' + b + b"\n" + part + b"\n--" + b + b"--\n"
+        part = (
+            b'Content-Type: multipart/mixed; boundary="'
+            + b
+            + b'"\n\n--'
+            + b
+            + b"\n"
+            + part
+            + b"\n--"
+            + b
+            + b"--\n"
+        )
     return b"From: a@example.org\nSubject: deep\nMessage-ID: <deep@x>\n" + part
 
 
@@ -84,8 +101,8 @@ def test_multipart_part_with_8bit_content_disposition():
     # was: AttributeError "'Header' object has no attribute 'lower'" (fuzzer, mbox target):
     # the stdlib returns a Header, not a str, for a header value with raw 8-bit bytes
     raw = (
-        b"From: a@x\nSubject: s\nMessage-ID: <cd@x>\nContent-Type: multipart/mixed; boundary=\"b\"\n\n"
-        b"--b\nContent-Type: text/plain\nContent-Disposition: inline; filename=\"caf\xc3\xa9\xff.txt\"\n\n"
+        b'From: a@x\nSubject: s\nMessage-ID: <cd@x>\nContent-Type: multipart/mixed; boundary="b"\n\n'
+        b'--b\nContent-Type: text/plain\nContent-Disposition: inline; filename="caf\xc3\xa9\xff.txt"\n\n'
         b"the text\n--b--\n"
     )
     m = parse_message(RawMessage(data=raw))
@@ -96,17 +113,25 @@ def test_printed_body_has_no_control_characters():
     # was: NUL bytes and ESC sequences of a body went verbatim into the digest (hostile corpus)
     from listdigest.message.body import digest_text
 
-    out = digest_text("Fix\x00 it\x1b[2J\x1b]0;pwned\x07 now\r\n\tindented\x0c\n---\n a | 1 +\n 1 file changed, 1 insertion(+)\n")
-    assert out == "Fix it[2J]0;pwned now\n\tindented\n---\n a | 1 +\n 1 file changed, 1 insertion(+)"
+    out = digest_text(
+        "Fix\x00 it\x1b[2J\x1b]0;pwned\x07 now\r\n\tindented\x0c\n---\n a | 1 +\n 1 file changed, 1 insertion(+)\n"
+    )
+    assert (
+        out == "Fix it[2J]0;pwned now\n\tindented\n---\n a | 1 +\n 1 file changed, 1 insertion(+)"
+    )
 
 
-@pytest.mark.parametrize("value", ["Mallory <mal\x00lory@example.org>", "M <m@ex\x1b[2Jample.org>", "<\x00m@x.org>"])
+@pytest.mark.parametrize(
+    "value", ["Mallory <mal\x00lory@example.org>", "M <m@ex\x1b[2Jample.org>", "<\x00m@x.org>"]
+)
 def test_address_with_control_character(value):
     # was: the fast `Name <a@b>` path (added for speed) kept NUL/ESC inside the address,
     # which then reached the digest's contributor table (fuzzer, headers/message targets)
     name, addr = parse_address(value)
     assert not any(c in addr + name for c in "\x00\x1b\r\n")
-    m = parse_message(RawMessage(data=b"From: " + value.encode() + b"\nSubject: s\nMessage-ID: <a@x>\n\nbody\n"))
+    m = parse_message(
+        RawMessage(data=b"From: " + value.encode() + b"\nSubject: s\nMessage-ID: <a@x>\n\nbody\n")
+    )
     assert "\x00" not in m.from_addr and "\x1b" not in m.from_addr and "\x00" not in m.author_addr
 
 

@@ -17,8 +17,7 @@ def _tagged(items, in_child):
 
 def test_ordered_map_takes_a_generator_and_keeps_order():
     def gen():
-        for i in range(50):
-            yield i
+        yield from range(50)
 
     assert list(ordered_map(_square, gen(), 2)) == [i * i for i in range(50)]
     assert list(ordered_map(_square, gen(), 1)) == [i * i for i in range(50)]
@@ -52,4 +51,6 @@ def test_forked_work_runs_in_a_child_while_this_process_goes_on():
 
 def test_forked_work_stays_here_when_small_or_on_one_core():
     assert {g[1] for g in Forked(_tagged, [1, 2, 3], min_items=4, workers=2).result()} == {False}
-    assert {g[1] for g in Forked(_tagged, list(range(10)), min_items=4, workers=1).result()} == {False}
+    assert {g[1] for g in Forked(_tagged, list(range(10)), min_items=4, workers=1).result()} == {
+        False
+    }

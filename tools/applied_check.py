@@ -40,8 +40,8 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from datetime import datetime, timezone
-from typing import Iterator, List, Optional, Tuple
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "src"))
@@ -51,12 +51,19 @@ sys.path.insert(0, os.path.join(ROOT, "src"))
 # reading the archive (git only)
 
 
-def iter_blobs(gitdir: str) -> Iterator[Tuple[str, bytes]]:
+def iter_blobs(gitdir: str) -> Iterator[tuple[str, bytes]]:
     """(commit, raw message) for every commit of the epoch that has an ``m`` file, newest first."""
     commits = subprocess.run(
-        ["git", "--git-dir", gitdir, "log", "--format=%H"], capture_output=True, text=True, check=True
+        ["git", "--git-dir", gitdir, "log", "--format=%H"],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
-    proc = subprocess.Popen(["git", "--git-dir", gitdir, "cat-file", "--batch"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    proc = subprocess.Popen(
+        ["git", "--git-dir", gitdir, "cat-file", "--batch"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
     assert proc.stdin is not None and proc.stdout is not None
     try:
         for c in commits:
@@ -96,7 +103,9 @@ def ref_body(msg) -> str:
         if ctype == "text/plain":
             return payload
         if ctype == "text/html" and html_text is None:
-            html_text = html.unescape(re.sub(r"<[^>]+>", "", re.sub(r"(?i)<br\s*/?>|</p>|</div>", "\n", payload)))
+            html_text = html.unescape(
+                re.sub(r"<[^>]+>", "", re.sub(r"(?i)<br\s*/?>|</p>|</div>", "\n", payload))
+            )
     return html_text or ""
 
 
@@ -105,41 +114,47 @@ _OUTLOOK_FROM = re.compile(r"^From: ")
 _WROTE = re.compile(r"\bwrote:\s*$|^On .*\d.*(,|at)\s*$|\ba écrit\s*:\s*$|\bschrieb\b.*:\s*$", re.I)
 
 
-def own_text(body: str) -> List[str]:
+def own_text(body: str) -> list[str]:
     """The writer's own lines: quotes, attribution lines, signature and Outlook blocks dropped.
 
     An Outlook ``From: … Sent: …`` header block near the top is an attribution (the
     quotes that follow carry ``>``); further down it starts a copy of the original mail."""
     lines = body.replace("\r\n", "\n").split("\n")
-    out: List[str] = []
+    out: list[str] = []
     skip_hdr = False
     for i, line in enumerate(lines):
         if line == "-- " or (line == "--" and len("\n".join(lines[i:])) < 300):
             break
         if _OUTLOOK_CUT.match(line):
             break
-        if _OUTLOOK_FROM.match(line) and re.search(r"\bSent: |^Sent: ", "\n".join(lines[i : i + 3]), re.M):
+        if _OUTLOOK_FROM.match(line) and re.search(
+            r"\bSent: |^Sent: ", "\n".join(lines[i : i + 3]), re.M
+        ):
             if any(x.strip() for x in out):
                 break
             skip_hdr = True
             continue
         if skip_hdr:
-            if re.match(r"^(Sent|To|Cc|Subject|Date): ", line) or (line.strip() and not line.startswith(">") and ":" not in line and i < 6):
+            if re.match(r"^(Sent|To|Cc|Subject|Date): ", line) or (
+                line.strip() and not line.startswith(">") and ":" not in line and i < 6
+            ):
                 continue
             skip_hdr = False
         if line.lstrip().startswith(">") or line.lstrip().startswith("|>"):
             continue
         st = line.strip()
-        if _WROTE.search(st) and (st.startswith("On ") or st.endswith("wrote:") or "schrieb" in st or "écrit" in st):
+        if _WROTE.search(st) and (
+            st.startswith("On ") or st.endswith("wrote:") or "schrieb" in st or "écrit" in st
+        ):
             continue
         out.append(line)
     return out
 
 
-def sentences(lines: List[str]) -> List[str]:
+def sentences(lines: list[str]) -> list[str]:
     """Paragraphs split into sentences, whitespace normalised; a list entry starts a new one."""
-    out: List[str] = []
-    para: List[str] = []
+    out: list[str] = []
+    para: list[str] = []
 
     def flush() -> None:
         if para:
@@ -172,9 +187,7 @@ _VERB = (
     r"(?:applied|queued|merged|pushed|picked"
     r"|taken(?=\s*(?:[,.!;:]|$|thanks|\b" + _OBJ + r"\b)))"
 )
-_LEAD = (
-    r"(?:(?:hi|hello|hey|thanks|thank you|thx|lgtm|ok|okay|great|nice|cool|good|sure|ack|done|yes|fine|so|dear)\b[^.!?]{0,30}?[,.!:;-]+\s*|and\s+)*"
-)
+_LEAD = r"(?:(?:hi|hello|hey|thanks|thank you|thx|lgtm|ok|okay|great|nice|cool|good|sure|ack|done|yes|fine|so|dear)\b[^.!?]{0,30}?[,.!:;-]+\s*|and\s+)*"
 _SUBJ = (
     r"(?:(?:and |so |now,? |ok,? )?"
     r"(?:(?:i|we)(?:'ve| have)? (?:\w+ly )?(?:\w+ed|took|made|did)\b[^.!?]{0,60}? and|i(?:'ve| have)?|we(?:'ve| have)?|they|now|also|both|all|the rest|(?:the )?rest of (?:the |this |your )?(?:series|patches|set)|rest|series|patch(?:es)?(?: #?[\d, &-]+(?:and #?\d+)?)?|\d+ patch(?:es)?|patch(?:es)? \d+ (?:to|through|thru) \d+|"
@@ -183,11 +196,15 @@ _SUBJ = (
     r"whole series|entire series|(?:first|last) (?:two|three|four|\d+|patch(?:es)?)(?: patch(?:es)?)?|v\d+)\s+"
     r"(?:(?:has|have) (?:now )?been |are |is |now |also |just |both |all |finally |(?:i(?:'ve| have)? ))*)?"
 )
-_NOTICE = re.compile(r"^" + _LEAD + _SUBJ + r"(?:(?:now|also|just|finally|all|both) )*" + _VERB + r"\b", re.I)
+_NOTICE = re.compile(
+    r"^" + _LEAD + _SUBJ + r"(?:(?:now|also|just|finally|all|both) )*" + _VERB + r"\b", re.I
+)
 # after the verb: the end of the sentence, a preposition, an object, "up"/"out", "thanks" ...
 _AFTER = re.compile(
     r"^(?:\s*$|\s*[,.!;:()]|\s+(?:up|out|now|too|also|as well|here|thanks|thank|with|and|but|except|along|"
-    r"to|into|in|on|onto|for|via|through|at|as|after|before|over|separately|together|manually)\b|\s+" + _OBJ + r"\b)",
+    r"to|into|in|on|onto|for|via|through|at|as|after|before|over|separately|together|manually)\b|\s+"
+    + _OBJ
+    + r"\b)",
     re.I,
 )
 # the clause of the verb may not be modal, future, conditional or negated
@@ -204,7 +221,9 @@ _TESTER = re.compile(
     r"for ci|fail|fails|failed|confirmed|to all your|single line|on head|on (?:top of )?(?:v?\d|next-\d|linux-next|mainline|master|head)|dropped (?:it|them|this))\b",
     re.I,
 )
-_PWBOT = re.compile(r"^This (?:series|patch|patch series|pull request) was applied to (\S+)(?: \(([^)]*)\))?", re.M)
+_PWBOT = re.compile(
+    r"^This (?:series|patch|patch series|pull request) was applied to (\S+)(?: \(([^)]*)\))?", re.M
+)
 # Mark Brown's script before b4: "The patch\n\n   TITLE\n\nhas been applied to the spi tree at\n\n   URL BRANCH"
 _SCRIPT = re.compile(r"^has been applied to the \S+ tree at\s*\n\s*\n\s*(\S+(?:[ \t]+\S+)?)", re.M)
 _DIFF = re.compile(r"^(?:diff --git |\+\+\+ b/|Index: )", re.M)
@@ -212,12 +231,49 @@ _TESTED_BY = re.compile(r"^\s*Tested-by:", re.I | re.M)
 
 # what a tree/branch looks like, anywhere after the verb: a URL (and the branch after it), a
 # word with "/", "-" or ".git" (not "1-3", "v5.6", "e-mail"), else the word before "tree"/"branch"
-_URLWORD = re.compile(r"(?:(?:https?|git)://|git@[\w.-]+:)(?!\S*(?:/c/|/commit/|lore\.|patchwork))\S+(?:\s+[\w./+-]+)?")
+_URLWORD = re.compile(
+    r"(?:(?:https?|git)://|git@[\w.-]+:)(?!\S*(?:/c/|/commit/|lore\.|patchwork))\S+(?:\s+[\w./+-]+)?"
+)
 _SLASHWORD = re.compile(r"(?<![\w/.-])([A-Za-z0-9][\w.+]*(?:[-/][\w.+]+)+|[\w.-]+\.git)\b")
 _NAMEDWORD = re.compile(r"\b((?:[\w.+-]+\s+)?[\w.+-]+)\s+(?:git\s+)?(?:tree|branch|repo)\b", re.I)
-_NOT_TREE = {"e-mail", "follow-up", "re-send", "git", "the", "my", "our", "your", "this", "that", "same", "his", "her",
-             "their", "immutable", "topic", "a", "an", "its", "own", "separate", "next", "stable", "mainline",
-             "to", "into", "in", "on", "for", "at", "of", "through", "via", "local", "below", "above", "same"}
+_NOT_TREE = {
+    "e-mail",
+    "follow-up",
+    "re-send",
+    "git",
+    "the",
+    "my",
+    "our",
+    "your",
+    "this",
+    "that",
+    "same",
+    "his",
+    "her",
+    "their",
+    "immutable",
+    "topic",
+    "a",
+    "an",
+    "its",
+    "own",
+    "separate",
+    "next",
+    "stable",
+    "mainline",
+    "to",
+    "into",
+    "in",
+    "on",
+    "for",
+    "at",
+    "of",
+    "through",
+    "via",
+    "local",
+    "below",
+    "above",
+}
 
 
 def ref_tree(after: str) -> str:
@@ -231,15 +287,23 @@ def ref_tree(after: str) -> str:
             return " ".join(words)
     for w in _SLASHWORD.finditer(after):
         word = w.group(1)
-        if re.fullmatch(r"[\d.,/&#-]+|v?\d[\d.]*(?:-rc\d+)?|\d+-\w+|[\w]+-by|.*\.(?:c|h|rst|yaml|txt)", word, re.I):
+        if re.fullmatch(
+            r"[\d.,/&#-]+|v?\d[\d.]*(?:-rc\d+)?|\d+-\w+|[\w]+-by|.*\.(?:c|h|rst|yaml|txt)",
+            word,
+            re.I,
+        ):
             continue
-        if word.lower() in _NOT_TREE or re.fullmatch(r"(?:re|pre|non|co|sub|in|well|so|one|two|three|short|long)-\w+|\w+-(?:like|based|specific|related|up|in|out|off|only)", word, re.I):
+        if word.lower() in _NOT_TREE or re.fullmatch(
+            r"(?:re|pre|non|co|sub|in|well|so|one|two|three|short|long)-\w+|\w+-(?:like|based|specific|related|up|in|out|off|only)",
+            word,
+            re.I,
+        ):
             continue
         return word
     return ""
 
 
-def ref_notice(raw: bytes) -> Tuple[Optional[str], Optional[str], str]:
+def ref_notice(raw: bytes) -> tuple[str | None, str | None, str]:
     """(msgid, the notice sentence or None, the tree word the notice names or "")."""
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     msgid = (str(msg.get("Message-ID", "") or "").strip().strip("<>")) or None
@@ -262,14 +326,14 @@ def ref_notice(raw: bytes) -> Tuple[Optional[str], Optional[str], str]:
     sents = sentences(lines)
     for k, s in enumerate(sents):
         m = _NOTICE.match(s)
-        if m is None or not _AFTER.match(s[m.end():]):
+        if m is None or not _AFTER.match(s[m.end() :]):
             continue
         if s.rstrip().endswith("?"):
             continue
-        clause = s[: m.end()] + re.split(r"[,;:(]| but | and | though", s[m.end():])[0]
+        clause = s[: m.end()] + re.split(r"[,;:(]| but | and | though", s[m.end() :])[0]
         if _NEG.search(clause) or _TESTER.search(s):
             continue
-        tree = ref_tree(s[m.end():])
+        tree = ref_tree(s[m.end() :])
         if not tree and re.search(r"\b(?:to|into)\s*[:,]?\s*$", s) and k + 1 < len(sents):
             tree = ref_tree(sents[k + 1])
         return msgid, s, tree
@@ -286,7 +350,7 @@ def ld_notice(raw: bytes):
     from listdigest.sources import RawMessage
 
     m = parse_message(RawMessage(raw))
-    sender = m.from_name and f"{m.from_name} <{m.from_addr}>" or m.from_addr
+    sender = (m.from_name and f"{m.from_name} <{m.from_addr}>") or m.from_addr
     args = (m.body, m.subject, sender, m.kind != "patch" and m.parent is not None)
     t = time.perf_counter()
     a = parse_applied(*args)
@@ -312,24 +376,35 @@ def tree_matches(ref_tree: str, tree: str, branch: str) -> bool:
     return all(g in want for g in got) or any(want.split()[0] in g for g in got)
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("gitdir")
     ap.add_argument("--since", help="only messages dated on or after YYYY-MM-DD")
     ap.add_argument("--list", action="store_true", help="list every disagreement")
-    ap.add_argument("--show", type=int, default=0, help="print the own text of the first N disagreements of each kind")
+    ap.add_argument(
+        "--show",
+        type=int,
+        default=0,
+        help="print the own text of the first N disagreements of each kind",
+    )
     args = ap.parse_args(argv)
-    since = datetime.strptime(args.since, "%Y-%m-%d").replace(tzinfo=timezone.utc) if args.since else None
+    since = (
+        datetime.strptime(args.since, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+        if args.since
+        else None
+    )
 
     n = tp = fp = fn = 0
     named = named_ok = named_match = 0
     cost = 0.0
-    missed: List[Tuple[str, str, str]] = []
-    extra: List[Tuple[str, str, str]] = []
-    wrong_tree: List[Tuple[str, str, str]] = []
+    missed: list[tuple[str, str, str]] = []
+    extra: list[tuple[str, str, str]] = []
+    wrong_tree: list[tuple[str, str, str]] = []
     for _commit, raw in iter_blobs(args.gitdir):
         if since is not None:
-            hdr = email.message_from_bytes(raw.split(b"\n\n", 1)[0] + b"\n\n", policy=email.policy.compat32)
+            hdr = email.message_from_bytes(
+                raw.split(b"\n\n", 1)[0] + b"\n\n", policy=email.policy.compat32
+            )
             try:
                 d = email.utils.parsedate_to_datetime(hdr.get("Date", ""))
                 if d.tzinfo is None:
@@ -351,13 +426,21 @@ def main(argv: Optional[List[str]] = None) -> int:
                 if tree_matches(ref_tree, got.tree, got.branch):
                     named_match += 1
                 else:
-                    wrong_tree.append((msgid or "?", f"ref={ref_tree!r} got={got.tree!r}/{got.branch!r}", m.body))
+                    wrong_tree.append(
+                        (msgid or "?", f"ref={ref_tree!r} got={got.tree!r}/{got.branch!r}", m.body)
+                    )
         elif ref:
             fn += 1
             missed.append((msgid or "?", ref[:100], m.body))
         elif got:
             fp += 1
-            extra.append((msgid or "?", f"{got.source} tree={got.tree!r} branch={got.branch!r} | {m.subject[:60]}", m.body))
+            extra.append(
+                (
+                    msgid or "?",
+                    f"{got.source} tree={got.tree!r} branch={got.branch!r} | {m.subject[:60]}",
+                    m.body,
+                )
+            )
 
     recall = tp / (tp + fn) if tp + fn else 1.0
     precision = tp / (tp + fp) if tp + fp else 1.0
@@ -369,7 +452,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"tree named   {named_ok / named:.1%}  ({named_ok}/{named} notices that name a tree)")
         print(f"tree matches {named_match / named:.1%}  ({named_match}/{named})")
     print(f"cost      {cost / max(n, 1) * 1e6:.2f} us per message (parse_applied alone)")
-    for title, rows in (("missed (reference says notice)", missed), ("extra (listdigest says notice)", extra), ("tree differs", wrong_tree)):
+    for title, rows in (
+        ("missed (reference says notice)", missed),
+        ("extra (listdigest says notice)", extra),
+        ("tree differs", wrong_tree),
+    ):
         if not rows:
             continue
         print(f"\n{title}: {len(rows)}")

@@ -69,7 +69,7 @@ def log(*a) -> None:
 
 # --------------------------------------------------------------------------- b4 side
 
-B4_WORKER = r'''
+B4_WORKER = r"""
 import email.parser, json, logging, sys, traceback
 from email.message import EmailMessage
 import b4
@@ -106,7 +106,7 @@ for t in req["threads"]:
         })
     out[t["id"]] = {"series": series, "errors": errors}
 json.dump(out, open(sys.argv[2], "w"))
-'''
+"""
 
 
 def ensure_b4(venv: str) -> str:
@@ -115,23 +115,40 @@ def ensure_b4(venv: str) -> str:
         log(f"creating b4 venv in {venv}")
         subprocess.run([sys.executable, "-m", "venv", venv], check=True)
     if subprocess.run([py, "-c", "import b4"], capture_output=True).returncode != 0:
-        subprocess.run([os.path.join(venv, "bin", "pip"), "install", "-q", "--disable-pip-version-check", "b4"],
-                       check=True)
-    return subprocess.run([py, "-c", "import b4; print(b4.__VERSION__)"], check=True, capture_output=True,
-                          text=True).stdout.strip()
+        subprocess.run(
+            [
+                os.path.join(venv, "bin", "pip"),
+                "install",
+                "-q",
+                "--disable-pip-version-check",
+                "b4",
+            ],
+            check=True,
+        )
+    return subprocess.run(
+        [py, "-c", "import b4; print(b4.__VERSION__)"], check=True, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def sandbox_env(tmp: str) -> dict:
     home = os.path.join(tmp, "home")
-    env = dict(os.environ, HOME=home, XDG_DATA_HOME=os.path.join(home, ".local", "share"),
-               XDG_CACHE_HOME=os.path.join(home, ".cache"), XDG_CONFIG_HOME=os.path.join(home, ".config"),
-               XDG_STATE_HOME=os.path.join(home, ".local", "state"), GIT_CONFIG_NOSYSTEM="1")
+    env = dict(
+        os.environ,
+        HOME=home,
+        XDG_DATA_HOME=os.path.join(home, ".local", "share"),
+        XDG_CACHE_HOME=os.path.join(home, ".cache"),
+        XDG_CONFIG_HOME=os.path.join(home, ".config"),
+        XDG_STATE_HOME=os.path.join(home, ".local", "state"),
+        GIT_CONFIG_NOSYSTEM="1",
+    )
     for k in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
         os.makedirs(env[k], exist_ok=True)
     return env
 
 
-def run_b4(venv: str, b4_version: str, archive: "Archive", threads: dict, cache: str, tmp: str) -> dict:
+def run_b4(
+    venv: str, b4_version: str, archive: Archive, threads: dict, cache: str, tmp: str
+) -> dict:
     """threads: id -> list of msgids (arrival order).  Returns id -> {series, errors}; cached per thread."""
     rdir = os.path.join(cache, "b4", archive.name)
     os.makedirs(rdir, exist_ok=True)
@@ -153,16 +170,30 @@ def run_b4(venv: str, b4_version: str, archive: "Archive", threads: dict, cache:
         for commit, raw in archive.raw_messages(need):
             with open(os.path.join(rawdir, commit), "wb") as f:
                 f.write(raw)
-        req = {"threads": [{"id": tid, "files": [os.path.join(rawdir, archive.by_id[m]["c"]) for m in threads[tid]]}
-                           for tid in todo]}
-        rq, out, worker = (os.path.join(tmp, n) for n in ("b4-req.json", "b4-out.json", "b4_worker.py"))
+        req = {
+            "threads": [
+                {
+                    "id": tid,
+                    "files": [os.path.join(rawdir, archive.by_id[m]["c"]) for m in threads[tid]],
+                }
+                for tid in todo
+            ]
+        }
+        rq, out, worker = (
+            os.path.join(tmp, n) for n in ("b4-req.json", "b4-out.json", "b4_worker.py")
+        )
         with open(rq, "w") as f:
             json.dump(req, f)
         with open(worker, "w") as f:
             f.write(B4_WORKER)
         t0 = time.time()
-        subprocess.run([os.path.join(venv, "bin", "python"), worker, rq, out], check=True, cwd=tmp,
-                       env=sandbox_env(tmp), stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [os.path.join(venv, "bin", "python"), worker, rq, out],
+            check=True,
+            cwd=tmp,
+            env=sandbox_env(tmp),
+            stdout=subprocess.DEVNULL,
+        )
         log(f"  b4: {len(todo)} threads, {len(need)} messages in {time.time() - t0:.1f} s")
         with open(out) as f:
             got = json.load(f)
@@ -198,7 +229,7 @@ def _msgid(value: str) -> str:
 
 def parse_headers(raw: bytes) -> dict:
     end = raw.find(b"\n\n")
-    head = raw if end < 0 else raw[:end + 1]
+    head = raw if end < 0 else raw[: end + 1]
     msg = HDR_PARSER.parsebytes(head)
     subject = re.sub(r"\s+", " ", _hdr(msg, "Subject")).strip()
     name, addr = "", ""
@@ -210,8 +241,15 @@ def parse_headers(raw: bytes) -> dict:
         pass
     irt = ANGLE.findall(_hdr(msg, "In-Reply-To"))
     refs = ANGLE.findall(_hdr(msg, "References"))
-    return {"id": _msgid(_hdr(msg, "Message-ID")), "s": subject, "n": name.strip(), "a": addr.strip().lower(),
-            "irt": irt[0] if irt else "", "refs": refs, "rt": received_time(msg)}
+    return {
+        "id": _msgid(_hdr(msg, "Message-ID")),
+        "s": subject,
+        "n": name.strip(),
+        "a": addr.strip().lower(),
+        "irt": irt[0] if irt else "",
+        "refs": refs,
+        "rt": received_time(msg),
+    }
 
 
 def _date(value: str):
@@ -258,20 +296,29 @@ class Archive:
         self._threads()
 
     def git(self, *args, **kw) -> str:
-        return subprocess.run(["git", "--git-dir=" + self.gitdir, *args], check=True, capture_output=True,
-                              text=True, **kw).stdout
+        return subprocess.run(
+            ["git", "--git-dir=" + self.gitdir, *args],
+            check=True,
+            capture_output=True,
+            text=True,
+            **kw,
+        ).stdout
 
     def raw_messages(self, commits):
         """Yield (commit, raw bytes of its m) for the commits, with one git cat-file --batch."""
         commits = list(commits)
-        p = subprocess.Popen(["git", "--git-dir=" + self.gitdir, "cat-file", "--batch"], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE)
+        p = subprocess.Popen(
+            ["git", "--git-dir=" + self.gitdir, "cat-file", "--batch"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
         import threading
 
         def feed():
             for c in commits:
                 p.stdin.write(f"{c}:m\n".encode())
             p.stdin.close()
+
         threading.Thread(target=feed, daemon=True).start()
         for c in commits:
             line = p.stdout.readline().split()
@@ -314,6 +361,7 @@ class Archive:
             ra, rb = find(a), find(b)
             if ra != rb:
                 parent[rb] = ra
+
         for r in self.msgs:
             if not r["id"]:
                 continue
@@ -322,7 +370,7 @@ class Archive:
                 union(r["id"], ref)
         self.thread_of = {m: find(m) for m in self.by_id}
         self.thread_members: dict[str, list] = defaultdict(list)
-        for r in self.msgs:   # arrival order
+        for r in self.msgs:  # arrival order
             if r["id"] and self.by_id.get(r["id"]) is r:
                 self.thread_members[self.thread_of[r["id"]]].append(r["id"])
 
@@ -346,12 +394,12 @@ CNT_RE = re.compile(r"(?:^|[\s,\[])(\d{1,4})/(\d{1,4})(?![\d])")
 def prefix_of(subject: str) -> str:
     s = REPLY_RE.sub("", subject) if REPLY_RE.match(subject) else subject
     i = s.rfind("]")
-    return s[:i + 1] if i >= 0 else ""
+    return s[: i + 1] if i >= 0 else ""
 
 
 def title_of(subject: str) -> str:
     i = subject.rfind("]")
-    t = subject[i + 1:] if i >= 0 else subject
+    t = subject[i + 1 :] if i >= 0 else subject
     return " ".join(re.sub(r"[^a-z0-9]+", " ", t.lower()).split())
 
 
@@ -440,6 +488,7 @@ class VersionReference:
 
 # --------------------------------------------------------------------------- windows and listdigest
 
+
 def day(ts: int) -> str:
     return dt.datetime.fromtimestamp(ts, dt.timezone.utc).strftime("%Y-%m-%d")
 
@@ -451,7 +500,7 @@ def day_ts(d: str) -> int:
 def default_windows(archive: Archive, n: int, days: int = 7) -> list:
     """n windows of `days` days spread over the archive's last two years, each starting on the day of the
     first message at or after its anchor (so sparse archives get non-empty windows)."""
-    newest = max(r["ct"] for r in archive.msgs)   # a bogus future Date cannot move the windows
+    newest = max(r["ct"] for r in archive.msgs)  # a bogus future Date cannot move the windows
     cts = sorted(r["rt"] for r in archive.msgs)
     span = 730 * DAY
     out, prev_end = [], 0
@@ -472,23 +521,41 @@ def listdigest_command(args, tmp: str) -> tuple:
     python, so that other engineers' uncommitted edits are not measured; --worktree runs the
     checkout as it is."""
     if args.worktree:
-        commit = subprocess.run(["git", "-C", ROOT, "log", "-1", "--format=%h (%cs)"], capture_output=True,
-                                text=True).stdout.strip()
-        if subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--", "src"], capture_output=True,
-                          text=True).stdout.strip():
+        commit = subprocess.run(
+            ["git", "-C", ROOT, "log", "-1", "--format=%h (%cs)"], capture_output=True, text=True
+        ).stdout.strip()
+        if subprocess.run(
+            ["git", "-C", ROOT, "status", "--porcelain", "--", "src"],
+            capture_output=True,
+            text=True,
+        ).stdout.strip():
             commit += " + uncommitted changes in src/"
         return [args.listdigest], None, commit
-    commit = subprocess.run(["git", "-C", ROOT, "log", "-1", "--format=%h", args.ref], capture_output=True,
-                            text=True, check=True).stdout.strip()
-    src = subprocess.run(["git", "-C", ROOT, "log", "-1", "--format=%h (%cs)", args.ref, "--", "src"],
-                         capture_output=True, text=True, check=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "-C", ROOT, "log", "-1", "--format=%h", args.ref],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    src = subprocess.run(
+        ["git", "-C", ROOT, "log", "-1", "--format=%h (%cs)", args.ref, "--", "src"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     commit = f"{commit} (src/ as of {src})"
     dest = os.path.join(tmp, "listdigest-src")
     os.makedirs(dest)
-    arch = subprocess.run(["git", "-C", ROOT, "archive", args.ref, "src"], capture_output=True, check=True).stdout
+    arch = subprocess.run(
+        ["git", "-C", ROOT, "archive", args.ref, "src"], capture_output=True, check=True
+    ).stdout
     subprocess.run(["tar", "-x", "-C", dest], input=arch, check=True)
     py = os.path.join(os.path.dirname(args.listdigest), "python")
-    cmd = [py, "-c", "import sys; from listdigest.cli import main; sys.argv[0] = 'listdigest'; sys.exit(main())"]
+    cmd = [
+        py,
+        "-c",
+        "import sys; from listdigest.cli import main; sys.argv[0] = 'listdigest'; sys.exit(main())",
+    ]
     return cmd, os.path.join(dest, "src"), commit
 
 
@@ -496,9 +563,25 @@ def run_listdigest(cmd: list, pythonpath, gitdir: str, since: str, until: str, t
     env = sandbox_env(tmp)
     if pythonpath:
         env["PYTHONPATH"] = pythonpath
-    p = subprocess.run([*cmd, "report", gitdir, "--since", since, "--until", until, "--format", "json",
-                        "--index", os.path.join(tmp, "ix.sqlite")], capture_output=True, text=True, env=env,
-                       cwd=tmp)
+    p = subprocess.run(
+        [
+            *cmd,
+            "report",
+            gitdir,
+            "--since",
+            since,
+            "--until",
+            until,
+            "--format",
+            "json",
+            "--index",
+            os.path.join(tmp, "ix.sqlite"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp,
+    )
     if p.returncode != 0:
         if "empty range" in p.stderr:
             return {"series": []}
@@ -507,6 +590,7 @@ def run_listdigest(cmd: list, pythonpath, gitdir: str, since: str, until: str, t
 
 
 # --------------------------------------------------------------------------- comparison
+
 
 def read_classes(path: str) -> dict:
     """(archive, msgid) -> (class, category) from the results file's classification table."""
@@ -523,7 +607,7 @@ def read_classes(path: str) -> dict:
 
 
 def short(s: str, n: int = 60) -> str:
-    return s if len(s) <= n else s[:n - 1] + "…"
+    return s if len(s) <= n else s[: n - 1] + "…"
 
 
 def compare_archive(name: str, args, b4_version: str, classes: dict) -> dict:
@@ -555,7 +639,7 @@ def compare_archive(name: str, args, b4_version: str, classes: dict) -> dict:
                         tid = archive.thread_of[m["msgid"]]
                         threads[tid] = archive.thread_members[tid]
             b4res = run_b4(args.b4_venv, b4_version, archive, threads, args.cache, tmp)
-            b4_of = defaultdict(list)   # msgid -> [b4 series]
+            b4_of = defaultdict(list)  # msgid -> [b4 series]
             for tid, res in b4res.items():
                 for i, bs in enumerate(res["series"]):
                     bs = dict(bs, tid=tid, idx=i)
@@ -576,8 +660,9 @@ def compare_archive(name: str, args, b4_version: str, classes: dict) -> dict:
                 groups = defaultdict(list)
                 for p in sorted(L, key=lambda m: archive.by_id[m]["rt"]):
                     cands = b4_of.get(p, [])
-                    bs = next((b for b in cands if {m for m in b["msgids"] if inrange(m)} == L), None) \
-                        or (cands[0] if cands else None)
+                    bs = next(
+                        (b for b in cands if {m for m in b["msgids"] if inrange(m)} == L), None
+                    ) or (cands[0] if cands else None)
                     B = {m for m in bs["msgids"] if inrange(m)} if bs else set()
                     bver = bs["revision"] if bs else None
                     st["postings"] += 1
@@ -587,27 +672,43 @@ def compare_archive(name: str, args, b4_version: str, classes: dict) -> dict:
                     s_ok = False
                     groups[(bs["tid"], bs["idx"]) if bs else None].append((p, bs, B))
                 st["series_agree"] += s_ok
-                for gk, items in groups.items():
+                for items in groups.values():
                     bs, B = items[0][1], items[0][2]
-                    d = {"window": f"{since}..{until}", "key": s["key"], "ld_version": s["version"],
-                         "ld_n": len(L), "postings": [p for p, _, _ in items],
-                         "subject": short(archive.by_id[items[0][0]]["s"]),
-                         "b4_version": bs["revision"] if bs else None, "b4_n": len(B),
-                         "only_ld": sorted(L - B, key=lambda m: archive.by_id[m]["rt"]),
-                         "only_b4": sorted(B - L, key=lambda m: archive.by_id[m]["rt"]),
-                         "b4_key": bs["msgids"][0] if bs else None}
+                    d = {
+                        "window": f"{since}..{until}",
+                        "key": s["key"],
+                        "ld_version": s["version"],
+                        "ld_n": len(L),
+                        "postings": [p for p, _, _ in items],
+                        "subject": short(archive.by_id[items[0][0]]["s"]),
+                        "b4_version": bs["revision"] if bs else None,
+                        "b4_n": len(B),
+                        "only_ld": sorted(L - B, key=lambda m: archive.by_id[m]["rt"]),
+                        "only_b4": sorted(B - L, key=lambda m: archive.by_id[m]["rt"]),
+                        "b4_key": bs["msgids"][0] if bs else None,
+                    }
                     d["hint"] = hint(archive, s, d, bs)
                     c = classes.get((name, d["key"]))
                     d["class"] = {p: classes.get((name, p), c) for p in d["postings"]}
                     disagreements.append(d)
                 # version recall / precision against the independent reference
-                key = s["key"] if s["key"] in archive.by_id else min(L, key=lambda m: archive.by_id[m]["rt"])
+                key = (
+                    s["key"]
+                    if s["key"] in archive.by_id
+                    else min(L, key=lambda m: archive.by_id[m]["rt"])
+                )
                 kr = archive.by_id[key]
                 refv = version_of(kr["s"])
-                if refv < 2:   # the reference's own reading of the version, not listdigest's
+                if refv < 2:  # the reference's own reading of the version, not listdigest's
                     continue
-                first = next((m for m in sorted(L, key=lambda m: archive.by_id[m]["rt"])
-                              if (counter_of(archive.by_id[m]["s"]) or (1, 1))[0] == 1), key)
+                first = next(
+                    (
+                        m
+                        for m in sorted(L, key=lambda m: archive.by_id[m]["rt"])
+                        if (counter_of(archive.by_id[m]["s"]) or (1, 1))[0] == 1
+                    ),
+                    key,
+                )
                 titles = {title_of(kr["s"]), title_of(archive.by_id[first]["s"])}
                 before = min(archive.by_id[m]["rt"] for m in L)
                 earlier = ref.earlier(key, titles, refv, before)
@@ -618,8 +719,14 @@ def compare_archive(name: str, args, b4_version: str, classes: dict) -> dict:
                     if lv:
                         st["v_found"] += 1
                     else:
-                        version_misses.append({"key": key, "version": s["version"], "subject": short(kr["s"]),
-                                               "ref": (earlier[0][0], sorted(earlier[0][2])[0])})
+                        version_misses.append(
+                            {
+                                "key": key,
+                                "version": s["version"],
+                                "subject": short(kr["s"]),
+                                "ref": (earlier[0][0], sorted(earlier[0][2])[0]),
+                            }
+                        )
                 if lv:
                     st["v_linked"] += 1
                     if earlier:
@@ -628,22 +735,46 @@ def compare_archive(name: str, args, b4_version: str, classes: dict) -> dict:
                         if lv[0]["msgid"] in mids and lv[0]["version"] == v:
                             st["v_nearest_ok"] += 1
                         else:
-                            link_wrong.append({"key": key, "version": s["version"], "subject": short(kr["s"]),
-                                               "ld": (lv[0]["version"], lv[0]["msgid"], lv[0].get("via")),
-                                               "ref": (v, sorted(mids, key=lambda m: archive.by_id[m]["rt"])[0])})
+                            link_wrong.append(
+                                {
+                                    "key": key,
+                                    "version": s["version"],
+                                    "subject": short(kr["s"]),
+                                    "ld": (lv[0]["version"], lv[0]["msgid"], lv[0].get("via")),
+                                    "ref": (
+                                        v,
+                                        sorted(mids, key=lambda m: archive.by_id[m]["rt"])[0],
+                                    ),
+                                }
+                            )
                     else:
-                        link_unverified.append({"key": key, "version": s["version"], "subject": short(kr["s"]),
-                                                "ld": (lv[0]["version"], lv[0]["msgid"], lv[0].get("via"))})
+                        link_unverified.append(
+                            {
+                                "key": key,
+                                "version": s["version"],
+                                "subject": short(kr["s"]),
+                                "ld": (lv[0]["version"], lv[0]["msgid"], lv[0].get("via")),
+                            }
+                        )
             # postings b4 has in a series of a touched thread that listdigest has in none (information only)
-            for m, bss in b4_of.items():
+            for m in b4_of:
                 if inrange(m) and m not in ld_posted:
                     st["b4_only"] += 1
     st["windows"] = len(windows)
-    b4w = sum(1 for d in disagreements for p in d["postings"] if (d["class"][p] or ("",))[0] == "b4 wrong")
+    b4w = sum(
+        1 for d in disagreements for p in d["postings"] if (d["class"][p] or ("",))[0] == "b4 wrong"
+    )
     uncl = sum(1 for d in disagreements for p in d["postings"] if not d["class"][p])
     st["b4_wrong"], st["unclassified"] = b4w, uncl
-    return {"name": name, "windows": windows, "st": dict(st), "disagreements": disagreements,
-            "version_misses": version_misses, "link_wrong": link_wrong, "link_unverified": link_unverified}
+    return {
+        "name": name,
+        "windows": windows,
+        "st": dict(st),
+        "disagreements": disagreements,
+        "version_misses": version_misses,
+        "link_wrong": link_wrong,
+        "link_unverified": link_unverified,
+    }
 
 
 def hint(archive: Archive, s: dict, d: dict, bs) -> str:
@@ -658,7 +789,9 @@ def hint(archive: Archive, s: dict, d: dict, bs) -> str:
         else:
             h.append("version differs")
     if d["only_b4"]:
-        authors = {archive.by_id[m]["a"] for m in d["only_b4"]} - {archive.by_id[d["postings"][0]]["a"]}
+        authors = {archive.by_id[m]["a"] for m in d["only_b4"]} - {
+            archive.by_id[d["postings"][0]]["a"]
+        }
         h.append(f"b4 adds {len(d['only_b4'])}" + (" (other author)" if authors else ""))
     if d["only_ld"]:
         h.append(f"b4 lacks {len(d['only_ld'])}")
@@ -667,16 +800,20 @@ def hint(archive: Archive, s: dict, d: dict, bs) -> str:
 
 # --------------------------------------------------------------------------- output
 
+
 def pct(a: int, b: int) -> str:
     return f"{100.0 * a / b:.1f} %" if b else "–"
 
 
 def figures(results: list, ld_commit: str, b4_version: str) -> str:
-    out = [f"Measured {dt.date.today().isoformat()}; listdigest {ld_commit}; b4 {b4_version}.", "",
-           "| archive | windows | postings | agree | agreement | series | series agreement | b4 wrong | "
-           "agreement where b4 is right | unclassified | v≥2 series | with earlier version (ref) | version recall | "
-           "nearest-version precision |",
-           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    out = [
+        f"Measured {dt.date.today().isoformat()}; listdigest {ld_commit}; b4 {b4_version}.",
+        "",
+        "| archive | windows | postings | agree | agreement | series | series agreement | b4 wrong | "
+        "agreement where b4 is right | unclassified | v≥2 series | with earlier version (ref) | version recall | "
+        "nearest-version precision |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     tot = defaultdict(int)
     rows = [(r["name"], r["st"]) for r in results]
     for _, st in rows:
@@ -686,68 +823,137 @@ def figures(results: list, ld_commit: str, b4_version: str) -> str:
         rows.append(("**all**", tot))
     for name, st in rows:
         g = lambda k: st.get(k, 0)  # noqa: E731
-        out.append(f"| {name} | {g('windows')} | {g('postings')} | {g('agree')} | {pct(g('agree'), g('postings'))} | "
-                   f"{g('series')} | {pct(g('series_agree'), g('series'))} | {g('b4_wrong')} | "
-                   f"{pct(g('agree'), g('postings') - g('b4_wrong'))} | {g('unclassified')} | {g('v2_series')} | "
-                   f"{g('v_ref')} | {pct(g('v_found'), g('v_ref'))} ({g('v_found')}/{g('v_ref')}) | "
-                   f"{pct(g('v_nearest_ok'), g('v_both'))} ({g('v_nearest_ok')}/{g('v_both')}) |")
+        out.append(
+            f"| {name} | {g('windows')} | {g('postings')} | {g('agree')} | {pct(g('agree'), g('postings'))} | "
+            f"{g('series')} | {pct(g('series_agree'), g('series'))} | {g('b4_wrong')} | "
+            f"{pct(g('agree'), g('postings') - g('b4_wrong'))} | {g('unclassified')} | {g('v2_series')} | "
+            f"{g('v_ref')} | {pct(g('v_found'), g('v_ref'))} ({g('v_found')}/{g('v_ref')}) | "
+            f"{pct(g('v_nearest_ok'), g('v_both'))} ({g('v_nearest_ok')}/{g('v_both')}) |"
+        )
     return "\n".join(out)
 
 
 def report(r: dict) -> str:
     st = r["st"]
-    out = [f"### {r['name']}", "", "Windows: " + ", ".join(f"{a}..{b}" for a, b in r["windows"]), "",
-           f"Postings compared {st.get('postings', 0)}, agreement {pct(st.get('agree', 0), st.get('postings', 0))}; "
-           f"series compared {st.get('series', 0)}, series agreement "
-           f"{pct(st.get('series_agree', 0), st.get('series', 0))}.  "
-           f"(Information: {st.get('b4_only', 0)} in-range postings b4 has in a series that listdigest has in none; "
-           f"{st.get('ld_outside', 0)} listdigest series messages outside the range; "
-           f"{st.get('b4_errors', 0)} messages/series b4 refused.)", ""]
+    out = [
+        f"### {r['name']}",
+        "",
+        "Windows: " + ", ".join(f"{a}..{b}" for a, b in r["windows"]),
+        "",
+        f"Postings compared {st.get('postings', 0)}, agreement {pct(st.get('agree', 0), st.get('postings', 0))}; "
+        f"series compared {st.get('series', 0)}, series agreement "
+        f"{pct(st.get('series_agree', 0), st.get('series', 0))}.  "
+        f"(Information: {st.get('b4_only', 0)} in-range postings b4 has in a series that listdigest has in none; "
+        f"{st.get('ld_outside', 0)} listdigest series messages outside the range; "
+        f"{st.get('b4_errors', 0)} messages/series b4 refused.)",
+        "",
+    ]
     if r["disagreements"]:
-        out += ["Disagreements (one row per listdigest series × b4 series; *ld* = listdigest):", "",
-                "| window | ld series key | ld v | ld n | postings | b4 v | b4 n | only in ld | only in b4 | hint | class |",
-                "|---|---|---:|---:|---|---:|---:|---|---|---|---|"]
+        out += [
+            "Disagreements (one row per listdigest series × b4 series; *ld* = listdigest):",
+            "",
+            "| window | ld series key | ld v | ld n | postings | b4 v | b4 n | only in ld | only in b4 | hint | class |",
+            "|---|---|---:|---:|---|---:|---:|---|---|---|---|",
+        ]
         for d in r["disagreements"]:
             cls = sorted({(c[0] if c else "unclassified") for c in d["class"].values()})
-            out.append(f"| {d['window']} | `{d['key']}` | {d['ld_version']} | {d['ld_n']} | "
-                       + " ".join(f"`{p}`" for p in d["postings"]) + f" | {d['b4_version']} | {d['b4_n']} | "
-                       + " ".join(f"`{p}`" for p in d["only_ld"]) + " | "
-                       + " ".join(f"`{p}`" for p in d["only_b4"]) + f" | {d['hint']} | {', '.join(cls)} |")
+            out.append(
+                f"| {d['window']} | `{d['key']}` | {d['ld_version']} | {d['ld_n']} | "
+                + " ".join(f"`{p}`" for p in d["postings"])
+                + f" | {d['b4_version']} | {d['b4_n']} | "
+                + " ".join(f"`{p}`" for p in d["only_ld"])
+                + " | "
+                + " ".join(f"`{p}`" for p in d["only_b4"])
+                + f" | {d['hint']} | {', '.join(cls)} |"
+            )
         out.append("")
     if r["version_misses"]:
-        out += ["Version recall misses (the reference has an earlier version, listdigest's `versions` is empty):", ""]
-        out += [f"- `{m['key']}` v{m['version']}: reference v{m['ref'][0]} `{m['ref'][1]}`" for m in r["version_misses"]]
+        out += [
+            "Version recall misses (the reference has an earlier version, listdigest's `versions` is empty):",
+            "",
+        ]
+        out += [
+            f"- `{m['key']}` v{m['version']}: reference v{m['ref'][0]} `{m['ref'][1]}`"
+            for m in r["version_misses"]
+        ]
         out.append("")
     if r["link_wrong"]:
-        out += ["Nearest-version mismatches (listdigest's `versions[0]` vs the reference's nearest):", ""]
-        out += [f"- `{m['key']}` v{m['version']}: listdigest v{m['ld'][0]} `{m['ld'][1]}` via {m['ld'][2]}; "
-                f"reference v{m['ref'][0]} `{m['ref'][1]}`" for m in r["link_wrong"]]
+        out += [
+            "Nearest-version mismatches (listdigest's `versions[0]` vs the reference's nearest):",
+            "",
+        ]
+        out += [
+            f"- `{m['key']}` v{m['version']}: listdigest v{m['ld'][0]} `{m['ld'][1]}` via {m['ld'][2]}; "
+            f"reference v{m['ref'][0]} `{m['ref'][1]}`"
+            for m in r["link_wrong"]
+        ]
         out.append("")
     if r["link_unverified"]:
-        out += ["listdigest links an earlier version the reference does not find (not in the precision figure):", ""]
-        out += [f"- `{m['key']}` v{m['version']}: listdigest v{m['ld'][0]} `{m['ld'][1]}` via {m['ld'][2]}"
-                for m in r["link_unverified"]]
+        out += [
+            "listdigest links an earlier version the reference does not find (not in the precision figure):",
+            "",
+        ]
+        out += [
+            f"- `{m['key']}` v{m['version']}: listdigest v{m['ld'][0]} `{m['ld'][1]}` via {m['ld'][2]}"
+            for m in r["link_unverified"]
+        ]
         out.append("")
     return "\n".join(out)
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--archive", action="append", choices=ARCHIVES, help="archive to compare (repeatable; default all)")
-    ap.add_argument("--since", help="one range instead of the default windows: first day (YYYY-MM-DD, UTC)")
-    ap.add_argument("--until", help="last day of the range, included (default: the newest message's day)")
-    ap.add_argument("--windows", type=int, default=4, help="weekly windows per archive over its last 2 years (4)")
-    ap.add_argument("--quick", action="store_true", help="only the latest default window of each archive")
-    ap.add_argument("--b4-venv", default=os.path.join(ROOT, ".b4-venv"), help="venv for b4 (created if absent)")
-    ap.add_argument("--arch-root", default=ARCH_ROOT, help="where NAME/git/0.git live (cloned from the bundles if absent)")
-    ap.add_argument("--cache", default=os.path.join(tempfile.gettempdir(), "listdigest-b4-compare"),
-                    help="header index and b4 answers per thread")
-    ap.add_argument("--listdigest", default=LISTDIGEST, help="listdigest executable (its venv's python runs --ref)")
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--archive",
+        action="append",
+        choices=ARCHIVES,
+        help="archive to compare (repeatable; default all)",
+    )
+    ap.add_argument(
+        "--since", help="one range instead of the default windows: first day (YYYY-MM-DD, UTC)"
+    )
+    ap.add_argument(
+        "--until", help="last day of the range, included (default: the newest message's day)"
+    )
+    ap.add_argument(
+        "--windows",
+        type=int,
+        default=4,
+        help="weekly windows per archive over its last 2 years (4)",
+    )
+    ap.add_argument(
+        "--quick", action="store_true", help="only the latest default window of each archive"
+    )
+    ap.add_argument(
+        "--b4-venv", default=os.path.join(ROOT, ".b4-venv"), help="venv for b4 (created if absent)"
+    )
+    ap.add_argument(
+        "--arch-root",
+        default=ARCH_ROOT,
+        help="where NAME/git/0.git live (cloned from the bundles if absent)",
+    )
+    ap.add_argument(
+        "--cache",
+        default=os.path.join(tempfile.gettempdir(), "listdigest-b4-compare"),
+        help="header index and b4 answers per thread",
+    )
+    ap.add_argument(
+        "--listdigest",
+        default=LISTDIGEST,
+        help="listdigest executable (its venv's python runs --ref)",
+    )
     ap.add_argument("--ref", default="HEAD", help="commit whose src/ is measured (default HEAD)")
-    ap.add_argument("--worktree", action="store_true", help="measure the checkout as it is, uncommitted edits too")
+    ap.add_argument(
+        "--worktree",
+        action="store_true",
+        help="measure the checkout as it is, uncommitted edits too",
+    )
     ap.add_argument("--days", type=int, default=7, help="length of each default window in days (7)")
-    ap.add_argument("--classes", default=RESULTS, help="results file whose classification table is read")
+    ap.add_argument(
+        "--classes", default=RESULTS, help="results file whose classification table is read"
+    )
     ap.add_argument("--json", help="also write the full results as JSON to this file")
     args = ap.parse_args(argv)
     if args.until and not args.since:
@@ -757,7 +963,9 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="b4cmp-ld-") as ldtmp:
         args.ld_cmd, args.ld_path, ld_commit = listdigest_command(args, ldtmp)
         log(f"listdigest {ld_commit}, b4 {b4_version}")
-        results = [compare_archive(n, args, b4_version, classes) for n in (args.archive or ARCHIVES)]
+        results = [
+            compare_archive(n, args, b4_version, classes) for n in (args.archive or ARCHIVES)
+        ]
     print("## Figures\n")
     print(figures(results, ld_commit, b4_version))
     print()

@@ -32,7 +32,11 @@ def setup(extras: str = "") -> None:
 
 
 def system_packages() -> None:
-    missing = [p for p, exe in (("public-inbox", "public-inbox-init"), ("chromium", "chromium")) if not shutil.which(exe)]
+    missing = [
+        p
+        for p, exe in (("public-inbox", "public-inbox-init"), ("chromium", "chromium"))
+        if not shutil.which(exe)
+    ]
     if not missing:
         return
     if os.geteuid() != 0 or not shutil.which("apt-get"):
@@ -47,8 +51,16 @@ def main(argv) -> int:
     what = argv[1] if len(argv) > 1 else "demo"
     if what == "demo":
         setup()
-        run(PY, os.path.join("tools", "make_sample.py"), os.path.join("sample", "inbox"), check=True)
-        return run(os.path.join(VENV, "bin", "listdigest"), "report", os.path.join("sample", "inbox"), "--list-name", "Sample").returncode
+        run(
+            PY, os.path.join("tools", "make_sample.py"), os.path.join("sample", "inbox"), check=True
+        )
+        return run(
+            os.path.join(VENV, "bin", "listdigest"),
+            "report",
+            os.path.join("sample", "inbox"),
+            "--list-name",
+            "Sample",
+        ).returncode
     if what == "test":
         setup("test")
         system_packages()

@@ -33,14 +33,21 @@ def mail(n, subject, frm, body, *, irt=None, refs=(), extra=()):
         lines.append(f"In-Reply-To: <{irt}>")
         lines.append("References: " + " ".join(f"<{r}>" for r in (list(refs) or [irt])))
     lines += list(extra)
-    lines += ["MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: 8bit", "", body]
+    lines += [
+        "MIME-Version: 1.0",
+        "Content-Type: text/plain; charset=utf-8",
+        "Content-Transfer-Encoding: 8bit",
+        "",
+        body,
+    ]
     return ("\n".join(lines) + "\n").encode()
 
 
 def patch_body(msg, files, *, inbody=None, notes=""):
     stat = "\n".join(f" {f} | 4 ++--" for f in files)
     diff = "\n".join(
-        f"diff --git a/{f} b/{f}\nindex 1111111..2222222 100644\n--- a/{f}\n+++ b/{f}\n@@ -1,2 +1,2 @@\n-old\n+new\n" for f in files
+        f"diff --git a/{f} b/{f}\nindex 1111111..2222222 100644\n--- a/{f}\n+++ b/{f}\n@@ -1,2 +1,2 @@\n-old\n+new\n"
+        for f in files
     )
     head = f"From: {inbody}\n\n" if inbody else ""
     return (
@@ -51,31 +58,89 @@ def patch_body(msg, files, *, inbody=None, notes=""):
 
 def messages():
     ada = "Ada Lovelace <ada@example.com>"
-    bob = "\"Bob Q. Builder\" <bob@corp.example>"
-    yield mail(1, "[PATCH 0/2] demo: make the widget faster", ada,
-               "The widget is slow. These two patches make it fast.\n\nAda Lovelace (2):\n  demo: cache the widget\n  demo: drop the slow path\n\n"
-               " demo/widget.c | 8 ++++----\n 1 file changed, 4 insertions(+), 4 deletions(-)\n\nbase-commit: 0123456789abcdef\n-- \n2.47.0\n")
-    yield mail(2, "[PATCH 1/2] demo: cache the widget", ada, patch_body("Cache it.", ["demo/widget.c"]), irt="sample-1@example.org")
-    yield mail(3, "[PATCH 2/2] demo: drop the slow path", ada, patch_body("Drop it.", ["demo/widget.c"]), irt="sample-1@example.org")
-    yield mail(4, "Re: [PATCH 1/2] demo: cache the widget", bob,
-               "> Cache it.\n\nLooks good.\n\nReviewed-by: Bob Q. Builder <bob@corp.example>\n",
-               irt="sample-2@example.org", refs=("sample-1@example.org", "sample-2@example.org"))
-    yield mail(5, "[PATCH v2 0/2] demo: make the widget faster", ada,
-               "The widget is slow. These two patches make it fast.\n\nChanges in v2:\n- keep the cache small (Bob)\n\n"
-               "Ada Lovelace (2):\n  demo: cache the widget\n  demo: drop the slow path\n\n"
-               " demo/widget.c | 8 ++++----\n 1 file changed, 4 insertions(+), 4 deletions(-)\n-- \n2.47.0\n")
-    yield mail(6, "[PATCH v2 1/2] demo: cache the widget", ada, patch_body("Cache it, small.", ["demo/widget.c"]), irt="sample-5@example.org")
-    yield mail(7, "[PATCH v2 2/2] demo: drop the slow path", ada, patch_body("Drop it.", ["demo/widget.c"]), irt="sample-5@example.org")
+    bob = '"Bob Q. Builder" <bob@corp.example>'
+    yield mail(
+        1,
+        "[PATCH 0/2] demo: make the widget faster",
+        ada,
+        "The widget is slow. These two patches make it fast.\n\nAda Lovelace (2):\n  demo: cache the widget\n  demo: drop the slow path\n\n"
+        " demo/widget.c | 8 ++++----\n 1 file changed, 4 insertions(+), 4 deletions(-)\n\nbase-commit: 0123456789abcdef\n-- \n2.47.0\n",
+    )
+    yield mail(
+        2,
+        "[PATCH 1/2] demo: cache the widget",
+        ada,
+        patch_body("Cache it.", ["demo/widget.c"]),
+        irt="sample-1@example.org",
+    )
+    yield mail(
+        3,
+        "[PATCH 2/2] demo: drop the slow path",
+        ada,
+        patch_body("Drop it.", ["demo/widget.c"]),
+        irt="sample-1@example.org",
+    )
+    yield mail(
+        4,
+        "Re: [PATCH 1/2] demo: cache the widget",
+        bob,
+        "> Cache it.\n\nLooks good.\n\nReviewed-by: Bob Q. Builder <bob@corp.example>\n",
+        irt="sample-2@example.org",
+        refs=("sample-1@example.org", "sample-2@example.org"),
+    )
+    yield mail(
+        5,
+        "[PATCH v2 0/2] demo: make the widget faster",
+        ada,
+        "The widget is slow. These two patches make it fast.\n\nChanges in v2:\n- keep the cache small (Bob)\n\n"
+        "Ada Lovelace (2):\n  demo: cache the widget\n  demo: drop the slow path\n\n"
+        " demo/widget.c | 8 ++++----\n 1 file changed, 4 insertions(+), 4 deletions(-)\n-- \n2.47.0\n",
+    )
+    yield mail(
+        6,
+        "[PATCH v2 1/2] demo: cache the widget",
+        ada,
+        patch_body("Cache it, small.", ["demo/widget.c"]),
+        irt="sample-5@example.org",
+    )
+    yield mail(
+        7,
+        "[PATCH v2 2/2] demo: drop the slow path",
+        ada,
+        patch_body("Drop it.", ["demo/widget.c"]),
+        irt="sample-5@example.org",
+    )
     # sent by Bob for Carol: the in-body From names the author; the subject is folded and encoded
-    yield mail(8, "[PATCH] =?utf-8?q?gr=C3=BC=C3=9Fe=3A_add?=\n =?utf-8?q?_the_=C3=BCber_helper_and_its_long_documentation?=", bob,
-               patch_body("Add the helper.", ["demo/helper.c", "Documentation/helper.rst"], inbody="Carol =?utf-8?q?M=C3=BCller?= <carol@example.net>"))
-    yield mail(9, "Re: [PATCH] grüße: add the über helper", ada, "Applied, thanks!\n", irt="sample-8@example.org")
-    yield mail(10, "build failure on main", "Dan <dan@example.org>", "The build fails on main since Monday.\n")
+    yield mail(
+        8,
+        "[PATCH] =?utf-8?q?gr=C3=BC=C3=9Fe=3A_add?=\n =?utf-8?q?_the_=C3=BCber_helper_and_its_long_documentation?=",
+        bob,
+        patch_body(
+            "Add the helper.",
+            ["demo/helper.c", "Documentation/helper.rst"],
+            inbody="Carol =?utf-8?q?M=C3=BCller?= <carol@example.net>",
+        ),
+    )
+    yield mail(
+        9,
+        "Re: [PATCH] grüße: add the über helper",
+        ada,
+        "Applied, thanks!\n",
+        irt="sample-8@example.org",
+    )
+    yield mail(
+        10,
+        "build failure on main",
+        "Dan <dan@example.org>",
+        "The build fails on main since Monday.\n",
+    )
     yield mail(11, "Re: build failure on main", bob, "Works for me.\n", irt="sample-10@example.org")
 
 
 def git(gitdir, *args, data=None, env=None):
-    return subprocess.run(["git", "--git-dir", gitdir, *args], input=data, check=True, capture_output=True, env=env).stdout
+    return subprocess.run(
+        ["git", "--git-dir", gitdir, *args], input=data, check=True, capture_output=True, env=env
+    ).stdout
 
 
 def write_epoch(gitdir, msgs, start_n):
@@ -85,8 +150,15 @@ def write_epoch(gitdir, msgs, start_n):
         blob = git(gitdir, "hash-object", "-w", "--stdin", data=raw).decode().strip()
         tree = git(gitdir, "mktree", data=f"100644 blob {blob}\tm\n".encode()).decode().strip()
         when = f"{T0 + (start_n + i) * 600 + 30} +0000"
-        env = dict(os.environ, GIT_AUTHOR_NAME="sample", GIT_AUTHOR_EMAIL="sample@example.org", GIT_AUTHOR_DATE=when,
-                   GIT_COMMITTER_NAME="demo", GIT_COMMITTER_EMAIL="demo@lists.example.org", GIT_COMMITTER_DATE=when)
+        env = dict(
+            os.environ,
+            GIT_AUTHOR_NAME="sample",
+            GIT_AUTHOR_EMAIL="sample@example.org",
+            GIT_AUTHOR_DATE=when,
+            GIT_COMMITTER_NAME="demo",
+            GIT_COMMITTER_EMAIL="demo@lists.example.org",
+            GIT_COMMITTER_DATE=when,
+        )
         subject = raw.split(b"\nSubject: ", 1)[1].split(b"\n", 1)[0]
         args = ["commit-tree", tree, "-m", subject.decode()]
         if parent:

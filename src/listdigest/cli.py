@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from typing import Optional
 
 import click
 
@@ -33,7 +32,10 @@ class _Group(click.Group):
             click.echo("Error: interrupted", err=True)
             sys.exit(130)
         except OSError as exc:
-            click.echo(f"Error: {exc.filename or ''}{': ' if exc.filename else ''}{exc.strerror or exc}", err=True)
+            click.echo(
+                f"Error: {exc.filename or ''}{': ' if exc.filename else ''}{exc.strerror or exc}",
+                err=True,
+            )
             sys.exit(2)
 
 
@@ -46,15 +48,33 @@ def main() -> None:
 def _map_options(fn):
     """The options naming identity and employer files, shared by ``report`` and ``who``."""
     opts = [
-        click.option("--employer-map", "employer_maps", metavar="FILE", multiple=True,
-                     help="gitdm domain-map/EmailMap file: '[user@]domain Employer [< YYYY-MM-DD]'. "
-                          "Repeatable; a later file's lines replace an earlier file's for the same key."),
-        click.option("--mailmap", "mailmaps", metavar="FILE", multiple=True,
-                     help="git .mailmap file merging a person's names and addresses. Repeatable."),
-        click.option("--aliases", "aliases", metavar="FILE", multiple=True,
-                     help="gitdm aliases file: 'alias@address canonical@address'. Repeatable."),
-        click.option("--no-default-map", is_flag=True,
-                     help="Do not load the shipped employer map (only --employer-map files)."),
+        click.option(
+            "--employer-map",
+            "employer_maps",
+            metavar="FILE",
+            multiple=True,
+            help="gitdm domain-map/EmailMap file: '[user@]domain Employer [< YYYY-MM-DD]'. "
+            "Repeatable; a later file's lines replace an earlier file's for the same key.",
+        ),
+        click.option(
+            "--mailmap",
+            "mailmaps",
+            metavar="FILE",
+            multiple=True,
+            help="git .mailmap file merging a person's names and addresses. Repeatable.",
+        ),
+        click.option(
+            "--aliases",
+            "aliases",
+            metavar="FILE",
+            multiple=True,
+            help="gitdm aliases file: 'alias@address canonical@address'. Repeatable.",
+        ),
+        click.option(
+            "--no-default-map",
+            is_flag=True,
+            help="Do not load the shipped employer map (only --employer-map files).",
+        ),
     ]
     for o in reversed(opts):
         fn = o(fn)
@@ -77,23 +97,109 @@ def _affiliations(employer_maps, mailmaps, aliases, no_default_map):
     "Search results may be capped by the server (a capped answer is an error); for big ranges "
     "use `listdigest sync` and report on the mirror.",
 )
-@click.option("--from", "from_rev", metavar="REV", help="Start after this commit (git's FROM..TO: FROM excluded).")
-@click.option("--to", "to_rev", metavar="REV", help="End at this commit (included). Default: the newest message.")
-@click.option("--since", metavar="DATE", help="Only messages received at or after DATE (YYYY-MM-DD, ISO datetime, or 2d/12h/1w).")
-@click.option("--until", metavar="DATE", help="Only messages received at or before DATE (a bare date includes that whole day).")
-@click.option("--list-name", metavar="NAME", help="List name in the title (default: the archive's directory name).")
-@click.option("--top", type=click.IntRange(1, 10000), default=15, show_default=True, help="Rows in the domain and contributor tables.")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "html", "json", "atom"]), default="text", show_default=True, help="Output format.")
+@click.option(
+    "--from",
+    "from_rev",
+    metavar="REV",
+    help="Start after this commit (git's FROM..TO: FROM excluded).",
+)
+@click.option(
+    "--to",
+    "to_rev",
+    metavar="REV",
+    help="End at this commit (included). Default: the newest message.",
+)
+@click.option(
+    "--since",
+    metavar="DATE",
+    help="Only messages received at or after DATE (YYYY-MM-DD, ISO datetime, or 2d/12h/1w).",
+)
+@click.option(
+    "--until",
+    metavar="DATE",
+    help="Only messages received at or before DATE (a bare date includes that whole day).",
+)
+@click.option(
+    "--list-name",
+    metavar="NAME",
+    help="List name in the title (default: the archive's directory name).",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(1, 10000),
+    default=15,
+    show_default=True,
+    help="Rows in the domain and contributor tables.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "html", "json", "atom"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
-@click.option("--link-base", metavar="URL", help="Archive link prefix (default https://lore.kernel.org/<list>/).")
-@click.option("--index", "index_file", metavar="FILE", help="Archive index to use and update (default: in $XDG_DATA_HOME/listdigest/index/).")
-@click.option("--no-index", is_flag=True, help="Use no index: no history (every series is New, no waiting/first-time sections).")
-@click.option("--waiting-days", type=click.IntRange(1, 3650), default=14, show_default=True, help="'Waiting for review' looks back this many days from the range's end.")
-@click.option("--hot", type=click.IntRange(0, 1000), default=10, show_default=True, help="Rows in 'Hot threads'.")
-@click.option("--bot", "bot_patterns", metavar="TEXT", multiple=True, help="Also treat senders whose address contains TEXT as bots (repeatable).")
+@click.option(
+    "--link-base",
+    metavar="URL",
+    help="Archive link prefix (default https://lore.kernel.org/<list>/).",
+)
+@click.option(
+    "--index",
+    "index_file",
+    metavar="FILE",
+    help="Archive index to use and update (default: in $XDG_DATA_HOME/listdigest/index/).",
+)
+@click.option(
+    "--no-index",
+    is_flag=True,
+    help="Use no index: no history (every series is New, no waiting/first-time sections).",
+)
+@click.option(
+    "--waiting-days",
+    type=click.IntRange(1, 3650),
+    default=14,
+    show_default=True,
+    help="'Waiting for review' looks back this many days from the range's end.",
+)
+@click.option(
+    "--hot",
+    type=click.IntRange(0, 1000),
+    default=10,
+    show_default=True,
+    help="Rows in 'Hot threads'.",
+)
+@click.option(
+    "--bot",
+    "bot_patterns",
+    metavar="TEXT",
+    multiple=True,
+    help="Also treat senders whose address contains TEXT as bots (repeatable).",
+)
 @_map_options
-def report(path, lore, from_rev, to_rev, since, until, list_name, top, fmt, output, link_base, index_file, no_index, waiting_days, hot,
-           bot_patterns, employer_maps, mailmaps, aliases, no_default_map) -> None:
+def report(
+    path,
+    lore,
+    from_rev,
+    to_rev,
+    since,
+    until,
+    list_name,
+    top,
+    fmt,
+    output,
+    link_base,
+    index_file,
+    no_index,
+    waiting_days,
+    hot,
+    bot_patterns,
+    employer_maps,
+    mailmaps,
+    aliases,
+    no_default_map,
+) -> None:
     """Print the digest of a range of the archive at PATH (or of a --lore URL).
 
     PATH is a public-inbox v2 inbox (git/N.git epochs), a single epoch or v1 repository,
@@ -104,7 +210,8 @@ def report(path, lore, from_rev, to_rev, since, until, list_name, top, fmt, outp
     results are capped by the server: when it sends fewer messages than it matched, the
     report stops with an error rather than print a short digest.
     """
-    from .pipeline import RangeSpec, report as build
+    from .pipeline import RangeSpec
+    from .pipeline import report as build
     from .report import ReportOptions, render
     from .timeparse import parse_when
 
@@ -123,7 +230,9 @@ def report(path, lore, from_rev, to_rev, since, until, list_name, top, fmt, outp
         if spec.since is None:
             raise click.UsageError("--lore needs --since (a server search, not the whole archive)")
         if from_rev or to_rev:
-            raise click.UsageError("--from/--to need a git archive; use --since/--until with --lore")
+            raise click.UsageError(
+                "--from/--to need a git archive; use --since/--until with --lore"
+            )
         from .sources.lore import open_lore
 
         source = open_lore(lore, spec.since, spec.until)
@@ -170,7 +279,9 @@ def default_mirror_dir(url: str) -> str:
     import urllib.parse
 
     parts = urllib.parse.urlsplit(url)
-    data_home = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    data_home = os.environ.get("XDG_DATA_HOME") or os.path.join(
+        os.path.expanduser("~"), ".local", "share"
+    )
     segments = [s for s in parts.path.split("/") if s and s not in (".", "..")]
     host = parts.netloc.replace(":", "_") or "local"
     return os.path.join(data_home, "listdigest", "mirrors", host, *segments)
@@ -190,7 +301,8 @@ def sync(url, dest, quiet) -> None:
 
     DEST defaults to $XDG_DATA_HOME/listdigest/mirrors/<host>/<list>.
     """
-    from .sources.sync import summary, sync as do_sync
+    from .sources.sync import summary
+    from .sources.sync import sync as do_sync
 
     target = dest or default_mirror_dir(url)
     progress = None
@@ -217,6 +329,8 @@ def _tty_progress():
             click.echo("\r\x1b[K  " + line[:150], nl=False, err=True)
 
     return show
+
+
 def _xdg(var: str, fallback: str) -> str:
     import os
 
@@ -240,7 +354,12 @@ def config() -> None:
 
 
 @config.command("check")
-@click.option("--config", "config_path", metavar="FILE", help="Configuration file (default: $XDG_CONFIG_HOME/listdigest/config.toml).")
+@click.option(
+    "--config",
+    "config_path",
+    metavar="FILE",
+    help="Configuration file (default: $XDG_CONFIG_HOME/listdigest/config.toml).",
+)
 def config_check(config_path) -> None:
     """Validate the configuration; name the exact key at fault."""
     from .config import load_config
@@ -248,15 +367,34 @@ def config_check(config_path) -> None:
     path = config_path or default_config_path()
     cfg = load_config(path)
     for lst in cfg.lists:
-        click.echo(f"{lst.key}: {lst.archive} -> {', '.join(lst.delivery)} ({', '.join(lst.formats)})")
+        click.echo(
+            f"{lst.key}: {lst.archive} -> {', '.join(lst.delivery)} ({', '.join(lst.formats)})"
+        )
     click.echo(f"{path}: OK, {len(cfg.lists)} list{'s' if len(cfg.lists) != 1 else ''}")
 
 
 @main.command()
-@click.option("--config", "config_path", metavar="FILE", help="Configuration file (default: $XDG_CONFIG_HOME/listdigest/config.toml).")
-@click.option("--state-dir", metavar="DIR", help="Where each list's last delivered commit is kept (default: $XDG_STATE_HOME/listdigest).")
-@click.option("--list", "only", metavar="NAME", multiple=True, help="Run only this configured list (repeatable).")
-@click.option("--dry-run", is_flag=True, help="Print what would be sent; deliver nothing, record nothing.")
+@click.option(
+    "--config",
+    "config_path",
+    metavar="FILE",
+    help="Configuration file (default: $XDG_CONFIG_HOME/listdigest/config.toml).",
+)
+@click.option(
+    "--state-dir",
+    metavar="DIR",
+    help="Where each list's last delivered commit is kept (default: $XDG_STATE_HOME/listdigest).",
+)
+@click.option(
+    "--list",
+    "only",
+    metavar="NAME",
+    multiple=True,
+    help="Run only this configured list (repeatable).",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Print what would be sent; deliver nothing, record nothing."
+)
 def run(config_path, state_dir, only, dry_run) -> None:
     """Digest each configured list from where its last digest ended, deliver it, record it.
 
@@ -275,8 +413,15 @@ def run(config_path, state_dir, only, dry_run) -> None:
     for lst in lists:
         try:
             lst = _synced(lst)
-            out = run_list(lst, cfg.smtp, state_dir=sdir, environ=os.environ, dry_run=dry_run, stdout=sys.stdout,
-                           index_path=default_index_path(lst.archive))
+            out = run_list(
+                lst,
+                cfg.smtp,
+                state_dir=sdir,
+                environ=os.environ,
+                dry_run=dry_run,
+                stdout=sys.stdout,
+                index_path=default_index_path(lst.archive),
+            )
         except ListdigestError as exc:
             click.echo(f"Error: list {lst.key}: {exc}", err=True)
             code = max(code, exc.exit_code)
@@ -289,7 +434,9 @@ def run(config_path, state_dir, only, dry_run) -> None:
             _show_dry_run(lst, out)
         else:
             where = ", ".join(out.deliveries)
-            click.echo(f"{lst.key}: {out.subject}: {out.messages} messages, {out.series} series -> {where}")
+            click.echo(
+                f"{lst.key}: {out.subject}: {out.messages} messages, {out.series} series -> {where}"
+            )
     if code:
         sys.exit(code)
 
@@ -320,15 +467,24 @@ def _show_dry_run(lst, out) -> None:
     else:
         click.echo(f"Subject: {out.subject}")
     if "files" in out.deliveries:
-        click.echo(f"Files: {lst.output_dir}/{lst.key}/{out.start}..{out.end}.* ({', '.join(lst.formats)})")
+        click.echo(
+            f"Files: {lst.output_dir}/{lst.key}/{out.start}..{out.end}.* ({', '.join(lst.formats)})"
+        )
     click.echo("")
     rendered = dict(out.rendered)
-    click.echo(rendered.get("text") or rendered.get("markdown") or next(iter(rendered.values())), nl=False)
+    click.echo(
+        rendered.get("text") or rendered.get("markdown") or next(iter(rendered.values())), nl=False
+    )
 
 
 @main.command()
 @click.argument("path", type=click.Path())
-@click.option("--index", "index_file", metavar="FILE", help="Index file (default: in $XDG_DATA_HOME/listdigest/index/).")
+@click.option(
+    "--index",
+    "index_file",
+    metavar="FILE",
+    help="Index file (default: in $XDG_DATA_HOME/listdigest/index/).",
+)
 def index(path, index_file) -> None:
     """Build or update the history index of the public-inbox archive at PATH.
 
@@ -358,11 +514,15 @@ def default_index_path(path: str) -> str:
     import hashlib
     import os
 
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(
+        os.path.expanduser("~"), ".local", "share"
+    )
     h = hashlib.sha1(os.path.abspath(path).encode("utf-8", "surrogateescape")).hexdigest()[:16]
     d = os.path.join(base, "listdigest", "index")
     try:
-        os.makedirs(d, exist_ok=True)  # the default's directory is ours to make; a given --index's is not
+        os.makedirs(
+            d, exist_ok=True
+        )  # the default's directory is ours to make; a given --index's is not
     except OSError as exc:
         raise SourceError(f"{d}: cannot create the index directory: {exc.strerror}") from None
     return os.path.join(d, h + ".sqlite")
@@ -388,8 +548,18 @@ def _progress():
 
 @main.command()
 @click.argument("address")
-@click.option("--name", default="", metavar="NAME", help="The display name the address was written with (mailmap rules may need it).")
-@click.option("--date", "date", metavar="DATE", help="Employer at this date (YYYY-MM-DD or ISO datetime; default: now).")
+@click.option(
+    "--name",
+    default="",
+    metavar="NAME",
+    help="The display name the address was written with (mailmap rules may need it).",
+)
+@click.option(
+    "--date",
+    "date",
+    metavar="DATE",
+    help="Employer at this date (YYYY-MM-DD or ISO datetime; default: now).",
+)
 @_map_options
 def who(address, name, date, employer_maps, mailmaps, aliases, no_default_map) -> None:
     """Show what the maps say about ADDRESS, and which file and line say it."""
@@ -435,7 +605,7 @@ def raise_range(msg: str) -> None:
     raise RangeError(msg)
 
 
-def _write(text: str, output: Optional[str]) -> None:
+def _write(text: str, output: str | None) -> None:
     """Write atomically to a file (never a half-written digest), or to stdout.
 
     A device or FIFO (``-o /dev/null``) is written in place, never replaced: see

@@ -14,8 +14,9 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Callable
 
 from .analysis.employers import parse_aliases, parse_employer_map, parse_mailmap
 from .errors import ConfigError
@@ -34,38 +35,100 @@ class Setting:
 
 
 #: every key of the ``[smtp]`` table
-SMTP_SETTINGS: Tuple[Setting, ...] = (
+SMTP_SETTINGS: tuple[Setting, ...] = (
     Setting("host", "localhost", "SMTP server host name."),
     Setting("port", None, "SMTP port; default 25 (none), 587 (starttls), 465 (ssl)."),
     Setting("security", "none", 'Transport security: "none", "starttls" or "ssl".'),
     Setting("user", None, "User name for SMTP AUTH; no AUTH when absent."),
     Setting("password_env", None, "Name of the environment variable that holds the SMTP password."),
-    Setting("password_file", None, "File whose first line is the SMTP password (instead of password_env)."),
+    Setting(
+        "password_file",
+        None,
+        "File whose first line is the SMTP password (instead of password_env).",
+    ),
     Setting("timeout", 60, "Seconds to wait for the server before the delivery fails."),
 )
 
 #: every key of a ``[lists.NAME]`` table
-LIST_SETTINGS: Tuple[Setting, ...] = (
+LIST_SETTINGS: tuple[Setting, ...] = (
     Setting("name", None, "List name the digest shows (default: the table's NAME)."),
-    Setting("archive", None, "Path of the list's public-inbox archive (v2 inbox, epoch or v1 repository), or its http(s) URL (e.g. https://lore.kernel.org/kvm): `run` then syncs a mirror first (see `sync`). Required."),
-    Setting("delivery", None, 'Where digests go: "smtp", "files", "stdout", or a list of them (default: "smtp" when `to` is set, else "stdout").'),
+    Setting(
+        "archive",
+        None,
+        "Path of the list's public-inbox archive (v2 inbox, epoch or v1 repository), or its http(s) URL (e.g. https://lore.kernel.org/kvm): `run` then syncs a mirror first (see `sync`). Required.",
+    ),
+    Setting(
+        "delivery",
+        None,
+        'Where digests go: "smtp", "files", "stdout", or a list of them (default: "smtp" when `to` is set, else "stdout").',
+    ),
     Setting("to", (), "Recipient addresses of the digest mail."),
-    Setting("from", None, "Sender of the digest mail, e.g. 'KVM digest <digest@example.org>' (required for smtp)."),
-    Setting("formats", ("text", "html"), "Formats to produce: text, markdown, html, json, atom. Mail carries text and html as multipart/alternative."),
-    Setting("subject", "From {from} to {to}", "Mail subject; {from}, {to} (9-char commit ids) and {list} are replaced."),
+    Setting(
+        "from",
+        None,
+        "Sender of the digest mail, e.g. 'KVM digest <digest@example.org>' (required for smtp).",
+    ),
+    Setting(
+        "formats",
+        ("text", "html"),
+        "Formats to produce: text, markdown, html, json, atom. Mail carries text and html as multipart/alternative.",
+    ),
+    Setting(
+        "subject",
+        "From {from} to {to}",
+        "Mail subject; {from}, {to} (9-char commit ids) and {list} are replaced.",
+    ),
     Setting("top", 15, "Rows in the domain and contributor tables."),
-    Setting("link_base", None, "Archive link prefix (default https://lore.kernel.org/NAME/); a message links to link_base + Message-ID + '/'."),
-    Setting("start", None, "Where the first run starts: a revision (exclusive, like --from) or a date (YYYY-MM-DD, ISO datetime, 2d/12h/1w). Default: the last 24 hours."),
-    Setting("output_dir", None, "Directory for files delivery: writes DIR/NAME/FROM..TO.EXT per format, and DIR/NAME/feed.atom."),
+    Setting(
+        "link_base",
+        None,
+        "Archive link prefix (default https://lore.kernel.org/NAME/); a message links to link_base + Message-ID + '/'.",
+    ),
+    Setting(
+        "start",
+        None,
+        "Where the first run starts: a revision (exclusive, like --from) or a date (YYYY-MM-DD, ISO datetime, 2d/12h/1w). Default: the last 24 hours.",
+    ),
+    Setting(
+        "output_dir",
+        None,
+        "Directory for files delivery: writes DIR/NAME/FROM..TO.EXT per format, and DIR/NAME/feed.atom.",
+    ),
     Setting("send_empty", False, 'Deliver a "no traffic" digest when the range holds no message.'),
-    Setting("thread", False, "Send each digest as a reply to the list's first digest, so mail readers show one thread per list."),
-    Setting("list_id", None, "List-Id header of the digest mail (default: NAME.listdigest.<domain of from>)."),
-    Setting("employer_maps", (), "gitdm employer map files (`[user@]domain Employer [< YYYY-MM-DD]`), read after the shipped map; later files win. Relative paths are relative to the configuration file (like `--employer-map`)."),
-    Setting("mailmaps", (), "git `.mailmap` files merging one person's addresses (like `--mailmap`)."),
+    Setting(
+        "thread",
+        False,
+        "Send each digest as a reply to the list's first digest, so mail readers show one thread per list.",
+    ),
+    Setting(
+        "list_id",
+        None,
+        "List-Id header of the digest mail (default: NAME.listdigest.<domain of from>).",
+    ),
+    Setting(
+        "employer_maps",
+        (),
+        "gitdm employer map files (`[user@]domain Employer [< YYYY-MM-DD]`), read after the shipped map; later files win. Relative paths are relative to the configuration file (like `--employer-map`).",
+    ),
+    Setting(
+        "mailmaps", (), "git `.mailmap` files merging one person's addresses (like `--mailmap`)."
+    ),
     Setting("aliases", (), "gitdm aliases files (`alias canonical-address`) (like `--aliases`)."),
-    Setting("no_default_map", False, "Do not read the shipped employer map, only `employer_maps` (like `--no-default-map`)."),
-    Setting("bots", (), "Extra bot patterns: senders whose address contains one are bots, kept out of the contributor tables and listed on the `Bots` line (like `--bot`)."),
-    Setting("waiting_days", 14, "'Waiting for review' looks back this many days from the range's end (like `--waiting-days`)."),
+    Setting(
+        "no_default_map",
+        False,
+        "Do not read the shipped employer map, only `employer_maps` (like `--no-default-map`).",
+    ),
+    Setting(
+        "bots",
+        (),
+        "Extra bot patterns: senders whose address contains one are bots, kept out of the contributor tables and listed on the `Bots` line (like `--bot`).",
+    ),
+    Setting(
+        "waiting_days",
+        14,
+        "'Waiting for review' looks back this many days from the range's end (like `--waiting-days`).",
+    ),
     Setting("hot", 10, "Rows in 'Hot threads' (like `--hot`)."),
 )
 
@@ -80,24 +143,28 @@ class SmtpConfig:
     host: str = "localhost"
     port: int = 25
     security: str = "none"
-    user: Optional[str] = None
-    password_env: Optional[str] = None
-    password_file: Optional[str] = None
+    user: str | None = None
+    password_env: str | None = None
+    password_file: str | None = None
     timeout: float = 60.0
 
-    def password(self, environ: Mapping[str, str]) -> Optional[str]:
+    def password(self, environ: Mapping[str, str]) -> str | None:
         """The password from ``environ[password_env]`` or ``password_file``; never logged."""
         if self.password_env:
             value = environ.get(self.password_env)
             if value is None:
-                raise ConfigError(f"smtp.password_env: environment variable {self.password_env} is not set")
+                raise ConfigError(
+                    f"smtp.password_env: environment variable {self.password_env} is not set"
+                )
             return value
         if self.password_file:
             try:
                 with open(self.password_file, encoding="utf-8") as f:
                     return f.readline().rstrip("\r\n")
             except OSError as exc:
-                raise ConfigError(f"smtp.password_file: cannot read {self.password_file}: {exc.strerror}") from None
+                raise ConfigError(
+                    f"smtp.password_file: cannot read {self.password_file}: {exc.strerror}"
+                ) from None
         return None
 
 
@@ -106,24 +173,24 @@ class ListConfig:
     key: str
     name: str
     archive: str
-    delivery: Tuple[str, ...]
-    to: Tuple[str, ...]
-    sender: Optional[str]
-    formats: Tuple[str, ...]
+    delivery: tuple[str, ...]
+    to: tuple[str, ...]
+    sender: str | None
+    formats: tuple[str, ...]
     subject: str
     top: int
     link_base: str
-    start: Optional[str]
-    output_dir: Optional[str]
+    start: str | None
+    output_dir: str | None
     send_empty: bool
     thread: bool
     list_id: str
-    employer_maps: Tuple[str, ...] = ()
-    mailmaps: Tuple[str, ...] = ()
-    aliases: Tuple[str, ...] = ()
+    employer_maps: tuple[str, ...] = ()
+    mailmaps: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
     no_default_map: bool = False
     #: extra bot address patterns (lower case), added to the built-in ones
-    bots: Tuple[str, ...] = ()
+    bots: tuple[str, ...] = ()
     waiting_days: int = 14
     hot: int = 10
 
@@ -132,7 +199,7 @@ class ListConfig:
 class Config:
     path: str
     smtp: SmtpConfig
-    lists: Tuple[ListConfig, ...]
+    lists: tuple[ListConfig, ...]
 
     def get(self, key: str) -> ListConfig:
         for lst in self.lists:
@@ -142,7 +209,7 @@ class Config:
         raise ConfigError(f"no list {key!r} in {self.path} (configured: {known})")
 
     @classmethod
-    def from_toml(cls, text: str, path: str = "<config>") -> "Config":
+    def from_toml(cls, text: str, path: str = "<config>") -> Config:
         try:
             data = _toml.loads(text)
         except _toml.TOMLDecodeError as exc:
@@ -168,8 +235,16 @@ def load_config(path: str) -> Config:
 
 # -- validation helpers: each names the key at fault -------------------------------------
 
+
 def _type_name(v: Any) -> str:
-    return {str: "a string", bool: "a boolean", int: "an integer", float: "a number", list: "an array", dict: "a table"}.get(type(v), type(v).__name__)
+    return {
+        str: "a string",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        list: "an array",
+        dict: "a table",
+    }.get(type(v), type(v).__name__)
 
 
 def _str(where: str, v: Any, *, empty: bool = False) -> str:
@@ -194,7 +269,9 @@ def _bool(where: str, v: Any) -> bool:
     return v
 
 
-def _str_list(where: str, v: Any, check: Optional[Callable[[str, str], None]] = None) -> Tuple[str, ...]:
+def _str_list(
+    where: str, v: Any, check: Callable[[str, str], None] | None = None
+) -> tuple[str, ...]:
     if isinstance(v, str):
         v = [v]
     if not isinstance(v, list):
@@ -209,7 +286,7 @@ def _str_list(where: str, v: Any, check: Optional[Callable[[str, str], None]] = 
     return tuple(out)
 
 
-def _unknown(where: str, table: Mapping[str, Any], settings: Tuple[Setting, ...]) -> None:
+def _unknown(where: str, table: Mapping[str, Any], settings: tuple[Setting, ...]) -> None:
     names = {s.name for s in settings}
     for k in table:
         if k not in names:
@@ -233,18 +310,26 @@ def _smtp(data: Any) -> SmtpConfig:
     _unknown("smtp", data, SMTP_SETTINGS)
     security = _str("smtp.security", data.get("security", "none"))
     if security not in SECURITIES:
-        raise ConfigError(f"smtp.security: unknown value {security!r} (known: {', '.join(SECURITIES)})")
+        raise ConfigError(
+            f"smtp.security: unknown value {security!r} (known: {', '.join(SECURITIES)})"
+        )
     default_port = {"none": 25, "starttls": 587, "ssl": 465}[security]
     port = _int("smtp.port", data.get("port", default_port), 1, 65535)
     if "password_env" in data and "password_file" in data:
         raise ConfigError("smtp.password_file: give password_env or password_file, not both")
     if "password" in data:  # pragma: no cover - caught by _unknown; kept for a clearer hint
-        raise ConfigError("smtp.password: never put the password in the file; use password_env or password_file")
+        raise ConfigError(
+            "smtp.password: never put the password in the file; use password_env or password_file"
+        )
     user = _str("smtp.user", data["user"]) if "user" in data else None
     pw_env = _str("smtp.password_env", data["password_env"]) if "password_env" in data else None
     pw_file = _str("smtp.password_file", data["password_file"]) if "password_file" in data else None
     timeout = data.get("timeout", 60)
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 3600:
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, (int, float))
+        or not 0 < timeout <= 3600
+    ):
         raise ConfigError("smtp.timeout: expected a number of seconds between 0 and 3600")
     return SmtpConfig(
         host=_str("smtp.host", data.get("host", "localhost")),
@@ -257,12 +342,16 @@ def _smtp(data: Any) -> SmtpConfig:
     )
 
 
-def _files(where: str, v: Any, base: Optional[str], parse: Callable[[str, str], Any]) -> Tuple[str, ...]:
+def _files(
+    where: str, v: Any, base: str | None, parse: Callable[[str, str], Any]
+) -> tuple[str, ...]:
     """Paths of map files, relative ones taken from the configuration file's directory.
     Each is read and parsed now, so `config check` catches a typo or a bad line."""
     out = []
     for i, p in enumerate(_str_list(where, v)):
-        full = os.path.join(base, os.path.expanduser(p)) if base is not None else os.path.expanduser(p)
+        full = (
+            os.path.join(base, os.path.expanduser(p)) if base is not None else os.path.expanduser(p)
+        )
         try:
             with open(full, encoding="utf-8", errors="replace") as f:
                 text = f.read()
@@ -276,7 +365,9 @@ def _files(where: str, v: Any, base: Optional[str], parse: Callable[[str, str], 
     return tuple(out)
 
 
-def _list(key: str, data: Any, known_formats: Tuple[str, ...], base: Optional[str] = None) -> ListConfig:
+def _list(
+    key: str, data: Any, known_formats: tuple[str, ...], base: str | None = None
+) -> ListConfig:
     where = f"lists.{key}"
     if not _LIST_KEY_RE.match(key):
         raise ConfigError(f"{where}: a list name may hold only letters, digits, '.', '_' and '-'")
@@ -296,7 +387,9 @@ def _list(key: str, data: Any, known_formats: Tuple[str, ...], base: Optional[st
         if s not in DELIVERIES:
             raise ConfigError(f"{w}: unknown delivery {s!r} (known: {', '.join(DELIVERIES)})")
 
-    delivery = _str_list(f"{where}.delivery", data.get("delivery", "smtp" if to else "stdout"), _delivery)
+    delivery = _str_list(
+        f"{where}.delivery", data.get("delivery", "smtp" if to else "stdout"), _delivery
+    )
     if not delivery:
         raise ConfigError(f"{where}.delivery: must name at least one of {', '.join(DELIVERIES)}")
 
@@ -314,14 +407,18 @@ def _list(key: str, data: Any, known_formats: Tuple[str, ...], base: Optional[st
         if sender is None:
             raise ConfigError(f"{where}.from: missing (smtp delivery needs a sender)")
         if "text" not in formats and "markdown" not in formats:
-            raise ConfigError(f"{where}.formats: smtp delivery needs 'text' or 'markdown' for the plain-text part")
+            raise ConfigError(
+                f"{where}.formats: smtp delivery needs 'text' or 'markdown' for the plain-text part"
+            )
     if "files" in delivery and output_dir is None:
         raise ConfigError(f"{where}.output_dir: missing (files delivery needs a directory)")
     subject = _str(f"{where}.subject", data.get("subject", "From {from} to {to}"))
     try:
         subject.format_map({"from": "a", "to": "b", "list": "c"})
     except (KeyError, IndexError, ValueError) as exc:
-        raise ConfigError(f"{where}.subject: bad placeholder {exc} (use {{from}}, {{to}}, {{list}})") from None
+        raise ConfigError(
+            f"{where}.subject: bad placeholder {exc} (use {{from}}, {{to}}, {{list}})"
+        ) from None
     link_base = _str(f"{where}.link_base", data.get("link_base", f"https://lore.kernel.org/{key}/"))
     start = _str(f"{where}.start", data["start"]) if "start" in data else None
     domain = sender.rsplit("@", 1)[-1].strip("> ").lower() if sender else "localhost"
@@ -342,7 +439,9 @@ def _list(key: str, data: Any, known_formats: Tuple[str, ...], base: Optional[st
         send_empty=_bool(f"{where}.send_empty", data.get("send_empty", False)),
         thread=_bool(f"{where}.thread", data.get("thread", False)),
         list_id=list_id,
-        employer_maps=_files(f"{where}.employer_maps", data.get("employer_maps", []), base, parse_employer_map),
+        employer_maps=_files(
+            f"{where}.employer_maps", data.get("employer_maps", []), base, parse_employer_map
+        ),
         mailmaps=_files(f"{where}.mailmaps", data.get("mailmaps", []), base, parse_mailmap),
         aliases=_files(f"{where}.aliases", data.get("aliases", []), base, parse_aliases),
         no_default_map=_bool(f"{where}.no_default_map", data.get("no_default_map", False)),
@@ -352,7 +451,7 @@ def _list(key: str, data: Any, known_formats: Tuple[str, ...], base: Optional[st
     )
 
 
-def from_dict(data: Dict[str, Any], path: str = "<config>") -> Config:
+def from_dict(data: dict[str, Any], path: str = "<config>") -> Config:
     """Validate parsed TOML; raises ConfigError naming the key at fault."""
     from .report import formats as _formats
 
@@ -367,7 +466,7 @@ def from_dict(data: Dict[str, Any], path: str = "<config>") -> Config:
     known = tuple(_formats())
     # map files named relative to the configuration file (a real path, not "<config>")
     base = os.path.dirname(os.path.abspath(path)) if not path.startswith("<") else None
-    lists: List[ListConfig] = [_list(k, v, known, base) for k, v in lists_data.items()]
+    lists: list[ListConfig] = [_list(k, v, known, base) for k, v in lists_data.items()]
     if not lists:
         raise ConfigError("lists: no list configured (add a [lists.NAME] table)")
     return Config(path=path, smtp=_smtp(data.get("smtp")), lists=tuple(lists))
@@ -379,7 +478,11 @@ def settings_markdown() -> str:
     for title, table in (("[smtp]", SMTP_SETTINGS), ("[lists.NAME]", LIST_SETTINGS)):
         out.append(f"`{title}`\n\n| key | default | meaning |\n|---|---|---|")
         for s in table:
-            d = "—" if s.default is None else (repr(list(s.default)) if isinstance(s.default, tuple) else repr(s.default))
+            d = (
+                "—"
+                if s.default is None
+                else (repr(list(s.default)) if isinstance(s.default, tuple) else repr(s.default))
+            )
             d = d.replace("'", '"').replace("False", "false").replace("True", "true")
             out.append(f"| `{s.name}` | `{d}` | {s.help} |")
         out.append("")

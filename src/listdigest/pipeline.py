@@ -7,35 +7,36 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, TextIO, Tuple
+from typing import Callable, TextIO
 
 from .analysis.digest import Digest, Skipped, build_digest
+from .analysis.employers import Affiliations, load_affiliations
 from .analysis.history import DEFAULT_BOTS
 from .errors import EmptyRangeError, RangeError, StateError
-from .analysis.employers import Affiliations, load_affiliations
 from .message import DUPLICATE_MARK, Message, read_messages, slim
 from .sources import RawMessage, Source, open_source
 from .sources.git import read_job
-from .workers import BATCH, ordered_map
 from .timeparse import day
+from .workers import BATCH, ordered_map
 
 
 @dataclass(frozen=True)
 class RangeSpec:
-    from_rev: Optional[str] = None
-    to_rev: Optional[str] = None
-    since: Optional[int] = None
-    until: Optional[int] = None
+    from_rev: str | None = None
+    to_rev: str | None = None
+    since: int | None = None
+    until: int | None = None
 
 
 @dataclass(frozen=True)
 class Collected:
-    messages: Tuple[Message, ...]
-    skipped: Tuple[Skipped, ...]
-    start: Optional[str]
-    end: Optional[str]
-    end_commit: Optional[str]
+    messages: tuple[Message, ...]
+    skipped: tuple[Skipped, ...]
+    start: str | None
+    end: str | None
+    end_commit: str | None
 
 
 def _parse_job(job) -> list:
@@ -43,11 +44,13 @@ def _parse_job(job) -> list:
     reason) without the raw bytes, which the caller does not need back."""
     out = []
     for raw, msg, reason in read_messages(read_job(job)):
-        out.append((dataclasses.replace(raw, data=b""), slim(msg) if msg is not None else None, reason))
+        out.append(
+            (dataclasses.replace(raw, data=b""), slim(msg) if msg is not None else None, reason)
+        )
     return out
 
 
-def _parsed(sel, workers: Optional[int]) -> Iterable[Tuple[RawMessage, Optional[Message], Optional[str]]]:
+def _parsed(sel, workers: int | None) -> Iterable[tuple[RawMessage, Message | None, str | None]]:
     """Every message of a selection parsed, in archive order; git selections are parsed by
     worker processes that read their own blobs."""
     if sel.jobs is None:
@@ -61,7 +64,9 @@ def _parsed(sel, workers: Optional[int]) -> Iterable[Tuple[RawMessage, Optional[
 INDEXED_MIN = 2000
 
 
-def _from_index(ix, sel, workers: Optional[int]) -> Iterable[Tuple[RawMessage, Optional[Message], Optional[str]]]:
+def _from_index(
+    ix, sel, workers: int | None
+) -> Iterable[tuple[RawMessage, Message | None, str | None]]:
     """A selection's messages as the index holds them; what it does not hold is parsed."""
     from .sources.git import ReadJob
 
@@ -71,9 +76,11 @@ def _from_index(ix, sel, workers: Optional[int]) -> Iterable[Tuple[RawMessage, O
             missing = [item for item, m in zip(chunk.items, known) if m is None]
             parsed = {}
             if missing:
-                for raw, msg, reason in _parsed_jobs([ReadJob(chunk.gitdir, chunk.epoch, tuple(missing))], workers):
+                for raw, msg, reason in _parsed_jobs(
+                    [ReadJob(chunk.gitdir, chunk.epoch, tuple(missing))], workers
+                ):
                     parsed[raw.seq] = (raw, msg, reason)
-            for (seq, blob, commit, ctime), m in zip(chunk.items, known):
+            for (seq, _blob, commit, ctime), m in zip(chunk.items, known):
                 if m is None:
                     if seq in parsed:
                         yield parsed[seq]
@@ -85,21 +92,27 @@ def _from_index(ix, sel, workers: Optional[int]) -> Iterable[Tuple[RawMessage, O
                     yield raw, m, None
 
 
-def _parsed_jobs(jobs, workers: Optional[int]):
+def _parsed_jobs(jobs, workers: int | None):
     tasks = [t for job in jobs for t in job.split(BATCH)]
     for batch in ordered_map(_parse_job, tasks, workers):
         yield from batch
 
 
-def collect(source: Source, spec: RangeSpec, workers: Optional[int] = None, index=None) -> Collected:
+def collect(source: Source, spec: RangeSpec, workers: int | None = None, index=None) -> Collected:
     """The deduplicated messages of a range, in archive order, with the range's labels.
     Messages come as ``message.slim`` leaves them.  With an up-to-date ``index``, a large
     range is rebuilt from it without reading a blob."""
     sel = index.selection(source, spec.from_rev, spec.to_rev) if index is not None else None
     if sel is None:
         sel = source.select(spec.from_rev, spec.to_rev)
-    indexed = index is not None and sel.jobs is not None and sum(len(j.items) for j in sel.jobs) >= INDEXED_MIN
-    return _loop(sel, spec, _from_index(index, sel, workers) if indexed else _parsed(sel, workers), source)
+    indexed = (
+        index is not None
+        and sel.jobs is not None
+        and sum(len(j.items) for j in sel.jobs) >= INDEXED_MIN
+    )
+    return _loop(
+        sel, spec, _from_index(index, sel, workers) if indexed else _parsed(sel, workers), source
+    )
 
 
 def _identity(m: Message) -> tuple:
@@ -109,10 +122,10 @@ def _identity(m: Message) -> tuple:
 
 
 def _loop(sel, spec: RangeSpec, parsed, source: Source) -> Collected:
-    seen: Dict[str, Message] = {}
-    again: Dict[str, List[Message]] = {}
-    out: List[Message] = []
-    skipped: List[Skipped] = []
+    seen: dict[str, Message] = {}
+    again: dict[str, list[Message]] = {}
+    out: list[Message] = []
+    skipped: list[Skipped] = []
     prev_commit = None
     first_commit = first_prev = None
     last_commit = None
@@ -174,15 +187,15 @@ def report(
     path: str,
     spec: RangeSpec,
     *,
-    list_name: Optional[str] = None,
+    list_name: str | None = None,
     top: int = 15,
     opener: Callable[[str], Source] = open_source,
-    index_path: Optional[str] = None,
-    progress: Optional[Callable[[int, int], None]] = None,
+    index_path: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
     bots: Sequence[str] = DEFAULT_BOTS,
     waiting_days: int = 14,
     hot: int = 10,
-    affiliations: Optional[Affiliations] = None,
+    affiliations: Affiliations | None = None,
 ) -> Digest:
     """Build the digest of ``spec`` over the archive at ``path``.
 
@@ -200,11 +213,28 @@ def report(
         with Index(index_path) as ix:
             ix.update(source, progress)  # type: ignore[arg-type]
             got = collect(source, narrow(ix, spec), index=ix)
-            return digest_of(got, source, list_name=list_name, top=top, index=ix, bots=bots,
-                             waiting_days=waiting_days, hot=hot, affiliations=affiliations)
+            return digest_of(
+                got,
+                source,
+                list_name=list_name,
+                top=top,
+                index=ix,
+                bots=bots,
+                waiting_days=waiting_days,
+                hot=hot,
+                affiliations=affiliations,
+            )
     got = collect(source, spec)
-    return digest_of(got, source, list_name=list_name, top=top, bots=bots, waiting_days=waiting_days,
-                     hot=hot, affiliations=affiliations)
+    return digest_of(
+        got,
+        source,
+        list_name=list_name,
+        top=top,
+        bots=bots,
+        waiting_days=waiting_days,
+        hot=hot,
+        affiliations=affiliations,
+    )
 
 
 def narrow(ix, spec: RangeSpec) -> RangeSpec:
@@ -225,14 +255,14 @@ def digest_of(
     got: Collected,
     source: Source,
     *,
-    list_name: Optional[str] = None,
+    list_name: str | None = None,
     top: int = 15,
-    index_path: Optional[str] = None,
-    progress: Optional[Callable[[int, int], None]] = None,
+    index_path: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
     bots: Sequence[str] = DEFAULT_BOTS,
     waiting_days: int = 14,
     hot: int = 10,
-    affiliations: Optional[Affiliations] = None,
+    affiliations: Affiliations | None = None,
     index=None,
 ) -> Digest:
     """The digest of collected messages; with an index (git archives), brought up to date
@@ -242,23 +272,50 @@ def digest_of(
 
         with Index(index_path) as ix:
             ix.update(source, progress)  # type: ignore[arg-type]
-            return digest_of(got, source, list_name=list_name, top=top, index=ix, bots=bots,
-                             waiting_days=waiting_days, hot=hot, affiliations=affiliations)
+            return digest_of(
+                got,
+                source,
+                list_name=list_name,
+                top=top,
+                index=ix,
+                bots=bots,
+                waiting_days=waiting_days,
+                hot=hot,
+                affiliations=affiliations,
+            )
     if index is not None:
         first = next((m.commit for m in got.messages if m.commit), None)
         range_start = index.position_of_commit(first) if first else None
-        return _build(got, source, list_name, top, index, bots, waiting_days, hot, range_start, affiliations)
+        return _build(
+            got, source, list_name, top, index, bots, waiting_days, hot, range_start, affiliations
+        )
     return _build(got, source, list_name, top, None, bots, waiting_days, hot, None, affiliations)
 
 
-def index(path: str, index_path: str, progress: Optional[Callable[[int, int], None]] = None, opener: Callable[[str], Source] = open_source):
+def index(
+    path: str,
+    index_path: str,
+    progress: Callable[[int, int], None] | None = None,
+    opener: Callable[[str], Source] = open_source,
+):
     """Build or update the index of the git archive at ``path``; returns the update's stats."""
     from .store.index import index_archive
 
     return index_archive(path, index_path, progress, opener)
 
 
-def _build(got: Collected, source: Source, list_name, top, lookup, bots, waiting_days, hot, range_start, affiliations) -> Digest:
+def _build(
+    got: Collected,
+    source: Source,
+    list_name,
+    top,
+    lookup,
+    bots,
+    waiting_days,
+    hot,
+    range_start,
+    affiliations,
+) -> Digest:
     if affiliations is None:
         affiliations = load_affiliations()
     return build_digest(
@@ -280,6 +337,7 @@ def _build(got: Collected, source: Source, list_name, top, lookup, bots, waiting
 
 # -- listdigest run ---------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Outcome:
     """What ``run_list`` did for one list (the CLI reports it)."""
@@ -287,18 +345,18 @@ class Outcome:
     key: str
     #: "delivered", "empty" (nothing to send) or "dry-run"
     status: str
-    start: Optional[str]
-    end: Optional[str]
-    end_commit: Optional[str]
+    start: str | None
+    end: str | None
+    end_commit: str | None
     messages: int
     series: int
-    subject: Optional[str] = None
-    rendered: Tuple[Tuple[str, str], ...] = ()
-    mail: Optional[object] = None
-    written: Tuple[str, ...] = ()
-    deliveries: Tuple[str, ...] = ()
+    subject: str | None = None
+    rendered: tuple[tuple[str, str], ...] = ()
+    mail: object | None = None
+    written: tuple[str, ...] = ()
+    deliveries: tuple[str, ...] = ()
     #: a line worth telling the user (the run found its place again after a history rewrite)
-    note: Optional[str] = None
+    note: str | None = None
 
 
 def _newest_commit(source: Source) -> str:
@@ -307,7 +365,7 @@ def _newest_commit(source: Source) -> str:
     return plans[-1][1][0]
 
 
-def first_range(start: Optional[str], now: int) -> RangeSpec:
+def first_range(start: str | None, now: int) -> RangeSpec:
     """Where a list's first run starts: a date/span (received since), a revision, or 24 h back."""
     from .timeparse import parse_when
 
@@ -319,7 +377,7 @@ def first_range(start: Optional[str], now: int) -> RangeSpec:
         return RangeSpec(from_rev=start)
 
 
-def _last_delivered(ix, commit: str) -> Dict[str, object]:
+def _last_delivered(ix, commit: str) -> dict[str, object]:
     """The state's record of the last message up to ``commit`` (its blob, Message-ID and
     received time), by which ``resume_point`` finds its place after a history rewrite."""
     got = ix.last_message_upto(commit) if ix is not None else None
@@ -327,7 +385,7 @@ def _last_delivered(ix, commit: str) -> Dict[str, object]:
     return {"last_blob": blob, "last_msgid": msgid, "last_received": received}
 
 
-def resume_point(state, source, ix) -> Tuple[str, Optional[str]]:
+def resume_point(state, source, ix) -> tuple[str, str | None]:
     """Where the next digest starts: after ``state.to_commit``, or, when a history rewrite
     (public-inbox-purge or -edit, taken by ``sync``) made that commit unknown, after the
     commit that now stores the last delivered message (found by its blob), or after the last
@@ -335,19 +393,28 @@ def resume_point(state, source, ix) -> Tuple[str, Optional[str]]:
     when it moved, one line saying so."""
     if source.in_history(state.to_commit):
         return state.to_commit, None
-    lost = f"the last digest ended at commit {state.to_commit[:12]}, which a history rewrite removed"
+    lost = (
+        f"the last digest ended at commit {state.to_commit[:12]}, which a history rewrite removed"
+    )
     if ix is None:
         raise StateError(f"{lost}; run needs the archive index to find its place again")
     found = ix.commit_of_blob(state.last_blob) if state.last_blob else None
     if found is not None:
-        return found, f"history rewritten: resuming after {state.last_msgid or 'the last delivered message'} (now commit {found[:12]})"
+        return (
+            found,
+            f"history rewritten: resuming after {state.last_msgid or 'the last delivered message'} (now commit {found[:12]})",
+        )
     if state.last_received is not None:
         found = ix.last_commit_received_upto(state.last_received)
         if found is not None:
-            return found, (f"history rewritten and the last delivered message removed: resuming after the last message "
-                           f"received by then (commit {found[:12]})")
-    raise StateError(f"{lost}, and the state does not say which message it was; remove its state file to start "
-                     f"again from 'start'")
+            return found, (
+                f"history rewritten and the last delivered message removed: resuming after the last message "
+                f"received by then (commit {found[:12]})"
+            )
+    raise StateError(
+        f"{lost}, and the state does not say which message it was; remove its state file to start "
+        f"again from 'start'"
+    )
 
 
 def run_list(
@@ -357,12 +424,12 @@ def run_list(
     state_dir: str,
     environ: Mapping[str, str],
     dry_run: bool = False,
-    now: Optional[int] = None,
-    stdout: Optional[TextIO] = None,
+    now: int | None = None,
+    stdout: TextIO | None = None,
     connect=None,
     tls_context=None,
     opener: Callable[[str], Source] = open_source,
-    index_path: Optional[str] = None,
+    index_path: str | None = None,
 ) -> Outcome:
     """One list's run: range from the last delivered TO to the newest message, digest,
     delivery, and only then the new state.  Any failure leaves the state as it was."""
@@ -379,10 +446,12 @@ def run_list(
         state = read_state(state_dir, lst.key)
         source = opener(lst.archive)
         if source.kind != "git":
-            raise ConfigError(f"lists.{lst.key}.archive: run needs a git archive (public-inbox); {lst.archive} has no revisions")
+            raise ConfigError(
+                f"lists.{lst.key}.archive: run needs a git archive (public-inbox); {lst.archive} has no revisions"
+            )
         newest = _newest_commit(source)
-        got: Optional[Collected] = None
-        note: Optional[str] = None
+        got: Collected | None = None
+        note: str | None = None
         with contextlib.ExitStack() as stack:
             ix = None
             if index_path is not None:
@@ -415,16 +484,48 @@ def run_list(
                     if not dry_run and (state is None or state.to_commit != newest):
                         # nothing to deliver: move the mark so the next digest starts at today's newest
                         base = state or State(to_commit=newest)
-                        write_state(state_dir, lst.key, dataclasses.replace(base, to_commit=newest, **_last_delivered(ix, newest)))
-                    return Outcome(lst.key, "empty" if not dry_run else "dry-run", from_label, newest[:9], newest, 0, 0,
-                                   note=note)
-                digest = build_digest((), list_name=lst.name, start=from_label or newest[:9], end=newest[:9], top=lst.top,
-                                      end_commit=newest)
+                        write_state(
+                            state_dir,
+                            lst.key,
+                            dataclasses.replace(
+                                base, to_commit=newest, **_last_delivered(ix, newest)
+                            ),
+                        )
+                    return Outcome(
+                        lst.key,
+                        "empty" if not dry_run else "dry-run",
+                        from_label,
+                        newest[:9],
+                        newest,
+                        0,
+                        0,
+                        note=note,
+                    )
+                digest = build_digest(
+                    (),
+                    list_name=lst.name,
+                    start=from_label or newest[:9],
+                    end=newest[:9],
+                    top=lst.top,
+                    end_commit=newest,
+                )
             else:
-                digest = digest_of(got, source, list_name=lst.name, top=lst.top, index=ix,
-                                   bots=DEFAULT_BOTS + tuple(lst.bots), waiting_days=lst.waiting_days, hot=lst.hot,
-                                   affiliations=load_affiliations(lst.employer_maps, lst.mailmaps, lst.aliases,
-                                                                  default_map=not lst.no_default_map))
+                digest = digest_of(
+                    got,
+                    source,
+                    list_name=lst.name,
+                    top=lst.top,
+                    index=ix,
+                    bots=DEFAULT_BOTS + tuple(lst.bots),
+                    waiting_days=lst.waiting_days,
+                    hot=lst.hot,
+                    affiliations=load_affiliations(
+                        lst.employer_maps,
+                        lst.mailmaps,
+                        lst.aliases,
+                        default_map=not lst.no_default_map,
+                    ),
+                )
                 if digest.end_commit is None:
                     digest = dataclasses.replace(digest, end_commit=newest)
             # what the state records of the last message delivered, to find its place again
@@ -439,25 +540,47 @@ def run_list(
         if "smtp" in lst.delivery:
             text = rendered.get("text") or rendered["markdown"]
             mail = _smtp.build_message(
-                subject=subject, sender=lst.sender, to=lst.to, text=text, html=rendered.get("html"),
-                list_id=lst.list_id, list_name=lst.name,
+                subject=subject,
+                sender=lst.sender,
+                to=lst.to,
+                text=text,
+                html=rendered.get("html"),
+                list_id=lst.list_id,
+                list_name=lst.name,
                 in_reply_to=state.thread_root if (lst.thread and state is not None) else None,
                 date=now,
             )
-        result = dict(
-            key=lst.key, start=digest.start, end=digest.end, end_commit=digest.end_commit,
-            messages=digest.totals.messages, series=len(digest.series), subject=subject,
-            rendered=tuple(rendered.items()), mail=mail, deliveries=lst.delivery, note=note,
-        )
+        result = {
+            "key": lst.key,
+            "start": digest.start,
+            "end": digest.end,
+            "end_commit": digest.end_commit,
+            "messages": digest.totals.messages,
+            "series": len(digest.series),
+            "subject": subject,
+            "rendered": tuple(rendered.items()),
+            "mail": mail,
+            "deliveries": lst.delivery,
+            "note": note,
+        }
         if dry_run:
             return Outcome(status="dry-run", **result)
-        written: Tuple[str, ...] = ()
+        written: tuple[str, ...] = ()
         if "files" in lst.delivery:
-            written = tuple(_files.write_files(lst.output_dir, lst.key, digest.start, digest.end, rendered))
+            written = tuple(
+                _files.write_files(lst.output_dir, lst.key, digest.start, digest.end, rendered)
+            )
         if mail is not None:
             password = smtp.password(environ) if smtp.user else None
-            kwargs = dict(host=smtp.host, port=smtp.port, security=smtp.security, user=smtp.user,
-                          password=password, timeout=smtp.timeout, context=tls_context)
+            kwargs = {
+                "host": smtp.host,
+                "port": smtp.port,
+                "security": smtp.security,
+                "user": smtp.user,
+                "password": password,
+                "timeout": smtp.timeout,
+                "context": tls_context,
+            }
             if connect is not None:
                 kwargs["connect"] = connect
             _smtp.send(mail, **kwargs)
@@ -466,13 +589,19 @@ def run_list(
                 stdout.write(rendered[fmt])
             stdout.flush()
         msgid = mail["Message-ID"] if mail is not None else None
-        write_state(state_dir, lst.key, State(
-            to_commit=digest.end_commit or newest,
-            from_commit=digest.start,
-            message_id=msgid,
-            thread_root=(state.thread_root if state is not None and state.thread_root else msgid),
-            delivered_at=now,
-            count=(state.count if state is not None else 0) + 1,
-            **last,
-        ))
+        write_state(
+            state_dir,
+            lst.key,
+            State(
+                to_commit=digest.end_commit or newest,
+                from_commit=digest.start,
+                message_id=msgid,
+                thread_root=(
+                    state.thread_root if state is not None and state.thread_root else msgid
+                ),
+                delivered_at=now,
+                count=(state.count if state is not None else 0) + 1,
+                **last,
+            ),
+        )
         return Outcome(status="delivered", written=written, **result)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Optional
 
 from .errors import RangeError
 
@@ -13,7 +12,7 @@ _REL_RE = re.compile(r"^(\d+)\s*([mhdw])$")
 _UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
-def parse_when(value: str, *, end_of_day: bool = False, now: Optional[float] = None) -> int:
+def parse_when(value: str, *, end_of_day: bool = False, now: float | None = None) -> int:
     """Unix time of a user-given date.  A bare date as an upper bound means its last second."""
     text = value.strip()
     m = _REL_RE.match(text)
@@ -28,13 +27,15 @@ def parse_when(value: str, *, end_of_day: bool = False, now: Optional[float] = N
             return int(d.timestamp())
         d = dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T", 1))
     except ValueError:
-        raise RangeError(f"invalid date: {value!r} (use YYYY-MM-DD, an ISO datetime, or 2d/12h/1w)") from None
+        raise RangeError(
+            f"invalid date: {value!r} (use YYYY-MM-DD, an ISO datetime, or 2d/12h/1w)"
+        ) from None
     if d.tzinfo is None:
         d = d.replace(tzinfo=dt.timezone.utc)
     return int(d.timestamp())
 
 
-def day(ts: Optional[int]) -> str:
+def day(ts: int | None) -> str:
     if ts is None:
         return "unknown"
     return dt.datetime.fromtimestamp(ts, dt.timezone.utc).strftime("%Y-%m-%d")

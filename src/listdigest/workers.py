@@ -7,7 +7,8 @@ the calling process, where a pool would cost more than it saves.
 from __future__ import annotations
 
 import os
-from typing import Callable, Iterable, Iterator, List, Optional, Sequence, Sized, TypeVar
+from collections.abc import Iterable, Iterator, Sequence, Sized
+from typing import Callable, TypeVar
 
 #: messages a worker process reads and parses per task
 BATCH = 1500
@@ -29,7 +30,9 @@ def _ignore_interrupt() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def ordered_map(fn: Callable[[T], R], tasks: Iterable[T], workers: Optional[int] = None, ordered: bool = True) -> Iterator[R]:
+def ordered_map(
+    fn: Callable[[T], R], tasks: Iterable[T], workers: int | None = None, ordered: bool = True
+) -> Iterator[R]:
     """``fn`` over ``tasks``, results in task order (with ``ordered=False``: as each is
     done, in worker processes); in worker processes when there is more than one worker and
     (for a sized ``tasks``) two tasks or more.  ``tasks`` may be a generator: the pool takes
@@ -49,7 +52,7 @@ def ordered_map(fn: Callable[[T], R], tasks: Iterable[T], workers: Optional[int]
 
 
 #: what the child of a ``Forked`` computes: (fn, items), inherited through the fork
-_FORKED: Optional[tuple] = None
+_FORKED: tuple | None = None
 
 
 def _run_forked() -> list:
@@ -64,23 +67,35 @@ class Forked:
     connections must be opened anew).  Where forking cannot help (few items, one core, no
     fork) nothing starts and ``result()`` computes here."""
 
-    def __init__(self, fn: Callable[[Sequence[T], bool], List[R]], items: Sequence[T], min_items: int, workers: Optional[int] = None) -> None:
+    def __init__(
+        self,
+        fn: Callable[[Sequence[T], bool], list[R]],
+        items: Sequence[T],
+        min_items: int,
+        workers: int | None = None,
+    ) -> None:
         global _FORKED
         import multiprocessing
 
         self._fn, self._items = fn, items
         self._pool = self._async = None
         n = default_workers() if workers is None else workers
-        if n <= 1 or len(items) < min_items or "fork" not in multiprocessing.get_all_start_methods():
+        if (
+            n <= 1
+            or len(items) < min_items
+            or "fork" not in multiprocessing.get_all_start_methods()
+        ):
             return
         _FORKED = (fn, items)
         try:
-            self._pool = multiprocessing.get_context("fork").Pool(1, initializer=_ignore_interrupt)  # the child inherits _FORKED
+            self._pool = multiprocessing.get_context("fork").Pool(
+                1, initializer=_ignore_interrupt
+            )  # the child inherits _FORKED
         finally:
             _FORKED = None
         self._async = self._pool.apply_async(_run_forked)
 
-    def result(self) -> List[R]:
+    def result(self) -> list[R]:
         if self._pool is None:
             return self._fn(self._items, False)
         try:

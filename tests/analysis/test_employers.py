@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 
 import pytest
 from click.testing import CliRunner
@@ -27,7 +26,11 @@ from listdigest.cli import main
 from listdigest.errors import ConfigError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SHARED = [os.environ.get("LISTDIGEST_SHARED", ""), os.path.join(ROOT, "..", "shared"), os.path.join(ROOT, "..", "..", "shared")]
+SHARED = [
+    os.environ.get("LISTDIGEST_SHARED", ""),
+    os.path.join(ROOT, "..", "shared"),
+    os.path.join(ROOT, "..", "..", "shared"),
+]
 EXAMPLES = [os.path.join(d, "examples", "kvm-update-2026-01-05.txt") for d in SHARED if d]
 #: the example digest's two tables, as ../shared/examples/kvm-update-2026-01-05.txt prints them
 EXAMPLE_TABLES = {
@@ -48,7 +51,7 @@ EXAMPLE_TABLES = {
       1  Jun Miao <jun.miao@intel.com>""",
 }
 
-MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
 def ts(day: str) -> int:
@@ -103,7 +106,7 @@ def block(text: str, heading_start: str) -> str:
         if not l.strip():
             break
         out.append(l)
-    return "\n".join([lines[i]] + out)
+    return "\n".join([lines[i], *out])
 
 
 # --- file formats ----------------------------------------------------------------------------
@@ -129,7 +132,9 @@ def test_employer_map_format(tmp_path):
     assert (hist[1].origin.path, hist[1].origin.line) == ("EmailMap", 4)
     emap = merge_employer_maps([("EmailMap", m)])
     assert lookup_employer(emap, ["alice@example.com"], ts("2019-12-31")).employer == "First Job"
-    assert lookup_employer(emap, ["alice@example.com"], ts("2026-01-14")).employer == "Old Company Ltd"
+    assert (
+        lookup_employer(emap, ["alice@example.com"], ts("2026-01-14")).employer == "Old Company Ltd"
+    )
     # the end date is excluded: from that day on, the next employer
     assert lookup_employer(emap, ["alice@example.com"], ts("2026-01-15")).employer == "New Company"
 
@@ -137,7 +142,10 @@ def test_employer_map_format(tmp_path):
 def test_employer_map_errors():
     with pytest.raises(ConfigError) as e:
         parse_employer_map("intel.com Intel\njustonefield\n", "m")
-    assert str(e.value) == "m:2: not an employer map line (want '[user@]domain Employer [< YYYY-MM-DD]'): 'justonefield'"
+    assert (
+        str(e.value)
+        == "m:2: not an employer map line (want '[user@]domain Employer [< YYYY-MM-DD]'): 'justonefield'"
+    )
     with pytest.raises(ConfigError) as e:
         parse_employer_map("a.com A < 2020-02-30\n", "m")
     assert str(e.value) == "m:1: invalid date '2020-02-30'"
@@ -147,9 +155,17 @@ def test_employer_map_errors():
 
 
 def test_most_specific_entry_wins():
-    emap = merge_employer_maps([("m", parse_employer_map(
-        "intel.com Intel\nlab.intel.com Intel Labs\nboss@lab.intel.com Himself\n", "m"))])
-    look = lambda a: lookup_employer(emap, [a], None)  # noqa: E731
+    emap = merge_employer_maps(
+        [
+            (
+                "m",
+                parse_employer_map(
+                    "intel.com Intel\nlab.intel.com Intel Labs\nboss@lab.intel.com Himself\n", "m"
+                ),
+            )
+        ]
+    )
+    look = lambda a: lookup_employer(emap, [a], None)
     assert look("x@linux.intel.com").employer == "Intel"  # no closer entry: falls back to intel.com
     assert look("x@linux.intel.com").key == "intel.com"
     assert look("x@lab.intel.com").employer == "Intel Labs"
@@ -171,7 +187,9 @@ def test_personal_domains_unknown_unless_address_mapped(tmp_path):
 
 
 def test_later_file_overrides_earlier(tmp_path):
-    a = write(tmp_path / "a", "example.com A Corp\nexample.com Older Corp < 2010-01-01\nother.org Other\n")
+    a = write(
+        tmp_path / "a", "example.com A Corp\nexample.com Older Corp < 2010-01-01\nother.org Other\n"
+    )
     b = write(tmp_path / "b", "example.com B Corp\n")
     aff = load_affiliations([a, b], default_map=False)
     # b's lines replace a's whole history for example.com; a's other keys stay
@@ -193,7 +211,7 @@ def test_mailmap_four_forms():
         ".mailmap",
     )
     imap = IdentityMap(mailmap=mm)
-    r = lambda n, a: (lambda i: (i.name, i.addr))(resolve_identity(imap, n, a))  # noqa: E731
+    r = lambda n, a: (lambda i: (i.name, i.addr))(resolve_identity(imap, n, a))
     assert r("one", "ONE@example.com") == ("Proper One", "ONE@example.com")
     assert r("Two", "two@example.com") == ("Two", "two@proper.org")
     assert r("3", "three@example.com") == ("Proper Three", "three@proper.org")
@@ -207,18 +225,28 @@ def test_mailmap_four_forms():
 
 
 def test_aliases_format():
-    al = parse_aliases('# gitdm aliases\nold@example.com  new@example.com\n"quoted@x.org"\tnew@example.com\n', "aliases")
+    al = parse_aliases(
+        '# gitdm aliases\nold@example.com  new@example.com\n"quoted@x.org"\tnew@example.com\n',
+        "aliases",
+    )
     assert al["old@example.com"][0] == "new@example.com"
     assert al["quoted@x.org"][0] == "new@example.com"
     with pytest.raises(ConfigError) as e:
         parse_aliases("a b c\n", "aliases")
-    assert str(e.value) == "aliases:1: not an aliases line (want 'alias@address canonical@address'): 'a b c'"
+    assert (
+        str(e.value)
+        == "aliases:1: not an aliases line (want 'alias@address canonical@address'): 'a b c'"
+    )
 
 
 def test_canonical_address_gives_employer_for_personal_address():
     aff = Affiliations(
-        employers=merge_employer_maps([("m", parse_employer_map("intel.com Intel\ngmail.com (Unknown)\n", "m"))]),
-        identities=IdentityMap(aliases=parse_aliases("dev@gmail.com dev@intel.com\nother@intel.com other@gmail.com\n")),
+        employers=merge_employer_maps(
+            [("m", parse_employer_map("intel.com Intel\ngmail.com (Unknown)\n", "m"))]
+        ),
+        identities=IdentityMap(
+            aliases=parse_aliases("dev@gmail.com dev@intel.com\nother@intel.com other@gmail.com\n")
+        ),
     )
     # a personal address says nothing; the canonical address's domain does
     assert aff.employer("", "dev@gmail.com", None).employer == "Intel"
@@ -230,17 +258,34 @@ def test_canonical_address_gives_employer_for_personal_address():
 
 
 def test_dated_affiliation_crossing_the_range(tmp_path):
-    box = write_mbox(tmp_path / "list.mbox", [
-        ("Alice Dev", "alice@example.com", "2026-01-05"),
-        ("Alice Dev", "alice@example.com", "2026-01-14"),
-        ("Alice Dev", "alice@example.com", "2026-01-15"),
-        ("Alice Dev", "alice@example.com", "2026-01-20"),
-        ("Alice Dev", "alice@example.com", "2026-01-28"),
-        ("Bob", "bob@intel.com", "2026-01-10"),
-        ("Bob", "bob@intel.com", "2026-02-10"),  # outside the range
-    ])
-    emap = write(tmp_path / "EmailMap", "alice@example.com Old Corp < 2026-01-15\nalice@example.com New Corp\n")
-    out = run("report", box, "--since", "2026-01-01", "--until", "2026-01-31", "--employer-map", emap, "--format", "json")
+    box = write_mbox(
+        tmp_path / "list.mbox",
+        [
+            ("Alice Dev", "alice@example.com", "2026-01-05"),
+            ("Alice Dev", "alice@example.com", "2026-01-14"),
+            ("Alice Dev", "alice@example.com", "2026-01-15"),
+            ("Alice Dev", "alice@example.com", "2026-01-20"),
+            ("Alice Dev", "alice@example.com", "2026-01-28"),
+            ("Bob", "bob@intel.com", "2026-01-10"),
+            ("Bob", "bob@intel.com", "2026-02-10"),  # outside the range
+        ],
+    )
+    emap = write(
+        tmp_path / "EmailMap",
+        "alice@example.com Old Corp < 2026-01-15\nalice@example.com New Corp\n",
+    )
+    out = run(
+        "report",
+        box,
+        "--since",
+        "2026-01-01",
+        "--until",
+        "2026-01-31",
+        "--employer-map",
+        emap,
+        "--format",
+        "json",
+    )
     d = json.loads(out)
     assert d["schema_version"] == 3
     assert d["employers"] == [
@@ -249,32 +294,48 @@ def test_dated_affiliation_crossing_the_range(tmp_path):
         {"count": 1, "label": "Intel"},
     ]
     # the contributor and domain tables do not change
-    assert d["contributors"] == [{"count": 5, "label": "Alice Dev <alice@example.com>"}, {"count": 1, "label": "Bob <bob@intel.com>"}]
-    assert d["domains"] == [{"count": 5, "label": "example.com"}, {"count": 1, "label": "intel.com"}]
-    text = run("report", box, "--since", "2026-01-01", "--until", "2026-01-31", "--employer-map", emap)
+    assert d["contributors"] == [
+        {"count": 5, "label": "Alice Dev <alice@example.com>"},
+        {"count": 1, "label": "Bob <bob@intel.com>"},
+    ]
+    assert d["domains"] == [
+        {"count": 5, "label": "example.com"},
+        {"count": 1, "label": "intel.com"},
+    ]
+    text = run(
+        "report", box, "--since", "2026-01-01", "--until", "2026-01-31", "--employer-map", emap
+    )
     assert block(text, "Top 15 employers") == (
         "Top 15 employers (Based on Email Body)\n      3 New Corp\n      2 Old Corp\n      1 Intel"
     )
     # the employer section sits right after the domain table
-    assert text.index("employers (Based") > text.index("Email domains") and text.index("employers (Based") < text.index("contributors (Based")
+    assert text.index("employers (Based") > text.index("Email domains") and text.index(
+        "employers (Based"
+    ) < text.index("contributors (Based")
 
 
 def test_aliases_and_mailmap_merge_contributors(tmp_path):
-    box = write_mbox(tmp_path / "list.mbox", [
-        ("Carol Kernel", "carol@intel.com", "2026-01-02"),
-        ("Carol Kernel", "carol@intel.com", "2026-01-03"),
-        ("carol", "carol.k@gmail.com", "2026-01-04"),
-        ("Carol Kernel", "carol@intel.com", "2026-01-05"),
-        ("carol", "carol.k@gmail.com", "2026-01-06"),
-        ("Dan", "dan@old.example.com", "2026-01-06"),
-        ("Daniel Q", "dan@new.example.com", "2026-01-07"),
-        ("Eve", "eve@redhat.com", "2026-01-07"),
-        ("Eve", "eve@redhat.com", "2026-01-08"),
-        ("Eve", "eve@redhat.com", "2026-01-09"),
-        ("Eve", "eve@redhat.com", "2026-01-10"),
-    ])
+    box = write_mbox(
+        tmp_path / "list.mbox",
+        [
+            ("Carol Kernel", "carol@intel.com", "2026-01-02"),
+            ("Carol Kernel", "carol@intel.com", "2026-01-03"),
+            ("carol", "carol.k@gmail.com", "2026-01-04"),
+            ("Carol Kernel", "carol@intel.com", "2026-01-05"),
+            ("carol", "carol.k@gmail.com", "2026-01-06"),
+            ("Dan", "dan@old.example.com", "2026-01-06"),
+            ("Daniel Q", "dan@new.example.com", "2026-01-07"),
+            ("Eve", "eve@redhat.com", "2026-01-07"),
+            ("Eve", "eve@redhat.com", "2026-01-08"),
+            ("Eve", "eve@redhat.com", "2026-01-09"),
+            ("Eve", "eve@redhat.com", "2026-01-10"),
+        ],
+    )
     aliases = write(tmp_path / "aliases", "# gitdm aliases\ncarol.k@gmail.com carol@intel.com\n")
-    mailmap = write(tmp_path / ".mailmap", "Daniel Q. Public <dan@new.example.com> <dan@old.example.com>\nDaniel Q. Public <dan@new.example.com>\n")
+    mailmap = write(
+        tmp_path / ".mailmap",
+        "Daniel Q. Public <dan@new.example.com> <dan@old.example.com>\nDaniel Q. Public <dan@new.example.com>\n",
+    )
     plain = json.loads(run("report", box, "--format", "json"))
     assert plain["contributors"] == [
         {"count": 4, "label": "Eve <eve@redhat.com>"},
@@ -283,7 +344,9 @@ def test_aliases_and_mailmap_merge_contributors(tmp_path):
         {"count": 1, "label": "Daniel Q <dan@new.example.com>"},
         {"count": 1, "label": "Dan <dan@old.example.com>"},
     ]
-    d = json.loads(run("report", box, "--format", "json", "--aliases", aliases, "--mailmap", mailmap))
+    d = json.loads(
+        run("report", box, "--format", "json", "--aliases", aliases, "--mailmap", mailmap)
+    )
     assert d["contributors"] == [
         {"count": 5, "label": "Carol Kernel <carol@intel.com>"},
         {"count": 4, "label": "Eve <eve@redhat.com>"},
@@ -325,7 +388,10 @@ def test_example_tables_unchanged_with_default_map(tmp_path):
         "Top 15 employers (Based on Email Body)\n"
         "     16 Red Hat\n      8 AMD\n      6 Intel\n      4 SUSE\n      3 Alibaba"
     )
-    assert block(without, "Top 15 employers") == "Top 15 employers (Based on Email Body)\n     37 (Unknown)"
+    assert (
+        block(without, "Top 15 employers")
+        == "Top 15 employers (Based on Email Body)\n     37 (Unknown)"
+    )
     for heading, table in EXAMPLE_TABLES.items():
         assert block(with_map, heading) == table
     for path in [p for p in EXAMPLES if os.path.exists(p)][:1]:
@@ -339,11 +405,25 @@ def test_example_tables_unchanged_with_default_map(tmp_path):
 
 
 def test_who_explains(tmp_path):
-    emap = write(tmp_path / "EmailMap", "# history\nalice@example.com Old Corp < 2026-01-15\nalice@example.com New Corp\nexample.com Example Inc\n")
+    emap = write(
+        tmp_path / "EmailMap",
+        "# history\nalice@example.com Old Corp < 2026-01-15\nalice@example.com New Corp\nexample.com Example Inc\n",
+    )
     aliases = write(tmp_path / "aliases", "alice@gmail.com alice@example.com\n")
     mailmap = write(tmp_path / "mailmap", "Alice Dev <alice@example.com>\n")
-    out = run("who", "<alice@gmail.com>", "--date", "2026-01-10", "--no-default-map",
-              "--employer-map", emap, "--aliases", aliases, "--mailmap", mailmap)
+    out = run(
+        "who",
+        "<alice@gmail.com>",
+        "--date",
+        "2026-01-10",
+        "--no-default-map",
+        "--employer-map",
+        emap,
+        "--aliases",
+        aliases,
+        "--mailmap",
+        mailmap,
+    )
     assert out == (
         "address:   <alice@gmail.com>\n"
         "identity:  Alice Dev <alice@example.com>\n"
@@ -369,7 +449,10 @@ def test_who_explains(tmp_path):
 def test_missing_map_file_is_an_error(tmp_path):
     r = CliRunner().invoke(main, ["who", "a@b.c", "--employer-map", str(tmp_path / "nope")])
     assert r.exit_code == 2
-    assert r.output == f"Error: cannot read employer map {tmp_path / 'nope'}: No such file or directory\n"
+    assert (
+        r.output
+        == f"Error: cannot read employer map {tmp_path / 'nope'}: No such file or directory\n"
+    )
     bad = write(tmp_path / "bad", "x.org Y < 2020-13-01\n")
     r = CliRunner().invoke(main, ["report", str(tmp_path), "--employer-map", bad])
     assert r.exit_code == 2
@@ -380,5 +463,13 @@ def test_default_map_is_well_formed():
     with open(DEFAULT_MAP, encoding="utf-8") as f:
         m = parse_employer_map(f.read(), DEFAULT_MAP)
     assert m["linux.microsoft.com"][0].employer == "Microsoft"
-    for personal in ("gmail.com", "kernel.org", "linux.dev", "outlook.com", "hotmail.com", "qq.com", "163.com"):
+    for personal in (
+        "gmail.com",
+        "kernel.org",
+        "linux.dev",
+        "outlook.com",
+        "hotmail.com",
+        "qq.com",
+        "163.com",
+    ):
         assert m[personal][0].employer == UNKNOWN, personal

@@ -10,20 +10,24 @@ from collections import Counter
 
 import pytest
 from click.testing import CliRunner
+from stdlib_ref import patch_postings
 
 from listdigest.analysis.employers import DEFAULT_MAP, load_affiliations
 from listdigest.cli import main
 from listdigest.pipeline import RangeSpec, report
 from listdigest.timeparse import parse_when
-from stdlib_ref import patch_postings
 
 SINCE, UNTIL = "2026-01-01", "2026-01-31"
 # one person moves employer mid-range: counted under each by message date
 HISTORY = "skinsburskii@linux.microsoft.com  Previous Co < 2026-01-15\nskinsburskii@linux.microsoft.com  Microsoft\n"
 
+
 def postings(gitdir, since, until):
     """(author address, Date) of each patch posting received in [since, until], by stdlib."""
-    return [(addr, email.utils.parsedate_to_datetime(str(m["Date"])).timestamp()) for m, addr in patch_postings(gitdir, since, until)]
+    return [
+        (addr, email.utils.parsedate_to_datetime(str(m["Date"])).timestamp())
+        for m, addr in patch_postings(gitdir, since, until)
+    ]
 
 
 def trivial_map(*texts):
@@ -37,7 +41,13 @@ def trivial_map(*texts):
                 continue
             key, rest = line.split(None, 1)
             emp, _, until = rest.partition("<")
-            end = dt.datetime.strptime(until.strip(), "%Y-%m-%d").replace(tzinfo=dt.timezone.utc).timestamp() if until else None
+            end = (
+                dt.datetime.strptime(until.strip(), "%Y-%m-%d")
+                .replace(tzinfo=dt.timezone.utc)
+                .timestamp()
+                if until
+                else None
+            )
             mine.setdefault(key.lower(), []).append((end, emp.strip()))
         out.update(mine)
     return out
@@ -57,8 +67,12 @@ def test_hv_month_employer_table(hv_epoch, tmp_path):
     since, until = parse_when(SINCE), parse_when(UNTIL, end_of_day=True)
     extra = tmp_path / "EmailMap"
     extra.write_text(HISTORY, encoding="utf-8")
-    d = report(hv_epoch, RangeSpec(since=since, until=until), top=1000,
-               affiliations=load_affiliations([str(extra)]))
+    d = report(
+        hv_epoch,
+        RangeSpec(since=since, until=until),
+        top=1000,
+        affiliations=load_affiliations([str(extra)]),
+    )
     with open(DEFAULT_MAP, encoding="utf-8") as f:
         emap = trivial_map(f.read(), HISTORY)
     posts = postings(hv_epoch, since, until)
@@ -69,16 +83,28 @@ def test_hv_month_employer_table(hv_epoch, tmp_path):
     assert expected["Previous Co"] > 0 and expected["Microsoft"] > 0
     # and the same numbers, measured once (2026-01 of linux-hyperv, shipped map + HISTORY)
     assert [(c.count, c.label) for c in d.employers] == [
-        (82, "Microsoft"), (40, "(Unknown)"), (36, "Meta"), (11, "Intel"), (5, "SUSE"),
-        (4, "Previous Co"), (3, "Linutronix"), (1, "Siemens"), (1, "NVIDIA"),
+        (82, "Microsoft"),
+        (40, "(Unknown)"),
+        (36, "Meta"),
+        (11, "Intel"),
+        (5, "SUSE"),
+        (4, "Previous Co"),
+        (3, "Linutronix"),
+        (1, "Siemens"),
+        (1, "NVIDIA"),
     ]
 
 
 @pytest.mark.real
 def test_hv_month_employer_section_in_text(hv_epoch):
-    r = CliRunner().invoke(main, ["report", hv_epoch, "--since", SINCE, "--until", UNTIL, "--top", "5"])
+    r = CliRunner().invoke(
+        main, ["report", hv_epoch, "--since", SINCE, "--until", UNTIL, "--top", "5"]
+    )
     assert r.exit_code == 0, r.output
     text = r.output
     at = text.index("Top 5 employers (Based on Email Body)\n\n")
-    assert text[at:].split("\n\n")[1] == "     86 Microsoft\n     40 (Unknown)\n     36 Meta\n     11 Intel\n      5 SUSE"
+    assert (
+        text[at:].split("\n\n")[1]
+        == "     86 Microsoft\n     40 (Unknown)\n     36 Meta\n     11 Intel\n      5 SUSE"
+    )
     assert text.index("Email domains") < at < text.index("Top 5 contributors")

@@ -3,9 +3,9 @@
 import json
 import shutil
 
+import pi
 import pytest
 
-import pi
 from listdigest.analysis.history import changelog
 from listdigest.pipeline import RangeSpec, report
 from listdigest.report import ReportOptions, render
@@ -25,8 +25,21 @@ def test_changelog_blocks():
 
 def _inbox(tmp_path):
     v1 = [
-        pi.msg("[PATCH 0/2] old title", from_=ANN, msgid="v1c@example.org", date="Mon, 01 Jan 2024 10:00:00 +0000"),
-        pi.msg("[PATCH 1/2] a", from_=ANN, msgid="v1p1@example.org", in_reply_to="v1c@example.org", references="v1c@example.org", date="Mon, 01 Jan 2024 10:00:01 +0000", body="x\n---\ndiff --git a/a b/a\n"),
+        pi.msg(
+            "[PATCH 0/2] old title",
+            from_=ANN,
+            msgid="v1c@example.org",
+            date="Mon, 01 Jan 2024 10:00:00 +0000",
+        ),
+        pi.msg(
+            "[PATCH 1/2] a",
+            from_=ANN,
+            msgid="v1p1@example.org",
+            in_reply_to="v1c@example.org",
+            references="v1c@example.org",
+            date="Mon, 01 Jan 2024 10:00:01 +0000",
+            body="x\n---\ndiff --git a/a b/a\n",
+        ),
     ]
     v2 = [
         pi.msg(
@@ -36,16 +49,56 @@ def _inbox(tmp_path):
             date="Thu, 01 Feb 2024 10:00:00 +0000",
             body="Cover.\n\nChanges in v2:\n- renamed\n\nv1: https://lore.kernel.org/test/v1c@example.org/\n",
         ),
-        pi.msg("[PATCH v2 1/2] a", from_=ANN, msgid="v2p1@example.org", in_reply_to="v2c@example.org", references="v2c@example.org", date="Thu, 01 Feb 2024 10:00:01 +0000", body="x\n---\ndiff --git a/a b/a\n"),
-        pi.msg("Re: [PATCH v2 1/2] a", from_=BOB, msgid="r1@example.org", in_reply_to="v2p1@example.org", references=["v2c@example.org", "v2p1@example.org"], date="Thu, 01 Feb 2024 11:00:00 +0000", body="> Reviewed-by: Quoted <q@example.org>\nLooks fine.\n\nReviewed-by: Bob Reviewer <bob@example.org>\n"),
-        pi.msg("Re: [PATCH v2 1/2] a", from_="Carl <carl@example.org>", msgid="r2@example.org", in_reply_to="v2p1@example.org", references=["v2c@example.org", "v2p1@example.org"], date="Thu, 01 Feb 2024 11:30:00 +0000", body="Acked-by: Bob Reviewer <bob@example.org>\n"),
-        pi.msg("Re: [PATCH v2 0/2] new title", from_="Max Maint <max@example.org>", msgid="r3@example.org", in_reply_to="v2c@example.org", references="v2c@example.org", date="Thu, 01 Feb 2024 12:00:00 +0000", body="On Thu, Ann wrote:\n> Cover.\n\nApplied to foo-next, thanks!\n\n[1/2] a\n      commit: 0123456789ab\n"),
-        pi.msg("[PATCH] lonely", from_="Dan New <dan@example.org>", msgid="d1@example.org", date="Thu, 01 Feb 2024 13:00:00 +0000", body="x\n---\ndiff --git a/b b/b\n"),
+        pi.msg(
+            "[PATCH v2 1/2] a",
+            from_=ANN,
+            msgid="v2p1@example.org",
+            in_reply_to="v2c@example.org",
+            references="v2c@example.org",
+            date="Thu, 01 Feb 2024 10:00:01 +0000",
+            body="x\n---\ndiff --git a/a b/a\n",
+        ),
+        pi.msg(
+            "Re: [PATCH v2 1/2] a",
+            from_=BOB,
+            msgid="r1@example.org",
+            in_reply_to="v2p1@example.org",
+            references=["v2c@example.org", "v2p1@example.org"],
+            date="Thu, 01 Feb 2024 11:00:00 +0000",
+            body="> Reviewed-by: Quoted <q@example.org>\nLooks fine.\n\nReviewed-by: Bob Reviewer <bob@example.org>\n",
+        ),
+        pi.msg(
+            "Re: [PATCH v2 1/2] a",
+            from_="Carl <carl@example.org>",
+            msgid="r2@example.org",
+            in_reply_to="v2p1@example.org",
+            references=["v2c@example.org", "v2p1@example.org"],
+            date="Thu, 01 Feb 2024 11:30:00 +0000",
+            body="Acked-by: Bob Reviewer <bob@example.org>\n",
+        ),
+        pi.msg(
+            "Re: [PATCH v2 0/2] new title",
+            from_="Max Maint <max@example.org>",
+            msgid="r3@example.org",
+            in_reply_to="v2c@example.org",
+            references="v2c@example.org",
+            date="Thu, 01 Feb 2024 12:00:00 +0000",
+            body="On Thu, Ann wrote:\n> Cover.\n\nApplied to foo-next, thanks!\n\n[1/2] a\n      commit: 0123456789ab\n",
+        ),
+        pi.msg(
+            "[PATCH] lonely",
+            from_="Dan New <dan@example.org>",
+            msgid="d1@example.org",
+            date="Thu, 01 Feb 2024 13:00:00 +0000",
+            body="x\n---\ndiff --git a/b b/b\n",
+        ),
     ]
     return pi.make_v2_inbox(str(tmp_path), "test", v1 + v2)
 
 
-@pytest.mark.skipif(shutil.which("public-inbox-mda") is None, reason="public-inbox is not installed")
+@pytest.mark.skipif(
+    shutil.which("public-inbox-mda") is None, reason="public-inbox is not installed"
+)
 def test_history_sections_crafted(tmp_path):
     inbox = _inbox(tmp_path)
     spec = RangeSpec(since=parse_when("2024-02-01"))
@@ -58,10 +111,17 @@ def test_history_sections_crafted(tmp_path):
     h = d.history
     (rev,) = h.reviews
     assert rev.series_key == "v2c@example.org"
-    assert [(t.name, t.person) for t in rev.trailers] == [("Reviewed-by", "Bob Reviewer <bob@example.org>")]
+    assert [(t.name, t.person) for t in rev.trailers] == [
+        ("Reviewed-by", "Bob Reviewer <bob@example.org>")
+    ]
     assert [(t.name, t.sender) for t in h.mismatched] == [("Acked-by", "carl@example.org")]
     (ap,) = h.applied
-    assert (ap.series_key, ap.tree, ap.source, ap.items[0].commit) == ("v2c@example.org", "foo-next", "b4", "0123456789ab")
+    assert (ap.series_key, ap.tree, ap.source, ap.items[0].commit) == (
+        "v2c@example.org",
+        "foo-next",
+        "b4",
+        "0123456789ab",
+    )
     assert h.first_time == ("Dan New <dan@example.org>",)
     assert [w.key for w in h.waiting] == ["d1@example.org"]
     assert h.hot_threads[0].root == "v2c@example.org" and h.hot_threads[0].messages == 5
@@ -93,17 +153,54 @@ def test_first_time_contributors_are_judged_by_person(tmp_path):
     old = "Mon, 01 Jan 2024 10:00:00 +0000"
     new = "Thu, 01 Feb 2024 10:00:00 +0000"
     msgs = [
-        pi.msg("[PATCH] a: old fix", from_="Ann Dev <ann@old.example>", msgid="o1@x", date=old, body=diff),
-        pi.msg("[PATCH] b: old fix", from_="Bob Corp <bob@corp.example>", msgid="o2@x", date=old, body=diff),
-        pi.msg("[PATCH] a: new fix", from_="Ann Dev <ann@new.example>", msgid="n1@x", date=new, body=diff),
-        pi.msg("[PATCH] b: new fix", from_="Robert B <rb@home.example>", msgid="n2@x", date=new, body=diff),
-        pi.msg("[PATCH] c: first fix", from_="Cat New <cat@new.example>", msgid="n3@x", date=new, body=diff),
+        pi.msg(
+            "[PATCH] a: old fix",
+            from_="Ann Dev <ann@old.example>",
+            msgid="o1@x",
+            date=old,
+            body=diff,
+        ),
+        pi.msg(
+            "[PATCH] b: old fix",
+            from_="Bob Corp <bob@corp.example>",
+            msgid="o2@x",
+            date=old,
+            body=diff,
+        ),
+        pi.msg(
+            "[PATCH] a: new fix",
+            from_="Ann Dev <ann@new.example>",
+            msgid="n1@x",
+            date=new,
+            body=diff,
+        ),
+        pi.msg(
+            "[PATCH] b: new fix",
+            from_="Robert B <rb@home.example>",
+            msgid="n2@x",
+            date=new,
+            body=diff,
+        ),
+        pi.msg(
+            "[PATCH] c: first fix",
+            from_="Cat New <cat@new.example>",
+            msgid="n3@x",
+            date=new,
+            body=diff,
+        ),
     ]
     inbox = pi.make_v2_inbox(str(tmp_path), "people", msgs)
     mailmap = tmp_path / "mailmap"
     mailmap.write_text("Bob Corp <bob@corp.example> <rb@home.example>\n")
-    d = report(inbox, RangeSpec(since=parse_when("2024-02-01")), index_path=str(tmp_path / "ix.sqlite"),
-               affiliations=load_affiliations(mailmaps=[str(mailmap)]))
+    d = report(
+        inbox,
+        RangeSpec(since=parse_when("2024-02-01")),
+        index_path=str(tmp_path / "ix.sqlite"),
+        affiliations=load_affiliations(mailmaps=[str(mailmap)]),
+    )
     assert d.history.first_time == ("Cat New <cat@new.example>",)
     assert d.history.new_addresses == ("Ann Dev <ann@new.example>", "Robert B <rb@home.example>")
-    assert "New address of a known contributor: Ann Dev <ann@new.example>, Robert B <rb@home.example>" in render(d, "text")
+    assert (
+        "New address of a known contributor: Ann Dev <ann@new.example>, Robert B <rb@home.example>"
+        in render(d, "text")
+    )

@@ -1,10 +1,11 @@
 """Series states (``analysis.lifecycle``): one named test per state and per precedence rule."""
 
+from pi import msg
+
 from listdigest.analysis.lifecycle import Newer, answers_of, series_state
 from listdigest.message import parse_message
 from listdigest.model.series import group_series
 from listdigest.sources import RawMessage
-from pi import msg
 
 ADA = "Ada <ada@example.com>"
 BOB = "Bob <bob@example.org>"
@@ -19,15 +20,33 @@ def when(days):
 
 
 def state(replies=(), newer=None, as_of_days=2, stale_days=30):
-    raws = [msg("[PATCH 0/1] s", from_=ADA, msgid="c@x", body="Cover.\n", date=when(0)),
-            msg("[PATCH 1/1] a", from_=ADA, msgid="p@x", in_reply_to="c@x", body=DIFF, date=when(0))]
+    raws = [
+        msg("[PATCH 0/1] s", from_=ADA, msgid="c@x", body="Cover.\n", date=when(0)),
+        msg("[PATCH 1/1] a", from_=ADA, msgid="p@x", in_reply_to="c@x", body=DIFF, date=when(0)),
+    ]
     for i, (frm, body, days) in enumerate(replies):
-        raws.append(msg("Re: [PATCH 1/1] a", from_=frm, msgid=f"r{i}@x", in_reply_to="p@x", references=["c@x", "p@x"],
-                        body=body, date=when(days)))
+        raws.append(
+            msg(
+                "Re: [PATCH 1/1] a",
+                from_=frm,
+                msgid=f"r{i}@x",
+                in_reply_to="p@x",
+                references=["c@x", "p@x"],
+                body=body,
+                date=when(days),
+            )
+        )
     msgs = [parse_message(RawMessage(r, seq=i)) for i, r in enumerate(raws)]
     (s,) = group_series([m for m in msgs if m.is_patch])
     answers = answers_of([s], msgs)[s.key]
-    return series_state(s, answers, newer, as_of=when(as_of_days), is_bot=lambda a, n: "lkp@" in a, stale_days=stale_days)
+    return series_state(
+        s,
+        answers,
+        newer,
+        as_of=when(as_of_days),
+        is_bot=lambda a, n: "lkp@" in a,
+        stale_days=stale_days,
+    )
 
 
 def test_no_reply_is_new():
@@ -58,7 +77,12 @@ def test_review_tag_naming_someone_else_is_no_review():
 
 
 def test_pw_bot_cr_is_changes_requested_over_review():
-    st = state([(BOB, "Reviewed-by: Bob <bob@example.org>\n", 1), ("Jakub <kuba@example.org>", "> x\nNo.\n\npw-bot: cr\n", 1.5)])
+    st = state(
+        [
+            (BOB, "Reviewed-by: Bob <bob@example.org>\n", 1),
+            ("Jakub <kuba@example.org>", "> x\nNo.\n\npw-bot: cr\n", 1.5),
+        ]
+    )
     assert (st.state, st.msgid) == ("changes-requested", "r1@x")
 
 
@@ -67,7 +91,9 @@ def test_quoted_pw_bot_line_is_no_command():
 
 
 def test_newer_version_supersedes_a_reviewed_series():
-    st = state([(BOB, "Reviewed-by: Bob <bob@example.org>\n", 1)], newer=Newer("v2@x", 2, when(1.5)))
+    st = state(
+        [(BOB, "Reviewed-by: Bob <bob@example.org>\n", 1)], newer=Newer("v2@x", 2, when(1.5))
+    )
     assert (st.state, st.superseded_by, st.superseded_version) == ("superseded", "v2@x", 2)
 
 
@@ -76,8 +102,16 @@ def test_newer_version_after_the_digest_end_does_not_count():
 
 
 def test_applied_beats_superseded():
-    st = state([("Mark <broonie@kernel.org>", "On Mon, Ada wrote:\n> x\n\nApplied to\n\n   https://git.kernel.org/pub/scm/linux/kernel/git/broonie/spi.git for-next\n\nThanks!\n", 1)],
-               newer=Newer("v2@x", 2, when(1.5)))
+    st = state(
+        [
+            (
+                "Mark <broonie@kernel.org>",
+                "On Mon, Ada wrote:\n> x\n\nApplied to\n\n   https://git.kernel.org/pub/scm/linux/kernel/git/broonie/spi.git for-next\n\nThanks!\n",
+                1,
+            )
+        ],
+        newer=Newer("v2@x", 2, when(1.5)),
+    )
     assert (st.state, st.msgid) == ("applied", "r0@x")
 
 

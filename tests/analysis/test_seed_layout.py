@@ -5,6 +5,7 @@ list, one entry per series, and whole subjects."""
 import os
 
 import pytest
+from pi import msg, shared_data_dir
 
 from listdigest.analysis.digest import build_digest
 from listdigest.analysis.employers import load_affiliations
@@ -12,12 +13,19 @@ from listdigest.analysis.people import format_address
 from listdigest.message import parse_message
 from listdigest.report import render
 from listdigest.sources import RawMessage
-from pi import msg, shared_data_dir
 
 EXAMPLE = str(shared_data_dir().parent / "examples" / "kvm-update-2026-01-05.txt")
 #: the employer section (issue 7) the digest adds after the domain table, with the shipped map
-EMPLOYERS = ["Top 15 employers (Based on Email Body)", "", "     16 Red Hat", "      8 AMD", "      6 Intel",
-             "      4 SUSE", "      3 Alibaba", ""]
+EMPLOYERS = [
+    "Top 15 employers (Based on Email Body)",
+    "",
+    "     16 Red Hat",
+    "      8 AMD",
+    "      6 Intel",
+    "      4 SUSE",
+    "      3 Alibaba",
+    "",
+]
 DIFF = "\n---\n a.c | 2 +-\n 1 file changed, 1 insertion(+), 1 deletion(-)\n\ndiff --git a/a.c b/a.c\n--- a/a.c\n+++ b/a.c\n@@ -1 +1 @@\n-a\n+b\n-- \n2.43.0\n"
 
 # the example's tables as (sender, in-body author or None, count)
@@ -40,15 +48,46 @@ def build():
     for sender, author, count in PEOPLE:
         for i in range(count):
             n += 1
-            body = (f"From: {author}\n\n" if author else "") + f"Change {n}.\n\nSigned-off-by: {sender}" + DIFF
-            raws.append(msg(f"[PATCH v2 {i + 1}/{count}] change {n}", from_=sender, msgid=f"m{n}@x", body=body,
-                            in_reply_to=f"cover-{sender}@x"))
+            body = (
+                (f"From: {author}\n\n" if author else "")
+                + f"Change {n}.\n\nSigned-off-by: {sender}"
+                + DIFF
+            )
+            raws.append(
+                msg(
+                    f"[PATCH v2 {i + 1}/{count}] change {n}",
+                    from_=sender,
+                    msgid=f"m{n}@x",
+                    body=body,
+                    in_reply_to=f"cover-{sender}@x",
+                )
+            )
     # replies and a syzbot report are not counted
-    raws.append(msg("Re: [PATCH v2 1/16] change 1", from_="Sean <seanjc@google.com>", in_reply_to="m1@x", body="> x\nok\n"))
-    raws.append(msg("[syzbot] [kvm?] WARNING in foo", from_="syzbot <syzbot+123@syzkaller.appspotmail.com>", body="crash\n"))
+    raws.append(
+        msg(
+            "Re: [PATCH v2 1/16] change 1",
+            from_="Sean <seanjc@google.com>",
+            in_reply_to="m1@x",
+            body="> x\nok\n",
+        )
+    )
+    raws.append(
+        msg(
+            "[syzbot] [kvm?] WARNING in foo",
+            from_="syzbot <syzbot+123@syzkaller.appspotmail.com>",
+            body="crash\n",
+        )
+    )
     # a folded, encoded subject: the seed digest printed only "dma-mapping: add"
-    raws.append(msg("[PATCH v2 01/15] dma-mapping: add\n __dma_from_device_group_begin()/end()", from_="x <x@redhat.com>", msgid="fold@x",
-                    body="Add it." + DIFF, headers={"X-Test": "1"}))
+    raws.append(
+        msg(
+            "[PATCH v2 01/15] dma-mapping: add\n __dma_from_device_group_begin()/end()",
+            from_="x <x@redhat.com>",
+            msgid="fold@x",
+            body="Add it." + DIFF,
+            headers={"X-Test": "1"},
+        )
+    )
     return [parse_message(RawMessage(r, seq=i)) for i, r in enumerate(raws)]
 
 
@@ -56,8 +95,14 @@ def test_tables_match_the_seed_digest_line_for_line():
     if not os.path.exists(EXAMPLE):
         pytest.skip(f"{EXAMPLE} not found (set LISTDIGEST_SHARED)")
     msgs = build()[:-1]
-    digest = build_digest(msgs, list_name="KVM", start="0b15536c0", end="810a535b1", top=15,
-                          affiliations=load_affiliations())
+    digest = build_digest(
+        msgs,
+        list_name="KVM",
+        start="0b15536c0",
+        end="810a535b1",
+        top=15,
+        affiliations=load_affiliations(),
+    )
     text = render(digest, "text")
     with open(EXAMPLE, encoding="utf-8") as f:
         example = f.read().split("\n")
@@ -68,7 +113,10 @@ def test_tables_match_the_seed_digest_line_for_line():
     del ours[at : at + len(EMPLOYERS)]
     assert ours[:22] == example[:22]
     # after the tables: the bots kept out of them, then the range's totals
-    assert ours[22:24] == ["Bots: syzbot (1)", "Totals: 39 messages, 37 patch postings, 2 replies/other, 0 skipped"]
+    assert ours[22:24] == [
+        "Bots: syzbot (1)",
+        "Totals: 39 messages, 37 patch postings, 2 replies/other, 0 skipped",
+    ]
 
 
 def test_quoting_follows_rfc5322():
@@ -88,7 +136,9 @@ def test_patch_list_is_filled_and_one_entry_per_series():
     msgs = build()
     digest = build_digest(msgs, list_name="KVM", start="a", end="b")
     text = render(digest, "text")
-    plist = text.split("===== Patch list in this time period =====\n", 1)[1].split("===== Patch Commit Messages ====")[0]
+    plist = text.split("===== Patch list in this time period =====\n", 1)[1].split(
+        "===== Patch Commit Messages ===="
+    )[0]
     assert len([l for l in plist.split("\n") if l.strip()]) == len(digest.series) == 7
     assert " 16 of 17  [PATCH v2 1/16] change 1  -- Michael S. Tsirkin <mst@redhat.com>" in plist
     entries = text.split("===== Patch Commit Messages ====\n\n", 1)[1].split("-" * 70 + "\n\n")
@@ -97,14 +147,28 @@ def test_patch_list_is_filled_and_one_entry_per_series():
 
 
 def test_same_address_in_other_case_is_one_person():
-    raws = [msg(f"[PATCH] fix {i}", from_=f"Ada <{a}>", msgid=f"c{i}@x", body="x" + DIFF) for i, a in enumerate(["ada@Example.com", "ada@example.com", "ada@example.com"])]
-    d = build_digest([parse_message(RawMessage(r, seq=i)) for i, r in enumerate(raws)], list_name="l", start="a", end="b")
+    raws = [
+        msg(f"[PATCH] fix {i}", from_=f"Ada <{a}>", msgid=f"c{i}@x", body="x" + DIFF)
+        for i, a in enumerate(["ada@Example.com", "ada@example.com", "ada@example.com"])
+    ]
+    d = build_digest(
+        [parse_message(RawMessage(r, seq=i)) for i, r in enumerate(raws)],
+        list_name="l",
+        start="a",
+        end="b",
+    )
     assert [(c.count, c.label) for c in d.contributors] == [(3, "Ada <ada@example.com>")]
     assert [(c.count, c.label) for c in d.domains] == [(3, "example.com")]
 
 
 def test_huge_body_is_cut_with_a_note():
-    body = "Start.\n" + "x" * 70 + "\n" + ("line of a very long commit message\n" * 20000) + "\n---\n a | 1 +\n 1 file changed, 1 insertion(+)\n"
+    body = (
+        "Start.\n"
+        + "x" * 70
+        + "\n"
+        + ("line of a very long commit message\n" * 20000)
+        + "\n---\n a | 1 +\n 1 file changed, 1 insertion(+)\n"
+    )
     m = parse_message(RawMessage(msg("[PATCH] huge", msgid="h@x", body=body + DIFF), seq=0))
     d = build_digest([m], list_name="l", start="a", end="b")
     text = d.series[0].bodies[0].text

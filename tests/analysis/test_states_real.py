@@ -38,7 +38,11 @@ def test_waiting_lists_each_series_once_and_never_an_applied_or_superseded_one(d
         assert all(w.state in ("new", "discussed") for w in h.waiting), name
         applied = {a.series_key for a in h.applied}
         assert not applied & set(keys), (name, applied & set(keys))
-        gone = {s.key for s in d.series if s.state.state in ("applied", "superseded", "changes-requested", "reviewed")}
+        gone = {
+            s.key
+            for s in d.series
+            if s.state.state in ("applied", "superseded", "changes-requested", "reviewed")
+        }
         assert not gone & set(keys), (name, gone & set(keys))
         # a series superseded by a newer version in the same digest is never waiting
         older = {v.msgid for s in d.series for v in s.versions}
@@ -70,7 +74,11 @@ def test_every_state_names_its_deciding_message(digests):
             if st.state in ("applied", "superseded", "reviewed", "discussed", "changes-requested"):
                 assert st.msgid, (name, s.key, st)
             if st.state == "superseded":
-                assert st.superseded_version and st.superseded_version > s.version, (name, s.key, st)
+                assert st.superseded_version and st.superseded_version > s.version, (
+                    name,
+                    s.key,
+                    st,
+                )
             if st.state == "applied":
                 # the notice answers a series posted in the range, so it is in the range too
                 assert any(a.msgid == st.msgid for a in d.history.applied), (name, s.key, st)

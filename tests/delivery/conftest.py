@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from daily_helpers import Inbox, running_smtp
 
 

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-
 from daily_helpers import BadServer, Epoch, mail, patch, write_config
+
 from listdigest.cli import main
 
 
@@ -69,7 +69,11 @@ def test_two_runs_mail_two_digests_whose_ranges_join(tmp_path, inbox, smtp_serve
     assert s1[0] == "From" and s2[0] == "From"
     assert s2[1] == s1[3] == first_head[:9]  # the second starts where the first ended
     assert s2[3] == inbox.head[:9]
-    assert m2.get_body(("plain",)).get_content().startswith(f"From {first_head[:9]} to {inbox.head[:9]}\n")
+    assert (
+        m2.get_body(("plain",))
+        .get_content()
+        .startswith(f"From {first_head[:9]} to {inbox.head[:9]}\n")
+    )
     assert subjects_in(m2) == ["  1 of 1   [PATCH] demo: third  -- Ada Lovelace <ada@example.com>"]
     assert state(tmp_path)["to_commit"] == inbox.head
     # nothing new: nothing sent, exit 0
@@ -79,7 +83,9 @@ def test_two_runs_mail_two_digests_whose_ranges_join(tmp_path, inbox, smtp_serve
 
 
 @pytest.mark.parametrize("failure", ["refuse", "drop", "stall"])
-def test_failed_delivery_keeps_state_and_next_run_sends_union_once(tmp_path, inbox, smtp_server, failure):
+def test_failed_delivery_keeps_state_and_next_run_sends_union_once(
+    tmp_path, inbox, smtp_server, failure
+):
     cfg = write_config(tmp_path / "c.toml", inbox.inbox, smtp_server.port)
     sdir = str(tmp_path / "state")
     assert run("run", "--config", str(cfg), "--state-dir", sdir).exit_code == 0
@@ -101,7 +107,11 @@ def test_failed_delivery_keeps_state_and_next_run_sends_union_once(tmp_path, inb
     assert r.exit_code == 1
     err = r.stderr.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("Error: list demo: SMTP 127.0.0.1:")
-    expect = {"refuse": "server said 554 5.7.1 digest rejected", "drop": "connection closed", "stall": "timed out after 1s"}[failure]
+    expect = {
+        "refuse": "server said 554 5.7.1 digest rejected",
+        "drop": "connection closed",
+        "stall": "timed out after 1s",
+    }[failure]
     assert expect in err[0]
     assert state(tmp_path) == before
     assert len(smtp_server.messages) == 1
@@ -113,7 +123,10 @@ def test_failed_delivery_keeps_state_and_next_run_sends_union_once(tmp_path, inb
     assert len(smtp_server.messages) == 2
     m = smtp_server.messages[1]
     assert m["Subject"] == f"From {mark[:9]} to {inbox.head[:9]}"
-    assert [s.split("  -- ")[0].split("   ")[-1] for s in subjects_in(m)] == ["[PATCH] demo: third", "[PATCH] demo: fourth"]
+    assert [s.split("  -- ")[0].split("   ")[-1] for s in subjects_in(m)] == [
+        "[PATCH] demo: third",
+        "[PATCH] demo: fourth",
+    ]
     assert run("run", "--config", str(cfg), "--state-dir", sdir).exit_code == 0
     assert len(smtp_server.messages) == 2  # exactly once
 
@@ -128,7 +141,12 @@ def test_dry_run_sends_and_records_nothing(tmp_path, inbox, smtp_server):
 
 
 def test_send_empty_mails_no_traffic(tmp_path, inbox, smtp_server):
-    cfg = write_config(tmp_path / "c.toml", inbox.inbox, smtp_server.port, extra_list="send_empty = true\nthread = true")
+    cfg = write_config(
+        tmp_path / "c.toml",
+        inbox.inbox,
+        smtp_server.port,
+        extra_list="send_empty = true\nthread = true",
+    )
     sdir = str(tmp_path / "state")
     assert run("run", "--config", str(cfg), "--state-dir", sdir).exit_code == 0
     assert run("run", "--config", str(cfg), "--state-dir", sdir).exit_code == 0
@@ -137,7 +155,9 @@ def test_send_empty_mails_no_traffic(tmp_path, inbox, smtp_server):
     assert empty["Subject"] == f"From {inbox.head[:9]} to {inbox.head[:9]} (no traffic)"
     assert "Totals: 0 messages" in empty.get_body(("plain",)).get_content()
     # threaded: the second digest replies to the first
-    assert empty["In-Reply-To"] == first["Message-ID"] and empty["References"] == first["Message-ID"]
+    assert (
+        empty["In-Reply-To"] == first["Message-ID"] and empty["References"] == first["Message-ID"]
+    )
 
 
 def test_lock_prevents_two_runs_of_one_list(tmp_path, inbox, smtp_server):
@@ -147,17 +167,36 @@ def test_lock_prevents_two_runs_of_one_list(tmp_path, inbox, smtp_server):
     sdir = str(tmp_path / "state")
     with locked(sdir, "demo"):
         # a separate process, as cron would start
-        p = subprocess.run([sys.executable, "-m", "listdigest.cli", "run", "--config", str(cfg), "--state-dir", sdir],
-                           capture_output=True, text=True)
+        p = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "listdigest.cli",
+                "run",
+                "--config",
+                str(cfg),
+                "--state-dir",
+                sdir,
+            ],
+            capture_output=True,
+            text=True,
+        )
     assert p.returncode == 1
-    assert p.stderr.strip() == f"Error: list demo: another run holds {os.path.join(sdir, 'demo.lock')}"
+    assert (
+        p.stderr.strip() == f"Error: list demo: another run holds {os.path.join(sdir, 'demo.lock')}"
+    )
     assert smtp_server.messages == []
 
 
 def test_files_delivery_and_atom_feed(tmp_path, inbox):
     out = tmp_path / "out"
-    cfg = write_config(tmp_path / "c.toml", inbox.inbox, 25,
-                       extra_list=f'delivery = ["files"]\noutput_dir = "{out}"', formats=("text", "markdown", "html", "json", "atom"))
+    cfg = write_config(
+        tmp_path / "c.toml",
+        inbox.inbox,
+        25,
+        extra_list=f'delivery = ["files"]\noutput_dir = "{out}"',
+        formats=("text", "markdown", "html", "json", "atom"),
+    )
     sdir = str(tmp_path / "state")
     assert run("run", "--config", str(cfg), "--state-dir", sdir).exit_code == 0
     h1 = inbox.head
@@ -175,17 +214,26 @@ def test_files_delivery_and_atom_feed(tmp_path, inbox):
 
 
 def test_password_never_shown(tmp_path, inbox, smtp_server):
-    cfg = write_config(tmp_path / "c.toml", inbox.inbox, smtp_server.port,
-                       extra_smtp='user = "digest"\npassword_env = "LD_TEST_PW"')
-    r = runner().invoke(main, ["run", "--config", str(cfg), "--state-dir", str(tmp_path / "s")],
-                                           env={"LD_TEST_PW": "s3cret-Pa55"})
+    cfg = write_config(
+        tmp_path / "c.toml",
+        inbox.inbox,
+        smtp_server.port,
+        extra_smtp='user = "digest"\npassword_env = "LD_TEST_PW"',
+    )
+    r = runner().invoke(
+        main,
+        ["run", "--config", str(cfg), "--state-dir", str(tmp_path / "s")],
+        env={"LD_TEST_PW": "s3cret-Pa55"},
+    )
     # the plain server offers no AUTH: the run fails, without the password in sight
     assert r.exit_code == 1
     assert "s3cret-Pa55" not in r.stderr + r.stdout
     assert state(tmp_path) is None
 
 
-def test_first_run_with_a_date_start_reads_only_that_span_through_the_index(tmp_path, smtp_server, monkeypatch):
+def test_first_run_with_a_date_start_reads_only_that_span_through_the_index(
+    tmp_path, smtp_server, monkeypatch
+):
     """Issue 14, fault 4: the first run (no state, start = a date) used to parse the whole
     archive to find the date's mail; now the index gives the span and only it is read."""
     import listdigest.pipeline as pipeline
@@ -227,7 +275,14 @@ def test_failed_mail_leaves_no_overlapping_files_or_feed_entries(tmp_path, inbox
     extra = f'delivery = ["files", "smtp"]\noutput_dir = "{out}"'
     bad = BadServer("drop")
     try:
-        cfg = write_config(tmp_path / "c.toml", inbox.inbox, bad.port, extra_list=extra, formats=("text", "atom"), timeout=1)
+        cfg = write_config(
+            tmp_path / "c.toml",
+            inbox.inbox,
+            bad.port,
+            extra_list=extra,
+            formats=("text", "atom"),
+            timeout=1,
+        )
         sdir = str(tmp_path / "state")
         assert run("run", "--config", cfg, "--state-dir", sdir).exit_code == 1
         inbox.add(patch(4, "[PATCH] demo: third"))
@@ -240,7 +295,13 @@ def test_failed_mail_leaves_no_overlapping_files_or_feed_entries(tmp_path, inbox
     assert len(texts) == 1 and texts[0].endswith(f"..{inbox.head[:9]}.txt")
     assert len(ET.parse(out / "demo" / "feed.atom").getroot().findall(ns + "entry")) == 1
     # delivered at last: the files of that start are the delivered digest's, once
-    cfg = write_config(tmp_path / "c.toml", inbox.inbox, smtp_server.port, extra_list=extra, formats=("text", "atom"))
+    cfg = write_config(
+        tmp_path / "c.toml",
+        inbox.inbox,
+        smtp_server.port,
+        extra_list=extra,
+        formats=("text", "atom"),
+    )
     assert run("run", "--config", cfg, "--state-dir", sdir).exit_code == 0
     assert len([n for n in os.listdir(out / "demo") if n.endswith(".txt")]) == 1
     assert len(ET.parse(out / "demo" / "feed.atom").getroot().findall(ns + "entry")) == 1

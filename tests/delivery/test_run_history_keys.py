@@ -14,9 +14,13 @@ def test_run_uses_the_lists_history_and_employer_keys(tmp_path, monkeypatch):
     ep = Epoch(str(tmp_path / "inbox"))
     ep.add(patch(1, "[PATCH] demo: first"))
     ep.add(patch(2, "[PATCH] demo: second", "Cy Corp <cy@corp.example>"))
-    ep.add(mail(3, "Re: [PATCH] demo: first", "CI Runner <runner@ci.example>", irt="m1@example.org"))
+    ep.add(
+        mail(3, "Re: [PATCH] demo: first", "CI Runner <runner@ci.example>", irt="m1@example.org")
+    )
     ep.add(mail(4, "Re: [PATCH] demo: first", "Bob <bob@corp.example>", irt="m1@example.org"))
-    ep.add(mail(5, "Re: [PATCH] demo: second", "Bob <bob@corp.example>", irt="m2@example.org"))  # a second, smaller thread
+    ep.add(
+        mail(5, "Re: [PATCH] demo: second", "Bob <bob@corp.example>", irt="m2@example.org")
+    )  # a second, smaller thread
     (tmp_path / "emap").write_text("example.com Ada Works\ncorp.example Corp Inc\n")
     cfg = tmp_path / "c.toml"
     cfg.write_text(f"""
@@ -38,7 +42,7 @@ hot = 1
     assert "Top 15 employers (Based on Email Body)\n\n      1 Corp Inc\n      1 Ada Works\n" in out
     assert "Bots: CI Runner (1)" in out
     assert "Waiting for review (posted in the last 30 days, no review yet)" in out
-    j = json.loads(out[out.index("\n{") + 1:out.rindex("}") + 1])
+    j = json.loads(out[out.index("\n{") + 1 : out.rindex("}") + 1])
     assert j["history"]["waiting_days"] == 30
     assert [t["root"] for t in j["history"]["hot_threads"]] == ["m1@example.org"]  # hot = 1 row
     assert [b["label"] for b in j["history"]["bots"]] == ["CI Runner"]

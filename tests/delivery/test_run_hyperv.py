@@ -11,7 +11,9 @@ from click.testing import CliRunner
 
 from listdigest.cli import main
 
-SHARED = os.environ.get("LISTDIGEST_SHARED") or os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data")
+SHARED = os.environ.get("LISTDIGEST_SHARED") or os.path.join(
+    os.path.dirname(__file__), "..", "..", "..", "shared", "data"
+)
 BUNDLE = os.path.join(SHARED, "linux-hyperv.bundle")
 if not os.path.exists(BUNDLE):
     BUNDLE = "/work/shared/data/linux-hyperv.bundle"
@@ -20,7 +22,9 @@ pytestmark = [pytest.mark.real, pytest.mark.slow]
 
 
 def git(gitdir, *args):
-    return subprocess.run(["git", "--git-dir", gitdir, *args], check=True, capture_output=True, text=True).stdout.strip()
+    return subprocess.run(
+        ["git", "--git-dir", gitdir, *args], check=True, capture_output=True, text=True
+    ).stdout.strip()
 
 
 @pytest.mark.skipif(not os.path.exists(BUNDLE), reason="linux-hyperv.bundle not available")
@@ -40,7 +44,7 @@ port = {smtp_server.port}
 timeout = 30
 
 [lists.linux-hyperv]
-archive = "{tmp_path / 'hv'}"
+archive = "{tmp_path / "hv"}"
 to = ["hv-digest@example.org"]
 from = "Hyper-V digest <digest@example.org>"
 formats = ["text", "html"]

@@ -6,8 +6,8 @@ import ssl
 import subprocess
 
 import pytest
-
 from daily_helpers import Epoch, free_port, patch
+
 from listdigest.config import Config
 from listdigest.errors import DeliveryError
 from listdigest.pipeline import run_list
@@ -18,8 +18,27 @@ from listdigest.store.state import read_state
 def cert(tmp_path_factory):
     d = tmp_path_factory.mktemp("tls")
     key, crt = d / "key.pem", d / "cert.pem"
-    p = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(crt),
-                        "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], capture_output=True)
+    p = subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(crt),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        capture_output=True,
+    )
     if p.returncode != 0:
         pytest.skip("openssl cannot make a certificate: " + p.stderr.decode()[-200:])
     return str(key), str(crt)
@@ -32,7 +51,11 @@ class Auth:
     def __call__(self, server, session, envelope, mechanism, auth_data):
         from aiosmtpd.smtp import AuthResult, LoginPassword
 
-        ok = isinstance(auth_data, LoginPassword) and auth_data.login == b"digest" and auth_data.password == b"s3cret"
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and auth_data.login == b"digest"
+            and auth_data.password == b"s3cret"
+        )
         self.seen.append((mechanism, ok))
         return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535 itself
 
@@ -43,7 +66,12 @@ def server(handler, cert, *, ssl_mode):
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ctx.load_cert_chain(cert[1], cert[0])
     auth = Auth()
-    kw = dict(hostname="127.0.0.1", port=free_port(), authenticator=auth, auth_require_tls=True)
+    kw = {
+        "hostname": "127.0.0.1",
+        "port": free_port(),
+        "authenticator": auth,
+        "auth_require_tls": True,
+    }
     if ssl_mode == "ssl":
         # aiosmtpd does not count an implicit-TLS socket as TLS for auth_require_tls
         kw.update(ssl_context=ctx, auth_require_tls=False)
@@ -86,16 +114,33 @@ def test_tls_and_auth(tmp_path, cert, security):
         sdir = str(tmp_path / "state")
         # wrong password: refused, state not written, password not in the message
         with pytest.raises(DeliveryError) as ei:
-            run_list(cfg.lists[0], cfg.smtp, state_dir=sdir, environ={"LD_PW": "wrong-pw"}, tls_context=client)
+            run_list(
+                cfg.lists[0],
+                cfg.smtp,
+                state_dir=sdir,
+                environ={"LD_PW": "wrong-pw"},
+                tls_context=client,
+            )
         assert str(ei.value) == f"SMTP 127.0.0.1:{ctl.port}: authentication failed (535)"
         assert "wrong-pw" not in str(ei.value)
         assert read_state(sdir, "demo") is None and handler.messages == []
         # an untrusted certificate fails before any password is sent
         with pytest.raises(DeliveryError, match="TLS failed"):
-            run_list(cfg.lists[0], cfg.smtp, state_dir=sdir, environ={"LD_PW": "s3cret"}, tls_context=ssl.create_default_context())
-        out = run_list(cfg.lists[0], cfg.smtp, state_dir=sdir, environ={"LD_PW": "s3cret"}, tls_context=client)
+            run_list(
+                cfg.lists[0],
+                cfg.smtp,
+                state_dir=sdir,
+                environ={"LD_PW": "s3cret"},
+                tls_context=ssl.create_default_context(),
+            )
+        out = run_list(
+            cfg.lists[0], cfg.smtp, state_dir=sdir, environ={"LD_PW": "s3cret"}, tls_context=client
+        )
         assert out.status == "delivered"
-        assert len(handler.messages) == 1 and "tls: one" in handler.messages[0].get_body(("plain",)).get_content()
+        assert (
+            len(handler.messages) == 1
+            and "tls: one" in handler.messages[0].get_body(("plain",)).get_content()
+        )
         assert read_state(sdir, "demo").to_commit == ep.head
         assert auth.seen[-1][1] is True
     finally:

@@ -9,30 +9,92 @@ import random
 import signal
 import time
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Callable, List, Optional, Sequence, Tuple, Type
+from typing import Callable
 
 #: tokens that steer mutations into the corners of the mail grammar
-DICTIONARY: Tuple[bytes, ...] = (
-    b"\n", b"\r\n", b"\r", b"\n\n", b"\x00", b"\xff", b"\xc3\xa9", b"\xe2\x80\xae", b" ", b"\t", b":",
-    b"From ", b">From ", b"From: ", b"Date: ", b"Subject: ", b"Message-ID: <", b">", b"<", b"@",
-    b"In-Reply-To: ", b"References: ", b"Received: from x by y; ", b"X-Original-From: ", b"Reply-To: ",
-    b"Content-Type: multipart/mixed; boundary=\"b\"\n", b"Content-Type: text/html\n",
-    b"Content-Type: text/plain; charset=", b"utf-8", b"x-unknown", b"iso-2022-jp", b"utf-16",
-    b"Content-Transfer-Encoding: base64\n", b"Content-Transfer-Encoding: quoted-printable\n",
-    b"--b\n", b"--b--\n", b"=?utf-8?q?", b"=?utf-8?b?", b"?=", b"=0D=0A", b"=C3", b"=\n", b"_",
-    b"[PATCH", b"[PATCH v2 1/3]", b"[RFC PATCH 0/5]", b"Re: ", b"]", b"[", b"v1.5", b"/", b"0/0",
-    b"---\n", b"-- \n", b" a.c | 2 +-\n", b" 1 file changed, 1 insertion(+)\n",
-    b"diff --git a/x b/x\n", b"--- a/x\n+++ b/x\n@@ -1 +1 @@\n", b"Index: x\n=============\n",
-    b"base-commit: ", b"Signed-off-by: A <a@b>\n", b"Reviewed-by: ", b"Mon, 01 Jan 2024 10:00:00 +0000",
-    b"+9999", b"-0000", b"9999", b"0000", b"<script>", b"&#0;", b"<!--", b"<![CDATA[",
+DICTIONARY: tuple[bytes, ...] = (
+    b"\n",
+    b"\r\n",
+    b"\r",
+    b"\n\n",
+    b"\x00",
+    b"\xff",
+    b"\xc3\xa9",
+    b"\xe2\x80\xae",
+    b" ",
+    b"\t",
+    b":",
+    b"From ",
+    b">From ",
+    b"From: ",
+    b"Date: ",
+    b"Subject: ",
+    b"Message-ID: <",
+    b">",
+    b"<",
+    b"@",
+    b"In-Reply-To: ",
+    b"References: ",
+    b"Received: from x by y; ",
+    b"X-Original-From: ",
+    b"Reply-To: ",
+    b'Content-Type: multipart/mixed; boundary="b"\n',
+    b"Content-Type: text/html\n",
+    b"Content-Type: text/plain; charset=",
+    b"utf-8",
+    b"x-unknown",
+    b"iso-2022-jp",
+    b"utf-16",
+    b"Content-Transfer-Encoding: base64\n",
+    b"Content-Transfer-Encoding: quoted-printable\n",
+    b"--b\n",
+    b"--b--\n",
+    b"=?utf-8?q?",
+    b"=?utf-8?b?",
+    b"?=",
+    b"=0D=0A",
+    b"=C3",
+    b"=\n",
+    b"_",
+    b"[PATCH",
+    b"[PATCH v2 1/3]",
+    b"[RFC PATCH 0/5]",
+    b"Re: ",
+    b"]",
+    b"[",
+    b"v1.5",
+    b"/",
+    b"0/0",
+    b"---\n",
+    b"-- \n",
+    b" a.c | 2 +-\n",
+    b" 1 file changed, 1 insertion(+)\n",
+    b"diff --git a/x b/x\n",
+    b"--- a/x\n+++ b/x\n@@ -1 +1 @@\n",
+    b"Index: x\n=============\n",
+    b"base-commit: ",
+    b"Signed-off-by: A <a@b>\n",
+    b"Reviewed-by: ",
+    b"Mon, 01 Jan 2024 10:00:00 +0000",
+    b"+9999",
+    b"-0000",
+    b"9999",
+    b"0000",
+    b"<script>",
+    b"&#0;",
+    b"<!--",
+    b"<![CDATA[",
 )
 
 #: inputs are capped so one input stays cheap
 MAX_INPUT = 1 << 16
 
 
-def mutate(rnd: random.Random, data: bytes, seeds: Sequence[bytes], max_input: int = MAX_INPUT) -> bytes:
+def mutate(
+    rnd: random.Random, data: bytes, seeds: Sequence[bytes], max_input: int = MAX_INPUT
+) -> bytes:
     """One to eight random edits of ``data``: flips, inserts, deletes, duplications, splices."""
     buf = bytearray(data[:max_input])
     for _ in range(rnd.randint(1, 8)):
@@ -88,20 +150,20 @@ class Stats:
     inputs: int = 0
     max_seconds: float = 0.0
     slowest: bytes = b""
-    crashes: List[Crash] = field(default_factory=list)
+    crashes: list[Crash] = field(default_factory=list)
 
 
-def _on_alarm(signum, frame):  # noqa: ARG001
+def _on_alarm(signum, frame):
     raise Hang("input took longer than the hard limit")
 
 
 def run(
     name: str,
     fn: Callable[[bytes], object],
-    allowed: Tuple[Type[BaseException], ...],
+    allowed: tuple[type[BaseException], ...],
     seeds: Sequence[bytes],
-    count: Optional[int] = None,
-    seconds: Optional[float] = None,
+    count: int | None = None,
+    seconds: float | None = None,
     seed: int = 0,
     hard_limit: float = 10.0,
     max_crashes: int = 20,
@@ -121,7 +183,11 @@ def run(
                 break
             if deadline is not None and i % 64 == 0 and time.monotonic() > deadline:
                 break
-            data = pool[i] if i < len(pool) and i < len(seeds) else mutate(rnd, rnd.choice(pool), pool, max_input)
+            data = (
+                pool[i]
+                if i < len(pool) and i < len(seeds)
+                else mutate(rnd, rnd.choice(pool), pool, max_input)
+            )
             i += 1
             if use_alarm:
                 signal.setitimer(signal.ITIMER_REAL, hard_limit)
@@ -130,7 +196,7 @@ def run(
                 fn(data)
             except allowed:
                 pass
-            except Exception:  # noqa: BLE001 -- every other exception is a finding
+            except Exception:
                 if len(stats.crashes) < max_crashes:
                     stats.crashes.append(Crash(name, data, traceback.format_exc(limit=-4)))
             finally:

@@ -20,10 +20,10 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))  # tests/, for hostile_kit
 
+import hostile_kit  # noqa: E402
+
 from tests.fuzz import engine  # noqa: E402
 from tests.fuzz import targets as T  # noqa: E402
-
-import hostile_kit  # noqa: E402
 
 
 def _atheris(target: T.Target, seeds, out: str) -> None:  # pragma: no cover - manual use
@@ -41,21 +41,31 @@ def _atheris(target: T.Target, seeds, out: str) -> None:  # pragma: no cover - m
         except target.allowed:
             pass
 
-    atheris.Setup([sys.argv[0], corpus, f"-artifact_prefix={out}/", "-timeout=1", "-rss_limit_mb=2048"], one)
+    atheris.Setup(
+        [sys.argv[0], corpus, f"-artifact_prefix={out}/", "-timeout=1", "-rss_limit_mb=2048"], one
+    )
     atheris.Fuzz()
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--target", action="append", choices=sorted(T.targets()), help="target(s); default all")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--target", action="append", choices=sorted(T.targets()), help="target(s); default all"
+    )
     ap.add_argument("--minutes", type=float, default=10.0, help="per target (default 10)")
     ap.add_argument("--seed", type=int, default=int(time.time()))
     ap.add_argument("--out", default="fuzz-crashes")
-    ap.add_argument("--atheris", action="store_true", help="coverage-guided with atheris (one target)")
+    ap.add_argument(
+        "--atheris", action="store_true", help="coverage-guided with atheris (one target)"
+    )
     args = ap.parse_args(argv)
     all_targets = T.targets()
     names = args.target or sorted(all_targets)
-    messages = hostile_kit.seed_messages(80) + [m for _, m in hostile_kit.hostile_messages(small=True)]
+    messages = hostile_kit.seed_messages(80) + [
+        m for _, m in hostile_kit.hostile_messages(small=True)
+    ]
     os.makedirs(args.out, exist_ok=True)
     bad = 0
     for name in names:
@@ -64,9 +74,19 @@ def main(argv=None) -> int:
         if args.atheris:
             _atheris(t, seeds, args.out)
             return 0
-        st = engine.run(name, t.fn, t.allowed, seeds, seconds=args.minutes * 60, seed=args.seed,
-                        max_input=t.max_input, max_crashes=100)
-        print(f"{name}: {st.inputs} inputs, {len(st.crashes)} crashes, slowest {st.max_seconds:.3f}s CPU (seed {args.seed})")
+        st = engine.run(
+            name,
+            t.fn,
+            t.allowed,
+            seeds,
+            seconds=args.minutes * 60,
+            seed=args.seed,
+            max_input=t.max_input,
+            max_crashes=100,
+        )
+        print(
+            f"{name}: {st.inputs} inputs, {len(st.crashes)} crashes, slowest {st.max_seconds:.3f}s CPU (seed {args.seed})"
+        )
         for i, c in enumerate(st.crashes):
             path = os.path.join(args.out, f"{name}-{args.seed}-{i}.bin")
             with open(path, "wb") as f:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import gzip
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Sequence, Tuple, Type
+from typing import Callable
 
 from listdigest.errors import RangeError, SourceError
 from listdigest.message import MessageError, parse_message
@@ -38,7 +39,9 @@ def _clean(label: str, value: str) -> None:
 
 
 def _text(data: bytes) -> str:
-    return data.decode("utf-8", "surrogateescape") if data[:1] != b"\xfe" else data.decode("latin-1")
+    return (
+        data.decode("utf-8", "surrogateescape") if data[:1] != b"\xfe" else data.decode("latin-1")
+    )
 
 
 def fuzz_message(data: bytes) -> None:
@@ -71,10 +74,17 @@ def fuzz_body(data: bytes) -> None:
     B.digest_text(text)
     # the first bytes choose how decode_body is asked to read the rest
     k = data[:1][0] if data else 0
-    ctypes = (None, "text/plain; charset=utf-8", "text/html", "multipart/mixed; boundary=b",
-              "text/plain; charset=x-bogus", "message/rfc822", "text/plain; charset=\"utf-16\"")
+    ctypes = (
+        None,
+        "text/plain; charset=utf-8",
+        "text/html",
+        "multipart/mixed; boundary=b",
+        "text/plain; charset=x-bogus",
+        "message/rfc822",
+        'text/plain; charset="utf-16"',
+    )
     ctes = (None, "base64", "quoted-printable", "8bit", "x-uuencode")
-    head, body = H.split_message(data)
+    _head, body = H.split_message(data)
     B.decode_body(data, body, ctypes[k % len(ctypes)], ctes[(k // 8) % len(ctes)])
     if T is not None:
         _trailers(text)
@@ -169,14 +179,14 @@ class _FileTarget:
 class Target:
     name: str
     fn: Callable[[bytes], object]
-    allowed: Tuple[Type[BaseException], ...]
+    allowed: tuple[type[BaseException], ...]
     #: inputs in the CI run
     ci_inputs: int
     #: inputs are cut to this many bytes (keeps the CI run's inputs cheap)
     max_input: int = 1 << 14
 
 
-def targets() -> Dict[str, Target]:
+def targets() -> dict[str, Target]:
     files = _FileTarget()
     found = [
         Target("message", fuzz_message, (MessageError,), 25000, 1 << 13),
@@ -189,14 +199,17 @@ def targets() -> Dict[str, Target]:
     return {t.name: t for t in found}
 
 
-def seeds_for(name: str, messages: Sequence[bytes]) -> List[bytes]:
+def seeds_for(name: str, messages: Sequence[bytes]) -> list[bytes]:
     """Seeds of one target derived from real (or crafted) messages."""
     msgs = [m[: 1 << 15] for m in messages]
     if name == "subject":
         subs = []
         for m in msgs:
             head, _ = H.split_message(m)
-            subs += [v.encode("utf-8", "surrogateescape") for v in H.parse_header_block(head).get("subject", [])]
+            subs += [
+                v.encode("utf-8", "surrogateescape")
+                for v in H.parse_header_block(head).get("subject", [])
+            ]
         subs += [s.encode() for s in CRAFTED_SUBJECTS]
         return subs
     if name == "body":
@@ -208,7 +221,10 @@ def seeds_for(name: str, messages: Sequence[bytes]) -> List[bytes]:
         for i in range(0, len(msgs), 3):
             box = b""
             for m in msgs[i : i + 3]:
-                esc = b"\n".join(b">" + ln if ln.lstrip(b">").startswith(b"From ") else ln for ln in m.split(b"\n"))
+                esc = b"\n".join(
+                    b">" + ln if ln.lstrip(b">").startswith(b"From ") else ln
+                    for ln in m.split(b"\n")
+                )
                 box += b"From mboxrd@z Thu Jan  1 00:00:00 1970\n" + esc + b"\n\n"
             boxes.append(box)
         return boxes
@@ -219,10 +235,35 @@ def seeds_for(name: str, messages: Sequence[bytes]) -> List[bytes]:
 
 #: subject shapes from docs/tricky-cases.md
 CRAFTED_SUBJECTS = (
-    "[PATCH v6,19/24] x", "[PATCH net,v2, 1/3] y", "[PATCHv3 04/10] z", "[patch V2] a", "[PATCH v5.1 10/12] b",
-    "[PATCH 1 of 3] c", "[PATCH1/8] d", "[PATCH 01/17] e", "[PATCH 6/5] f", "[PATCH 3/n] g",
-    "[PATCH 1/2 V3 net-next] h", "[RFC][PATCH] i", "[PATCH] [v2] j", "[PATCH][next] k", "[PATCH] x (v2)",
-    "[PATCH AUTOSEL 6.1 3/5] l", "[PATCH 5.10 1/3] m", "[PATCH 6.1.y] n", "RE: [EXTERNAL] [PATCH] o",
-    "[Intel-wired-lan] [PATCH] p", "Re: Re: q", "Aw: Re: r", "Antw: s", "回复: t", "FW: u", "Fwd: v",
-    "[GIT PULL] w", "=?utf-8?q?=5BPATCH=5D_x?=", "[was Re: [PATCH 1/2] y]", "[ [ [ ] ] ]", "",
+    "[PATCH v6,19/24] x",
+    "[PATCH net,v2, 1/3] y",
+    "[PATCHv3 04/10] z",
+    "[patch V2] a",
+    "[PATCH v5.1 10/12] b",
+    "[PATCH 1 of 3] c",
+    "[PATCH1/8] d",
+    "[PATCH 01/17] e",
+    "[PATCH 6/5] f",
+    "[PATCH 3/n] g",
+    "[PATCH 1/2 V3 net-next] h",
+    "[RFC][PATCH] i",
+    "[PATCH] [v2] j",
+    "[PATCH][next] k",
+    "[PATCH] x (v2)",
+    "[PATCH AUTOSEL 6.1 3/5] l",
+    "[PATCH 5.10 1/3] m",
+    "[PATCH 6.1.y] n",
+    "RE: [EXTERNAL] [PATCH] o",
+    "[Intel-wired-lan] [PATCH] p",
+    "Re: Re: q",
+    "Aw: Re: r",
+    "Antw: s",
+    "回复: t",
+    "FW: u",
+    "Fwd: v",
+    "[GIT PULL] w",
+    "=?utf-8?q?=5BPATCH=5D_x?=",
+    "[was Re: [PATCH 1/2] y]",
+    "[ [ [ ] ] ]",
+    "",
 )

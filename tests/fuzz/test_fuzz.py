@@ -54,21 +54,61 @@ def test_fuzz_target(name, fuzz_messages, tmp_path):
     target = TARGETS[name]
     seeds = [s[: target.max_input] for s in T.seeds_for(name, fuzz_messages)]
     stats = engine.run(
-        name, target.fn, target.allowed, seeds,
-        count=target.ci_inputs, seed=SEED, max_input=target.max_input,
+        name,
+        target.fn,
+        target.allowed,
+        seeds,
+        count=target.ci_inputs,
+        seed=SEED,
+        max_input=target.max_input,
     )
     print(f"fuzz {name}: {stats.inputs} inputs, slowest {stats.max_seconds * 1000:.1f} ms CPU")
     assert stats.inputs == target.ci_inputs
     assert not stats.crashes, _report(stats, tmp_path)
-    assert stats.max_seconds < PER_INPUT_LIMIT, f"{name}: slowest input took {stats.max_seconds:.2f}s: {stats.slowest[:200]!r}"
+    assert stats.max_seconds < PER_INPUT_LIMIT, (
+        f"{name}: slowest input took {stats.max_seconds:.2f}s: {stats.slowest[:200]!r}"
+    )
 
 
 # --------------------------------------------------------------------------- structured (hypothesis)
 
 _TOKENS = st.sampled_from(
-    ["[", "]", "PATCH", "RFC", "v2", "v5.1", "V3", "1/3", "01/17", "6/5", "3/n", "1 of 3", ",", " ", "Re:", "Aw:",
-     "回复:", "FW:", "net-next", "AUTOSEL", "6.1", "x", "(v2)", "[was", "\t", "：", "GIT PULL", "RESEND", "0/0",
-     "99999999999999999999", "v99999999999999999999", "/", "\u202e", "\x00"]
+    [
+        "[",
+        "]",
+        "PATCH",
+        "RFC",
+        "v2",
+        "v5.1",
+        "V3",
+        "1/3",
+        "01/17",
+        "6/5",
+        "3/n",
+        "1 of 3",
+        ",",
+        " ",
+        "Re:",
+        "Aw:",
+        "回复:",
+        "FW:",
+        "net-next",
+        "AUTOSEL",
+        "6.1",
+        "x",
+        "(v2)",
+        "[was",
+        "\t",
+        "：",
+        "GIT PULL",
+        "RESEND",
+        "0/0",
+        "99999999999999999999",
+        "v99999999999999999999",
+        "/",
+        "\u202e",
+        "\x00",
+    ]
 )
 _HYP = settings(max_examples=600, deadline=1000, suppress_health_check=[HealthCheck.too_slow])
 
@@ -80,12 +120,32 @@ def test_hypothesis_subject_never_raises(subject):
     assert isinstance(s.reply, bool)
 
 
-_CHARSETS = st.sampled_from(["utf-8", "UTF-8", "iso-8859-1", "x-unknown", "idna", "utf-16", "bogus", "gb2312",
-                             "utf-8*en", "us-ascii", "rot13", "base64", "", "utf-7", "iso-2022-jp"])
+_CHARSETS = st.sampled_from(
+    [
+        "utf-8",
+        "UTF-8",
+        "iso-8859-1",
+        "x-unknown",
+        "idna",
+        "utf-16",
+        "bogus",
+        "gb2312",
+        "utf-8*en",
+        "us-ascii",
+        "rot13",
+        "base64",
+        "",
+        "utf-7",
+        "iso-2022-jp",
+    ]
+)
 
 
 @_HYP
-@given(st.lists(st.tuples(_CHARSETS, st.sampled_from("bBqQ"), st.binary(max_size=40)), max_size=6), st.text(max_size=40))
+@given(
+    st.lists(st.tuples(_CHARSETS, st.sampled_from("bBqQ"), st.binary(max_size=40)), max_size=6),
+    st.text(max_size=40),
+)
 def test_hypothesis_encoded_words_decode_to_one_clean_line(words, plain):
     import base64
 
@@ -103,8 +163,14 @@ def test_hypothesis_encoded_words_decode_to_one_clean_line(words, plain):
 
 @_HYP
 @given(
-    st.integers(0, 9999), st.integers(-20, 40), st.integers(-5, 40), st.integers(-1, 99), st.integers(-1, 99),
-    st.integers(-99999, 99999), st.sampled_from(["Mon, ", "", "Foo, "]), st.sampled_from(["Jan", "Feb", "XYZ", "dec"]),
+    st.integers(0, 9999),
+    st.integers(-20, 40),
+    st.integers(-5, 40),
+    st.integers(-1, 99),
+    st.integers(-1, 99),
+    st.integers(-99999, 99999),
+    st.sampled_from(["Mon, ", "", "Foo, "]),
+    st.sampled_from(["Jan", "Feb", "XYZ", "dec"]),
 )
 def test_hypothesis_dates_are_none_or_in_range(year, day, hour, minute, sec, zone, wd, month):
     value = f"{wd}{day} {month} {year} {hour:02d}:{minute:02d}:{sec:02d} {zone:+05d}"
@@ -116,13 +182,31 @@ def test_hypothesis_dates_are_none_or_in_range(year, day, hour, minute, sec, zon
         dt.datetime.fromtimestamp(ts, dt.timezone.utc)
 
 
-_HEADER_NAMES = st.sampled_from(["From", "Subject", "Message-ID", "In-Reply-To", "References", "Date", "Content-Type",
-                                 "Content-Transfer-Encoding", "Received", "X-Original-From", "Reply-To", "To", "Cc"])
+_HEADER_NAMES = st.sampled_from(
+    [
+        "From",
+        "Subject",
+        "Message-ID",
+        "In-Reply-To",
+        "References",
+        "Date",
+        "Content-Type",
+        "Content-Transfer-Encoding",
+        "Received",
+        "X-Original-From",
+        "Reply-To",
+        "To",
+        "Cc",
+    ]
+)
 
 
 @_HYP
-@given(st.lists(st.tuples(_HEADER_NAMES, st.binary(max_size=80)), max_size=12), st.binary(max_size=400),
-       st.sampled_from([b"\n", b"\r\n"]))
+@given(
+    st.lists(st.tuples(_HEADER_NAMES, st.binary(max_size=80)), max_size=12),
+    st.binary(max_size=400),
+    st.sampled_from([b"\n", b"\r\n"]),
+)
 def test_hypothesis_messages_parse_or_are_refused(headers, body, nl):
     raw = b"".join(k.encode() + b": " + v + nl for k, v in headers) + nl + body
     try:

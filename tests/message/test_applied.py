@@ -20,7 +20,7 @@ Here is the summary with links:
     https://git.kernel.org/riscv/c/e6b2aa6d4004
 
 You are awesome, thank you!
--- 
+--
 Deet-doot-dot, I am a bot.
 """
 
@@ -40,9 +40,19 @@ https://github.com/kvm-x86/linux/tree/next
 
 
 def test_patchwork_bot_series_applied():
-    a = parse_applied(PWBOT, "Re: [PATCH v5 00/21] paravirt", "patchwork-bot+linux-riscv@kernel.org", True)
-    assert (a.source, a.tree, a.branch, a.by) == ("pwbot", "riscv/linux.git", "fixes", "Borislav Petkov (AMD) <bp@alien8.de>")
-    assert [(i.label, i.commit) for i in a.items] == [("v5,05/21", "68b10fd40d49"), ("v5,06/21", "e6b2aa6d4004")]
+    a = parse_applied(
+        PWBOT, "Re: [PATCH v5 00/21] paravirt", "patchwork-bot+linux-riscv@kernel.org", True
+    )
+    assert (a.source, a.tree, a.branch, a.by) == (
+        "pwbot",
+        "riscv/linux.git",
+        "fixes",
+        "Borislav Petkov (AMD) <bp@alien8.de>",
+    )
+    assert [(i.label, i.commit) for i in a.items] == [
+        ("v5,05/21", "68b10fd40d49"),
+        ("v5,06/21", "e6b2aa6d4004"),
+    ]
 
 
 def test_b4_thank_you_with_commits_and_subset():
@@ -55,7 +65,12 @@ def test_b4_thank_you_with_commits_and_subset():
 
 
 def test_plain_applied_to_tree():
-    a = parse_applied("On Mon, X wrote:\n> patch\n\nApplied to hyperv-next.\n\nWei\n", "Re: [PATCH] x", "Wei <w@k.org>", True)
+    a = parse_applied(
+        "On Mon, X wrote:\n> patch\n\nApplied to hyperv-next.\n\nWei\n",
+        "Re: [PATCH] x",
+        "Wei <w@k.org>",
+        True,
+    )
     assert (a.source, a.tree) == ("plain", "hyperv-next")
 
 
@@ -65,7 +80,12 @@ def test_plain_applied_thanks_and_queued():
 
 
 def test_quoted_applied_does_not_count():
-    assert parse_applied("> Applied, thanks!\n\nWhy was this applied?\n", "Re: [PATCH] x", "M <m@k.org>", True) is None
+    assert (
+        parse_applied(
+            "> Applied, thanks!\n\nWhy was this applied?\n", "Re: [PATCH] x", "M <m@k.org>", True
+        )
+        is None
+    )
 
 
 def test_not_a_reply_is_no_notice():
@@ -76,7 +96,9 @@ def test_not_a_reply_is_no_notice():
 
 R = "Re: [PATCH] x"
 M = "M <m@k.org>"
-QUOTE = "On Mon, 1 Jan 2024, A wrote:\n" + "".join(f"> line {i} of a long quoted patch, padding padding padding\n" for i in range(120))
+QUOTE = "On Mon, 1 Jan 2024, A wrote:\n" + "".join(
+    f"> line {i} of a long quoted patch, padding padding padding\n" for i in range(120)
+)
 
 
 def test_applied_thanks_after_5800_characters_of_quote():
@@ -101,20 +123,31 @@ def test_b4_url_on_a_later_line_names_tree_and_branch():
     )
     a = parse_applied(body, "Re: [PATCH 0/2] spi", M, True)
     assert (a.source, a.tree, a.branch) == ("b4", "broonie/spi.git", "for-next")
-    assert [(i.label, i.commit) for i in a.items] == [("1/2", "0123456789abcdef"), ("2/2", "fedcba9876543210")]
+    assert [(i.label, i.commit) for i in a.items] == [
+        ("1/2", "0123456789abcdef"),
+        ("2/2", "fedcba9876543210"),
+    ]
 
 
 def test_branch_of_the_tree_in_prose():
-    a = parse_applied("> x\n\nApplied to the vfs-7.0.x branch of the vfs/vfs.git tree.\n", R, M, True)
+    a = parse_applied(
+        "> x\n\nApplied to the vfs-7.0.x branch of the vfs/vfs.git tree.\n", R, M, True
+    )
     assert (a.tree, a.branch) == ("vfs/vfs.git", "vfs-7.0.x")
 
 
 def test_applied_hash_numbers_to_a_branch():
-    assert parse_applied("> x\n\nApplied #7 and #24 to 6.5/scsi-staging, thanks!\n", R, M, True).tree == "6.5/scsi-staging"
+    assert (
+        parse_applied("> x\n\nApplied #7 and #24 to 6.5/scsi-staging, thanks!\n", R, M, True).tree
+        == "6.5/scsi-staging"
+    )
 
 
 def test_pushed_all_three():
-    assert parse_applied("> x\n\nPushed all three to drm-misc-next.\n", R, M, True).tree == "drm-misc-next"
+    assert (
+        parse_applied("> x\n\nPushed all three to drm-misc-next.\n", R, M, True).tree
+        == "drm-misc-next"
+    )
 
 
 def test_tree_and_branch_words():
@@ -166,4 +199,9 @@ def test_prose_about_applying_is_no_notice(body):
 def test_patch_posting_is_cheap_and_no_notice():
     # no reply: only a bot's or script's notice is looked for
     assert parse_applied("Applied, thanks!\n", "[PATCH] x", M, False) is None
-    assert parse_applied("This patch was applied to x/y.git (main)\n", "Re: [PATCH] x", "bot", False).tree == "x/y.git"
+    assert (
+        parse_applied(
+            "This patch was applied to x/y.git (main)\n", "Re: [PATCH] x", "bot", False
+        ).tree
+        == "x/y.git"
+    )

@@ -9,15 +9,17 @@ import quopri
 import subprocess
 
 import pytest
+from pi import msg
 
 from listdigest.message import parse_message
 from listdigest.message.body import body_head, digest_text, has_diff, split_body
 from listdigest.message.headers import decode_rfc2047, parse_date, parse_header_block, split_message
 from listdigest.sources import RawMessage
-from pi import msg
 
-PATCH = ("Fix it.\n\nSigned-off-by: A <a@x.org>\n---\nv2: rebased\n\n a.c | 2 +-\n 1 file changed, 1 insertion(+), 1 deletion(-)\n\n"
-         "diff --git a/a.c b/a.c\nindex 1..2 100644\n--- a/a.c\n+++ b/a.c\n@@ -1 +1 @@\n-a\n+b\n-- \n2.43.0\n")
+PATCH = (
+    "Fix it.\n\nSigned-off-by: A <a@x.org>\n---\nv2: rebased\n\n a.c | 2 +-\n 1 file changed, 1 insertion(+), 1 deletion(-)\n\n"
+    "diff --git a/a.c b/a.c\nindex 1..2 100644\n--- a/a.c\n+++ b/a.c\n@@ -1 +1 @@\n-a\n+b\n-- \n2.43.0\n"
+)
 
 
 def parse(raw):
@@ -52,39 +54,88 @@ def test_crlf_line_endings():
 
 
 def test_inbody_from_is_the_author():
-    m = parse(msg("[PATCH] x", from_="Sender <s@x.org>", body="From: Real Author <real@y.org>\n\n" + PATCH))
+    m = parse(
+        msg(
+            "[PATCH] x", from_="Sender <s@x.org>", body="From: Real Author <real@y.org>\n\n" + PATCH
+        )
+    )
     assert (m.author_name, m.author_addr) == ("Real Author", "real@y.org")
     assert (m.from_name, m.from_addr) == ("Sender", "s@x.org")
     assert digest_text(m.body).startswith("Fix it.")
 
 
 def test_inbody_from_rfc2047_encoded():
-    m = parse(msg("[PATCH] x", body="From: =?utf-8?q?J=C3=B6rg?= <j@y.org>\nDate: Mon, 1 Jan 2024 00:00:00 +0000\n\n" + PATCH))
+    m = parse(
+        msg(
+            "[PATCH] x",
+            body="From: =?utf-8?q?J=C3=B6rg?= <j@y.org>\nDate: Mon, 1 Jan 2024 00:00:00 +0000\n\n"
+            + PATCH,
+        )
+    )
     assert m.author_name == "Jörg"
 
 
 def test_b4_relay_without_inbody_from_uses_x_original_from():
-    m = parse(msg("[PATCH] x", from_="Ada via B4 Relay <devnull+ada.example.com@kernel.org>",
-                  headers={"X-Original-From": "Ada <ada@example.com>", "Reply-To": "ada@example.com"}, body=PATCH))
+    m = parse(
+        msg(
+            "[PATCH] x",
+            from_="Ada via B4 Relay <devnull+ada.example.com@kernel.org>",
+            headers={"X-Original-From": "Ada <ada@example.com>", "Reply-To": "ada@example.com"},
+            body=PATCH,
+        )
+    )
     assert (m.author_name, m.author_addr) == ("Ada", "ada@example.com")
 
 
 def test_via_list_rewrite_uses_reply_to():
-    m = parse(msg("[PATCH] x", from_="'Bob' via kasan-dev <kasan-dev@googlegroups.com>", headers={"Reply-To": "Bob <bob@b.org>"}, body=PATCH))
+    m = parse(
+        msg(
+            "[PATCH] x",
+            from_="'Bob' via kasan-dev <kasan-dev@googlegroups.com>",
+            headers={"Reply-To": "Bob <bob@b.org>"},
+            body=PATCH,
+        )
+    )
     assert m.author_addr == "bob@b.org"
 
 
 def test_prose_starting_with_from_is_not_inbody_header():
-    m = parse(msg("[PATCH] x", from_="A <a@x.org>", body="From: the top of the stack\nwe walk down.\n" + PATCH))
+    m = parse(
+        msg(
+            "[PATCH] x",
+            from_="A <a@x.org>",
+            body="From: the top of the stack\nwe walk down.\n" + PATCH,
+        )
+    )
     assert m.author_addr == "a@x.org"
 
 
 def test_quoted_printable_and_base64_bodies():
     qp = quopri.encodestring(PATCH.replace("Fix it.", "Fix it — now.").encode()).decode()
-    m = parse(msg("[PATCH] x", body=qp, headers={"MIME-Version": "1.0", "Content-Type": "text/plain; charset=utf-8", "Content-Transfer-Encoding": "quoted-printable"}))
+    m = parse(
+        msg(
+            "[PATCH] x",
+            body=qp,
+            headers={
+                "MIME-Version": "1.0",
+                "Content-Type": "text/plain; charset=utf-8",
+                "Content-Transfer-Encoding": "quoted-printable",
+            },
+        )
+    )
     assert m.has_diff and "Fix it — now." in digest_text(m.body)
     b64 = base64.encodebytes(PATCH.encode()).decode()
-    m = parse(msg("[PATCH] x", body=b64, headers={"MIME-Version": "1.0", "Content-Type": "text/plain", "Content-Transfer-Encoding": "base64"}))
+    m = parse(
+        msg(
+            "[PATCH] x",
+            body=b64,
+            headers={
+                "MIME-Version": "1.0",
+                "Content-Type": "text/plain",
+                "Content-Transfer-Encoding": "base64",
+            },
+        )
+    )
     assert m.has_diff
 
 
@@ -94,25 +145,47 @@ def test_undeclared_8bit_latin1_body():
 
 
 def test_patch_as_attachment():
-    body = ("--b\nContent-Type: text/plain; charset=utf-8\n\nSee attached.\n--b\nContent-Type: text/x-patch; name=\"a.patch\"\n"
-            "Content-Disposition: attachment; filename=\"a.patch\"\nContent-Transfer-Encoding: base64\n\n"
-            + base64.encodebytes(PATCH.encode()).decode() + "--b--\n")
-    m = parse(msg("[PATCH] x", body=body, headers={"MIME-Version": "1.0", "Content-Type": 'multipart/mixed; boundary="b"'}))
+    body = (
+        '--b\nContent-Type: text/plain; charset=utf-8\n\nSee attached.\n--b\nContent-Type: text/x-patch; name="a.patch"\n'
+        'Content-Disposition: attachment; filename="a.patch"\nContent-Transfer-Encoding: base64\n\n'
+        + base64.encodebytes(PATCH.encode()).decode()
+        + "--b--\n"
+    )
+    m = parse(
+        msg(
+            "[PATCH] x",
+            body=body,
+            headers={"MIME-Version": "1.0", "Content-Type": 'multipart/mixed; boundary="b"'},
+        )
+    )
     assert m.has_diff and "See attached." in m.body
 
 
 def test_html_only_mail_is_text_without_script():
-    m = parse(msg("hello", body="<html><script>alert(1)</script><p>Hi <b>there</b></p></html>", headers={"Content-Type": "text/html"}))
+    m = parse(
+        msg(
+            "hello",
+            body="<html><script>alert(1)</script><p>Hi <b>there</b></p></html>",
+            headers={"Content-Type": "text/html"},
+        )
+    )
     assert "alert" not in m.body and "Hi there" in m.body
 
 
 def test_missing_message_id_date_from():
     m = parse(b"Subject: lonely\n\nbody\n")
-    assert m.msgid_synthetic and m.msgid.startswith("listdigest-") and m.date is None and m.author_addr == ""
+    assert (
+        m.msgid_synthetic
+        and m.msgid.startswith("listdigest-")
+        and m.date is None
+        and m.author_addr == ""
+    )
 
 
 def test_several_message_ids_take_first_and_irt_without_refs():
-    m = parse(msg("Re: x", headers={"Message-ID": "<second@x>"}, msgid="first@x", in_reply_to="p@x"))
+    m = parse(
+        msg("Re: x", headers={"Message-ID": "<second@x>"}, msgid="first@x", in_reply_to="p@x")
+    )
     assert m.msgid == "first@x" and m.parent == "p@x" and m.kind == "reply"
 
 
@@ -135,7 +208,11 @@ def test_body_without_triple_dash_and_cvs_diff():
     assert has_diff(body) and digest_text(body) == "Fix."
     parts = split_body(PATCH)
     assert parts.message.startswith("Fix it.") and "v2: rebased" in parts.notes
-    assert parts.diffstat.endswith("1 deletion(-)") and parts.diff.startswith("diff --git") and parts.signature.startswith("-- ")
+    assert (
+        parts.diffstat.endswith("1 deletion(-)")
+        and parts.diff.startswith("diff --git")
+        and parts.signature.startswith("-- ")
+    )
 
 
 def test_quoted_diff_in_reply_is_not_a_diff():
@@ -153,8 +230,21 @@ def test_headers_equal_stdlib_on_real_mail(hv_epoch):
     on 3,000 real messages (stdlib header decoding as the reference)."""
     from email.header import decode_header, make_header
 
-    revs = subprocess.run(["git", "--git-dir", hv_epoch, "rev-list", "-n", "3000", "HEAD"], capture_output=True, check=True).stdout.decode().split()
-    out = subprocess.run(["git", "--git-dir", hv_epoch, "cat-file", "--batch"], input="".join(f"{r}:m\n" for r in revs).encode(), capture_output=True, check=True).stdout
+    revs = (
+        subprocess.run(
+            ["git", "--git-dir", hv_epoch, "rev-list", "-n", "3000", "HEAD"],
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split()
+    )
+    out = subprocess.run(
+        ["git", "--git-dir", hv_epoch, "cat-file", "--batch"],
+        input="".join(f"{r}:m\n" for r in revs).encode(),
+        capture_output=True,
+        check=True,
+    ).stdout
     pos = checked = 0
     while pos < len(out):
         nl = out.index(b"\n", pos)
@@ -176,8 +266,10 @@ def test_headers_equal_stdlib_on_real_mail(hv_epoch):
 def test_wanted_fields_any_case_space_before_colon_and_crlf_folds():
     from listdigest.message.headers import DIGEST_FIELDS
 
-    head = (b"X-Junk: a\r\nSUBJECT : [PATCH] one\r\n two\r\n\tthree\r\nmessage-Id:\r\n <a@b>\r\n"
-            b"Received: 1\r\nReceived: 2\r\nReceived: 3\r\nReceived: 4\r\nX-Subject: no")
+    head = (
+        b"X-Junk: a\r\nSUBJECT : [PATCH] one\r\n two\r\n\tthree\r\nmessage-Id:\r\n <a@b>\r\n"
+        b"Received: 1\r\nReceived: 2\r\nReceived: 3\r\nReceived: 4\r\nX-Subject: no"
+    )
     h = parse_header_block(head, DIGEST_FIELDS)
     assert h["subject"] == ["[PATCH] one two\tthree"]
     assert h["message-id"] == ["<a@b>"]
@@ -217,8 +309,19 @@ def test_body_head_reads_as_the_whole_body_on_real_patches(kvmppc_epoch):
     from listdigest.message.body import body_head, strip_inbody
     from listdigest.model.versions import change_id, lore_links
 
-    revs = subprocess.run(["git", "--git-dir", kvmppc_epoch, "rev-list", "HEAD"], capture_output=True, check=True).stdout.decode().split()
-    out = subprocess.run(["git", "--git-dir", kvmppc_epoch, "cat-file", "--batch"], input="".join(f"{r}:m\n" for r in revs).encode(), capture_output=True, check=True).stdout
+    revs = (
+        subprocess.run(
+            ["git", "--git-dir", kvmppc_epoch, "rev-list", "HEAD"], capture_output=True, check=True
+        )
+        .stdout.decode()
+        .split()
+    )
+    out = subprocess.run(
+        ["git", "--git-dir", kvmppc_epoch, "cat-file", "--batch"],
+        input="".join(f"{r}:m\n" for r in revs).encode(),
+        capture_output=True,
+        check=True,
+    ).stdout
     pos = patches = whole = kept = 0
     while pos < len(out):
         nl = out.index(b"\n", pos)
@@ -277,8 +380,18 @@ def test_read_head_equals_the_general_parser_on_every_real_message(kvmppc_epoch)
     and parsing every field."""
     from listdigest.message.headers import DIGEST_FIELDS, read_head
 
-    revs = subprocess.run(["git", "--git-dir", kvmppc_epoch, "rev-list", "HEAD"], capture_output=True, check=True).stdout.decode().split()
-    out = subprocess.run(["git", "--git-dir", kvmppc_epoch, "cat-file", "--batch"], input="".join(f"{r}:m\n" for r in revs).encode(), capture_output=True).stdout
+    revs = (
+        subprocess.run(
+            ["git", "--git-dir", kvmppc_epoch, "rev-list", "HEAD"], capture_output=True, check=True
+        )
+        .stdout.decode()
+        .split()
+    )
+    out = subprocess.run(
+        ["git", "--git-dir", kvmppc_epoch, "cat-file", "--batch"],
+        input="".join(f"{r}:m\n" for r in revs).encode(),
+        capture_output=True,
+    ).stdout
     pos = checked = 0
     while pos < len(out):
         nl = out.index(b"\n", pos)
@@ -293,18 +406,21 @@ def test_read_head_equals_the_general_parser_on_every_real_message(kvmppc_epoch)
     assert checked == 5965
 
 
-@pytest.mark.parametrize("raw", [
-    b"Received: from a; Mon, 1 Jan 2024 00:00:00 +0000\nSubject: s\n\nbody",  # first line wanted
-    b"From someone Mon Jan  1 00:00:00 2024\nSubject: s\nFrom: A <a@x>\n\nbody",  # mbox From_ line
-    b"subject: no body, no blank line",
-    b"\nSubject: looks like a field but is body",
-    b"\r\nSubject: same, CRLF",
-    b"Subject: a\r\n b\r\nFrom: x\r\n\r\nbody\r\n",
-    b"Subject: a\r\n\nbody",  # mixed endings
-    b"X-A: 1\nSubject:\n\tfolded only\nFROM  :  A <a@x>\n\n",
-    b"Subject: a\nReceived: 1\nReceived: 2\nReceived: 3\nReceived: 4\n\nReceived: body",
-    b"",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"Received: from a; Mon, 1 Jan 2024 00:00:00 +0000\nSubject: s\n\nbody",  # first line wanted
+        b"From someone Mon Jan  1 00:00:00 2024\nSubject: s\nFrom: A <a@x>\n\nbody",  # mbox From_ line
+        b"subject: no body, no blank line",
+        b"\nSubject: looks like a field but is body",
+        b"\r\nSubject: same, CRLF",
+        b"Subject: a\r\n b\r\nFrom: x\r\n\r\nbody\r\n",
+        b"Subject: a\r\n\nbody",  # mixed endings
+        b"X-A: 1\nSubject:\n\tfolded only\nFROM  :  A <a@x>\n\n",
+        b"Subject: a\nReceived: 1\nReceived: 2\nReceived: 3\nReceived: 4\n\nReceived: body",
+        b"",
+    ],
+)
 def test_read_head_edge_blocks(raw):
     from listdigest.message.headers import DIGEST_FIELDS, read_head
 
@@ -319,7 +435,9 @@ def test_read_head_ends_the_block_at_a_crlf_blank_line_after_lf_lines():
     raw = b"Subject: real\nFrom: A <a@x>\n\r\nSubject: in the body\n"
     h, body = read_head(raw, DIGEST_FIELDS)
     assert h["subject"] == ["real"] and body == b"Subject: in the body\n"
-    assert email.message_from_bytes(raw, policy=email.policy.compat32).get_all("Subject") == ["real"]
+    assert email.message_from_bytes(raw, policy=email.policy.compat32).get_all("Subject") == [
+        "real"
+    ]
 
 
 def test_read_head_field_names_in_any_case_are_not_cached_without_bound():
@@ -328,8 +446,12 @@ def test_read_head_field_names_in_any_case_are_not_cached_without_bound():
     spellings = set()
     for i in range(600):  # 600 spellings of one name (of 1,024)
         bits = iter(range(10))  # one bit per letter of "ontent" and "type"
-        spelled = "".join(c.upper() if c.isalpha() and i >> next(bits) & 1 else c for c in "ontent-type")
+        spelled = "".join(
+            c.upper() if c.isalpha() and i >> next(bits) & 1 else c for c in "ontent-type"
+        )
         spellings.add(spelled)
-        h, _ = H.read_head(b"X: 1\nC" + spelled.encode() + b": text/plain; x=%d\n\n" % i, H.DIGEST_FIELDS)
+        h, _ = H.read_head(
+            b"X: 1\nC" + spelled.encode() + b": text/plain; x=%d\n\n" % i, H.DIGEST_FIELDS
+        )
         assert h["content-type"] == [f"text/plain; x={i}"]
     assert len(spellings) == 600 and len(H._KEYS) <= 256

@@ -8,7 +8,9 @@ def names(text):
 
 
 def test_plain_trailer():
-    assert names("Looks good.\n\nReviewed-by: Ann Lee <ann@x.org>\n") == [("Reviewed-by", "Ann Lee", "ann@x.org", "")]
+    assert names("Looks good.\n\nReviewed-by: Ann Lee <ann@x.org>\n") == [
+        ("Reviewed-by", "Ann Lee", "ann@x.org", "")
+    ]
 
 
 def test_quoted_trailer_does_not_count():
@@ -20,7 +22,9 @@ def test_after_signature_does_not_count():
 
 
 def test_indented_trailer_counts():
-    assert names("  Tested-by: Ann Lee <ann@x.org>\n") == [("Tested-by", "Ann Lee", "ann@x.org", "")]
+    assert names("  Tested-by: Ann Lee <ann@x.org>\n") == [
+        ("Tested-by", "Ann Lee", "ann@x.org", "")
+    ]
 
 
 def test_wrapped_trailer_is_joined():
@@ -30,11 +34,15 @@ def test_wrapped_trailer_is_joined():
 
 
 def test_paren_comment_kept():
-    assert names("Acked-by: Ann Lee <ann@x.org> (Documentation)\n") == [("Acked-by", "Ann Lee", "ann@x.org", "Documentation")]
+    assert names("Acked-by: Ann Lee <ann@x.org> (Documentation)\n") == [
+        ("Acked-by", "Ann Lee", "ann@x.org", "Documentation")
+    ]
 
 
 def test_hash_comment_kept():
-    assert names("Acked-by: Ann Lee <ann@x.org> # for arm64\n") == [("Acked-by", "Ann Lee", "ann@x.org", "for arm64")]
+    assert names("Acked-by: Ann Lee <ann@x.org> # for arm64\n") == [
+        ("Acked-by", "Ann Lee", "ann@x.org", "for arm64")
+    ]
 
 
 def test_editor_line_skipped():
@@ -67,7 +75,9 @@ def test_signature_dash_lines_that_are_not_the_marker_do_not_stop():
 
 
 def test_line_with_two_by_hits_counts_once():
-    assert names("Acked-by: Bo <bo@x.org> # was Reviewed-by: earlier\n") == [("Acked-by", "Bo", "bo@x.org", "was Reviewed-by: earlier")]
+    assert names("Acked-by: Bo <bo@x.org> # was Reviewed-by: earlier\n") == [
+        ("Acked-by", "Bo", "bo@x.org", "was Reviewed-by: earlier")
+    ]
 
 
 def test_continuation_line_is_not_read_again_as_trailer():

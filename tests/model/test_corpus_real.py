@@ -28,11 +28,11 @@ import json
 import os
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any
 
 import pytest
+import tomllib
 
 pytestmark = [pytest.mark.real, pytest.mark.slow]
 
@@ -41,9 +41,9 @@ LISTDIGEST = Path(sys.executable).parent / "listdigest"
 
 with CORPUS.open("rb") as _f:
     DATA = tomllib.load(_f)
-CASES: List[Dict[str, Any]] = DATA["case"]
-META: Dict[str, Any] = DATA["meta"]
-PATTERNS: Dict[str, str] = META["patterns"]
+CASES: list[dict[str, Any]] = DATA["case"]
+META: dict[str, Any] = DATA["meta"]
+PATTERNS: dict[str, str] = META["patterns"]
 EPOCH_FIXTURE = {"spi": "spi_epoch", "hv": "hv_epoch", "kvmppc": "kvmppc_epoch"}
 
 
@@ -61,15 +61,24 @@ def corpus_report(request, tmp_path_factory):
         XDG_CONFIG_HOME=str(home / "config"),
         XDG_STATE_HOME=str(home / "state"),
     )
-    cache: Dict[Tuple[str, str, str], Dict[str, Any]] = {}
+    cache: dict[tuple[str, str, str], dict[str, Any]] = {}
 
-    def get(archive: str, since: str, until: str) -> Dict[str, Any]:
+    def get(archive: str, since: str, until: str) -> dict[str, Any]:
         key = (archive, since, until)
         if key not in cache:
             epoch = request.getfixturevalue(EPOCH_FIXTURE[archive])
             cmd = [
-                str(LISTDIGEST), "report", epoch, "--since", since, "--until", until,
-                "--format", "json", "--index", str(work / f"{archive}.index"),
+                str(LISTDIGEST),
+                "report",
+                epoch,
+                "--since",
+                since,
+                "--until",
+                until,
+                "--format",
+                "json",
+                "--index",
+                str(work / f"{archive}.index"),
             ]
             run = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
             assert run.returncode == 0, f"{' '.join(cmd)} failed:\n{run.stderr[-3000:]}"
@@ -79,7 +88,7 @@ def corpus_report(request, tmp_path_factory):
     return get
 
 
-def _series_line(s: Dict[str, Any]) -> str:
+def _series_line(s: dict[str, Any]) -> str:
     state = s.get("state")
     if isinstance(state, dict):
         state = state.get("state")
@@ -89,17 +98,21 @@ def _series_line(s: Dict[str, Any]) -> str:
     )
 
 
-def _describe(report: Dict[str, Any], msgids: List[str]) -> str:
+def _describe(report: dict[str, Any], msgids: list[str]) -> str:
     """Where listdigest put these messages: the series holding any of them."""
     wanted = set(msgids)
-    lines = [_series_line(s) for s in report["series"] if wanted & {m["msgid"] for m in s.get("messages", [])}]
+    lines = [
+        _series_line(s)
+        for s in report["series"]
+        if wanted & {m["msgid"] for m in s.get("messages", [])}
+    ]
     return "\n  ".join(lines) or "(in no series)"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_case(case, corpus_report):
     report = corpus_report(case["archive"], case["since"], case["until"])
-    problems: List[str] = []
+    problems: list[str] = []
 
     by_member = {m["msgid"]: s for s in report["series"] for m in s.get("messages", [])}
     for msgid in case.get("not_patch", []):
@@ -111,7 +124,9 @@ def test_case(case, corpus_report):
         members = case["members"]
         series = next((s for s in report["series"] if s["key"] == key), None)
         if series is None:
-            problems.append(f"no series keyed {key}; its messages went to:\n  {_describe(report, members)}")
+            problems.append(
+                f"no series keyed {key}; its messages went to:\n  {_describe(report, members)}"
+            )
         else:
             got = {m["msgid"] for m in series.get("messages", [])}
             want = set(members)
@@ -136,7 +151,9 @@ def test_case(case, corpus_report):
                 if got_state != case["state"]:
                     problems.append(f"state {got_state!r} != {case['state']!r} ({state!r})")
 
-    assert not problems, f"{case['name']} ({case['pattern']}): {case.get('note', '')}\n" + "\n".join(problems)
+    assert not problems, (
+        f"{case['name']} ({case['pattern']}): {case.get('note', '')}\n" + "\n".join(problems)
+    )
 
 
 def test_every_pattern_is_covered():
@@ -145,7 +162,9 @@ def test_every_pattern_is_covered():
     unknown = covered - set(PATTERNS)
     assert not unknown, f"cases name patterns not in [meta.patterns]: {sorted(unknown)}"
     absent = set(META.get("no_real_instance", []))
-    assert not (absent & covered), f"patterns listed as absent but covered: {sorted(absent & covered)}"
+    assert not (absent & covered), (
+        f"patterns listed as absent but covered: {sorted(absent & covered)}"
+    )
     missing = set(PATTERNS) - covered - absent
     assert not missing, f"patterns with no case: {sorted(missing)}"
 

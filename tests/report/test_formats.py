@@ -5,7 +5,6 @@ renders in headless Chromium with its charts and links and shows hostile subject
 
 from __future__ import annotations
 
-import html as _html
 import json
 import os
 import re
@@ -16,8 +15,8 @@ from html.parser import HTMLParser
 
 import markupsafe
 import pytest
-
 from daily_helpers import Epoch, mail, patch
+
 from listdigest.pipeline import RangeSpec, report
 from listdigest.report import ReportOptions, render
 
@@ -31,7 +30,9 @@ def digest(tmp_path_factory):
     ep.add(mail(1, "[PATCH 0/2] mm: speed up things", "Ada Lovelace <ada@example.com>", "Cover.\n"))
     ep.add(patch(2, "[PATCH 1/2] mm: one"))
     ep.add(patch(30, HOSTILE, '"Eve <img src=x onerror=alert(2)>" <eve@evil.example>'))
-    ep.add(mail(31, "Re: " + HOSTILE, "Bob <bob@corp.example>", "Looks odd.\n", irt="m30@example.org"))
+    ep.add(
+        mail(31, "Re: " + HOSTILE, "Bob <bob@corp.example>", "Looks odd.\n", irt="m30@example.org")
+    )
     ep.add(patch(60, "[PATCH v3 3/7] net: partial"))
     return report(ep.inbox, RangeSpec(), list_name="demo")
 
@@ -42,9 +43,12 @@ def rendered(digest, fmt):
 
 # -- extracting (received, expected, subject) from each format -----------------------------
 
+
 def from_text(text):
     # patch-list lines: "  3 of 3   subject  -- author"
-    body = text.split("===== Patch list in this time period =====")[1].split("===== Patch Commit Messages")[0]
+    body = text.split("===== Patch list in this time period =====")[1].split(
+        "===== Patch Commit Messages"
+    )[0]
     out = set()
     for line in body.strip().splitlines():
         m = re.match(r"^\s*(\d+) of (\d+)\s+(.*?)  -- ", line)
@@ -113,7 +117,10 @@ def test_totals_and_tables_agree(digest):
     line = f"{t.messages} messages, {t.patches} patch postings"
     assert line in rendered(digest, "text")
     assert f"**Totals:** {line}" in rendered(digest, "markdown")
-    assert f"<strong>{t.messages}</strong> messages, <strong>{t.patches}</strong> patch postings" in rendered(digest, "html")
+    assert (
+        f"<strong>{t.messages}</strong> messages, <strong>{t.patches}</strong> patch postings"
+        in rendered(digest, "html")
+    )
     for c in digest.contributors:
         assert str(markupsafe.escape(c.label)) in rendered(digest, "html")
 
@@ -138,7 +145,9 @@ def test_html_is_self_contained_and_escaped(digest):
 
 def test_json_matches_schema(digest):
     jsonschema = pytest.importorskip("jsonschema")
-    here = os.path.join(os.path.dirname(__file__), "..", "..", "src", "listdigest", "report", "schema.json")
+    here = os.path.join(
+        os.path.dirname(__file__), "..", "..", "src", "listdigest", "report", "schema.json"
+    )
     with open(here) as f:
         schema = json.load(f)
     jsonschema.Draft202012Validator.check_schema(schema)
@@ -177,6 +186,7 @@ def test_atom_feed_keeps_one_entry_per_digest(digest, tmp_path):
 
 # -- headless Chromium ------------------------------------------------------------------------
 
+
 def chromium():
     for name in ("chromium", "chromium-browser", "google-chrome"):
         p = shutil.which(name)
@@ -186,8 +196,18 @@ def chromium():
 
 
 def chrome(tmp_path, *args):
-    cmd = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-           "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}", *args]
+    cmd = [
+        chromium(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        *args,
+    ]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
 
 
@@ -206,7 +226,13 @@ def test_html_in_headless_chromium(digest, tmp_path):
     assert "alert(2)" not in dom.replace("&lt;img src=x onerror=alert(2)&gt;", "")
     # a phone-size screenshot for humans (kept next to the test's tmp files)
     shot = tmp_path / "digest-phone.png"
-    r = chrome(tmp_path, f"--screenshot={shot}", "--window-size=412,900", "--hide-scrollbars", page.as_uri())
+    r = chrome(
+        tmp_path,
+        f"--screenshot={shot}",
+        "--window-size=412,900",
+        "--hide-scrollbars",
+        page.as_uri(),
+    )
     assert r.returncode == 0 and shot.stat().st_size > 10_000
     out = os.environ.get("LISTDIGEST_SCREENSHOT_DIR")
     if out:
@@ -229,10 +255,21 @@ EVE = '"Eve <img src=x onerror=alert(2)>" <eve@globex.example>'
 HBASE = "https://lore.kernel.org/test/"
 #: the section titles, in the text digest's order (a line starting with one opens the section)
 TITLES = (
-    "Top 15 contributor Email domains", "Top 15 employers", "Top 15 contributors", "Top 15 reviewers",
-    "First-time contributors", "Bots", "Totals", "Messages per day", "Patch list in this time period",
-    "Patch Commit Messages", "Waiting for review", "Reviews in this period", "Applied in this period",
-    "Hot threads", "Skipped",
+    "Top 15 contributor Email domains",
+    "Top 15 employers",
+    "Top 15 contributors",
+    "Top 15 reviewers",
+    "First-time contributors",
+    "Bots",
+    "Totals",
+    "Messages per day",
+    "Patch list in this time period",
+    "Patch Commit Messages",
+    "Waiting for review",
+    "Reviews in this period",
+    "Applied in this period",
+    "Hot threads",
+    "Skipped",
 )
 HTML_ONLY = {"Messages per day"}
 
@@ -246,45 +283,129 @@ def hdigest(tmp_path_factory):
     if shutil.which("public-inbox-mda") is None:
         pytest.skip("public-inbox is not installed")
     import pi
+
     from listdigest.analysis.employers import load_affiliations
     from listdigest.timeparse import parse_when
 
     tmp = tmp_path_factory.mktemp("hist")
     diff = "x\n---\ndiff --git a/a b/a\n"
-    v2 = dict(references=["v2c@example.org", "v2p1@example.org"], in_reply_to="v2p1@example.org")
-    hot = dict(in_reply_to="h1@example.org", references="h1@example.org")
+    v2 = {"references": ["v2c@example.org", "v2p1@example.org"], "in_reply_to": "v2p1@example.org"}
+    hot = {"in_reply_to": "h1@example.org", "references": "h1@example.org"}
     msgs = [
-        pi.msg("[PATCH 0/2] old title", from_=ANN, msgid="v1c@example.org", date=_when("Mon, 01 Jan")),
-        pi.msg("[PATCH 1/2] a", from_=ANN, msgid="v1p1@example.org", in_reply_to="v1c@example.org", references="v1c@example.org",
-               date=_when("Mon, 01 Jan", 10, 1), body=diff),
+        pi.msg(
+            "[PATCH 0/2] old title", from_=ANN, msgid="v1c@example.org", date=_when("Mon, 01 Jan")
+        ),
+        pi.msg(
+            "[PATCH 1/2] a",
+            from_=ANN,
+            msgid="v1p1@example.org",
+            in_reply_to="v1c@example.org",
+            references="v1c@example.org",
+            date=_when("Mon, 01 Jan", 10, 1),
+            body=diff,
+        ),
         # the range starts here
-        pi.msg("[PATCH v2 0/2] new title", from_=ANN, msgid="v2c@example.org", date=_when("Thu, 01 Feb"),
-               body="Cover.\n\nChanges in v2:\n- renamed <b>*x*</b>\n\nv1: https://lore.kernel.org/test/v1c@example.org/\n"),
-        pi.msg("[PATCH v2 1/2] a", from_=ANN, msgid="v2p1@example.org", in_reply_to="v2c@example.org", references="v2c@example.org",
-               date=_when("Thu, 01 Feb", 10, 1), body=diff),
-        pi.msg("Re: [PATCH v2 1/2] a", from_=BOB, msgid="r1@example.org", date=_when("Thu, 01 Feb", 11),
-               body="Looks fine.\n\nReviewed-by: Bob Reviewer <bob@globex.example>\n", **v2),
-        pi.msg("Re: [PATCH v2 1/2] a", from_="Carl <carl@example.org>", msgid="r2@example.org", date=_when("Thu, 01 Feb", 11, 30),
-               body="Acked-by: Bob Reviewer <bob@globex.example>\n", **v2),
-        pi.msg("Re: [PATCH v2 0/2] new title", from_=MAX, msgid="r3@example.org", in_reply_to="v2c@example.org", references="v2c@example.org",
-               date=_when("Thu, 01 Feb", 12), body="On Thu, Ann wrote:\n> Cover.\n\nApplied to foo-next, thanks!\n\n[1/2] a\n      commit: 0123456789ab\n"),
-        pi.msg(HOSTILE, from_=EVE, msgid="h1@example.org", date=_when("Fri, 02 Feb"), body="Body <b>bold</b>\n---\ndiff --git a/h b/h\n"),
-        pi.msg("Re: " + HOSTILE, from_=BOB, msgid="h2@example.org", date=_when("Fri, 02 Feb", 11),
-               body="Tested-by: Bob Reviewer <bob@globex.example>\n", **hot),
-        pi.msg("Re: " + HOSTILE, from_="Carl <carl@example.org>", msgid="h3@example.org", in_reply_to="h2@example.org",
-               references=["h1@example.org", "h2@example.org"], date=_when("Fri, 02 Feb", 12), body="Me too.\n"),
-        pi.msg("Re: " + HOSTILE, from_=MAX, msgid="h4@example.org", date=_when("Fri, 02 Feb", 13),
-               body="Applied to x86-next, thanks!\n\n[1/1] x86: <b>hostile</b>\n      commit: abcdef012345\n", **hot),
-        pi.msg("[PATCH] lonely", from_="Dan New <dan@acme.example>", msgid="d1@example.org", date=_when("Sat, 03 Feb"), body=diff),
-        pi.msg("Re: [PATCH] lonely", from_="kernel test robot <lkp@intel.com>", msgid="k1@example.org", in_reply_to="d1@example.org",
-               references="d1@example.org", date=_when("Sat, 03 Feb", 12), body="Hi Dan,\n\nkernel test robot noticed build errors.\n"),
+        pi.msg(
+            "[PATCH v2 0/2] new title",
+            from_=ANN,
+            msgid="v2c@example.org",
+            date=_when("Thu, 01 Feb"),
+            body="Cover.\n\nChanges in v2:\n- renamed <b>*x*</b>\n\nv1: https://lore.kernel.org/test/v1c@example.org/\n",
+        ),
+        pi.msg(
+            "[PATCH v2 1/2] a",
+            from_=ANN,
+            msgid="v2p1@example.org",
+            in_reply_to="v2c@example.org",
+            references="v2c@example.org",
+            date=_when("Thu, 01 Feb", 10, 1),
+            body=diff,
+        ),
+        pi.msg(
+            "Re: [PATCH v2 1/2] a",
+            from_=BOB,
+            msgid="r1@example.org",
+            date=_when("Thu, 01 Feb", 11),
+            body="Looks fine.\n\nReviewed-by: Bob Reviewer <bob@globex.example>\n",
+            **v2,
+        ),
+        pi.msg(
+            "Re: [PATCH v2 1/2] a",
+            from_="Carl <carl@example.org>",
+            msgid="r2@example.org",
+            date=_when("Thu, 01 Feb", 11, 30),
+            body="Acked-by: Bob Reviewer <bob@globex.example>\n",
+            **v2,
+        ),
+        pi.msg(
+            "Re: [PATCH v2 0/2] new title",
+            from_=MAX,
+            msgid="r3@example.org",
+            in_reply_to="v2c@example.org",
+            references="v2c@example.org",
+            date=_when("Thu, 01 Feb", 12),
+            body="On Thu, Ann wrote:\n> Cover.\n\nApplied to foo-next, thanks!\n\n[1/2] a\n      commit: 0123456789ab\n",
+        ),
+        pi.msg(
+            HOSTILE,
+            from_=EVE,
+            msgid="h1@example.org",
+            date=_when("Fri, 02 Feb"),
+            body="Body <b>bold</b>\n---\ndiff --git a/h b/h\n",
+        ),
+        pi.msg(
+            "Re: " + HOSTILE,
+            from_=BOB,
+            msgid="h2@example.org",
+            date=_when("Fri, 02 Feb", 11),
+            body="Tested-by: Bob Reviewer <bob@globex.example>\n",
+            **hot,
+        ),
+        pi.msg(
+            "Re: " + HOSTILE,
+            from_="Carl <carl@example.org>",
+            msgid="h3@example.org",
+            in_reply_to="h2@example.org",
+            references=["h1@example.org", "h2@example.org"],
+            date=_when("Fri, 02 Feb", 12),
+            body="Me too.\n",
+        ),
+        pi.msg(
+            "Re: " + HOSTILE,
+            from_=MAX,
+            msgid="h4@example.org",
+            date=_when("Fri, 02 Feb", 13),
+            body="Applied to x86-next, thanks!\n\n[1/1] x86: <b>hostile</b>\n      commit: abcdef012345\n",
+            **hot,
+        ),
+        pi.msg(
+            "[PATCH] lonely",
+            from_="Dan New <dan@acme.example>",
+            msgid="d1@example.org",
+            date=_when("Sat, 03 Feb"),
+            body=diff,
+        ),
+        pi.msg(
+            "Re: [PATCH] lonely",
+            from_="kernel test robot <lkp@intel.com>",
+            msgid="k1@example.org",
+            in_reply_to="d1@example.org",
+            references="d1@example.org",
+            date=_when("Sat, 03 Feb", 12),
+            body="Hi Dan,\n\nkernel test robot noticed build errors.\n",
+        ),
     ]
     inbox = pi.make_v2_inbox(str(tmp), "test", msgs)
     emap = tmp / "employers"
     # markup characters in an employer name must come out as text everywhere
     emap.write_text("acme.example\tAcme & *Co* [x]_y\nglobex.example\tGlobex\n")
-    return report(inbox, RangeSpec(since=parse_when("2024-02-01")), list_name="test", index_path=str(tmp / "ix.sqlite"),
-                  affiliations=load_affiliations([str(emap)]))
+    return report(
+        inbox,
+        RangeSpec(since=parse_when("2024-02-01")),
+        list_name="test",
+        index_path=str(tmp / "ix.sqlite"),
+        affiliations=load_affiliations([str(emap)]),
+    )
 
 
 def hrendered(digest, fmt):
@@ -333,7 +454,9 @@ def md_lines(text):
                 out.append(line)
             continue
         line = MD_LINK_RE.sub(lambda m: m.group(1) + " " + m.group(2), line)
-        line = re.sub(r"^#+ |^\s*- |\*\*", "", line.replace("|", " ") if line.startswith("|") else line)
+        line = re.sub(
+            r"^#+ |^\s*- |\*\*", "", line.replace("|", " ") if line.startswith("|") else line
+        )
         out.append(re.sub(r"\\(.)", r"\1", line).replace("&amp;", "&"))
     return out
 
@@ -422,36 +545,56 @@ def json_lines(text):
         out += [a["subject"], f"applied to {a['tree']} by {a['by']}"]
         out += [f"[{i['label']}] {i['title']} {i['commit']}" for i in a["items"]]
     out.append("Hot threads")
-    out += [f"{x['messages']} messages, {x['participants']} participants {x['subject']}" for x in h["hot_threads"]]
+    out += [
+        f"{x['messages']} messages, {x['participants']} participants {x['subject']}"
+        for x in h["hot_threads"]
+    ]
     return out
 
 
 def facts(d):
     """(section, words that one line of that section holds) for everything the digest says."""
     h, top = d.history, d.top
-    num = lambda n: ("#", str(n))  # noqa: E731  a count: a whole word of the line
+    num = lambda n: ("#", str(n))
     out = set()
-    for title, rows in ((f"Top {top} contributor Email domains", d.domains), (f"Top {top} employers", d.employers),
-                        (f"Top {top} contributors", d.contributors), (f"Top {top} reviewers", h.top_reviewers)):
-        out |= {(title[:len(title)].split(" (")[0], (num(c.count), c.label)) for c in rows}
+    for title, rows in (
+        (f"Top {top} contributor Email domains", d.domains),
+        (f"Top {top} employers", d.employers),
+        (f"Top {top} contributors", d.contributors),
+        (f"Top {top} reviewers", h.top_reviewers),
+    ):
+        out |= {(title[: len(title)].split(" (")[0], (num(c.count), c.label)) for c in rows}
     out |= {("First-time contributors", (p,)) for p in h.first_time}
     out |= {("Bots", (b.label, f"({b.count})")) for b in h.bots}
     out.add(("Totals", (f"{d.totals.messages} messages", f"{d.totals.patches} patch postings")))
-    out |= {("Patch list in this time period", (f"{s.received} of {s.expected}", s.subject)) for s in d.series}
+    out |= {
+        ("Patch list in this time period", (f"{s.received} of {s.expected}", s.subject))
+        for s in d.series
+    }
     for s in d.series:
         out.add(("Patch Commit Messages", (s.label + ":", s.title)))
-        out |= {("Patch Commit Messages", ("Versions:", f"v{v.version} {v.date}")) for v in s.versions}
-        out |= {("Patch Commit Messages", (line,)) for line in s.changelog.splitlines() if line.strip()}
+        out |= {
+            ("Patch Commit Messages", ("Versions:", f"v{v.version} {v.date}")) for v in s.versions
+        }
+        out |= {
+            ("Patch Commit Messages", (line,)) for line in s.changelog.splitlines() if line.strip()
+        }
     out |= {("Waiting for review", (w.date, w.subject, w.author)) for w in h.waiting}
     for r in h.reviews:
         out.add(("Reviews in this period", (r.subject,)))
         out |= {("Reviews in this period", (f"{t.name}: {t.person}",)) for t in r.trailers}
-    out |= {("Reviews in this period", (f"{t.name}: {t.person}", f"(sent by {t.sender})")) for t in h.mismatched}
+    out |= {
+        ("Reviews in this period", (f"{t.name}: {t.person}", f"(sent by {t.sender})"))
+        for t in h.mismatched
+    }
     for a in h.applied:
         out.add(("Applied in this period", (a.subject,)))
         out.add(("Applied in this period", (f"applied to {a.tree}", f"by {a.by}")))
         out |= {("Applied in this period", (f"[{i.label}] {i.title}", i.commit)) for i in a.items}
-    out |= {("Hot threads", (f"{t.messages} messages", f"{t.participants} participants", t.subject)) for t in h.hot_threads}
+    out |= {
+        ("Hot threads", (f"{t.messages} messages", f"{t.participants} participants", t.subject))
+        for t in h.hot_threads
+    }
     return out
 
 
@@ -466,7 +609,11 @@ def _holds(line, words):
 
 
 def found(sections, want):
-    return {(sec, words) for sec, words in want if any(_holds(line, words) for line in sections.get(sec, ()))}
+    return {
+        (sec, words)
+        for sec, words in want
+        if any(_holds(line, words) for line in sections.get(sec, ()))
+    }
 
 
 def links(d):
@@ -474,7 +621,10 @@ def links(d):
     h, u = d.history, (lambda msgid: HBASE + msgid + "/")
     out = {("Patch list in this time period", u(s.key)) for s in d.series}
     for s in d.series:
-        out |= {("Patch Commit Messages", u(x)) for x in [s.key] + [v.msgid for v in s.versions] + [b.msgid for b in s.bodies]}
+        out |= {
+            ("Patch Commit Messages", u(x))
+            for x in [s.key] + [v.msgid for v in s.versions] + [b.msgid for b in s.bodies]
+        }
     out |= {("Waiting for review", u(w.key)) for w in h.waiting}
     for r in h.reviews:
         out.add(("Reviews in this period", u(r.series_key)))
@@ -489,24 +639,41 @@ def test_history_fixture_has_every_section(hdigest):
     h = hdigest.history
     assert h.indexed
     v2 = next(s for s in hdigest.series if s.key == "v2c@example.org")
-    assert v2.label == "v2 (revises v1 of 2024-01-01)" and [v.msgid for v in v2.versions] == ["v1c@example.org"]
+    assert v2.label == "v2 (revises v1 of 2024-01-01)" and [v.msgid for v in v2.versions] == [
+        "v1c@example.org"
+    ]
     assert v2.changelog.startswith("Changes in v2:")
     assert [(t.name, t.person) for r in h.reviews for t in r.trailers] == [
-        ("Reviewed-by", BOB), ("Tested-by", BOB)]
+        ("Reviewed-by", BOB),
+        ("Tested-by", BOB),
+    ]
     assert [(t.name, t.sender) for t in h.mismatched] == [("Acked-by", "carl@example.org")]
-    assert {(a.subject, a.tree) for a in h.applied} == {("[PATCH v2 0/2] new title", "foo-next"), (HOSTILE, "x86-next")}
+    assert {(a.subject, a.tree) for a in h.applied} == {
+        ("[PATCH v2 0/2] new title", "foo-next"),
+        (HOSTILE, "x86-next"),
+    }
     assert [t.subject for t in h.hot_threads][:2] == ["[PATCH v2 0/2] new title", HOSTILE]
     assert [(b.label, b.count) for b in h.bots] == [("kernel test robot", 1)]
     assert h.first_time and [(w.key, w.state) for w in h.waiting] == [("d1@example.org", "new")]
     # the applied series: by whom, where, the notice that decided it; the bot's reply is no review
     st = {s.key: s.state for s in hdigest.series}
-    assert (st["v2c@example.org"].state, st["v2c@example.org"].tree, st["v2c@example.org"].msgid) == ("applied", "foo-next", "r3@example.org")
+    assert (
+        st["v2c@example.org"].state,
+        st["v2c@example.org"].tree,
+        st["v2c@example.org"].msgid,
+    ) == ("applied", "foo-next", "r3@example.org")
     assert (st["d1@example.org"].state, st["d1@example.org"].replies) == ("new", 0)
-    assert [(c.label, c.count) for c in hdigest.employers] == [("Acme & *Co* [x]_y", 3), ("Globex", 1)]
+    assert [(c.label, c.count) for c in hdigest.employers] == [
+        ("Acme & *Co* [x]_y", 3),
+        ("Globex", 1),
+    ]
     assert {c.label for c in h.top_reviewers} == {BOB}
 
 
-@pytest.mark.parametrize("fmt,lines", [("text", text_lines), ("markdown", md_lines), ("html", html_lines), ("json", json_lines)])
+@pytest.mark.parametrize(
+    "fmt,lines",
+    [("text", text_lines), ("markdown", md_lines), ("html", html_lines), ("json", json_lines)],
+)
 def test_all_formats_say_the_same_history(hdigest, fmt, lines):
     want = facts(hdigest)
     assert len(want) > 30
@@ -519,19 +686,28 @@ def test_all_formats_say_the_same_history(hdigest, fmt, lines):
     assert text_order == [t for t in TITLES if t not in HTML_ONLY and t != "Skipped"]
     if fmt in ("markdown", "html"):
         # every series, version, thread, trailer's patch and applied notice is linked
-        urls = {(sec, w) for sec, ls in sections.items() for line in ls for w in re.findall(re.escape(HBASE) + r"[^\s)]*", line)}
+        urls = {
+            (sec, w)
+            for sec, ls in sections.items()
+            for line in ls
+            for w in re.findall(re.escape(HBASE) + r"[^\s)]*", line)
+        }
         assert sorted(links(hdigest) - urls, key=repr) == []
 
 
 def test_history_escaping_in_markup(hdigest):
     md = hrendered(hdigest, "markdown")
-    outside = re.sub(r"```text\n.*?\n```", "", md, flags=re.S)  # bodies and changelogs are fenced, shown verbatim
+    outside = re.sub(
+        r"```text\n.*?\n```", "", md, flags=re.S
+    )  # bodies and changelogs are fenced, shown verbatim
     # outside them, every "<" is escaped, except the <url> of a link
     assert re.findall(r"(?<!\\)<(?!https://)", outside) == []
     assert "Acme &amp; \\*Co\\* \\[x\\]\\_y" in md
     for section in ("## Reviews in this period", "## Applied in this period", "## Hot threads"):
         part = md.split(section)[1].split("\n## ")[0]
-        assert "\\<script\\>alert\\(1\\)\\</script\\>" in part and not re.search(r"(?<!\\)<script", part)
+        assert "\\<script\\>alert\\(1\\)\\</script\\>" in part and not re.search(
+            r"(?<!\\)<script", part
+        )
     page = hrendered(hdigest, "html")
     assert "<script" not in page and "<img" not in page and "<b>" not in page
     assert "Acme &amp; *Co* [x]_y" in page
@@ -539,14 +715,20 @@ def test_history_escaping_in_markup(hdigest):
 
 def test_history_json_matches_schema(hdigest):
     jsonschema = pytest.importorskip("jsonschema")
-    here = os.path.join(os.path.dirname(__file__), "..", "..", "src", "listdigest", "report", "schema.json")
+    here = os.path.join(
+        os.path.dirname(__file__), "..", "..", "src", "listdigest", "report", "schema.json"
+    )
     with open(here) as f:
         schema = json.load(f)
     data = json.loads(hrendered(hdigest, "json"))
     jsonschema.Draft202012Validator(schema).validate(data)
     assert data["schema_version"] == 3 and data["history"]["indexed"] is True
     states = {s["key"]: s["state"]["state"] for s in data["series"]}
-    assert states == {"v2c@example.org": "applied", "h1@example.org": "applied", "d1@example.org": "new"}
+    assert states == {
+        "v2c@example.org": "applied",
+        "h1@example.org": "applied",
+        "d1@example.org": "new",
+    }
     assert data["employers"][0] == {"count": 3, "label": "Acme & *Co* [x]_y"}
 
 
@@ -572,9 +754,17 @@ def test_history_html_in_headless_chromium(hdigest, tmp_path):
     assert employers.count('class="bar"') == 2 and "Acme &amp; *Co* [x]_y" in employers
     sections, _ = _sections(html_lines(dom))
     for sec in ("Reviews in this period", "Applied in this period", "Hot threads"):
-        assert any(HOSTILE in line for line in sections[sec]), sec  # the subject is text, not markup
+        assert any(HOSTILE in line for line in sections[sec]), (
+            sec
+        )  # the subject is text, not markup
     shot = tmp_path / "history-phone.png"
-    r = chrome(tmp_path, f"--screenshot={shot}", "--window-size=412,900", "--hide-scrollbars", page.as_uri())
+    r = chrome(
+        tmp_path,
+        f"--screenshot={shot}",
+        "--window-size=412,900",
+        "--hide-scrollbars",
+        page.as_uri(),
+    )
     assert r.returncode == 0 and shot.stat().st_size > 10_000
     out = os.environ.get("LISTDIGEST_SCREENSHOT_DIR")
     if out:

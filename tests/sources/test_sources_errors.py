@@ -5,9 +5,9 @@ from __future__ import annotations
 import gzip
 import os
 
+import pi
 import pytest
 
-import pi
 from listdigest.errors import RangeError, SourceError
 from listdigest.sources import open_source
 
@@ -29,13 +29,19 @@ def test_missing_path(tmp_path):
 
 def test_plain_directory(tmp_path):
     path = str(tmp_path)
-    assert error_of(SourceError, open_source, path) == f"{path}: not a public-inbox archive, git repository, mbox or Maildir"
+    assert (
+        error_of(SourceError, open_source, path)
+        == f"{path}: not a public-inbox archive, git repository, mbox or Maildir"
+    )
 
 
 def test_git_dir_without_epochs(tmp_path):
     (tmp_path / "git").mkdir()
     path = str(tmp_path)
-    assert error_of(SourceError, open_source, path) == f"{path}: not a public-inbox archive (git/ holds no N.git epochs)"
+    assert (
+        error_of(SourceError, open_source, path)
+        == f"{path}: not a public-inbox archive (git/ holds no N.git epochs)"
+    )
 
 
 @pytest.mark.parametrize("content", [b"", b"\n\n  \n"], ids=["zero-bytes", "blank-lines"])
@@ -88,20 +94,28 @@ def test_unreadable_file(tmp_path):
     path = tmp_path / "x.mbox"
     path.write_bytes(pi.mbox_bytes([pi.msg("m")]))
     path.chmod(0)
-    assert error_of(SourceError, open_source, str(path)) == f"{path}: cannot read: permission denied"
+    assert (
+        error_of(SourceError, open_source, str(path)) == f"{path}: cannot read: permission denied"
+    )
 
 
 def test_directory_named_like_a_file_inside_maildir(tmp_path):
     path = pi.make_maildir(str(tmp_path / "md"), [pi.msg("m", msgid="m@x")])
     os.mkdir(os.path.join(path, "cur", "subdir"))
-    assert [m.where for m in open_source(path).select().messages] == ["Maildir file cur/1700000000.M0000P1.example:2,S"]
+    assert [m.where for m in open_source(path).select().messages] == [
+        "Maildir file cur/1700000000.M0000P1.example:2,S"
+    ]
 
 
 def test_empty_v2_inbox(tmp_path):
     path = pi.make_v2_inbox(str(tmp_path), "fresh", [])
-    assert error_of(RangeError, open_source(path).select) == f"{path}: the archive holds no messages"
+    assert (
+        error_of(RangeError, open_source(path).select) == f"{path}: the archive holds no messages"
+    )
 
 
 def test_empty_v1_inbox(tmp_path):
     path = pi.make_v1_inbox(str(tmp_path), "fresh1", [])
-    assert error_of(RangeError, open_source(path).select) == f"{path}: the archive holds no messages"
+    assert (
+        error_of(RangeError, open_source(path).select) == f"{path}: the archive holds no messages"
+    )

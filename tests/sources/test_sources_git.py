@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import subprocess
 
+import pi
 import pytest
 
-import pi
-from listdigest.errors import RangeError, SourceError
+from listdigest.errors import RangeError
 from listdigest.sources import open_source
 from listdigest.sources.git import GitSource
 
@@ -25,7 +25,13 @@ def test_v2_two_epochs_all_messages_in_order(two_epoch_inbox):
     assert [e.number for e in src.epochs] == [0, 1]
     sel = src.select()
     msgs = list(sel.messages)
-    assert [pi.message_id(m.data) for m in msgs] == ["a0@example.org", "a1@example.org", "a2@example.org", "b0@example.org", "b1@example.org"]
+    assert [pi.message_id(m.data) for m in msgs] == [
+        "a0@example.org",
+        "a1@example.org",
+        "a2@example.org",
+        "b0@example.org",
+        "b1@example.org",
+    ]
     assert [m.seq for m in msgs] == [0, 1, 2, 3, 4]
     assert [m.epoch for m in msgs] == [0, 0, 0, 1, 1]
     c0, c1 = two_epoch_inbox["commits"]
@@ -59,7 +65,10 @@ def test_v2_from_only_runs_to_newest_epoch(two_epoch_inbox):
 
 def test_v2_to_only(two_epoch_inbox):
     c0, _ = two_epoch_inbox["commits"]
-    assert ids(open_source(two_epoch_inbox["path"]).select(None, c0[1])) == ["a0@example.org", "a1@example.org"]
+    assert ids(open_source(two_epoch_inbox["path"]).select(None, c0[1])) == [
+        "a0@example.org",
+        "a1@example.org",
+    ]
 
 
 def test_v2_unknown_revision(two_epoch_inbox):
@@ -127,7 +136,10 @@ def test_hand_built_epoch_is_read_like_a_real_one(tmp_path):
 
 
 def test_learn_rm_writes_a_d_commit_and_hides_the_message(tmp_path):
-    ms = [pi.msg(f"m{i}", msgid=f"m{i}@x", date=f"Mon, 01 Jan 2024 0{i}:00:00 +0000") for i in range(4)]
+    ms = [
+        pi.msg(f"m{i}", msgid=f"m{i}@x", date=f"Mon, 01 Jan 2024 0{i}:00:00 +0000")
+        for i in range(4)
+    ]
     path = pi.make_v2_inbox(str(tmp_path), "l", ms)
     epoch = pi.epoch_dirs(path)[0]
     before = pi.commits(epoch)
@@ -147,7 +159,10 @@ def test_learn_rm_writes_a_d_commit_and_hides_the_message(tmp_path):
 def test_deletion_recorded_in_a_later_epoch(tmp_path):
     # public-inbox-learn rm writes the d commit into the newest epoch, even for a message
     # of an older one
-    ms = [pi.msg(f"m{i}", msgid=f"m{i}@x", date=f"Mon, 01 Jan 2024 0{i}:00:00 +0000") for i in range(3)]
+    ms = [
+        pi.msg(f"m{i}", msgid=f"m{i}@x", date=f"Mon, 01 Jan 2024 0{i}:00:00 +0000")
+        for i in range(3)
+    ]
     path = pi.make_v2_inbox(str(tmp_path), "l", ms[:2])
     pi.add_epoch(path, ms[2:])
     c0 = pi.commits(pi.epoch_dirs(path)[0])
@@ -160,7 +175,10 @@ def test_deletion_recorded_in_a_later_epoch(tmp_path):
 
 
 def test_purge_rewrites_history_and_leaves_no_empty_message(tmp_path):
-    ms = [pi.msg(f"m{i}", msgid=f"m{i}@x", date=f"Mon, 01 Jan 2024 0{i}:00:00 +0000") for i in range(3)]
+    ms = [
+        pi.msg(f"m{i}", msgid=f"m{i}@x", date=f"Mon, 01 Jan 2024 0{i}:00:00 +0000")
+        for i in range(3)
+    ]
     path = pi.make_v2_inbox(str(tmp_path), "l", ms)
     epoch = pi.epoch_dirs(path)[0]
     old = pi.commits(epoch)
@@ -211,7 +229,10 @@ def test_bare_epoch_of_a_real_archive(kvmppc_epoch):
     sel = src.select(commits[-11], commits[-1])
     msgs = list(sel.messages)
     assert [m.commit for m in msgs] == commits[-10:]
-    assert all(b"Message-ID:" in m.data or b"Message-Id:" in m.data or b"message-id:" in m.data.lower() for m in msgs)
+    assert all(
+        b"Message-ID:" in m.data or b"Message-Id:" in m.data or b"message-id:" in m.data.lower()
+        for m in msgs
+    )
     assert sel.end_commit == commits[-1]
 
 

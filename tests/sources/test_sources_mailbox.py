@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import gzip
-import os
 from pathlib import Path
 
+import pi
 import pytest
 
-import pi
-from listdigest.errors import RangeError, SourceError
+from listdigest.errors import RangeError
 from listdigest.sources import open_source
 from listdigest.sources.mailbox import MaildirSource, MboxSource, header_date
 
@@ -53,7 +52,11 @@ def test_mbox_round_trip_in_file_order(tmp_path, gz):
 def test_gzip_detected_by_magic_not_extension(tmp_path):
     path = tmp_path / "archive.mbox"
     path.write_bytes(gzip.compress(pi.mbox_bytes(three())))
-    assert [pi.message_id(m.data) for m in open_source(str(path)).select().messages] == ["s@x", "f@x", "t@x"]
+    assert [pi.message_id(m.data) for m in open_source(str(path)).select().messages] == [
+        "s@x",
+        "f@x",
+        "t@x",
+    ]
 
 
 def test_gz_extension_on_plain_mbox(tmp_path):
@@ -78,7 +81,12 @@ def test_mboxo_from_lines_unescaped(tmp_path):
 
 def test_crlf_mbox(tmp_path):
     raw = eml("crlf.eml")
-    data = b"".join(b"From mboxrd@z Thu Jan  1 00:00:00 1970\r\n" + raw.replace(b"\r\nFrom ", b"\r\n>From ") + b"\r\n" for _ in range(2))
+    data = b"".join(
+        b"From mboxrd@z Thu Jan  1 00:00:00 1970\r\n"
+        + raw.replace(b"\r\nFrom ", b"\r\n>From ")
+        + b"\r\n"
+        for _ in range(2)
+    )
     path = tmp_path / "crlf.mbox"
     path.write_bytes(data)
     sel = open_source(str(path)).select()
@@ -88,7 +96,9 @@ def test_crlf_mbox(tmp_path):
 
 def test_leading_blank_lines_and_real_from_lines(tmp_path):
     ms = three()
-    data = b"\n\n" + b"".join(b"From alice@example.org Mon Jan  1 10:00:00 2024\n" + m + b"\n" for m in ms)
+    data = b"\n\n" + b"".join(
+        b"From alice@example.org Mon Jan  1 10:00:00 2024\n" + m + b"\n" for m in ms
+    )
     path = tmp_path / "x.mbox"
     path.write_bytes(data)
     assert [m.data for m in open_source(str(path)).select().messages] == ms
@@ -96,7 +106,10 @@ def test_leading_blank_lines_and_real_from_lines(tmp_path):
 
 def test_large_mbox_is_split_across_read_chunks(tmp_path):
     # bodies bigger than the 1 MiB read size and separators on chunk boundaries
-    ms = [pi.msg(f"big {i}", msgid=f"big{i}@x", body=("x" * 99 + "\n") * (3000 + 7919 * i)) for i in range(6)]
+    ms = [
+        pi.msg(f"big {i}", msgid=f"big{i}@x", body=("x" * 99 + "\n") * (3000 + 7919 * i))
+        for i in range(6)
+    ]
     ms += [pi.msg(f"small {i}", msgid=f"small{i}@x") for i in range(500)]
     path = pi.make_mbox(str(tmp_path / "big.mbox.gz"), ms, gz=True)
     got = list(open_source(path).select().messages)
@@ -127,7 +140,12 @@ def test_maildir_sorted_by_date_then_name(tmp_path):
     path = pi.make_maildir(str(tmp_path / "inbox"), ms[:2], names=["b:2,S", "a:2,S"])
     pi.make_maildir(path, ms[2:], names=["c"], subdir="new")
     # same date as "second": ordered by file name after it
-    pi.make_maildir(path, [pi.msg("tie", msgid="tie@x", date="Tue, 02 Jan 2024 10:00:00 +0000")], names=["a0"], subdir="new")
+    pi.make_maildir(
+        path,
+        [pi.msg("tie", msgid="tie@x", date="Tue, 02 Jan 2024 10:00:00 +0000")],
+        names=["a0"],
+        subdir="new",
+    )
     (Path(path) / "cur" / ".hidden").write_bytes(pi.msg("hidden", msgid="h@x"))
     (Path(path) / "tmp" / "partial").write_bytes(pi.msg("partial", msgid="p@x"))
     src = open_source(path)
@@ -136,15 +154,26 @@ def test_maildir_sorted_by_date_then_name(tmp_path):
     msgs = list(sel.messages)
     # "first" is 2024-01-02 04:30 UTC, before "second" at 10:00
     assert [pi.message_id(m.data) for m in msgs] == ["f@x", "tie@x", "s@x", "t@x"]
-    assert [m.where for m in msgs] == ["Maildir file cur/a:2,S", "Maildir file new/a0", "Maildir file cur/b:2,S", "Maildir file new/c"]
+    assert [m.where for m in msgs] == [
+        "Maildir file cur/a:2,S",
+        "Maildir file new/a0",
+        "Maildir file cur/b:2,S",
+        "Maildir file new/c",
+    ]
     assert [m.seq for m in msgs] == [0, 1, 2, 3]
     assert (sel.start, sel.end, sel.end_commit) == ("2024-01-02", "2024-01-05", None)
 
 
 def test_maildir_undated_messages_last(tmp_path):
-    path = pi.make_maildir(str(tmp_path / "md"), [eml("no-date.eml"), eml("bogus-zone.eml"), eml("from-lines.eml")])
+    path = pi.make_maildir(
+        str(tmp_path / "md"), [eml("no-date.eml"), eml("bogus-zone.eml"), eml("from-lines.eml")]
+    )
     sel = open_source(path).select()
-    assert [pi.message_id(m.data) for m in sel.messages] == ["from-lines@example.org", "bogus-zone@example.org", "no-date@example.org"]
+    assert [pi.message_id(m.data) for m in sel.messages] == [
+        "from-lines@example.org",
+        "bogus-zone@example.org",
+        "no-date@example.org",
+    ]
     # folded Date header; +1700 zone taken as written
     assert (sel.start, sel.end) == ("2024-01-10", "2024-01-12")
 
@@ -180,5 +209,7 @@ def test_maildir_refuses_revisions(tmp_path):
     ids=["zone", "folded", "odd-zone", "unknown-zone", "garbage", "zone-out-of-range", "not-date"],
 )
 def test_header_date(header, day):
-    when = header_date(b"From: a@b\n" + header + b"\nSubject: s\n\nDate: Tue, 02 Jan 2024 00:00:00 +0000\n")
+    when = header_date(
+        b"From: a@b\n" + header + b"\nSubject: s\n\nDate: Tue, 02 Jan 2024 00:00:00 +0000\n"
+    )
     assert (when.strftime("%Y-%m-%d") if when else None) == day

@@ -16,11 +16,11 @@ import subprocess
 import sys
 import time
 
+import pi
 import pytest
 from click.testing import CliRunner
-
-import pi
 from pihttpd import PiHttpd
+
 from listdigest.cli import main
 from listdigest.sources import lore as lore_mod
 from listdigest.sources import sync as sync_mod
@@ -34,8 +34,12 @@ from listdigest.sources.sync import (
 )
 
 # a public-inbox-httpd per test: in the full suite, not in the fast tier
-pytestmark = [pytest.mark.skipif(shutil.which("public-inbox-httpd") is None, reason="public-inbox is not installed"),
-              pytest.mark.slow]
+pytestmark = [
+    pytest.mark.skipif(
+        shutil.which("public-inbox-httpd") is None, reason="public-inbox is not installed"
+    ),
+    pytest.mark.slow,
+]
 
 DAY = 86400
 T0 = 1767225600  # 2026-01-01 00:00:00 UTC
@@ -66,7 +70,9 @@ def mail(i: int, when: int, *, reply_to: int = -1, subject: str = "") -> bytes:
 
 
 EPOCH0 = [mail(i, T0 + i * 3600) for i in range(6)] + [mail(6, T0 + DAY, reply_to=1)]
-EPOCH1 = [mail(7 + i, T0 + 2 * DAY + i * 3600) for i in range(3)] + [mail(10, T0 + 3 * DAY, reply_to=8)]
+EPOCH1 = [mail(7 + i, T0 + 2 * DAY + i * 3600) for i in range(3)] + [
+    mail(10, T0 + 3 * DAY, reply_to=8)
+]
 
 
 def build_inbox(root: str, name: str = "kvm") -> str:
@@ -77,7 +83,11 @@ def build_inbox(root: str, name: str = "kvm") -> str:
 
 
 def cli(*args: str, env=None):
-    res = CliRunner(mix_stderr=False).invoke(main, list(args), env=env, catch_exceptions=False) if _mix() else CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+    res = (
+        CliRunner(mix_stderr=False).invoke(main, list(args), env=env, catch_exceptions=False)
+        if _mix()
+        else CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+    )
     return res
 
 
@@ -133,7 +143,10 @@ def test_cli_sync_from_empty_dir_then_report(served, tmp_path):
     dest = str(tmp_path / "kvm")
     res = cli("sync", served["server"].url("kvm"), dest)
     assert res.exit_code == 0, res.output
-    assert res.stdout.strip() == f"{served['server'].url('kvm')} -> {dest}: 2 epochs; 11 new commits; cloned 0, 1"
+    assert (
+        res.stdout.strip()
+        == f"{served['server'].url('kvm')} -> {dest}: 2 epochs; 11 new commits; cloned 0, 1"
+    )
     assert digest_text(dest) == digest_text(served["inbox"])
     again = cli("sync", served["server"].url("kvm") + "/", dest)
     assert again.stdout.strip().endswith("2 epochs; 0 new commits")
@@ -141,7 +154,9 @@ def test_cli_sync_from_empty_dir_then_report(served, tmp_path):
 
 
 def test_default_dest_is_in_xdg_data_home(served, tmp_path):
-    res = cli("sync", "-q", served["server"].url("kvm"), env={"XDG_DATA_HOME": str(tmp_path / "xdg")})
+    res = cli(
+        "sync", "-q", served["server"].url("kvm"), env={"XDG_DATA_HOME": str(tmp_path / "xdg")}
+    )
     assert res.exit_code == 0, res.output
     port = served["server"].port
     dest = tmp_path / "xdg" / "listdigest" / "mirrors" / f"127.0.0.1_{port}" / "kvm"
@@ -154,7 +169,9 @@ def test_default_dest_is_in_xdg_data_home(served, tmp_path):
 def test_incremental_sync_after_new_messages(fresh):
     url, mirror = fresh["server"].url("kvm"), fresh["mirror"]
     sync(url, mirror)
-    pi.add_messages(fresh["inbox"], [mail(11, T0 + 4 * DAY), mail(12, T0 + 4 * DAY + 60, reply_to=11)])
+    pi.add_messages(
+        fresh["inbox"], [mail(11, T0 + 4 * DAY), mail(12, T0 + 4 * DAY + 60, reply_to=11)]
+    )
     r = sync(url, mirror)
     assert [(e.epoch, e.action, e.new_commits, e.forced) for e in r.epochs] == [
         (0, "unchanged", 0, False),
@@ -187,7 +204,9 @@ def test_purge_upstream_is_a_forced_update_with_dropped_count(fresh):
     assert after[:4] == before[:4] and after[4:] != before[4:]
     assert after == pi.commits(os.path.join(inbox, "git", "0.git"))
     # the purged commit is gone from the mirror's object store too
-    proc = subprocess.run(["git", "--git-dir", os.path.join(mirror, "git", "0.git"), "cat-file", "-e", before[4]])
+    proc = subprocess.run(
+        ["git", "--git-dir", os.path.join(mirror, "git", "0.git"), "cat-file", "-e", before[4]]
+    )
     assert proc.returncode != 0
     text = digest_text(mirror)
     assert text == digest_text(inbox)
@@ -202,13 +221,17 @@ def test_cli_reports_forced_update(fresh):
     pi.purge_message(inbox, EPOCH1[1])
     res = cli("sync", url, mirror)
     assert res.exit_code == 0
-    assert res.stdout.strip().endswith("2 epochs; 3 new commits; forced update of epoch 1 (3 commits dropped)")
+    assert res.stdout.strip().endswith(
+        "2 epochs; 3 new commits; forced update of epoch 1 (3 commits dropped)"
+    )
 
 
 def test_interrupted_sync_leaves_a_usable_mirror_and_resumes(fresh):
     url, mirror, server = fresh["server"].url("kvm"), fresh["mirror"], fresh["server"]
     exe = os.path.join(os.path.dirname(sys.executable), "listdigest")
-    proc = subprocess.Popen([exe, "sync", url, mirror], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [exe, "sync", url, mirror], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     first = os.path.join(mirror, "git", "0.git")
     deadline = time.monotonic() + 60
     try:
@@ -249,7 +272,11 @@ def _comparable(text: str) -> dict:
 
 @pytest.mark.parametrize(
     "since,until",
-    [("2026-01-01", None), ("2026-01-01T03:00:00", "2026-01-03"), ("2026-01-02", "2026-01-03T01:30:00Z")],
+    [
+        ("2026-01-01", None),
+        ("2026-01-01T03:00:00", "2026-01-03"),
+        ("2026-01-02", "2026-01-03T01:30:00Z"),
+    ],
 )
 def test_lore_query_digest_equals_mirror_digest(served, since, until):
     args = ["--since", since] + (["--until", until] if until else [])
@@ -257,7 +284,17 @@ def test_lore_query_digest_equals_mirror_digest(served, since, until):
     assert via_lore.exit_code == 0, via_lore.output
     link = ["--link-base", served["server"].url("kvm") + "/"]
     # a search answer has no archive history: compare with the mirror's digest without its index
-    mirrored = cli("report", served["mirror"], "--no-index", "--list-name", "kvm", "--format", "json", *link, *args)
+    mirrored = cli(
+        "report",
+        served["mirror"],
+        "--no-index",
+        "--list-name",
+        "kvm",
+        "--format",
+        "json",
+        *link,
+        *args,
+    )
     assert mirrored.exit_code == 0, mirrored.output
     a, b = _comparable(via_lore.stdout), _comparable(mirrored.stdout)
     assert a["totals"]["messages"] > 0
@@ -265,14 +302,24 @@ def test_lore_query_digest_equals_mirror_digest(served, since, until):
 
 
 def test_lore_text_and_order(served):
-    res = cli("report", "--lore", served["server"].url("kvm"), "--since", "2026-01-03", "--until", "2026-01-03")
+    res = cli(
+        "report",
+        "--lore",
+        served["server"].url("kvm"),
+        "--since",
+        "2026-01-03",
+        "--until",
+        "2026-01-03",
+    )
     assert res.exit_code == 0, res.output
     text = res.stdout
     # a mailbox's range is labelled by the messages' Date: (one was written before midnight)
     assert text.startswith("From 2026-01-02 to 2026-01-03\nkvm mailing list update")
     assert "Totals: 3 messages, 3 patch postings, 0 replies/other, 0 skipped" in text
     patch_list = text.split("===== Patch list in this time period =====")[1].split("=====")[0]
-    assert patch_list.index("change 2") < patch_list.index("change 3")  # oldest first, like the archive
+    assert patch_list.index("change 2") < patch_list.index(
+        "change 3"
+    )  # oldest first, like the archive
 
 
 def test_lore_empty_period(served):
@@ -328,9 +375,15 @@ def test_unreachable_host(tmp_path):
         sync(f"http://127.0.0.1:{port}/kvm", str(tmp_path / "m"))
     assert str(exc.value) == f"cannot reach 127.0.0.1:{port}: connection refused"
     res = cli("sync", f"http://127.0.0.1:{port}/kvm", str(tmp_path / "m"))
-    assert res.exit_code == 2 and res.stderr == f"Error: cannot reach 127.0.0.1:{port}: connection refused\n"
+    assert (
+        res.exit_code == 2
+        and res.stderr == f"Error: cannot reach 127.0.0.1:{port}: connection refused\n"
+    )
     res = cli("report", "--lore", f"http://127.0.0.1:{port}/kvm", "--since", "2d")
-    assert res.exit_code == 2 and res.stderr == f"Error: cannot reach 127.0.0.1:{port}: connection refused\n"
+    assert (
+        res.exit_code == 2
+        and res.stderr == f"Error: cannot reach 127.0.0.1:{port}: connection refused\n"
+    )
 
 
 def test_unknown_list_is_404(served, tmp_path):
@@ -340,7 +393,11 @@ def test_unknown_list_is_404(served, tmp_path):
     assert str(exc.value) == f"{url}: HTTP 404, no such list on 127.0.0.1:{served['server'].port}"
     assert not os.path.exists(tmp_path / "m")
     res = cli("report", "--lore", url, "--since", "2d")
-    assert res.exit_code == 2 and res.stderr == f"Error: {url}: HTTP 404, no such list on 127.0.0.1:{served['server'].port}\n"
+    assert (
+        res.exit_code == 2
+        and res.stderr
+        == f"Error: {url}: HTTP 404, no such list on 127.0.0.1:{served['server'].port}\n"
+    )
 
 
 def test_not_a_public_inbox(tmp_path):
@@ -353,7 +410,9 @@ def test_not_a_public_inbox(tmp_path):
     sock.close()
     server = subprocess.Popen(
         [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port)],
-        cwd=str(docroot), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=str(docroot),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         for _ in range(200):
@@ -366,10 +425,16 @@ def test_not_a_public_inbox(tmp_path):
             url = f"http://127.0.0.1:{port}/{name}"
             with pytest.raises(NotPublicInboxError) as exc:
                 sync(url, str(tmp_path / "m"))
-            assert str(exc.value) == f"{url}: not a public-inbox archive (no manifest.js.gz, no git/0.git)"
+            assert (
+                str(exc.value)
+                == f"{url}: not a public-inbox archive (no manifest.js.gz, no git/0.git)"
+            )
         res = cli("report", "--lore", f"http://127.0.0.1:{port}/kvm", "--since", "2d")
         assert res.exit_code == 2
-        assert res.stderr == f"Error: http://127.0.0.1:{port}/kvm: not a public-inbox archive with search (no search results page)\n"
+        assert (
+            res.stderr
+            == f"Error: http://127.0.0.1:{port}/kvm: not a public-inbox archive with search (no search results page)\n"
+        )
     finally:
         server.terminate()
         server.wait()
@@ -380,7 +445,9 @@ def test_disk_full(served, tmp_path):
         pytest.skip("mounting a small tmpfs needs root")
     mnt = tmp_path / "small"
     mnt.mkdir()
-    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mnt)], stderr=subprocess.PIPE)
+    proc = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mnt)], stderr=subprocess.PIPE
+    )
     if proc.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs: {proc.stderr.decode().strip()}")
     try:
@@ -390,13 +457,20 @@ def test_disk_full(served, tmp_path):
         assert str(exc.value).endswith(": no space left on device")
         res = cli("sync", served["server"].url("kvm"), dest)
         assert res.exit_code == 2 and res.stderr.endswith(": no space left on device\n")
-        assert not any(n.endswith(".git") and not n.startswith(".") for n in os.listdir(os.path.join(dest, "git")))
+        assert not any(
+            n.endswith(".git") and not n.startswith(".")
+            for n in os.listdir(os.path.join(dest, "git"))
+        )
     finally:
         subprocess.run(["umount", str(mnt)])
 
 
 def test_split_list_url():
-    assert sync_mod.split_list_url("https://lore.kernel.org/kvm/") == ("https://lore.kernel.org", "/kvm", "https://lore.kernel.org/kvm")
+    assert sync_mod.split_list_url("https://lore.kernel.org/kvm/") == (
+        "https://lore.kernel.org",
+        "/kvm",
+        "https://lore.kernel.org/kvm",
+    )
     with pytest.raises(sync_mod.SyncError):
         sync_mod.split_list_url("lore.kernel.org/kvm")
 
@@ -408,6 +482,8 @@ def test_run_syncs_a_configured_url_first(served, tmp_path):
     env = {"XDG_DATA_HOME": str(tmp_path / "xdg")}
     res = cli("run", "--config", str(cfg), "--state-dir", str(tmp_path / "state"), env=env)
     assert res.exit_code == 0, res.output
-    mirror = tmp_path / "xdg" / "listdigest" / "mirrors" / f"127.0.0.1_{served['server'].port}" / "kvm"
+    mirror = (
+        tmp_path / "xdg" / "listdigest" / "mirrors" / f"127.0.0.1_{served['server'].port}" / "kvm"
+    )
     assert sorted(os.listdir(mirror / "git")) == ["0.git", "1.git"]
     assert res.stdout.startswith("kvm: ")  # the first run only records where the list stands

@@ -2,17 +2,24 @@
 
 import shutil
 
+import pi
 import pytest
 
-import pi
 from listdigest.sources.git import open_git_source
 from listdigest.store.index import Index
 
-pytestmark = pytest.mark.skipif(shutil.which("public-inbox-mda") is None, reason="public-inbox is not installed")
+pytestmark = pytest.mark.skipif(
+    shutil.which("public-inbox-mda") is None, reason="public-inbox is not installed"
+)
 
 
 def _m(i, **kw):
-    return pi.msg(f"[PATCH {i}/5] thing {i}", msgid=f"p{i}@example.org", date=f"Mon, 01 Jan 2024 10:0{i}:00 +0000", **kw)
+    return pi.msg(
+        f"[PATCH {i}/5] thing {i}",
+        msgid=f"p{i}@example.org",
+        date=f"Mon, 01 Jan 2024 10:0{i}:00 +0000",
+        **kw,
+    )
 
 
 def _update(path, db):
@@ -53,7 +60,13 @@ def test_positions_count_back_from_the_newest_then_on_from_zero(tmp_path):
         ix.db.commit()
         st = ix.update(open_git_source(inbox))
         assert st.rewritten == (0,) and st.read == 0
-        assert [ix.posting(f"p{i}@example.org").pos for i in range(1, 6)] == [(0, -5), (0, -4), (0, -3), (0, -2), (0, -1)]
+        assert [ix.posting(f"p{i}@example.org").pos for i in range(1, 6)] == [
+            (0, -5),
+            (0, -4),
+            (0, -3),
+            (0, -2),
+            (0, -1),
+        ]
 
 
 def _indexed_then_second_deleted(tmp_path, name):
@@ -106,7 +119,12 @@ def test_schema_version_mismatch_rebuilds(tmp_path):
 
 
 def _sel_view(sel):
-    return (sel.start, sel.end, sel.end_commit, [(j.epoch, [i[:3] for i in j.items]) for j in sel.jobs])
+    return (
+        sel.start,
+        sel.end,
+        sel.end_commit,
+        [(j.epoch, [i[:3] for i in j.items]) for j in sel.jobs],
+    )
 
 
 def test_delete_in_a_later_epoch_drops_the_message_of_an_earlier_one(tmp_path):
@@ -138,11 +156,20 @@ def test_selection_from_the_index_equals_git_select(two_epoch_inbox):
 
     with tempfile.TemporaryDirectory() as d, Index(d + "/ix.sqlite") as ix:
         ix.update(src)
-        for lo, hi in [(None, None), (c0[0], None), (c0[1], c1[0]), (c0[0], c0[2]), (None, c0[1]), (c1[0], c1[1])]:
+        for lo, hi in [
+            (None, None),
+            (c0[0], None),
+            (c0[1], c1[0]),
+            (c0[0], c0[2]),
+            (None, c0[1]),
+            (c1[0], c1[1]),
+        ]:
             got = ix.selection(src, lo, hi)
             assert got is not None, (lo, hi)
             assert _sel_view(got) == _sel_view(src.select(lo, hi)), (lo, hi)
-            assert [r.commit for r in got.messages] == [r.commit for r in src.select(lo, hi).messages]
+            assert [r.commit for r in got.messages] == [
+                r.commit for r in src.select(lo, hi).messages
+            ]
 
 
 def test_selection_declines_what_the_index_cannot_answer(tmp_path):
@@ -178,21 +205,32 @@ def test_rebuilt_messages_equal_parsed_ones_after_a_rewrite(tmp_path):
             assert rebuilt and all(m is not None for m in rebuilt)
             for m in rebuilt:
                 ref = by_id[m.msgid]
-                assert (m.subject, m.parsed, m.references, m.body, m.facts) == (ref.subject, ref.parsed, ref.references, ref.body, ref.facts)
+                assert (m.subject, m.parsed, m.references, m.body, m.facts) == (
+                    ref.subject,
+                    ref.parsed,
+                    ref.references,
+                    ref.body,
+                    ref.facts,
+                )
 
 
 def test_message_without_date_keeps_its_commit_time_through_the_index(tmp_path):
     """Issue 14, fault 3: a message without Date is received at its commit's time with or
     without the index (no 1970 bar in per_day, and a date range still selects it)."""
     from daily_helpers import Epoch, mail
+
     from listdigest.pipeline import RangeSpec, report
     from listdigest.timeparse import parse_when
 
     ep = Epoch(str(tmp_path / "inbox"))
     ep.add(mail(1, "[PATCH] a: one"))
-    ep.add(b"From: Bob <bob@example.org>\nSubject: no date here\nMessage-ID: <nodate@example.org>\n\nhello\n")
+    ep.add(
+        b"From: Bob <bob@example.org>\nSubject: no date here\nMessage-ID: <nodate@example.org>\n\nhello\n"
+    )
     ix = str(tmp_path / "ix.sqlite")
-    spec = RangeSpec(since=parse_when("2026-01-05"), until=parse_when("2026-01-05", end_of_day=True))
+    spec = RangeSpec(
+        since=parse_when("2026-01-05"), until=parse_when("2026-01-05", end_of_day=True)
+    )
     for index_path in (None, ix, ix):
         d = report(ep.inbox, RangeSpec(), index_path=index_path)
         assert [(c.label, c.count) for c in d.per_day] == [("2026-01-05", 2)], index_path
@@ -212,27 +250,53 @@ def test_missing_message_blob_is_skipped_with_a_warning_and_retried(tmp_path):
     ep = Epoch(str(tmp_path / "inbox"))
     for n in (1, 2, 3):
         ep.add(patch(n, f"[PATCH] demo: change {n}"))
-    commit = subprocess.run(["git", "--git-dir", ep.gitdir, "rev-parse", "HEAD~1"], capture_output=True, text=True).stdout.strip()
-    blob = subprocess.run(["git", "--git-dir", ep.gitdir, "rev-parse", f"{commit}:m"], capture_output=True, text=True).stdout.strip()
-    data = subprocess.run(["git", "--git-dir", ep.gitdir, "cat-file", "blob", blob], capture_output=True).stdout
+    commit = subprocess.run(
+        ["git", "--git-dir", ep.gitdir, "rev-parse", "HEAD~1"], capture_output=True, text=True
+    ).stdout.strip()
+    blob = subprocess.run(
+        ["git", "--git-dir", ep.gitdir, "rev-parse", f"{commit}:m"], capture_output=True, text=True
+    ).stdout.strip()
+    data = subprocess.run(
+        ["git", "--git-dir", ep.gitdir, "cat-file", "blob", blob], capture_output=True
+    ).stdout
     os.unlink(os.path.join(ep.gitdir, "objects", blob[:2], blob[2:]))
     env = dict(os.environ, XDG_DATA_HOME=str(tmp_path / "data"))
     ix = str(tmp_path / "ix.sqlite")
 
     def cli(*args):
-        return subprocess.run([sys.executable, "-m", "listdigest.cli", *args], capture_output=True, text=True, env=env)
+        return subprocess.run(
+            [sys.executable, "-m", "listdigest.cli", *args], capture_output=True, text=True, env=env
+        )
 
-    for args in (("index", ep.inbox, "--index", ix), ("report", ep.inbox, "--index", ix), ("report", ep.inbox, "--no-index")):
+    for args in (
+        ("index", ep.inbox, "--index", ix),
+        ("report", ep.inbox, "--index", ix),
+        ("report", ep.inbox, "--no-index"),
+    ):
         p = cli(*args)
         assert p.returncode == 0, (args, p.stderr)
-        assert p.stderr.strip().splitlines() == [f"Warning: commit {commit[:12]}: message blob missing from the repository; "
-                                                   "retried at the next index update; skipped"] or args[0] == "index", p.stderr
+        assert (
+            p.stderr.strip().splitlines()
+            == [
+                f"Warning: commit {commit[:12]}: message blob missing from the repository; "
+                "retried at the next index update; skipped"
+            ]
+            or args[0] == "index"
+        ), p.stderr
         assert f"commit {commit[:12]}" in p.stderr and "Traceback" not in p.stderr
         if args[0] == "report":
             assert "Totals: 2 messages, 2 patch postings, 0 replies/other, 1 skipped" in p.stdout
     # the object comes back (the mirror fetched it): the next update reads it
-    subprocess.run(["git", "--git-dir", ep.gitdir, "hash-object", "-w", "--stdin"], input=data, check=True, capture_output=True)
+    subprocess.run(
+        ["git", "--git-dir", ep.gitdir, "hash-object", "-w", "--stdin"],
+        input=data,
+        check=True,
+        capture_output=True,
+    )
     p = cli("index", ep.inbox, "--index", ix)
     assert p.returncode == 0 and "Warning" not in p.stderr and "read 1" in p.stderr, p.stderr
     p = cli("report", ep.inbox, "--index", ix)
-    assert "Totals: 3 messages, 3 patch postings, 0 replies/other, 0 skipped" in p.stdout and not p.stderr
+    assert (
+        "Totals: 3 messages, 3 patch postings, 0 replies/other, 0 skipped" in p.stdout
+        and not p.stderr
+    )

@@ -16,7 +16,10 @@ from listdigest.store.index import _INDEXES, Index
 
 def dump(path):
     db = sqlite3.connect(path)
-    out = {t: db.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in ("messages", "refs", "links", "facts", "bodies", "skipped", "deleted", "epochs")}
+    out = {
+        t: db.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()
+        for t in ("messages", "refs", "links", "facts", "bodies", "skipped", "deleted", "epochs")
+    }
     db.close()
     return out
 
@@ -46,11 +49,19 @@ def _by_msgid(path):
     cols = [r[1] for r in db.execute("PRAGMA table_info(messages)") if r[1] != "id"]
     msgs = sorted(db.execute(f"SELECT {', '.join(cols)} FROM messages").fetchall(), key=repr)
     kids = {
-        t: sorted(db.execute(f"SELECT m.msgid, m.seq, c.* FROM {t} c JOIN messages m ON m.id = c.mid").fetchall(), key=lambda r: repr(r[:2] + r[3:]))
+        t: sorted(
+            db.execute(
+                f"SELECT m.msgid, m.seq, c.* FROM {t} c JOIN messages m ON m.id = c.mid"
+            ).fetchall(),
+            key=lambda r: repr(r[:2] + r[3:]),
+        )
         for t in ("refs", "links", "facts", "bodies")
     }
     kids = {t: [r[:2] + r[3:] for r in rows] for t, rows in kids.items()}
-    rest = {t: sorted(db.execute(f"SELECT * FROM {t}").fetchall()) for t in ("skipped", "deleted", "epochs")}
+    rest = {
+        t: sorted(db.execute(f"SELECT * FROM {t}").fetchall())
+        for t in ("skipped", "deleted", "epochs")
+    }
     db.close()
     return msgs, kids, rest
 
@@ -68,7 +79,9 @@ def test_first_build_killed_halfway_resumes_to_the_same_index(kvmppc_epoch, tmp_
     )
     # its own process group, killed whole: the workers die with it (a worker left alive
     # would commit its batch after the count below, as it may in life: resuming is the same)
-    proc = subprocess.Popen([sys.executable, "-c", child, killed, kvmppc_epoch], start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", child, killed, kvmppc_epoch], start_new_session=True
+    )
     seen = 0
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:

@@ -29,9 +29,8 @@ def test_corrupt_state_is_an_error(tmp_path):
 def test_lock_is_exclusive_per_list(tmp_path):
     d = str(tmp_path)
     with locked(d, "kvm"):
-        with pytest.raises(StateError) as ei:
-            with locked(d, "kvm"):
-                pass
+        with pytest.raises(StateError) as ei, locked(d, "kvm"):
+            pass
         assert str(ei.value) == f"another run holds {os.path.join(d, 'kvm.lock')}"
         with locked(d, "hv"):  # another list is independent
             pass

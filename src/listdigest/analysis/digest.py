@@ -11,14 +11,24 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 from collections import Counter
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import asdict, dataclass
-from typing import AbstractSet, Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any
 
 from ..message import PATCH, REPLY, Message
 from ..message.body import digest_text
 from ..model.series import Series, group_series
 from .employers import Affiliations, Identity, employer_counter
-from .history import DEFAULT_BOTS, History, SeriesHistory, VersionRef, build_history, is_bot, start_histories
+from .history import (
+    DEFAULT_BOTS,
+    History,
+    SeriesHistory,
+    VersionRef,
+    build_history,
+    is_bot,
+    start_histories,
+)
 from .lifecycle import SeriesState
 from .people import domain_of, format_address, plain_address
 
@@ -54,9 +64,9 @@ class MessageEntry:
     msgid: str
     subject: str
     author: str
-    date: Optional[int]
-    received: Optional[int]
-    commit: Optional[str]
+    date: int | None
+    received: int | None
+    commit: str | None
 
 
 @dataclass(frozen=True)
@@ -83,14 +93,14 @@ class SeriesEntry:
     received: int
     expected: int
     first_seq: int
-    messages: Tuple[MessageEntry, ...]
-    bodies: Tuple[BodyEntry, ...]
+    messages: tuple[MessageEntry, ...]
+    bodies: tuple[BodyEntry, ...]
     #: earlier versions found in the archive, newest first (empty without an index)
-    versions: Tuple[VersionRef, ...] = ()
+    versions: tuple[VersionRef, ...] = ()
     #: what changed in this version, from the cover letter or patch notes
     changelog: str = ""
     #: where the series stands (new, discussed, reviewed, ..., applied) as of the digest's end
-    state: Optional[SeriesState] = None
+    state: SeriesState | None = None
     #: the cover letter (or, without one, a patch) says RFC
     rfc: bool = False
 
@@ -98,27 +108,27 @@ class SeriesEntry:
 @dataclass(frozen=True)
 class Digest:
     list_name: str
-    start: Optional[str]
-    end: Optional[str]
+    start: str | None
+    end: str | None
     top: int
-    domains: Tuple[Count, ...]
-    contributors: Tuple[Count, ...]
+    domains: tuple[Count, ...]
+    contributors: tuple[Count, ...]
     totals: Totals
     #: series in archive order (oldest first): the patch list
-    series: Tuple[SeriesEntry, ...]
-    skipped: Tuple[Skipped, ...]
-    end_commit: Optional[str] = None
+    series: tuple[SeriesEntry, ...]
+    skipped: tuple[Skipped, ...]
+    end_commit: str | None = None
     #: messages received per UTC day (label YYYY-MM-DD), oldest day first, days without mail included
-    per_day: Tuple[Count, ...] = ()
+    per_day: tuple[Count, ...] = ()
     #: receive time (unix seconds) of the newest message in the range, None when there is none
-    newest: Optional[int] = None
+    newest: int | None = None
     #: the sections the archive's history adds (reviews, applied, hot threads, ...)
-    history: Optional[History] = None
+    history: History | None = None
     #: postings per employer at the posting's date (gitdm maps), ranked like the other tables
-    employers: Tuple[Count, ...] = ()
+    employers: tuple[Count, ...] = ()
 
     @property
-    def series_newest_first(self) -> Tuple[SeriesEntry, ...]:
+    def series_newest_first(self) -> tuple[SeriesEntry, ...]:
         return tuple(sorted(self.series, key=lambda s: s.first_seq, reverse=True))
 
     def to_dict(self) -> dict:
@@ -127,16 +137,16 @@ class Digest:
         return d
 
 
-def _ranked(counter: Dict[str, int], top: int) -> Tuple[Count, ...]:
+def _ranked(counter: dict[str, int], top: int) -> tuple[Count, ...]:
     """Count descending; ties reversed in byte order, as `sort | uniq -c | sort -rn` does."""
     items = sorted(counter.items(), key=lambda kv: (kv[1], kv[0].encode("utf-8")), reverse=True)
     return tuple(Count(c, label) for label, c in items[:top])
 
 
-def _names(postings: Sequence[Message], idents: Dict[Tuple[str, str], Identity]) -> Dict[str, str]:
+def _names(postings: Sequence[Message], idents: dict[tuple[str, str], Identity]) -> dict[str, str]:
     """For each canonical address (lower case), the most used (name, address) spelling of the
     person's identity, first seen on ties.  Without identity rules, identity = the address."""
-    forms: Dict[str, Counter] = {}
+    forms: dict[str, Counter] = {}
     for m in postings:
         who = idents[(m.author_name, m.author_addr)]
         forms.setdefault(who.addr.lower(), Counter())[(who.name, who.addr)] += 1
@@ -147,7 +157,7 @@ def _names(postings: Sequence[Message], idents: Dict[Tuple[str, str], Identity])
     return out
 
 
-def _per_day(messages: Sequence[Message]) -> Tuple[Count, ...]:
+def _per_day(messages: Sequence[Message]) -> tuple[Count, ...]:
     """Messages per UTC day of receipt, from the first day to the last with empty days as 0."""
     days: Counter = Counter()
     for m in messages:
@@ -161,11 +171,24 @@ def _per_day(messages: Sequence[Message]) -> Tuple[Count, ...]:
         span = sorted(days)
     else:
         span = list(range(lo, hi + 1))
-    return tuple(Count(days.get(d, 0), _dt.datetime.fromtimestamp(d * 86400, _dt.timezone.utc).strftime("%Y-%m-%d")) for d in span)
+    return tuple(
+        Count(
+            days.get(d, 0),
+            _dt.datetime.fromtimestamp(d * 86400, _dt.timezone.utc).strftime("%Y-%m-%d"),
+        )
+        for d in span
+    )
 
 
 def _entry(m: Message) -> MessageEntry:
-    return MessageEntry(m.msgid, m.subject, plain_address(m.author_name, m.author_addr), m.date, m.received, m.commit)
+    return MessageEntry(
+        m.msgid,
+        m.subject,
+        plain_address(m.author_name, m.author_addr),
+        m.date,
+        m.received,
+        m.commit,
+    )
 
 
 #: the most of one body a digest prints; a mailed digest must stay mailable whatever is posted
@@ -183,16 +206,30 @@ def _printed(body: str) -> str:
     return text[:cut] + f"\n[... {rest} more lines not shown; the whole message is in the archive]"
 
 
-def _bodies(s: Series) -> Tuple[BodyEntry, ...]:
+def _bodies(s: Series) -> tuple[BodyEntry, ...]:
     """What the digest prints of a series: its cover letter, else each patch."""
     head = s.head
     if s.cover is not None:
-        return (BodyEntry(head.msgid, head.subject, plain_address(head.author_name, head.author_addr), _printed(head.body)),)
-    return tuple(BodyEntry(p.msgid, p.subject, plain_address(p.author_name, p.author_addr), _printed(p.body)) for p in s.patches)
+        return (
+            BodyEntry(
+                head.msgid,
+                head.subject,
+                plain_address(head.author_name, head.author_addr),
+                _printed(head.body),
+            ),
+        )
+    return tuple(
+        BodyEntry(p.msgid, p.subject, plain_address(p.author_name, p.author_addr), _printed(p.body))
+        for p in s.patches
+    )
 
 
-def _series_entry(s: Series, h: Optional[SeriesHistory], bodies: Tuple[BodyEntry, ...],
-                  state: Optional[SeriesState] = None) -> SeriesEntry:
+def _series_entry(
+    s: Series,
+    h: SeriesHistory | None,
+    bodies: tuple[BodyEntry, ...],
+    state: SeriesState | None = None,
+) -> SeriesEntry:
     head = s.head
     label = h.label if h is not None else ("Resend" if head.parsed.resend else "New")
     return SeriesEntry(
@@ -217,7 +254,7 @@ def _series_entry(s: Series, h: Optional[SeriesHistory], bodies: Tuple[BodyEntry
     )
 
 
-def _in_range(series: Sequence[Series], ids: AbstractSet[str]) -> List[Series]:
+def _in_range(series: Sequence[Series], ids: AbstractSet[str]) -> list[Series]:
     """The series with messages in the range, each cut to those messages: a cover left
     before the range makes the series' cover missing from it (it keeps the cover's key)."""
     out = []
@@ -239,18 +276,18 @@ def build_digest(
     messages: Sequence[Message],
     *,
     list_name: str,
-    start: Optional[str],
-    end: Optional[str],
+    start: str | None,
+    end: str | None,
     top: int = 15,
     skipped: Sequence[Skipped] = (),
-    end_commit: Optional[str] = None,
-    lookup: Optional[Any] = None,
+    end_commit: str | None = None,
+    lookup: Any | None = None,
     with_history: bool = True,
     bots: Sequence[str] = DEFAULT_BOTS,
     waiting_days: int = 14,
     hot: int = 10,
-    range_start: Optional[Tuple[int, int]] = None,
-    affiliations: Optional[Affiliations] = None,
+    range_start: tuple[int, int] | None = None,
+    affiliations: Affiliations | None = None,
 ) -> Digest:
     """The digest of ``messages`` (already deduplicated, in archive order).
 
@@ -284,7 +321,7 @@ def build_digest(
     # while the tables and the printed bodies are made here
     histories = start_histories(all_series, lookup) if with_history else None
     replies = sum(1 for m in messages if m.kind == REPLY)
-    idents: Dict[Tuple[str, str], Identity] = {}
+    idents: dict[tuple[str, str], Identity] = {}
     for m in postings:
         k = (m.author_name, m.author_addr)
         if k not in idents:
@@ -301,13 +338,23 @@ def build_digest(
         when = m.date if m.date is not None else m.received
         employers[employer_of((m.author_addr, who.addr), when)] += 1
     bodies = {s.key: _bodies(s) for s in series}
-    per: Dict[str, SeriesHistory] = {}
-    states: Dict[str, SeriesState] = {}
+    per: dict[str, SeriesHistory] = {}
+    states: dict[str, SeriesState] = {}
     history = None
     if with_history:
         per, states, history = build_history(
-            messages, series, lookup, top=top, hot=hot, waiting_days=waiting_days, bots=bots, range_start=range_start,
-            histories=histories, window=window, window_series=all_series, other_addresses=aff.person_addresses(),
+            messages,
+            series,
+            lookup,
+            top=top,
+            hot=hot,
+            waiting_days=waiting_days,
+            bots=bots,
+            range_start=range_start,
+            histories=histories,
+            window=window,
+            window_series=all_series,
+            other_addresses=aff.person_addresses(),
         )
     return Digest(
         list_name=list_name,
@@ -323,7 +370,9 @@ def build_digest(
             other=len(messages) - len(postings) - replies,
             skipped=len(skipped),
         ),
-        series=tuple(_series_entry(s, per.get(s.key), bodies[s.key], states.get(s.key)) for s in series),
+        series=tuple(
+            _series_entry(s, per.get(s.key), bodies[s.key], states.get(s.key)) for s in series
+        ),
         skipped=tuple(skipped),
         end_commit=end_commit,
         per_day=_per_day(messages),

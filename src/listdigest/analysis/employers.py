@@ -22,8 +22,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable
 
 from ..errors import ConfigError
 
@@ -58,14 +59,14 @@ class Affiliation:
     """One step of an employment history: ``employer`` until ``until`` (excluded; None = now)."""
 
     employer: str
-    until: Optional[str]
+    until: str | None
     origin: Origin
 
     @property
-    def until_ts(self) -> Optional[int]:
+    def until_ts(self) -> int | None:
         return _day_ts(self.until) if self.until else None
 
-    def covers(self, when: Optional[int]) -> bool:
+    def covers(self, when: int | None) -> bool:
         if self.until is None:
             return True
         if when is None:  # undated message: only the current (undated) employer applies
@@ -77,17 +78,17 @@ class Affiliation:
 class EmployerMap:
     """Address or domain (lower case) -> its history, ordered by end date (undated last)."""
 
-    entries: Dict[str, Tuple[Affiliation, ...]] = field(default_factory=dict)
-    files: Tuple[str, ...] = ()
+    entries: dict[str, tuple[Affiliation, ...]] = field(default_factory=dict)
+    files: tuple[str, ...] = ()
 
-    def history(self, key: str) -> Tuple[Affiliation, ...]:
+    def history(self, key: str) -> tuple[Affiliation, ...]:
         return self.entries.get(key.lower(), ())
 
 
 @dataclass(frozen=True)
 class MailmapEntry:
-    proper_name: Optional[str]
-    proper_email: Optional[str]
+    proper_name: str | None
+    proper_email: str | None
     origin: Origin
 
 
@@ -95,9 +96,9 @@ class MailmapEntry:
 class IdentityMap:
     """``.mailmap`` entries keyed by (commit email, commit name or None), and gitdm aliases."""
 
-    mailmap: Dict[Tuple[str, Optional[str]], MailmapEntry] = field(default_factory=dict)
-    aliases: Dict[str, Tuple[str, Origin]] = field(default_factory=dict)
-    files: Tuple[str, ...] = ()
+    mailmap: dict[tuple[str, str | None], MailmapEntry] = field(default_factory=dict)
+    aliases: dict[str, tuple[str, Origin]] = field(default_factory=dict)
+    files: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ class Identity:
 
     name: str
     addr: str
-    via: Tuple[Origin, ...] = ()
+    via: tuple[Origin, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,9 +115,9 @@ class Match:
     """Which key of the employer map decided, and with which line."""
 
     employer: str
-    key: Optional[str]
-    origin: Optional[Origin]
-    history: Tuple[Affiliation, ...] = ()
+    key: str | None
+    origin: Origin | None
+    history: tuple[Affiliation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -129,21 +130,23 @@ class Affiliations:
     def identity(self, name: str, addr: str) -> Identity:
         return resolve_identity(self.identities, name, addr)
 
-    def employer(self, name: str, addr: str, when: Optional[int]) -> Match:
+    def employer(self, name: str, addr: str, when: int | None) -> Match:
         ident = self.identity(name, addr)
         return lookup_employer(self.employers, (addr, ident.addr), when)
 
-    def person_addresses(self) -> Callable[[str, str], FrozenSet[str]]:
+    def person_addresses(self) -> Callable[[str, str], frozenset[str]]:
         """A function giving, for (name, address), the other addresses (lower case) the
         mailmap and aliases give the same person; the grouping is made once, here."""
         imap = self.identities
         keys = {k for k, _ in imap.mailmap} | set(imap.aliases)
-        keys |= {a for a, _ in imap.aliases.values()} | {e.proper_email for e in imap.mailmap.values() if e.proper_email}
-        groups: Dict[str, set] = {}
+        keys |= {a for a, _ in imap.aliases.values()} | {
+            e.proper_email for e in imap.mailmap.values() if e.proper_email
+        }
+        groups: dict[str, set] = {}
         for k in keys:
             groups.setdefault(resolve_identity(imap, "", k).addr.lower(), set()).add(k.lower())
 
-        def others(name: str, addr: str) -> FrozenSet[str]:
+        def others(name: str, addr: str) -> frozenset[str]:
             canon = self.identity(name, addr).addr.lower()
             return frozenset(groups.get(canon, set()) | {canon}) - {addr.lower()}
 
@@ -155,7 +158,7 @@ def _day_ts(day: str) -> int:
     return int(dt.datetime(y, m, d, tzinfo=dt.timezone.utc).timestamp())
 
 
-def _lines(text: str) -> Iterable[Tuple[int, str, str]]:
+def _lines(text: str) -> Iterable[tuple[int, str, str]]:
     """(line number, line without comment and outer blanks, line as written) of non-empty lines."""
     for n, raw in enumerate(text.splitlines(), 1):
         line = raw.split("#", 1)[0].strip()
@@ -174,14 +177,16 @@ def _read(path: str, what: str) -> str:
 # --- employer maps -------------------------------------------------------------------------
 
 
-def parse_employer_map(text: str, path: str = "<map>") -> Dict[str, Tuple[Affiliation, ...]]:
+def parse_employer_map(text: str, path: str = "<map>") -> dict[str, tuple[Affiliation, ...]]:
     """One gitdm EmailMap/domain-map file: key -> history (ordered by end date, undated last)."""
-    got: Dict[str, List[Affiliation]] = {}
+    got: dict[str, list[Affiliation]] = {}
     for n, line, raw in _lines(text):
         line = line.replace("\t", " ")
         m = _MAP_LINE_RE.match(line)
         if not m:
-            raise ConfigError(f"{path}:{n}: not an employer map line (want '[user@]domain Employer [< YYYY-MM-DD]'): {raw!r}")
+            raise ConfigError(
+                f"{path}:{n}: not an employer map line (want '[user@]domain Employer [< YYYY-MM-DD]'): {raw!r}"
+            )
         key, employer, until = m.group(1).lower(), m.group(2).strip(), m.group(3)
         if until:
             try:
@@ -194,22 +199,26 @@ def parse_employer_map(text: str, path: str = "<map>") -> Dict[str, Tuple[Affili
             what = f"end date {until}" if until else "undated (current) employer"
             raise ConfigError(f"{path}:{n}: {key} has a second {what}")
         hist.append(Affiliation(employer, until, Origin(path, n, raw)))
-    return {k: tuple(sorted(v, key=lambda a: (a.until is None, a.until or ""))) for k, v in got.items()}
+    return {
+        k: tuple(sorted(v, key=lambda a: (a.until is None, a.until or ""))) for k, v in got.items()
+    }
 
 
-def merge_employer_maps(maps: Sequence[Tuple[str, Dict[str, Tuple[Affiliation, ...]]]]) -> EmployerMap:
+def merge_employer_maps(
+    maps: Sequence[tuple[str, dict[str, tuple[Affiliation, ...]]]],
+) -> EmployerMap:
     """Later files override earlier ones, key by key (a key's whole history is replaced)."""
-    entries: Dict[str, Tuple[Affiliation, ...]] = {}
+    entries: dict[str, tuple[Affiliation, ...]] = {}
     for _, m in maps:
         entries.update(m)
     return EmployerMap(entries, tuple(p for p, _ in maps))
 
 
-def _candidates(addr: str) -> List[str]:
+def _candidates(addr: str) -> list[str]:
     """Keys to try for one address, most specific first: the address, then domain suffixes."""
     addr = addr.strip().lower()
     out = []
-    local, at, dom = addr.rpartition("@")
+    _local, at, dom = addr.rpartition("@")
     if at:
         out.append(addr)
     else:
@@ -220,9 +229,9 @@ def _candidates(addr: str) -> List[str]:
     return out
 
 
-def lookup_employer(emap: EmployerMap, addrs: Sequence[str], when: Optional[int]) -> Match:
+def lookup_employer(emap: EmployerMap, addrs: Sequence[str], when: int | None) -> Match:
     """The employer for a posting from ``addrs[0]`` (then its canonical ``addrs[1:]``) at ``when``."""
-    seen: List[str] = []
+    seen: list[str] = []
     for a in addrs:
         if a and a.lower() not in seen:
             seen.append(a.lower())
@@ -232,7 +241,7 @@ def lookup_employer(emap: EmployerMap, addrs: Sequence[str], when: Optional[int]
             m = _at(emap, a, when)
             if m is not None:
                 return m
-    fallback: Optional[Match] = None
+    fallback: Match | None = None
     for a in seen:
         for key in _candidates(a)[1 if "@" in a else 0 :]:
             m = _at(emap, key, when)
@@ -246,11 +255,11 @@ def lookup_employer(emap: EmployerMap, addrs: Sequence[str], when: Optional[int]
     return fallback or Match(UNKNOWN, None, None)
 
 
-def employer_counter(emap: EmployerMap) -> Callable[[Sequence[str], Optional[int]], str]:
+def employer_counter(emap: EmployerMap) -> Callable[[Sequence[str], int | None], str]:
     """``lookup_employer(emap, addrs, when).employer``, remembered per address pair when no
     map key those addresses could hit has a dated history (the answer cannot depend on the
     date then): a digest asks once per posting, about a few hundred people."""
-    memo: Dict[Tuple[str, ...], str] = {}
+    memo: dict[tuple[str, ...], str] = {}
 
     def undated(addrs: Sequence[str]) -> bool:
         for a in addrs:
@@ -260,7 +269,7 @@ def employer_counter(emap: EmployerMap) -> Callable[[Sequence[str], Optional[int
                     return False
         return True
 
-    def employer(addrs: Sequence[str], when: Optional[int]) -> str:
+    def employer(addrs: Sequence[str], when: int | None) -> str:
         key = tuple(addrs)
         got = memo.get(key)
         if got is None:
@@ -272,7 +281,7 @@ def employer_counter(emap: EmployerMap) -> Callable[[Sequence[str], Optional[int
     return employer
 
 
-def _at(emap: EmployerMap, key: str, when: Optional[int]) -> Optional[Match]:
+def _at(emap: EmployerMap, key: str, when: int | None) -> Match | None:
     hist = emap.entries.get(key)
     if not hist:
         return None
@@ -285,7 +294,7 @@ def _at(emap: EmployerMap, key: str, when: Optional[int]) -> Optional[Match]:
 # --- identities ----------------------------------------------------------------------------
 
 
-def parse_mailmap(text: str, path: str = "<mailmap>") -> Dict[Tuple[str, Optional[str]], MailmapEntry]:
+def parse_mailmap(text: str, path: str = "<mailmap>") -> dict[tuple[str, str | None], MailmapEntry]:
     """git's ``.mailmap``: all four forms.  Keys are (commit email, commit name or None), lower case.
 
     ``Proper Name <commit@email>``; ``<proper@email> <commit@email>``;
@@ -293,7 +302,7 @@ def parse_mailmap(text: str, path: str = "<mailmap>") -> Dict[Tuple[str, Optiona
     ``Proper Name <proper@email> Commit Name <commit@email>``.
     Lines starting with ``#`` are comments; text after the last ``>`` is ignored.
     """
-    out: Dict[Tuple[str, Optional[str]], MailmapEntry] = {}
+    out: dict[tuple[str, str | None], MailmapEntry] = {}
     for n, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -307,24 +316,30 @@ def parse_mailmap(text: str, path: str = "<mailmap>") -> Dict[Tuple[str, Optiona
             parts.append((m.group(1) or None, m.group(2).strip()))
             pos = m.end()
         if not parts or len(parts) > 2 or (len(parts) == 1 and not parts[0][0]):
-            raise ConfigError(f"{path}:{n}: not a mailmap line (want 'Proper Name <proper@email> [Commit Name] <commit@email>'): {raw.strip()!r}")
+            raise ConfigError(
+                f"{path}:{n}: not a mailmap line (want 'Proper Name <proper@email> [Commit Name] <commit@email>'): {raw.strip()!r}"
+            )
         origin = Origin(path, n, raw.strip())
         if len(parts) == 1:
             (name, email) = parts[0]
             out[(email.lower(), None)] = MailmapEntry(name, None, origin)
         else:
             (pname, pemail), (cname, cemail) = parts
-            out[(cemail.lower(), cname.lower() if cname else None)] = MailmapEntry(pname, pemail or None, origin)
+            out[(cemail.lower(), cname.lower() if cname else None)] = MailmapEntry(
+                pname, pemail or None, origin
+            )
     return out
 
 
-def parse_aliases(text: str, path: str = "<aliases>") -> Dict[str, Tuple[str, Origin]]:
+def parse_aliases(text: str, path: str = "<aliases>") -> dict[str, tuple[str, Origin]]:
     """gitdm's ``aliases``: ``alias canonical`` per line (the alias may be double-quoted)."""
-    out: Dict[str, Tuple[str, Origin]] = {}
+    out: dict[str, tuple[str, Origin]] = {}
     for n, line, raw in _lines(text):
         m = _ALIAS_LINE_RE.match(line.replace("\t", " "))
         if not m:
-            raise ConfigError(f"{path}:{n}: not an aliases line (want 'alias@address canonical@address'): {raw!r}")
+            raise ConfigError(
+                f"{path}:{n}: not an aliases line (want 'alias@address canonical@address'): {raw!r}"
+            )
         alias = m.group(1).strip('"').strip().lower()
         out[alias] = (m.group(2).strip("<>"), Origin(path, n, raw))
     return out
@@ -332,8 +347,10 @@ def parse_aliases(text: str, path: str = "<aliases>") -> Dict[str, Tuple[str, Or
 
 def resolve_identity(imap: IdentityMap, name: str, addr: str) -> Identity:
     """Mailmap first (as ``git log`` applies it), then aliases (as gitdm applies them)."""
-    via: List[Origin] = []
-    e = imap.mailmap.get((addr.lower(), name.lower() if name else None)) or imap.mailmap.get((addr.lower(), None))
+    via: list[Origin] = []
+    e = imap.mailmap.get((addr.lower(), name.lower() if name else None)) or imap.mailmap.get(
+        (addr.lower(), None)
+    )
     if e is not None:
         name = e.proper_name or name
         addr = e.proper_email or addr
@@ -342,7 +359,9 @@ def resolve_identity(imap: IdentityMap, name: str, addr: str) -> Identity:
     if al is not None:
         addr = al[0]
         via.append(al[1])
-        e = imap.mailmap.get((addr.lower(), name.lower() if name else None)) or imap.mailmap.get((addr.lower(), None))
+        e = imap.mailmap.get((addr.lower(), name.lower() if name else None)) or imap.mailmap.get(
+            (addr.lower(), None)
+        )
         if e is not None and e.proper_name:
             name = e.proper_name
             via.append(e.origin)
@@ -362,13 +381,15 @@ def load_affiliations(
     """Read the files once (the shipped map first unless ``default_map`` is false)."""
     paths = ([DEFAULT_MAP] if default_map else []) + list(employer_maps)
     emaps = [(p, parse_employer_map(_read(p, "employer map"), p)) for p in paths]
-    mm: Dict[Tuple[str, Optional[str]], MailmapEntry] = {}
+    mm: dict[tuple[str, str | None], MailmapEntry] = {}
     for p in mailmaps:
         mm.update(parse_mailmap(_read(p, "mailmap"), p))
-    al: Dict[str, Tuple[str, Origin]] = {}
+    al: dict[str, tuple[str, Origin]] = {}
     for p in aliases:
         al.update(parse_aliases(_read(p, "aliases file"), p))
-    return Affiliations(merge_employer_maps(emaps), IdentityMap(mm, al, tuple(mailmaps) + tuple(aliases)))
+    return Affiliations(
+        merge_employer_maps(emaps), IdentityMap(mm, al, tuple(mailmaps) + tuple(aliases))
+    )
 
 
 # --- explaining one address (``listdigest who``) ----------------------------------------------
@@ -380,19 +401,21 @@ class Explanation:
 
     name: str
     addr: str
-    when: Optional[int]
+    when: int | None
     identity: Identity
     match: Match
     #: every employer map entry that could apply, most specific first: (key, history)
-    candidates: Tuple[Tuple[str, Tuple[Affiliation, ...]], ...]
+    candidates: tuple[tuple[str, tuple[Affiliation, ...]], ...]
 
 
-def describe(aff: Affiliations, name: str, addr: str, when: Optional[int]) -> Explanation:
+def describe(aff: Affiliations, name: str, addr: str, when: int | None) -> Explanation:
     ident = aff.identity(name, addr)
     match = lookup_employer(aff.employers, (addr, ident.addr), when)
-    keys: List[str] = []
+    keys: list[str] = []
     for a in (addr, ident.addr):
         for k in _candidates(a):
             if k not in keys and aff.employers.history(k):
                 keys.append(k)
-    return Explanation(name, addr, when, ident, match, tuple((k, aff.employers.history(k)) for k in keys))
+    return Explanation(
+        name, addr, when, ident, match, tuple((k, aff.employers.history(k)) for k in keys)
+    )

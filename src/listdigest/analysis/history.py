@@ -12,8 +12,9 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable
 
 from ..message import PATCH, Message
 from ..message.applied import AppliedItem
@@ -62,7 +63,7 @@ class SeriesHistory:
     key: str
     label: str
     #: earlier versions, newest first
-    versions: Tuple[VersionRef, ...]
+    versions: tuple[VersionRef, ...]
     changelog: str
 
 
@@ -80,7 +81,7 @@ class GivenTrailer:
 class ReviewEntry:
     series_key: str
     subject: str
-    trailers: Tuple[GivenTrailer, ...]
+    trailers: tuple[GivenTrailer, ...]
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ class AppliedEntry:
     branch: str
     by: str
     subset: bool
-    items: Tuple[AppliedItem, ...]
+    items: tuple[AppliedItem, ...]
 
 
 @dataclass(frozen=True)
@@ -122,33 +123,35 @@ class History:
     #: whether an archive index was used (False: no past, every series is New)
     indexed: bool
     waiting_days: int
-    waiting: Tuple[WaitingEntry, ...]
-    reviews: Tuple[ReviewEntry, ...]
+    waiting: tuple[WaitingEntry, ...]
+    reviews: tuple[ReviewEntry, ...]
     #: trailers whose sender is not the person named (b4's rule: they do not count)
-    mismatched: Tuple[GivenTrailer, ...]
-    top_reviewers: Tuple[Tally, ...]
-    applied: Tuple[AppliedEntry, ...]
-    hot_threads: Tuple[ThreadEntry, ...]
-    first_time: Tuple[str, ...]
-    bots: Tuple[Tally, ...]
+    mismatched: tuple[GivenTrailer, ...]
+    top_reviewers: tuple[Tally, ...]
+    applied: tuple[AppliedEntry, ...]
+    hot_threads: tuple[ThreadEntry, ...]
+    first_time: tuple[str, ...]
+    bots: tuple[Tally, ...]
     #: known contributors (by display name) posting from an address new to the archive
-    new_addresses: Tuple[str, ...] = ()
+    new_addresses: tuple[str, ...] = ()
 
 
 def is_bot(addr: str, name: str, patterns: Sequence[str]) -> bool:
     """Whether a sender is a bot: an address matching one of ``patterns``, or a bot's name."""
-    return _is_bot(addr or "", name or "", patterns if isinstance(patterns, tuple) else tuple(patterns))
+    return _is_bot(
+        addr or "", name or "", patterns if isinstance(patterns, tuple) else tuple(patterns)
+    )
 
 
 @functools.lru_cache(maxsize=65536)
-def _is_bot(addr: str, name: str, patterns: Tuple[str, ...]) -> bool:
+def _is_bot(addr: str, name: str, patterns: tuple[str, ...]) -> bool:
     # a whole-archive digest asks this ~50,000 times about a few thousand senders
     a = addr.lower()
     n = name.lower()
     return any(p in a for p in patterns) or "kernel test robot" in n or n.endswith(" bot")
 
 
-def _ranked(counter: Dict[str, int], top: int) -> Tuple[Tally, ...]:
+def _ranked(counter: dict[str, int], top: int) -> tuple[Tally, ...]:
     items = sorted(counter.items(), key=lambda kv: (kv[1], kv[0].encode("utf-8")), reverse=True)
     return tuple(Tally(c, label) for label, c in items[:top])
 
@@ -162,7 +165,9 @@ _CL_RE = re.compile(
     re.I,
 )
 # a line where a changelog block certainly ended: the shortlog header, a diffstat, base-commit
-_CL_END_RE = re.compile(r"^(?:\S.* \(\d+\):$|base-commit:|---\s*$| \S.*\|\s+\d+|\s*\d+ files? changed)")
+_CL_END_RE = re.compile(
+    r"^(?:\S.* \(\d+\):$|base-commit:|---\s*$| \S.*\|\s+\d+|\s*\d+ files? changed)"
+)
 
 
 # the same heading found by one scan of a whole body (re.M): white space short of a line
@@ -170,11 +175,11 @@ _CL_END_RE = re.compile(r"^(?:\S.* \(\d+\):$|base-commit:|---\s*$| \S.*\|\s+\d+|
 _CL_M_RE = re.compile(_CL_RE.pattern.replace(r"\s", r"[^\S\n]"), re.I | re.M)
 
 
-def _heading_version(line: str) -> Optional[int]:
+def _heading_version(line: str) -> int | None:
     return _version_of(_CL_RE.match(line))
 
 
-def _version_of(m: Optional["re.Match[str]"]) -> Optional[int]:
+def _version_of(m: re.Match[str] | None) -> int | None:
     if m is None:
         return None
     word = (m.group(1) or "").lower()
@@ -201,13 +206,19 @@ def changelog(text: str, version: int) -> str:
     j = i + 1
     while j < len(lines):
         line = lines[j].rstrip()
-        if _heading_version(line) is not None and line.strip() and not line.lstrip().startswith(("-", "*")):
+        if (
+            _heading_version(line) is not None
+            and line.strip()
+            and not line.lstrip().startswith(("-", "*"))
+        ):
             break
         if _CL_END_RE.match(line):
             break
         if not line.strip():
             nxt = next((x for x in lines[j + 1 :] if x.strip()), "")
-            if not nxt or not (nxt.startswith((" ", "\t")) or nxt.lstrip().startswith(("-", "*", "o ", "+"))):
+            if not nxt or not (
+                nxt.startswith((" ", "\t")) or nxt.lstrip().startswith(("-", "*", "o ", "+"))
+            ):
                 break
         out.append(line)
         j += 1
@@ -229,20 +240,40 @@ def _series_changelog(s: Series) -> str:
     return ""
 
 
-def series_history(s: Series, lookup: Optional[Any], memo: Optional[Dict[str, Any]] = None) -> SeriesHistory:
+def series_history(
+    s: Series, lookup: Any | None, memo: dict[str, Any] | None = None
+) -> SeriesHistory:
     head = s.head
     resend = head.parsed.resend
     if lookup is None:
         return SeriesHistory(s.key, "Resend" if resend else "New", (), "")
     # the series as this digest groups it (its version may be the batch's, not the head's label)
     known = lookup.posting(head.msgid)
-    pos = known.pos if known is not None else (lookup.position_of_commit(head.commit) if head.commit else None)
-    p = Posting(s.key, head.subject, head.parsed.title, s.version, head.author_addr.lower(), head.date, pos or (1 << 31, 0),
-                resend, head.author_name)
+    pos = (
+        known.pos
+        if known is not None
+        else (lookup.position_of_commit(head.commit) if head.commit else None)
+    )
+    p = Posting(
+        s.key,
+        head.subject,
+        head.parsed.title,
+        s.version,
+        head.author_addr.lower(),
+        head.date,
+        pos or (1 << 31, 0),
+        resend,
+        head.author_name,
+    )
     titles = [x.parsed.title for x in s.patches[:3] if x.parsed.title != head.parsed.title]
-    first = previous_version(p, lookup, lore_links(head.body), change_id(head.body), head.ancestors, titles)
+    first = previous_version(
+        p, lookup, lore_links(head.body), change_id(head.body), head.ancestors, titles
+    )
     chain = version_chain(p, lookup, first, memo=memo) if first is not None else ()
-    versions = tuple(VersionRef(c.version, c.msgid, c.subject, day(c.date) if c.date else "", c.via) for c in chain)
+    versions = tuple(
+        VersionRef(c.version, c.msgid, c.subject, day(c.date) if c.date else "", c.via)
+        for c in chain
+    )
     if resend:
         label = "Resend"
     elif versions:
@@ -252,7 +283,7 @@ def series_history(s: Series, lookup: Optional[Any], memo: Optional[Dict[str, An
     return SeriesHistory(s.key, label, versions, _series_changelog(s) if versions else "")
 
 
-def _head_key(msgid: str, lookup: Optional[Any], local: Dict[str, str]) -> str:
+def _head_key(msgid: str, lookup: Any | None, local: dict[str, str]) -> str:
     if msgid in local:
         return local[msgid]
     if lookup is not None:
@@ -266,14 +297,16 @@ def _head_key(msgid: str, lookup: Optional[Any], local: Dict[str, str]) -> str:
 PARALLEL_SERIES = 400
 
 
-def start_histories(series: Sequence[Series], lookup: Optional[Any]) -> Callable[[], List[SeriesHistory]]:
+def start_histories(
+    series: Sequence[Series], lookup: Any | None
+) -> Callable[[], list[SeriesHistory]]:
     """Start looking up each series' history; the returned call waits for the answers.  A
     large range's run in a forked child (with its own index connection: a SQLite connection
     must not cross a fork) while this process builds the rest of the digest."""
 
-    def part(items: Sequence[Series], in_child: bool) -> List[SeriesHistory]:
+    def part(items: Sequence[Series], in_child: bool) -> list[SeriesHistory]:
         lk = lookup.reopened() if in_child and lookup is not None else lookup
-        memo: Dict[str, Any] = {}
+        memo: dict[str, Any] = {}
         return [series_history(s, lk, memo) for s in items]
 
     if lookup is None or not hasattr(lookup, "reopened"):
@@ -284,19 +317,19 @@ def start_histories(series: Sequence[Series], lookup: Optional[Any]) -> Callable
 def build_history(
     messages: Sequence[Message],
     series: Sequence[Series],
-    lookup: Optional[Any],
+    lookup: Any | None,
     *,
     top: int = 15,
     hot: int = 10,
     waiting_days: int = 14,
     bots: Sequence[str] = DEFAULT_BOTS,
-    range_start: Optional[Tuple[int, int]] = None,
-    histories: Optional[Callable[[], List[SeriesHistory]]] = None,
+    range_start: tuple[int, int] | None = None,
+    histories: Callable[[], list[SeriesHistory]] | None = None,
     window: Sequence[Message] = (),
-    window_series: Optional[Sequence[Series]] = None,
+    window_series: Sequence[Series] | None = None,
     stale_days: int = STALE_DAYS,
-    other_addresses: Optional[Callable[[str, str], Iterable[str]]] = None,
-) -> Tuple[Dict[str, SeriesHistory], Dict[str, SeriesState], History]:
+    other_addresses: Callable[[str, str], Iterable[str]] | None = None,
+) -> tuple[dict[str, SeriesHistory], dict[str, SeriesState], History]:
     """Per-series history and state (by series key) and the digest's history sections.
 
     ``other_addresses(name, addr)`` (the mailmap and aliases) gives a person's other
@@ -311,7 +344,7 @@ def build_history(
     if histories is None:
         histories = start_histories(window_series, lookup)
     by_id = {m.msgid: m for m in messages}
-    local_head: Dict[str, str] = {}
+    local_head: dict[str, str] = {}
     for s in window_series:
         for m in s.messages:
             local_head[m.msgid] = s.key
@@ -332,10 +365,10 @@ def build_history(
         return fallback
 
     # reviews: trailers given in replies, grouped by the series of the patch replied to
-    reviews: Dict[str, List[GivenTrailer]] = {}
-    mismatched: List[GivenTrailer] = []
+    reviews: dict[str, list[GivenTrailer]] = {}
+    mismatched: list[GivenTrailer] = []
     reviewers: Counter = Counter()
-    applied: List[AppliedEntry] = []
+    applied: list[AppliedEntry] = []
     bot_counts: Counter = Counter()
     for m in messages:
         sender_is_bot = bot(m.from_addr, m.from_name)
@@ -350,7 +383,9 @@ def build_history(
             if sender_is_bot or bot(t.person_addr, t.person_name):
                 continue  # syzbot's Reported-by is no review work
             target = parent or m.msgid
-            g = GivenTrailer(t.name, t.person, m.from_addr, target, subject_of(target, m.subject), m.msgid)
+            g = GivenTrailer(
+                t.name, t.person, m.from_addr, target, subject_of(target, m.subject), m.msgid
+            )
             if t.matches(m.from_addr) or t.matches(m.author_addr):
                 reviews.setdefault(_head_key(target, lookup, local_head), []).append(g)
                 reviewers[t.person] += 1
@@ -360,9 +395,21 @@ def build_history(
         if a is not None and parent is not None:
             key = _head_key(parent, lookup, local_head)
             applied.append(
-                AppliedEntry(m.msgid, key, subject_of(key, m.subject), a.source, a.tree, a.branch, a.by, a.subset, a.items)
+                AppliedEntry(
+                    m.msgid,
+                    key,
+                    subject_of(key, m.subject),
+                    a.source,
+                    a.tree,
+                    a.branch,
+                    a.by,
+                    a.subset,
+                    a.items,
+                )
             )
-    review_entries = tuple(ReviewEntry(k, subject_of(k, v[0].patch_subject), tuple(v)) for k, v in reviews.items())
+    review_entries = tuple(
+        ReviewEntry(k, subject_of(k, v[0].patch_subject), tuple(v)) for k, v in reviews.items()
+    )
 
     # hot threads: ranked by what others said, never a series nobody answered
     threads = group_threads(messages, lookup)
@@ -371,7 +418,9 @@ def build_history(
         if len(t.messages) < 2:
             continue  # nobody answered
         starter = by_id.get(t.root)
-        first = (starter if starter is not None else min(t.messages, key=lambda x: x.seq)).from_addr.lower()
+        first = (
+            starter if starter is not None else min(t.messages, key=lambda x: x.seq)
+        ).from_addr.lower()
         people = set()
         others = 0
         for x in t.messages:
@@ -382,17 +431,27 @@ def build_history(
             others += a != first
         if not others:
             continue
-        ranked.append((-others, -len(people), t.first_seq,
-                       ThreadEntry(t.root, subject_of(t.root, t.subject), len(t.messages), len(people), others)))
+        ranked.append(
+            (
+                -others,
+                -len(people),
+                t.first_seq,
+                ThreadEntry(
+                    t.root, subject_of(t.root, t.subject), len(t.messages), len(people), others
+                ),
+            )
+        )
     ranked.sort(key=lambda r: r[:3])
     hot_threads = tuple(r[3] for r in ranked[:hot])
 
     # first-time contributors: archive look-ups that need no version chain, made while the
     # chains are still being looked up
-    first_time: Tuple[str, ...] = ()
-    new_addresses: Tuple[str, ...] = ()
+    first_time: tuple[str, ...] = ()
+    new_addresses: tuple[str, ...] = ()
     if lookup is not None and messages and range_start is not None:
-        first_time, new_addresses = _first_timers(messages, lookup, range_start, bot, other_addresses)
+        first_time, new_addresses = _first_timers(
+            messages, lookup, range_start, bot, other_addresses
+        )
 
     # states: every series of the window, as of the range's newest message
     end = max((m.received or 0) for m in messages) if messages else 0
@@ -400,59 +459,84 @@ def build_history(
     chains = dict(zip((s.key for s in window_series), histories()))
     newer = _newer_versions(window_series, chains, local_head)
     states = {
-        s.key: series_state(s, answers[s.key], newer.get(s.key), as_of=end, is_bot=bot, stale_days=stale_days)
+        s.key: series_state(
+            s, answers[s.key], newer.get(s.key), as_of=end, is_bot=bot, stale_days=stale_days
+        )
         for s in window_series
     }
-    waiting: Tuple[WaitingEntry, ...] = ()
+    waiting: tuple[WaitingEntry, ...] = ()
     if lookup is not None and messages:
         waiting = _waiting(window_series, states, end - waiting_days * 86400)
     keys = {s.key for s in series}
     per = {k: h for k, h in chains.items() if k in keys}
-    return per, {k: v for k, v in states.items() if k in keys}, History(
-        indexed=lookup is not None,
-        waiting_days=waiting_days,
-        waiting=waiting,
-        reviews=review_entries,
-        mismatched=tuple(mismatched),
-        top_reviewers=_ranked(reviewers, top),
-        applied=tuple(applied),
-        hot_threads=hot_threads,
-        first_time=first_time,
-        bots=_ranked(bot_counts, 1000),
-        new_addresses=new_addresses,
+    return (
+        per,
+        {k: v for k, v in states.items() if k in keys},
+        History(
+            indexed=lookup is not None,
+            waiting_days=waiting_days,
+            waiting=waiting,
+            reviews=review_entries,
+            mismatched=tuple(mismatched),
+            top_reviewers=_ranked(reviewers, top),
+            applied=tuple(applied),
+            hot_threads=hot_threads,
+            first_time=first_time,
+            bots=_ranked(bot_counts, 1000),
+            new_addresses=new_addresses,
+        ),
     )
 
 
-def _first_timers(messages: Sequence[Message], lookup: Any, range_start: Tuple[int, int], bot,
-                  other_addresses: Optional[Callable[[str, str], Iterable[str]]]) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+def _first_timers(
+    messages: Sequence[Message],
+    lookup: Any,
+    range_start: tuple[int, int],
+    bot,
+    other_addresses: Callable[[str, str], Iterable[str]] | None,
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(first-time contributors, known contributors' new addresses) among the range's
     authors: an address whose first message is in the range, unless the same display name,
     or an address the mailmap and aliases give the same person, posted before it."""
-    authors: Dict[str, Message] = {}
+    authors: dict[str, Message] = {}
     for m in messages:
         if m.kind == PATCH and not bot(m.author_addr, m.author_name):
             authors.setdefault(m.author_addr.lower(), m)
     firsts = lookup.first_positions(authors)
     fresh = {a: m for a, m in authors.items() if a in firsts and firsts[a] >= range_start}
     by_name = lookup.first_positions_by_name(m.author_name for m in fresh.values())
-    known = {a for a, m in fresh.items() if m.author_name in by_name and by_name[m.author_name] < range_start}
+    known = {
+        a
+        for a, m in fresh.items()
+        if m.author_name in by_name and by_name[m.author_name] < range_start
+    }
     if other_addresses is not None:
-        alias = {a: set(other_addresses(m.author_name, m.author_addr)) for a, m in fresh.items() if a not in known}
+        alias = {
+            a: set(other_addresses(m.author_name, m.author_addr))
+            for a, m in fresh.items()
+            if a not in known
+        }
         seen = lookup.first_positions({x for xs in alias.values() for x in xs})
-        known |= {a for a, xs in alias.items() if any(x in seen and seen[x] < range_start for x in xs)}
+        known |= {
+            a for a, xs in alias.items() if any(x in seen and seen[x] < range_start for x in xs)
+        }
 
     def shown(m: Message) -> str:
         return f"{m.author_name} <{m.author_addr}>" if m.author_name else m.author_addr
 
-    return (tuple(sorted(shown(m) for a, m in fresh.items() if a not in known)),
-            tuple(sorted(shown(m) for a, m in fresh.items() if a in known)))
+    return (
+        tuple(sorted(shown(m) for a, m in fresh.items() if a not in known)),
+        tuple(sorted(shown(m) for a, m in fresh.items() if a in known)),
+    )
 
 
-def _newer_versions(series: Sequence[Series], chains: Dict[str, SeriesHistory], owner: Dict[str, str]) -> Dict[str, Newer]:
+def _newer_versions(
+    series: Sequence[Series], chains: dict[str, SeriesHistory], owner: dict[str, str]
+) -> dict[str, Newer]:
     """For each series (by key), the nearest newer version among ``series``: a series whose
     version chain names one of its messages."""
     by_key = {s.key: s for s in series}
-    out: Dict[str, Newer] = {}
+    out: dict[str, Newer] = {}
     for s in series:
         for v in chains[s.key].versions:
             old = owner.get(v.msgid)
@@ -461,11 +545,15 @@ def _newer_versions(series: Sequence[Series], chains: Dict[str, SeriesHistory], 
             prev = out.get(old)
             if prev is None or s.version < prev.version:
                 head = s.head
-                out[old] = Newer(s.key, s.version, head.received if head.received is not None else head.date)
+                out[old] = Newer(
+                    s.key, s.version, head.received if head.received is not None else head.date
+                )
     return {k: v for k, v in out.items() if k in by_key}
 
 
-def _waiting(series: Sequence[Series], states: Dict[str, "SeriesState"], since: int) -> Tuple[WaitingEntry, ...]:
+def _waiting(
+    series: Sequence[Series], states: dict[str, SeriesState], since: int
+) -> tuple[WaitingEntry, ...]:
     """Series posted since ``since`` that nobody has reviewed yet (new or discussed): one
     entry per series, never one applied, superseded or sent back for changes."""
     out = []
@@ -475,7 +563,16 @@ def _waiting(series: Sequence[Series], states: Dict[str, "SeriesState"], since: 
         when = head.received if head.received is not None else head.date
         if when is None or when < since or st.state not in (NEW, DISCUSSED):
             continue
-        author = f"{head.author_name} <{head.author_addr}>" if head.author_name else head.author_addr
-        out.append((when, WaitingEntry(s.key, head.subject, author, day(head.date or when), st.state, st.replies)))
+        author = (
+            f"{head.author_name} <{head.author_addr}>" if head.author_name else head.author_addr
+        )
+        out.append(
+            (
+                when,
+                WaitingEntry(
+                    s.key, head.subject, author, day(head.date or when), st.state, st.replies
+                ),
+            )
+        )
     out.sort(key=lambda x: x[0])
     return tuple(w for _, w in out)

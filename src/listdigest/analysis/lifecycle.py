@@ -22,8 +22,8 @@ Which messages answer a series and which versions link up are given by the calle
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from ..message import PATCH, PW_BOT, Message
 from ..message.trailers import REVIEW_TRAILERS
@@ -53,7 +53,7 @@ class SeriesState:
     state: str
     #: the message that decided it (the notice, the newer version's head, the review, the
     #: first reply); None for new and stale
-    msgid: Optional[str]
+    msgid: str | None
     #: who sent that message
     by: str
     #: when (YYYY-MM-DD), "" when unknown
@@ -61,10 +61,10 @@ class SeriesState:
     #: replies from people other than the author (bots left out)
     replies: int
     #: people who gave a review tag
-    reviewers: Tuple[str, ...] = ()
+    reviewers: tuple[str, ...] = ()
     #: the newer version's head and number, when superseded
-    superseded_by: Optional[str] = None
-    superseded_version: Optional[int] = None
+    superseded_by: str | None = None
+    superseded_version: int | None = None
     #: where it was applied, when applied
     tree: str = ""
     branch: str = ""
@@ -78,21 +78,21 @@ class Newer:
 
     msgid: str
     version: int
-    when: Optional[int]
+    when: int | None
 
 
 def _who(m: Message) -> str:
     return f"{m.from_name} <{m.from_addr}>" if m.from_name else m.from_addr
 
 
-def _when(m: Message) -> Optional[int]:
+def _when(m: Message) -> int | None:
     return m.received if m.received is not None else m.date
 
 
 def series_state(
     s: Series,
     answers: Sequence[Message],
-    newer: Optional[Newer],
+    newer: Newer | None,
     *,
     as_of: int,
     is_bot,
@@ -103,29 +103,48 @@ def series_state(
     ``is_bot(addr, name)`` says whether a sender is a bot."""
     head = s.head
     answers = [a for a in answers if (_when(a) or 0) <= as_of]
-    others: List[Message] = []
+    others: list[Message] = []
     if answers:
-        authors = {m.from_addr.lower() for m in s.messages} | {m.author_addr.lower() for m in s.messages}
+        authors = {m.from_addr.lower() for m in s.messages} | {
+            m.author_addr.lower() for m in s.messages
+        }
         names = {n.lower() for m in s.messages for n in (m.author_name, m.from_name) if n}
         others = [
-            a for a in answers
-            if a.kind != PATCH and a.from_addr.lower() not in authors
-            and not (a.from_name and a.from_name.lower() in names) and not is_bot(a.from_addr, a.from_name)
+            a
+            for a in answers
+            if a.kind != PATCH
+            and a.from_addr.lower() not in authors
+            and not (a.from_name and a.from_name.lower() in names)
+            and not is_bot(a.from_addr, a.from_name)
         ]
     last = max((t for t in map(_when, (*s.messages, *answers)) if t is not None), default=None)
-    common = dict(replies=len(others), last_activity=_date(last))
+    common = {"replies": len(others), "last_activity": _date(last)}
 
     for a in answers:
         notice = a.applied()
         if notice is not None:
-            return SeriesState(APPLIED, a.msgid, notice.by or _who(a), _day(a), tree=notice.tree, branch=notice.branch,
-                               **common)
+            return SeriesState(
+                APPLIED,
+                a.msgid,
+                notice.by or _who(a),
+                _day(a),
+                tree=notice.tree,
+                branch=notice.branch,
+                **common,
+            )
     if newer is not None and (newer.when is None or newer.when <= as_of):
-        return SeriesState(SUPERSEDED, newer.msgid, _who(head), _date(newer.when),
-                           superseded_by=newer.msgid, superseded_version=newer.version, **common)
-    reviewers: List[str] = []
-    first_review: Optional[Message] = None
-    changes: Optional[Message] = None
+        return SeriesState(
+            SUPERSEDED,
+            newer.msgid,
+            _who(head),
+            _date(newer.when),
+            superseded_by=newer.msgid,
+            superseded_version=newer.version,
+            **common,
+        )
+    reviewers: list[str] = []
+    first_review: Message | None = None
+    changes: Message | None = None
     for a in others:
         for t in a.trailers():
             if t.name == PW_BOT and t.person_name in _CHANGES:
@@ -137,17 +156,26 @@ def series_state(
                     first_review = a
     rv = tuple(reviewers)
     if changes is not None:
-        return SeriesState(CHANGES_REQUESTED, changes.msgid, _who(changes), _day(changes), reviewers=rv, **common)
+        return SeriesState(
+            CHANGES_REQUESTED, changes.msgid, _who(changes), _day(changes), reviewers=rv, **common
+        )
     if last is not None and as_of - last > stale_days * 86400:
         return SeriesState(STALE, None, "", _date(last), reviewers=rv, **common)
     if first_review is not None:
-        return SeriesState(REVIEWED, first_review.msgid, _who(first_review), _day(first_review), reviewers=rv, **common)
+        return SeriesState(
+            REVIEWED,
+            first_review.msgid,
+            _who(first_review),
+            _day(first_review),
+            reviewers=rv,
+            **common,
+        )
     if others:
         return SeriesState(DISCUSSED, others[0].msgid, _who(others[0]), _day(others[0]), **common)
     return SeriesState(NEW, None, "", "", **common)
 
 
-def _date(t: Optional[int]) -> str:
+def _date(t: int | None) -> str:
     return day(t) if t is not None else ""
 
 
@@ -155,17 +183,17 @@ def _day(m: Message) -> str:
     return _date(_when(m))
 
 
-def answers_of(series: Sequence[Series], messages: Iterable[Message]) -> Dict[str, List[Message]]:
+def answers_of(series: Sequence[Series], messages: Iterable[Message]) -> dict[str, list[Message]]:
     """For each series (by key), the messages that answer one of its messages at any depth
     (their In-Reply-To or References name it; the nearest such series only), in the order
     given; a series' own postings and the postings of other series are not answers."""
-    owner: Dict[str, str] = {}
+    owner: dict[str, str] = {}
     for s in series:
         for m in s.messages:
             owner.setdefault(m.msgid, s.key)
         owner.setdefault(s.key, s.key)
     members = {m.msgid for s in series for m in s.messages}
-    out: Dict[str, List[Message]] = {s.key: [] for s in series}
+    out: dict[str, list[Message]] = {s.key: [] for s in series}
     for m in messages:
         if m.msgid in members:
             continue

@@ -15,7 +15,6 @@ import contextlib
 import os
 import stat
 import tempfile
-from typing import Dict, List, Optional
 
 from ..report import EXTENSIONS, formats
 from ..report.atom import merge_feed
@@ -35,7 +34,7 @@ def atomic_write(path: str, text: str, make_dirs: bool = True) -> None:
     (the target is replaced, the link stays)."""
     path = os.path.realpath(path)
     try:
-        mode: Optional[int] = os.stat(path).st_mode
+        mode: int | None = os.stat(path).st_mode
     except FileNotFoundError:
         mode = None
     if mode is not None and not stat.S_ISREG(mode):
@@ -60,7 +59,9 @@ def atomic_write(path: str, text: str, make_dirs: bool = True) -> None:
         raise
 
 
-def write_files(out_dir: str, key: str, start: str, end: str, rendered: Dict[str, str]) -> List[str]:
+def write_files(
+    out_dir: str, key: str, start: str, end: str, rendered: dict[str, str]
+) -> list[str]:
     """Write each rendered format; the ``atom`` one is merged into the list's feed.
 
     Returns the paths written."""
@@ -93,6 +94,11 @@ def _drop_earlier_attempts(base: str, start: str, ext: str, keep: str) -> None:
     prefix, suffix = f"{start}..", f".{ext}"
     for name in os.listdir(base):
         path = os.path.join(base, name)
-        if name.startswith(prefix) and name.endswith(suffix) and path != keep and ".." not in name[len(prefix):-len(suffix)]:
+        if (
+            name.startswith(prefix)
+            and name.endswith(suffix)
+            and path != keep
+            and ".." not in name[len(prefix) : -len(suffix)]
+        ):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)

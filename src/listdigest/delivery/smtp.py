@@ -13,9 +13,10 @@ import smtplib
 import socket
 import ssl
 import time
+from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
-from typing import Callable, Optional, Sequence
+from typing import Callable
 
 from ..errors import DeliveryError
 
@@ -31,12 +32,12 @@ def build_message(
     sender: str,
     to: Sequence[str],
     text: str,
-    html: Optional[str] = None,
-    list_id: Optional[str] = None,
+    html: str | None = None,
+    list_id: str | None = None,
     list_name: str = "",
-    in_reply_to: Optional[str] = None,
-    date: Optional[float] = None,
-    message_id: Optional[str] = None,
+    in_reply_to: str | None = None,
+    date: float | None = None,
+    message_id: str | None = None,
 ) -> EmailMessage:
     """The digest mail: text part, then the HTML alternative when given."""
     msg = EmailMessage()
@@ -64,7 +65,9 @@ def build_message(
     return msg
 
 
-def default_connect(host: str, port: int, *, security: str, timeout: float, context: Optional[ssl.SSLContext]) -> smtplib.SMTP:
+def default_connect(
+    host: str, port: int, *, security: str, timeout: float, context: ssl.SSLContext | None
+) -> smtplib.SMTP:
     if security == "ssl":
         return smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
     return smtplib.SMTP(host, port, timeout=timeout)
@@ -76,10 +79,10 @@ def send(
     host: str,
     port: int,
     security: str = "none",
-    user: Optional[str] = None,
-    password: Optional[str] = None,
+    user: str | None = None,
+    password: str | None = None,
     timeout: float = 60.0,
-    context: Optional[ssl.SSLContext] = None,
+    context: ssl.SSLContext | None = None,
     connect: Connect = default_connect,
 ) -> None:
     """Send ``msg`` to its To: recipients; raises DeliveryError unless every one was accepted."""
@@ -118,18 +121,28 @@ def send(
     except smtplib.SMTPNotSupportedError:
         raise DeliveryError(f"{where}: server does not offer AUTH (smtp.user is set)") from None
     except smtplib.SMTPResponseException as exc:
-        text = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
-        raise DeliveryError(f"{where}: server said {exc.smtp_code} {' '.join(text.split())[:200]}") from None
+        text = (
+            exc.smtp_error.decode("utf-8", "replace")
+            if isinstance(exc.smtp_error, bytes)
+            else str(exc.smtp_error)
+        )
+        raise DeliveryError(
+            f"{where}: server said {exc.smtp_code} {' '.join(text.split())[:200]}"
+        ) from None
     except smtplib.SMTPServerDisconnected as exc:
         if "timed out" in str(exc):  # smtplib reports a read timeout as a disconnection
             raise DeliveryError(f"{where}: timed out after {timeout:g}s") from None
-        raise DeliveryError(f"{where}: connection closed by the server ({exc or 'no reason given'})") from None
+        raise DeliveryError(
+            f"{where}: connection closed by the server ({exc or 'no reason given'})"
+        ) from None
     except (socket.timeout, TimeoutError):
         raise DeliveryError(f"{where}: timed out after {timeout:g}s") from None
     except ssl.SSLError as exc:
         raise DeliveryError(f"{where}: TLS failed ({exc.reason or exc})") from None
     except smtplib.SMTPException as exc:
-        raise DeliveryError(f"{where}: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}") from None
+        raise DeliveryError(
+            f"{where}: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+        ) from None
     except OSError as exc:
         raise DeliveryError(f"{where}: {exc.strerror or exc}") from None
     finally:

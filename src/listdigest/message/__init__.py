@@ -10,10 +10,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Optional, Tuple
 
 from ..sources import MISSING_BLOB, RawMessage
+from .applied import AppliedNotice, parse_applied
 from .body import BodyError, body_head, decode_body, has_diff, parse_inbody
 from .headers import (
     DIGEST_FIELDS,
@@ -25,7 +26,6 @@ from .headers import (
     read_head,
     received_time,
 )
-from .applied import AppliedNotice, parse_applied
 from .subject import Subject, parse_subject
 from .trailers import Trailer, parse_trailers
 
@@ -53,7 +53,9 @@ _REPORT_TAGS = frozenset({"bug report", "smatch", "syzbot", "coverity"})
 # "kernel/kexec_core.c:801 kimage_load() error: ..." (a patch's title never starts so)
 _FILE_LINE_RE = re.compile(r"[\w./+-]+\.[a-zA-Z]{1,4}:\d+\b")
 # the first words of a reply's own text: a quote, or an attribution line ("On Mon, ... wrote:")
-_QUOTED_START_RE = re.compile(r"\s*(?:>|[^\n]{0,200}\bwrote:\s*\n|[^\n]{0,200}\n[^\n]{0,200}\bwrote:\s*\n)")
+_QUOTED_START_RE = re.compile(
+    r"\s*(?:>|[^\n]{0,200}\bwrote:\s*\n|[^\n]{0,200}\n[^\n]{0,200}\bwrote:\s*\n)"
+)
 #: the name under which a "pw-bot: <command>" line is kept among a message's trailers
 PW_BOT = "Pw-bot"
 # a patchwork bot command on a line of its own, unquoted: "pw-bot: cr", "pw-bot: changes-requested"
@@ -65,7 +67,9 @@ _APPLIED_SUBJECT_RE = re.compile(r'Applied ".+" to the \S+ tree\s*$')
 _DIFFSTAT_RE = re.compile(r"^ ?\d+ files? changed, \d+ (?:insertion|deletion)", re.M)
 
 
-def classify(parsed: Subject, has_diff: bool, threaded: bool, from_name: str, from_addr: str, body: str) -> str:
+def classify(
+    parsed: Subject, has_diff: bool, threaded: bool, from_name: str, from_addr: str, body: str
+) -> str:
     """What kind of message this is: ``patch`` (a cover letter or patch posting), ``reply``
     or ``other``.
 
@@ -93,7 +97,11 @@ def classify(parsed: Subject, has_diff: bool, threaded: bool, from_name: str, fr
         if threaded and not has_diff and _QUOTED_START_RE.match(body):
             return REPLY
         return PATCH
-    if not threaded and (" files changed, " in body or " file changed, " in body) and _DIFFSTAT_RE.search(body):
+    if (
+        not threaded
+        and (" files changed, " in body or " file changed, " in body)
+        and _DIFFSTAT_RE.search(body)
+    ):
         return PATCH
     return REPLY if threaded else OTHER
 
@@ -115,54 +123,58 @@ class Message:
     #: the author by the in-body rule: in-body From:, else the (relay-resolved) header From
     author_name: str
     author_addr: str
-    date: Optional[int]
-    received: Optional[int]
-    in_reply_to: Optional[str]
-    references: Tuple[str, ...]
+    date: int | None
+    received: int | None
+    in_reply_to: str | None
+    references: tuple[str, ...]
     body: str = field(repr=False, default="")
     has_diff: bool = False
-    commit: Optional[str] = None
-    epoch: Optional[int] = None
+    commit: str | None = None
+    epoch: int | None = None
     seq: int = 0
     msgid_synthetic: bool = False
     #: ``patch`` (a cover letter or patch posting), ``reply`` or ``other``: see ``classify``
     kind: str = OTHER
     #: set by ``slim()``: the trailers and applied notice read from the body it dropped
-    facts: Optional[Tuple[Tuple[Trailer, ...], Optional[AppliedNotice]]] = field(default=None, repr=False)
+    facts: tuple[tuple[Trailer, ...], AppliedNotice | None] | None = field(default=None, repr=False)
 
-    def trailers(self) -> Tuple[Trailer, ...]:
+    def trailers(self) -> tuple[Trailer, ...]:
         """The trailers this message gives (Reviewed-by: …), from its body."""
         if self.facts is not None:
             return self.facts[0]
-        out: Tuple[Trailer, ...] = ()
+        out: tuple[Trailer, ...] = ()
         if "-by:" in self.body or "-By:" in self.body:
             out = tuple(parse_trailers(self.body))
         if "pw-bot:" in self.body:
             # netdev's patchwork commands ("pw-bot: cr" = changes requested), kept as a
             # trailer named Pw-bot whose value is the command
-            out += tuple(Trailer(PW_BOT, c.group(1).lower(), "") for c in _PW_BOT_RE.finditer(self.body))
+            out += tuple(
+                Trailer(PW_BOT, c.group(1).lower(), "") for c in _PW_BOT_RE.finditer(self.body)
+            )
         return out
 
-    def applied(self) -> Optional[AppliedNotice]:
+    def applied(self) -> AppliedNotice | None:
         """The "applied" notice this message is, if it is one (b4, patchwork-bot, maintainer)."""
         if self.facts is not None:
             return self.facts[1]
-        sender = self.from_name and f"{self.from_name} <{self.from_addr}>" or self.from_addr
-        return parse_applied(self.body, self.subject, sender, self.kind != PATCH and self.parent is not None)
+        sender = (self.from_name and f"{self.from_name} <{self.from_addr}>") or self.from_addr
+        return parse_applied(
+            self.body, self.subject, sender, self.kind != PATCH and self.parent is not None
+        )
 
     @property
     def is_patch(self) -> bool:
         return self.kind == PATCH
 
     @property
-    def parent(self) -> Optional[str]:
+    def parent(self) -> str | None:
         """The message this one replies to: In-Reply-To, else the last References entry."""
         if self.in_reply_to:
             return self.in_reply_to
         return self.references[-1] if self.references else None
 
     @property
-    def ancestors(self) -> Tuple[str, ...]:
+    def ancestors(self) -> tuple[str, ...]:
         """Known ancestors, nearest first (In-Reply-To, then References from the end)."""
         seen = []
         if self.in_reply_to:
@@ -186,7 +198,7 @@ def slim(m: Message) -> Message:
     return dataclasses.replace(m, body="", facts=(m.trailers(), m.applied()))
 
 
-def _resolve_relay(headers, name: str, addr: str) -> Tuple[str, str]:
+def _resolve_relay(headers, name: str, addr: str) -> tuple[str, str]:
     """Undo relay rewriting of the header From (B4 Relay, DMARC-mangling lists)."""
     m = _VIA_RE.match(name)
     relayed = m is not None or addr.startswith("devnull+")
@@ -203,12 +215,14 @@ def _resolve_relay(headers, name: str, addr: str) -> Tuple[str, str]:
 
 def _first_of(headers):
     """``get(name)``: the first value of a header field, or None."""
+
     def get(name: str, _none=(None,)):
         return headers.get(name, _none)[0]
+
     return get
 
 
-def _unencoded(value: Optional[str]) -> Optional[str]:
+def _unencoded(value: str | None) -> str | None:
     """A Message-ID field as sent: b4 (late 2022) RFC 2047-encoded In-Reply-To/References,
     which hid its thank-you mails' parents."""
     if value and "=?" in value:
@@ -273,7 +287,9 @@ def parse_message(raw: RawMessage) -> Message:
     )
 
 
-def read_messages(raws: Iterable[RawMessage]) -> Iterator[Tuple[RawMessage, Optional[Message], Optional[str]]]:
+def read_messages(
+    raws: Iterable[RawMessage],
+) -> Iterator[tuple[RawMessage, Message | None, str | None]]:
     """Parse each raw message; yields (raw, message or None, the reason it could not be read).
     Only malformed input (``MessageError``) is skipped: any other exception is a bug of the
     parser and goes up (the fuzz tests hold parse_message to raising nothing else)."""

@@ -8,12 +8,14 @@ was taken.  Which series the notice belongs to (its parent message) is the model
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator, List, Optional, Tuple
 
 # patchwork-bot: "This series was applied to riscv/linux.git (fixes)" / "This patch was applied
 # to netdev/net-next.git (main)"; the branch in parentheses is optional
-_PWBOT_RE = re.compile(r"^This (?:series|patch|patch series|pull request) was applied to (\S+)(?: \(([^)]*)\))?", re.M)
+_PWBOT_RE = re.compile(
+    r"^This (?:series|patch|patch series|pull request) was applied to (\S+)(?: \(([^)]*)\))?", re.M
+)
 
 # patchwork-bot names who applied it on the next line: "by Borislav Petkov (AMD) <bp@alien8.de>:"
 _PWBOT_BY_RE = re.compile(r"^by (.+?):?\s*$", re.M)
@@ -30,7 +32,8 @@ _COMMIT_RE = re.compile(
 #    spi: foo\n\nhas been applied to the spi tree at\n\n   https://…/broonie/spi.git for-5.5",
 # then the commit itself ("From <sha> Mon Sep 17 00:00:00 2001"); a diff, so no reply by kind
 _SCRIPT_RE = re.compile(
-    r"^The patch\n\n[ \t]+(.+?)\n\nhas been applied to the (\S+) tree at\n\n[ \t]+(\S+)[ \t]*(\S*)", re.M
+    r"^The patch\n\n[ \t]+(.+?)\n\nhas been applied to the (\S+) tree at\n\n[ \t]+(\S+)[ \t]*(\S*)",
+    re.M,
 )
 _FROM_SHA_RE = re.compile(r"^From ([0-9a-f]{40}) ", re.M)
 
@@ -63,7 +66,9 @@ _LEAD_RE = re.compile(
 )
 
 # "So what I do after the whole set is applied", "when this patch set is applied"
-_SUBORD_RE = re.compile(r"\b(?:if|when|once|after|before|until|unless|whether|what|which|that)\b", re.I)
+_SUBORD_RE = re.compile(
+    r"\b(?:if|when|once|after|before|until|unless|whether|what|which|that)\b", re.I
+)
 
 # what a notice verb takes: an object ("it", "the series", "patches 1-3", "#7 and #24")
 _OBJ = (
@@ -122,7 +127,9 @@ _TREE_RE = re.compile(
     re.I,
 )
 # links that name no tree: commits, lore, patchwork
-_NOT_TREE_URL_RE = re.compile(r"/c/[0-9a-f]|/commit/|[?&]id=|lore\.kernel\.org|patchwork|lkml\.org|marc\.info")
+_NOT_TREE_URL_RE = re.compile(
+    r"/c/[0-9a-f]|/commit/|[?&]id=|lore\.kernel\.org|patchwork|lkml\.org|marc\.info"
+)
 # "Pushed to branch `for_paolo/6.1` at: https://github.com/sean-jc/linux.git"
 _NAMED_BRANCH_RE = re.compile(r"\bbranch\s+[`'\"]?([\w][\w./+-]*[\w])[`'\"]?")
 
@@ -130,11 +137,56 @@ _NAMED_BRANCH_RE = re.compile(r"\bbranch\s+[`'\"]?([\w][\w./+-]*[\w])[`'\"]?")
 _LOCAL_TREE_RE = re.compile(r"\blocal tree\s+([\w.+-]+)/([\w./+-]*[\w])")
 
 # a bare word is a tree only when it looks like one or the sentence calls it one
-_TREEISH_RE = re.compile(r"[-/.+_]|\d|^(?:next|fixes|master|main|linus|current|testing|devel|queue|staging|net|tip|mm)$", re.I)
+_TREEISH_RE = re.compile(
+    r"[-/.+_]|\d|^(?:next|fixes|master|main|linus|current|testing|devel|queue|staging|net|tip|mm)$",
+    re.I,
+)
 _NOT_TREE = frozenset(
-    "thanks thank the this that it them my our your a an me us you all both top stable mainline linus's "
-    "production many now here there later today tomorrow patch patches series git tree branch kernel "
-    "place pr review ci testing same local".split()
+    [
+        "thanks",
+        "thank",
+        "the",
+        "this",
+        "that",
+        "it",
+        "them",
+        "my",
+        "our",
+        "your",
+        "a",
+        "an",
+        "me",
+        "us",
+        "you",
+        "all",
+        "both",
+        "top",
+        "stable",
+        "mainline",
+        "linus's",
+        "production",
+        "many",
+        "now",
+        "here",
+        "there",
+        "later",
+        "today",
+        "tomorrow",
+        "patch",
+        "patches",
+        "series",
+        "git",
+        "tree",
+        "branch",
+        "kernel",
+        "place",
+        "pr",
+        "review",
+        "ci",
+        "testing",
+        "same",
+        "local",
+    ]
 )
 _VERSION_RE = re.compile(r"^v?\d+(?:\.\d+)*(?:-rc\d+)?[.,]?$|^next-\d+$", re.I)
 
@@ -152,7 +204,8 @@ _CALLED_RE = re.compile(r"\s+(?:git\s+)?(?:tree|branch|repo)\b")
 _CLAUSE_END_RE = re.compile(r"[,;(]|\bbut\b|\band\b|\bthough\b")
 _ENDS_TO_RE = re.compile(r"\b(?:to|into|at)\s*:?$")
 _TAKEN_AFTER_RE = re.compile(
-    r"(?:\s*$|\s*[,.!;:]|\s*(?:it|this|them|these|both|all|the rest|the series|patch(?:es)?)\b|\s*(?:to|through|via|into|for|now|thanks)\b)", re.I
+    r"(?:\s*$|\s*[,.!;:]|\s*(?:it|this|them|these|both|all|the rest|the series|patch(?:es)?)\b|\s*(?:to|through|via|into|for|now|thanks)\b)",
+    re.I,
 )
 
 
@@ -173,7 +226,7 @@ class AppliedNotice:
     branch: str
     by: str
     subset: bool
-    items: Tuple[AppliedItem, ...] = ()
+    items: tuple[AppliedItem, ...] = ()
 
 
 def _own_end(text: str) -> int:
@@ -191,7 +244,7 @@ def _own_end(text: str) -> int:
             end = i
             break
         i = text.find("\n--\n", i + 1, end)
-    if text.endswith("\n--") or text.endswith("\n-- "):
+    if text.endswith(("\n--", "\n-- ")):
         end = min(end, text.rfind("\n--"))
     i = text.find("-----Original Message-----", 0, end)
     while i != -1:
@@ -211,12 +264,12 @@ def _iter_unquoted(text: str) -> Iterator[str]:
             yield line
 
 
-def _unquoted(text: str) -> List[str]:
+def _unquoted(text: str) -> list[str]:
     return list(_iter_unquoted(text))
 
 
-def _items(lines: List[str], item_re) -> Tuple[AppliedItem, ...]:
-    items: List[AppliedItem] = []
+def _items(lines: list[str], item_re) -> tuple[AppliedItem, ...]:
+    items: list[AppliedItem] = []
     for i, line in enumerate(lines):
         m = item_re.match(line)
         if m is None:
@@ -240,10 +293,10 @@ def _line_start(text: str, pos: int) -> int:
 def _quoted_or_meta(line: str) -> bool:
     """A quoted line, or an attribution ("On Mon, … wrote:")."""
     s = line.lstrip()
-    return s.startswith(">") or s.startswith("|") or s.endswith("wrote:") or s.endswith("writes:")
+    return s.startswith((">", "|")) or s.endswith(("wrote:", "writes:"))
 
 
-def _lead(text: str, ls: int, pos: int) -> Optional[str]:
+def _lead(text: str, ls: int, pos: int) -> str | None:
     """The words of the verb's sentence before the verb (over up to three lines of its
     paragraph), or None when the verb's line is quoted."""
     first = text[ls:pos]
@@ -268,7 +321,7 @@ def _lead(text: str, ls: int, pos: int) -> Optional[str]:
     return lead[cut:]
 
 
-def _sentence_rest(text: str, pos: int, end: int) -> Tuple[str, int]:
+def _sentence_rest(text: str, pos: int, end: int) -> tuple[str, int]:
     """The rest of the verb's sentence (to a full stop, a blank line or the end of own
     text), and where it stops."""
     stop = min(end, pos + 300)
@@ -291,7 +344,7 @@ def _next_line(text: str, pos: int, end: int) -> str:
     return ""
 
 
-def _short_url(url: str) -> Tuple[str, str]:
+def _short_url(url: str) -> tuple[str, str]:
     """``https://git.kernel.org/pub/scm/linux/kernel/git/broonie/spi.git`` -> broonie/spi.git;
     a GitHub ``…/owner/repo/tree/BRANCH`` or ``/commits/BRANCH`` gives the branch too."""
     u = _URL_HOST_RE.sub("", url.rstrip("/.,"))
@@ -308,7 +361,7 @@ def _short_url(url: str) -> Tuple[str, str]:
     return "/".join(parts[-2:]), ""
 
 
-def _tree_of(rest: str) -> Tuple[str, str]:
+def _tree_of(rest: str) -> tuple[str, str]:
     """(tree, branch) the sentence after the verb names, ("", "") when it names none."""
     for u in _URL_RE.finditer(rest):
         if _NOT_TREE_URL_RE.search(u.group(1)):
@@ -337,7 +390,7 @@ def _tree_of(rest: str) -> Tuple[str, str]:
     return "", ""
 
 
-def _verbs(text: str, end: int) -> List[int]:
+def _verbs(text: str, end: int) -> list[int]:
     """Where a notice verb (Applied, queued, pushed, picked, merged, taken) starts on an
     unquoted line before ``end``, in order (quoted hits are dropped here, before any regex)."""
     found = []
@@ -346,7 +399,9 @@ def _verbs(text: str, end: int) -> List[int]:
         while i != -1:
             v = i - 1
             after = i + len(lit)
-            if (v == 0 or not text[v - 1].isalnum()) and (after >= len(text) or not text[after].isalnum()):
+            if (v == 0 or not text[v - 1].isalnum()) and (
+                after >= len(text) or not text[after].isalnum()
+            ):
                 ls = text.rfind("\n", 0, v) + 1
                 if not text[ls : ls + 8].lstrip().startswith(">"):
                     found.append(v)
@@ -355,7 +410,7 @@ def _verbs(text: str, end: int) -> List[int]:
     return found
 
 
-def _plain(text: str, subject: str, sender: str) -> Optional[AppliedNotice]:
+def _plain(text: str, subject: str, sender: str) -> AppliedNotice | None:
     end = _own_end(text)
     tester = None
     for v in _verbs(text, end):
@@ -372,9 +427,13 @@ def _plain(text: str, subject: str, sender: str) -> Optional[AppliedNotice]:
         if low_verb == "picked":
             if not _PICKED_RE.match(" " + rest):
                 continue
-        elif low_verb not in ("applied", "queued", "pushed", "merged", "taken"):
-            continue
-        elif not _AFTER_RE.match(rest if rest[:1] in ",.!;:()-" or not rest else " " + rest):
+        elif low_verb not in (
+            "applied",
+            "queued",
+            "pushed",
+            "merged",
+            "taken",
+        ) or not _AFTER_RE.match(rest if rest[:1] in ",.!;:()-" or not rest else " " + rest):
             continue
         if low_verb == "taken" and not _TAKEN_AFTER_RE.match(rest):
             continue
@@ -405,7 +464,7 @@ def _plain(text: str, subject: str, sender: str) -> Optional[AppliedNotice]:
     return None
 
 
-def parse_applied(text: str, subject: str, sender: str, is_reply: bool) -> Optional[AppliedNotice]:
+def parse_applied(text: str, subject: str, sender: str, is_reply: bool) -> AppliedNotice | None:
     """The applied notice ``text`` carries, or None.  ``sender`` is the header From as shown."""
     # literals first, no regex before them.  A message that is no reply (a patch posting: the
     # largest bodies) can only be a bot's or script's notice: one or two substring scans
@@ -437,7 +496,7 @@ def parse_applied(text: str, subject: str, sender: str, is_reply: bool) -> Optio
     return _plain(text, subject, sender)
 
 
-def _pwbot(text: str, subject: str, sender: str) -> Optional[AppliedNotice]:
+def _pwbot(text: str, subject: str, sender: str) -> AppliedNotice | None:
     # a ^-anchored (re.M) pattern is tried at every position of the text: only where its words are
     m = _PWBOT_RE.search(text)
     if m is None:
@@ -453,7 +512,7 @@ def _pwbot(text: str, subject: str, sender: str) -> Optional[AppliedNotice]:
     )
 
 
-def _script(text: str, sender: str) -> Optional[AppliedNotice]:
+def _script(text: str, sender: str) -> AppliedNotice | None:
     m = _SCRIPT_RE.search(text)
     if m is None:
         return None

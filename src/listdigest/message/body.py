@@ -9,29 +9,36 @@ it does not interpret trailers (``trailers.py``) or subjects (``subject.py``).
 from __future__ import annotations
 
 import base64
-import functools
 import binascii
+import functools
 import quopri
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from typing import List, Optional, Tuple
 
 from .headers import clean_text, decoded, parse_address, parse_header_block, split_message, to_text
 
 # Content-Type parameters, e.g. `text/plain; charset="utf-8"`
 _CHARSET_RE = re.compile(r"""charset\s*=\s*"?([^";\s]+)""", re.I)
 # the first line of a diff: git, GNU diff -u/-ur, or CVS/SVN `Index:`
-_DIFF_START_RE = re.compile(r"^(?:diff --git |diff -[a-zA-Z]|Index: \S|--- \S[^\n]*\n\+\+\+ \S)", re.M)
+_DIFF_START_RE = re.compile(
+    r"^(?:diff --git |diff -[a-zA-Z]|Index: \S|--- \S[^\n]*\n\+\+\+ \S)", re.M
+)
 # a unified diff's file pair header; alone it says "this body carries a diff"
-_HAS_DIFF_RE = re.compile(r"^(?:diff --git \S|--- \S[^\n]*\n\+\+\+ \S[^\n]*\n@@ |Index: \S[^\n]*\n={10,})", re.M)
+_HAS_DIFF_RE = re.compile(
+    r"^(?:diff --git \S|--- \S[^\n]*\n\+\+\+ \S[^\n]*\n@@ |Index: \S[^\n]*\n={10,})", re.M
+)
 # landmarks of a body, searched over the whole text (re.M) so that a long body costs no
 # Python loop per line: the diffstat summary line git writes (` 3 files changed, 10
 # insertions(+), 2 deletions(-)`; `[^\S\n]` is white space short of a line break), the
 # signature separator, b4/format-patch base info, and the `---` before version notes
-_DIFFSTAT_END_M_RE = re.compile(r"^ ?\d+ files? changed(?:, \d+ insertions?\(\+\))?(?:, \d+ deletions?\(-\))?[^\S\n]*$", re.M)
+_DIFFSTAT_END_M_RE = re.compile(
+    r"^ ?\d+ files? changed(?:, \d+ insertions?\(\+\))?(?:, \d+ deletions?\(-\))?[^\S\n]*$", re.M
+)
 _SIG_M_RE = re.compile(r"^-- ?$", re.M)
-_SIG_OR_BASE_M_RE = re.compile(r"^(?:-- ?$|(?:base-commit|prerequisite-patch-id|prerequisite-change-id|change-id): )", re.M)
+_SIG_OR_BASE_M_RE = re.compile(
+    r"^(?:-- ?$|(?:base-commit|prerequisite-patch-id|prerequisite-change-id|change-id): )", re.M
+)
 _SEP_M_RE = re.compile(r"^--- ?$", re.M)
 # a MIME boundary parameter; counting them bounds the nesting the stdlib parser must walk
 _BOUNDARY_RE = re.compile(rb"boundary\s*=", re.I)
@@ -82,10 +89,10 @@ class _HTMLText(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.out: List[str] = []
+        self.out: list[str] = []
         self._skip = 0
 
-    def handle_starttag(self, tag, attrs):  # noqa: D401
+    def handle_starttag(self, tag, attrs):
         if tag in ("script", "style"):
             self._skip += 1
         elif tag in ("br", "p", "div", "tr", "li"):
@@ -105,7 +112,7 @@ def html_to_text(markup: str) -> str:
     try:
         p.feed(markup)
         p.close()
-    except Exception:  # HTMLParser raises on pathological input; keep what it got
+    except Exception:  # noqa: BLE001 -- HTMLParser raises on pathological input; keep what it got
         pass
     text = "".join(p.out)
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
@@ -128,18 +135,23 @@ _PATCH_TYPES = ("text/x-patch", "text/x-diff", "text/patch", "text/diff", "appli
 
 
 #: Content-Type/Disposition parameters the fast multipart reader understands
-_PARAM_RE = re.compile(r"""(?:^|;)\s*([a-z0-9_.*-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s"]*))""", re.I)
+_PARAM_RE = re.compile(
+    r"""(?:^|;)\s*([a-z0-9_.*-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s"]*))""", re.I
+)
 _PART_FIELDS = frozenset({"content-type", "content-transfer-encoding", "content-disposition"})
 
 
-def _params(value: str) -> Optional[dict]:
+def _params(value: str) -> dict | None:
     """Lower-cased parameter names to values; None for what the stdlib must read (RFC 2231
     ``name*=`` forms, non-ASCII)."""
     if "*" in value or not value.isascii():
         return None
     out = {}
     for m in _PARAM_RE.finditer(value.split(";", 1)[1] if ";" in value else ""):
-        out.setdefault(m.group(1).lower(), m.group(2).replace('\\"', '"') if m.group(2) is not None else m.group(3))
+        out.setdefault(
+            m.group(1).lower(),
+            m.group(2).replace('\\"', '"') if m.group(2) is not None else m.group(3),
+        )
     return out
 
 
@@ -173,7 +185,7 @@ def _fast_leaves(body: bytes, boundary: bytes, leaves: list, depth: int) -> bool
         part = body[begin : end_at - 1] if end_at > begin else b""
         if part.endswith(b"\r"):
             part = part[:-1]
-        if part.startswith(b"\n") or part.startswith(b"\r\n"):
+        if part.startswith((b"\n", b"\r\n")):
             head, content = b"", part[1:] if part[:1] == b"\n" else part[2:]
         else:
             head, content = split_message(part)
@@ -188,7 +200,12 @@ def _fast_leaves(body: bytes, boundary: bytes, leaves: list, depth: int) -> bool
         if params is None or dparams is None or ctype.startswith("message/"):
             return False
         if ctype.startswith("multipart/"):
-            if not _fast_leaves(content, (params.get("boundary") or "").encode("ascii", "replace"), leaves, depth + 1):
+            if not _fast_leaves(
+                content,
+                (params.get("boundary") or "").encode("ascii", "replace"),
+                leaves,
+                depth + 1,
+            ):
                 return False
             continue
         cte = (h.get("content-transfer-encoding") or [""])[0].strip().lower()
@@ -200,17 +217,27 @@ def _fast_leaves(body: bytes, boundary: bytes, leaves: list, depth: int) -> bool
     return True
 
 
-def _fast_mime_text(body: bytes, content_type: str) -> Optional[str]:
+def _fast_mime_text(body: bytes, content_type: str) -> str | None:
     """``_mime_text`` for the multiparts list mail carries (text + HTML alternatives, patch
     attachments), without the stdlib's parser; None when the stdlib must read it."""
     params = _params(content_type)
-    if params is None or not content_type.lower().lstrip().startswith("multipart/") or "digest" in content_type.lower():
+    if (
+        params is None
+        or not content_type.lower().lstrip().startswith("multipart/")
+        or "digest" in content_type.lower()
+    ):
         return None
     leaves: list = []
     if not _fast_leaves(body, (params.get("boundary") or "").encode("ascii", "replace"), leaves, 0):
         return None
     return _leaves_text(
-        (ctype, dp.get("filename") or p.get("name") or "", (p.get("charset") or "").lower() or None, disp, payload)
+        (
+            ctype,
+            dp.get("filename") or p.get("name") or "",
+            (p.get("charset") or "").lower() or None,
+            disp,
+            payload,
+        )
         for ctype, p, disp, dp, payload in leaves
     )
 
@@ -218,10 +245,13 @@ def _fast_mime_text(body: bytes, content_type: str) -> Optional[str]:
 def _leaves_text(leaves) -> str:
     """The text of a message's leaf parts, each (type, file name, charset, disposition,
     payload): its text/plain parts and patch attachments, else its HTML as text."""
-    texts: List[str] = []
-    htmls: List[str] = []
+    texts: list[str] = []
+    htmls: list[str] = []
     for ctype, name, charset, disp, payload in leaves:
-        patch = ctype in _PATCH_TYPES or (ctype in ("application/octet-stream", "text/plain") and name.endswith((".patch", ".diff")))
+        patch = ctype in _PATCH_TYPES or (
+            ctype in ("application/octet-stream", "text/plain")
+            and name.endswith((".patch", ".diff"))
+        )
         if ctype == "text/plain" or patch:
             if ctype == "text/plain" and disp.lower().startswith("attachment") and not patch:
                 continue
@@ -254,20 +284,22 @@ def _mime_text(raw: bytes) -> str:
             continue
         try:
             payload = part.get_payload(decode=True) or b""
-        except Exception:  # a broken part encoding: take it undecoded
+        except Exception:  # noqa: BLE001 -- a broken part encoding: take it undecoded
             payload = str(part.get_payload()).encode("utf-8", "replace")
         # str(): compat32 hands back a Header object when the value holds 8-bit bytes
         disp = str(part.get("Content-Disposition") or "")
         try:
             name = part.get_filename() or ""
-        except Exception:  # a malformed RFC 2231 file name: no name
+        except Exception:  # noqa: BLE001 -- a malformed RFC 2231 file name: no name
             name = ""
-        leaves.append((part.get_content_type(), str(name), part.get_content_charset(), disp, payload))
+        leaves.append(
+            (part.get_content_type(), str(name), part.get_content_charset(), disp, payload)
+        )
     return _leaves_text(leaves)
 
 
 @functools.lru_cache(maxsize=1024)
-def _content_kind(ctype: str) -> Tuple[str, Optional[str]]:
+def _content_kind(ctype: str) -> tuple[str, str | None]:
     """What a Content-Type value says: its kind (multipart, message, html, text) and the
     charset parameter.  Cached: a list's mail carries a few hundred distinct values."""
     low = ctype.lower()
@@ -280,7 +312,7 @@ def _content_kind(ctype: str) -> Tuple[str, Optional[str]]:
     return ("html" if low.startswith("text/html") else "text"), charset
 
 
-def decode_body(raw: bytes, body: bytes, content_type: Optional[str], cte: Optional[str]) -> str:
+def decode_body(raw: bytes, body: bytes, content_type: str | None, cte: str | None) -> str:
     """The readable text of a message: text/plain parts and patch attachments, decoded.
 
     Single-part text mail (nearly all list mail) is decoded here directly; anything
@@ -327,7 +359,7 @@ def parse_inbody(text: str) -> InBody:
             break
         fields.setdefault(m.group(1).lower(), m.group(2))
         i += 1
-    if i == start or "from" not in fields and "subject" not in fields and "date" not in fields:
+    if i == start or ("from" not in fields and "subject" not in fields and "date" not in fields):
         return InBody()
     # the block must end with a blank line (or the end of the body), else it is prose
     if i < len(lines) and lines[i].strip():
@@ -365,7 +397,7 @@ def _line_no(text: str, offset: int) -> int:
     return text.count("\n", 0, offset)
 
 
-def _joined(lines: List[str], starts: List[int], text: str, a: int, b: int) -> str:
+def _joined(lines: list[str], starts: list[int], text: str, a: int, b: int) -> str:
     """``"\n".join(lines[a:b])``, cut from ``text`` instead of joined again."""
     n = len(lines)
     a, b = max(0, min(a, n)), max(0, min(b, n))
@@ -374,7 +406,7 @@ def _joined(lines: List[str], starts: List[int], text: str, a: int, b: int) -> s
     return text[starts[a] : starts[b] - 1] if b < n else text[starts[a] :]
 
 
-def _starts(lines: List[str]) -> List[int]:
+def _starts(lines: list[str]) -> list[int]:
     out = [0] * len(lines)
     pos = 0
     for i, line in enumerate(lines):
@@ -408,14 +440,20 @@ def split_body(text: str) -> BodyParts:
     # the diffstat: the last `N files changed` line before text_end and the file lines above it
     stat_end = None
     last = None
-    for last in _DIFFSTAT_END_M_RE.finditer(text, 0, starts[text_end] if text_end < n else len(text)):
+    for last in _DIFFSTAT_END_M_RE.finditer(  # noqa: B007 -- keeps the last match
+        text, 0, starts[text_end] if text_end < n else len(text)
+    ):
         pass
     if last is not None:
         stat_end = _line_no(text, last.start())
     stat_start = None
     if stat_end is not None:
         stat_start = stat_end
-        while stat_start > 0 and "|" in lines[stat_start - 1] and lines[stat_start - 1].startswith(" "):
+        while (
+            stat_start > 0
+            and "|" in lines[stat_start - 1]
+            and lines[stat_start - 1].startswith(" ")
+        ):
             stat_start -= 1
     # the --- separator between commit message and notes
     limit = stat_start if stat_start is not None else min(text_end, n)
@@ -424,13 +462,17 @@ def split_body(text: str) -> BodyParts:
     msg_end = sep if sep is not None else limit
     message = _joined(lines, starts, text, 0, msg_end)
     notes = _joined(lines, starts, text, sep + 1, limit) if sep is not None else ""
-    diffstat = _joined(lines, starts, text, stat_start, stat_end + 1) if stat_end is not None else ""
+    diffstat = (
+        _joined(lines, starts, text, stat_start, stat_end + 1) if stat_end is not None else ""
+    )
     if diff_at is not None:
         diff = _joined(lines, starts, text, diff_at, sig_at if sig_at > diff_at else n)
     else:
         diff = ""
     signature = _joined(lines, starts, text, sig_at, n) if sig_at < n else ""
-    return BodyParts(message=message, notes=notes, diffstat=diffstat, diff=diff, signature=signature)
+    return BodyParts(
+        message=message, notes=notes, diffstat=diffstat, diff=diff, signature=signature
+    )
 
 
 def body_head(text: str) -> str:
@@ -459,7 +501,7 @@ def digest_text(text: str) -> str:
     if sm is not None:
         end = sm.start()
     last = None
-    for last in _DIFFSTAT_END_M_RE.finditer(text, 0, end):
+    for last in _DIFFSTAT_END_M_RE.finditer(text, 0, end):  # noqa: B007 -- the last match
         pass
     if last is not None:
         end = last.end()
@@ -470,4 +512,3 @@ def digest_text(text: str) -> str:
         return ""
     nl = chunk.find("\n", len(kept))
     return _BODY_CTRL_RE.sub("", chunk[: nl if nl >= 0 else len(chunk)])
-

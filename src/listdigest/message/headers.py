@@ -8,14 +8,13 @@ lives in ``body.py``.
 from __future__ import annotations
 
 import base64
-import calendar
 import binascii
+import calendar
 import codecs
 import functools
 import quopri
 import re
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
 
 # a new header field starts at a line that does not begin with white space (RFC 5322 folding)
 _FIELD_SPLIT_RE = re.compile(rb"\r?\n(?![ \t])")
@@ -26,7 +25,9 @@ _FOLD_RE = re.compile(rb"\r?\n(?=[ \t])")
 # RFC 2047 encoded word: =?charset?B|Q?text?=  (charset may carry an RFC 2231 *lang suffix)
 _EWORD_RE = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 # whitespace between two encoded words is dropped on decoding (RFC 2047 section 6.2)
-_EWORD_GAP_RE = re.compile(r"(=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=)[ \t\r\n]+(?==\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=)")
+_EWORD_GAP_RE = re.compile(
+    r"(=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=)[ \t\r\n]+(?==\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=)"
+)
 # a Message-ID token: anything between angle brackets, no whitespace, control characters
 # (a NUL or ESC inside an id would reach links and output) or nested brackets
 _MSGID_RE = re.compile(r"<([^<>\s\x00-\x1f\x7f]+)>")
@@ -34,18 +35,27 @@ _WS_RE = re.compile(r"\s+")
 # the common address forms, `Name <a@b>`, `"Name, Jr." <a@b>`, `<a@b>`; anything else
 # (comments, groups, several addresses) goes to the stdlib parser; an address holding a
 # control character (NUL, ESC) is not simple either: the slow path cleans it
-_SIMPLE_ADDR_RE = re.compile(r'^[ \t]*(?:"((?:[^"\\\r\n]|\\.)*)"|([^"<>,;:()\\@\r\n]*?))[ \t]*<([^<>\s"(),;:@\x00-\x1f\x7f]+@[^<>\s"(),;:@\x00-\x1f\x7f]+)>[ \t]*$')
+_SIMPLE_ADDR_RE = re.compile(
+    r'^[ \t]*(?:"((?:[^"\\\r\n]|\\.)*)"|([^"<>,;:()\\@\r\n]*?))[ \t]*<([^<>\s"(),;:@\x00-\x1f\x7f]+@[^<>\s"(),;:@\x00-\x1f\x7f]+)>[ \t]*$'
+)
 # the date format nearly all mail uses, `Wed, 15 Jul 2026 16:32:52 +0200`; others go to
 # parsedate_tz
-_STD_DATE_RE = re.compile(r"^\s*(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s+([+-])(\d{2})(\d{2})(?:\s*\([^()]*\))?\s*$")
-_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+_STD_DATE_RE = re.compile(
+    r"^\s*(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s+([+-])(\d{2})(\d{2})(?:\s*\([^()]*\))?\s*$"
+)
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
 # the year of an RFC 5322 date ("1 Jan 2024"): checked before parsedate_tz maps "0000" to 2000
 _YEAR_RE = re.compile(r"\b\d{1,2}\s+[A-Za-z]{3,}\s+(\d+)")
 # CR/LF and other control characters never survive into a decoded header value
 _CTRL_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
-def _block_start(raw: bytes) -> Tuple[int, Optional[int]]:
+def _block_start(raw: bytes) -> tuple[int, int | None]:
     """Where the header block starts (after a leading mbox ``From `` line, which is
     dropped) and, when there is no block (a blank line first, or nothing after the
     ``From `` line), where the body starts; else None."""
@@ -62,7 +72,7 @@ def _block_start(raw: bytes) -> Tuple[int, Optional[int]]:
     return start, None
 
 
-def split_message(raw: bytes) -> Tuple[bytes, bytes]:
+def split_message(raw: bytes) -> tuple[bytes, bytes]:
     """Split raw mail into (header block, body).  A leading mbox ``From `` line is dropped."""
     start, body = _block_start(raw)
     if body is not None:
@@ -81,7 +91,7 @@ def split_message(raw: bytes) -> Tuple[bytes, bytes]:
     return raw, b""
 
 
-def to_text(data: bytes, charset: Optional[str] = None) -> str:
+def to_text(data: bytes, charset: str | None = None) -> str:
     """Decode bytes as ``charset``, else UTF-8, else Windows-1252 (undeclared 8-bit mail)."""
     if charset:
         try:
@@ -129,8 +139,17 @@ def lookup_charset(charset: str) -> str:
 #: the header fields the digest reads; parse_header_block skips the rest (DKIM, ARC, …)
 DIGEST_FIELDS = frozenset(
     {
-        "message-id", "subject", "from", "date", "in-reply-to", "references", "received",
-        "content-type", "content-transfer-encoding", "x-original-from", "reply-to",
+        "message-id",
+        "subject",
+        "from",
+        "date",
+        "in-reply-to",
+        "references",
+        "received",
+        "content-type",
+        "content-transfer-encoding",
+        "x-original-from",
+        "reply-to",
     }
 )
 
@@ -144,10 +163,10 @@ _RECEIVED_KEPT = 3
 @dataclass(frozen=True)
 class _HeadScan:
     #: a wanted field (not Received) after a line break, or the blank line ending the block
-    fields: "re.Pattern[bytes]"
+    fields: re.Pattern[bytes]
     #: a wanted field (Received too) on the block's first line
-    first: "re.Pattern[bytes]"
-    received: Optional["re.Pattern[bytes]"]
+    first: re.Pattern[bytes]
+    received: re.Pattern[bytes] | None
 
 
 def _names(names) -> bytes:
@@ -171,7 +190,11 @@ def _head_scan(wanted: frozenset) -> _HeadScan:
     # message, three wanted) gets its own scan that stops.
     fields = re.compile(rb"\n(?:(" + _names(wanted - {"received"}) + rb")" + _VALUE + rb"|\r?\n)")
     first = re.compile(rb"(" + _names(wanted) + rb")" + _VALUE)
-    received = re.compile(rb"\n(?:" + _names({"received"}) + rb")" + _VALUE) if "received" in wanted else None
+    received = (
+        re.compile(rb"\n(?:" + _names({"received"}) + rb")" + _VALUE)
+        if "received" in wanted
+        else None
+    )
     return _HeadScan(fields, first, received)
 
 
@@ -191,19 +214,21 @@ def _value(raw: bytes) -> str:
 
 
 #: field names as written, to the lower-case key they are filed under
-_KEYS: Dict[bytes, str] = {}
+_KEYS: dict[bytes, str] = {}
 
 
-def _scan_head(raw: bytes, start: int, wanted: frozenset) -> Tuple[Dict[str, List[str]], int, int]:
+def _scan_head(raw: bytes, start: int, wanted: frozenset) -> tuple[dict[str, list[str]], int, int]:
     """The wanted fields of the header block at ``raw[start:]``, where the block ends (its
     blank line, else the end of ``raw``) and where the body starts."""
     scan = _head_scan(wanted)
-    headers: Dict[str, List[str]] = {}
-    received: List[str] = []
+    headers: dict[str, list[str]] = {}
+    received: list[str] = []
     m = scan.first.match(raw, start)
     if m is not None:
         name = m.group(1).lower().decode("ascii")
-        (received if name == "received" else headers.setdefault(name, [])).append(_value(m.group(2)))
+        (received if name == "received" else headers.setdefault(name, [])).append(
+            _value(m.group(2))
+        )
     end = body = len(raw)
     keys = _KEYS
     for m in scan.fields.finditer(raw, start):
@@ -232,7 +257,7 @@ def _scan_head(raw: bytes, start: int, wanted: frozenset) -> Tuple[Dict[str, Lis
     return headers, end, body
 
 
-def read_head(raw: bytes, wanted: frozenset) -> Tuple[Dict[str, List[str]], bytes]:
+def read_head(raw: bytes, wanted: frozenset) -> tuple[dict[str, list[str]], bytes]:
     """``split_message`` and ``parse_header_block(head, wanted)`` in one pass over the
     header block: (the wanted fields, the body).  The block ends at the first blank line,
     whatever its line ending (``\\n\\n``, ``\\r\\n\\r\\n``, or mixed)."""
@@ -243,7 +268,7 @@ def read_head(raw: bytes, wanted: frozenset) -> Tuple[Dict[str, List[str]], byte
     return {}, raw[body:]
 
 
-def parse_header_block(head: bytes, wanted: Optional[frozenset] = None) -> Dict[str, List[str]]:
+def parse_header_block(head: bytes, wanted: frozenset | None = None) -> dict[str, list[str]]:
     """Unfold the header block into ``{lower-case name: [raw values in order]}``.
 
     Values are undecoded text (RFC 2047 words intact); folding CRLF+WSP becomes the WSP.
@@ -251,7 +276,7 @@ def parse_header_block(head: bytes, wanted: Optional[frozenset] = None) -> Dict[
     """
     if wanted is not None:
         return _scan_head(head, 0, wanted)[0]
-    headers: Dict[str, List[str]] = {}
+    headers: dict[str, list[str]] = {}
     for field in _FIELD_SPLIT_RE.split(head):
         colon = field.find(b":")
         if colon <= 0:
@@ -281,9 +306,9 @@ def decode_rfc2047(value: str) -> str:
     if "=?" not in value:
         return value
     value = _EWORD_GAP_RE.sub(r"\1", value)
-    out: List[str] = []
+    out: list[str] = []
     pos = 0
-    pending: List[bytes] = []
+    pending: list[bytes] = []
     pending_cs = None
 
     def flush_pending() -> None:
@@ -315,14 +340,14 @@ def clean_text(value: str) -> str:
     return _WS_RE.sub(" ", _CTRL_RE.sub(" ", value)).strip()
 
 
-def decoded(value: Optional[str]) -> str:
+def decoded(value: str | None) -> str:
     """RFC 2047-decode and clean one header value (e.g. Subject)."""
     if value is None:
         return ""
     return clean_text(decode_rfc2047(value))
 
 
-def parse_address(value: Optional[str]) -> Tuple[str, str]:
+def parse_address(value: str | None) -> tuple[str, str]:
     """(display name, address) of a single-address header; the name is RFC 2047-decoded."""
     if not value:
         return "", ""
@@ -331,7 +356,7 @@ def parse_address(value: Optional[str]) -> Tuple[str, str]:
     return _parse_address_cached(value) if len(value) <= 256 else _parse_address(value)
 
 
-def _parse_address(value: str) -> Tuple[str, str]:
+def _parse_address(value: str) -> tuple[str, str]:
     m = _SIMPLE_ADDR_RE.match(value)
     if m is not None:
         name = m.group(1) if m.group(1) is not None else m.group(2)
@@ -357,7 +382,7 @@ def _parse_address(value: str) -> Tuple[str, str]:
 _parse_address_cached = functools.lru_cache(maxsize=4096)(_parse_address)
 
 
-def parse_addresses(values: List[str]) -> List[Tuple[str, str]]:
+def parse_addresses(values: list[str]) -> list[tuple[str, str]]:
     """All (name, address) pairs of address-list headers such as To and Cc."""
     from email.utils import getaddresses
 
@@ -368,14 +393,14 @@ def parse_addresses(values: List[str]) -> List[Tuple[str, str]]:
     return [(decoded(n), a) for n, a in pairs if a]
 
 
-def msgids(value: Optional[str]) -> List[str]:
+def msgids(value: str | None) -> list[str]:
     """Every ``<id>`` token of a header value, in order, without the brackets."""
     if not value:
         return []
     return _MSGID_RE.findall(value)
 
 
-def first_msgid(value: Optional[str]) -> Optional[str]:
+def first_msgid(value: str | None) -> str | None:
     """The first Message-ID in a header; a bare id without brackets is accepted too."""
     if not value:
         return None
@@ -400,7 +425,7 @@ def _days_before_month(year: int, month: int) -> int:
     return calendar.timegm((year, month, 1, 0, 0, 0, 0, 0, 0)) // 86400
 
 
-def parse_date(value: Optional[str]) -> Optional[int]:
+def parse_date(value: str | None) -> int | None:
     """Unix time of an RFC 5322 date, or None when it cannot be read or is out of range."""
     if not value:
         return None
@@ -409,7 +434,12 @@ def parse_date(value: Optional[str]) -> Optional[int]:
         day, mon, year, hh, mm, ss, sign, zh, zm = m.groups()
         month = _MONTHS.get(mon.lower())
         if month is not None and 1970 <= int(year) <= 2200 and int(hh) < 24 and int(mm) < 60:
-            ts = (_days_before_month(int(year), month) + int(day) - 1) * 86400 + int(hh) * 3600 + int(mm) * 60 + int(ss or 0)
+            ts = (
+                (_days_before_month(int(year), month) + int(day) - 1) * 86400
+                + int(hh) * 3600
+                + int(mm) * 60
+                + int(ss or 0)
+            )
             off = int(zh) * 3600 + int(zm) * 60
             if off > _MAX_ZONE:
                 off = 0  # a zone beyond a day is garbage: read the time as UTC
@@ -428,7 +458,7 @@ def parse_date(value: Optional[str]) -> Optional[int]:
     if t is None:
         return None
     try:
-        ts = calendar.timegm(t[:6] + (0, 0, 0))
+        ts = calendar.timegm((*t[:6], 0, 0, 0))
         offset = t[9] or 0
         if abs(offset) > _MAX_ZONE:
             offset = 0  # "+999999" moved dates by 417 days; a zone beyond a day is garbage
@@ -441,7 +471,7 @@ def parse_date(value: Optional[str]) -> Optional[int]:
     return int(ts)
 
 
-def received_time(values: Optional[List[str]]) -> Optional[int]:
+def received_time(values: list[str] | None) -> int | None:
     """When the archive received the message: the date of the topmost readable Received line."""
     for value in values or ():
         _, sep, when = value.rpartition(";")

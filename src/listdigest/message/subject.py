@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import List, Optional, Tuple
+from typing import Optional
 
 # Reply and forward markers as mail clients write them in several languages -- Re, Aw
 # (German), Antw (Dutch), Sv/Vs (Nordic), Wg (German forward), Tr (French forward), Odp
@@ -107,9 +107,9 @@ class Subject:
     pull: bool = False
     version: int = 1
     revision: str = "1"
-    counter: Optional[int] = None
-    total: Optional[int] = None
-    prefixes: Tuple[str, ...] = ()
+    counter: int | None = None
+    total: int | None = None
+    prefixes: tuple[str, ...] = ()
     #: the subject states a version (``v2`` in brackets, or after the title); a patch that
     #: states none takes its cover letter's
     versioned: bool = False
@@ -125,7 +125,7 @@ def _skip_reply(s: str, pos: int = 0) -> int:
     return pos if m is None else m.end()
 
 
-GroupInfo = Tuple[int, Optional[str], Optional[int], Optional[int], bool, Tuple[str, ...]]
+GroupInfo = tuple[int, Optional[str], Optional[int], Optional[int], bool, tuple[str, ...]]
 
 
 def _parse_group(text: str) -> GroupInfo:
@@ -143,15 +143,15 @@ def _parse_group(text: str) -> GroupInfo:
 def _parse_group_uncached(text: str) -> GroupInfo:
     if "[" in text:
         # "[was Re: [PATCH 1/2]": only the innermost group is about this message.
-        text = text[text.rindex("[") + 1:]
+        text = text[text.rindex("[") + 1 :]
     if "/" in text or " of " in text.lower():
         text = _COUNTER_GLUE_RE.sub("/", text)
     flags = 0
-    revision: Optional[str] = None
-    counter: Optional[int] = None
-    total: Optional[int] = None
+    revision: str | None = None
+    counter: int | None = None
+    total: int | None = None
     has_counter = False
-    unknown: List[str] = []
+    unknown: list[str] = []
     for tok in _TOKEN_SPLIT_RE.split(text):
         if not tok:
             continue
@@ -164,12 +164,12 @@ def _parse_group_uncached(text: str) -> GroupInfo:
             rest = low[5:].lstrip("-_:")
             if not rest:
                 continue
-            low, tok = rest, tok[len(tok) - len(rest):]
+            low, tok = rest, tok[len(tok) - len(rest) :]
         elif low.startswith("rfc") and len(low) > 3:
             rest = low[3:].lstrip("-_:")
             if _VERSION_RE.fullmatch(rest):
                 flags |= _RFC | _KNOWN
-                low, tok = rest, tok[len(tok) - len(rest):]
+                low, tok = rest, tok[len(tok) - len(rest) :]
         if low in _PATCH_TYPOS:
             flags |= _PATCH | _KNOWN
             continue
@@ -179,10 +179,9 @@ def _parse_group_uncached(text: str) -> GroupInfo:
         if low in _RESEND_WORDS:
             flags |= _RESEND | _KNOWN
             continue
-        if low in _PULL_WORDS:
-            if low == "pull" or "pull" in text.lower().split():
-                flags |= _PULL | _KNOWN
-                continue
+        if low in _PULL_WORDS and (low == "pull" or "pull" in text.lower().split()):
+            flags |= _PULL | _KNOWN
+            continue
         m = _VERSION_RE.fullmatch(tok)
         if m is not None and m.group(2) and len(m.group(2)) >= 2 and 3 <= int(m.group(1)) <= 9:
             # "v5.10", "v6.12": a kernel release (a stable backport), not the fifth revision
@@ -212,7 +211,7 @@ def _parse_group_uncached(text: str) -> GroupInfo:
 _parse_group_cached = lru_cache(maxsize=8192)(_parse_group_uncached)
 
 
-def _revision(major: str, minor: Optional[str]) -> str:
+def _revision(major: str, minor: str | None) -> str:
     """The revision as we report it: "v05" gives "5", "v5.1" gives "5.1", "v4A" gives "4A"."""
     if minor is None:
         return str(int(major))
@@ -220,7 +219,9 @@ def _revision(major: str, minor: Optional[str]) -> str:
 
 
 def _major(revision: str) -> int:
-    return int(revision.split(".", 1)[0].rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    return int(
+        revision.split(".", 1)[0].rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    )
 
 
 @lru_cache(maxsize=8192)
@@ -235,11 +236,11 @@ def parse_subject(subject: str) -> Subject:
         return _finish(subject, s[pos:], reply, 0, None, None, None, ())
 
     flags = 0
-    revision: Optional[str] = None
-    counter: Optional[int] = None
-    total: Optional[int] = None
+    revision: str | None = None
+    counter: int | None = None
+    total: int | None = None
     has_counter = False
-    prefixes: List[str] = []
+    prefixes: list[str] = []
     while True:
         m = _GROUP_RE.match(s, pos)
         if m is None:
@@ -268,10 +269,10 @@ def _finish(
     title: str,
     reply: bool,
     flags: int,
-    revision: Optional[str],
-    counter: Optional[int],
-    total: Optional[int],
-    prefixes: Tuple[str, ...],
+    revision: str | None,
+    counter: int | None,
+    total: int | None,
+    prefixes: tuple[str, ...],
 ) -> Subject:
     title = title.strip()
     resend = bool(flags & _RESEND)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import List, Tuple
 
 from .headers import parse_address
 
@@ -59,10 +58,10 @@ class Trailer:
 def _canonical(name: str) -> str:
     """``reviewed-BY`` -> ``Reviewed-by``."""
     parts = name.lower().split("-")
-    return "-".join([parts[0].capitalize()] + parts[1:])
+    return "-".join([parts[0].capitalize(), *parts[1:]])
 
 
-def _parse_value(value: str) -> Tuple[str, str, str]:
+def _parse_value(value: str) -> tuple[str, str, str]:
     comment = ""
     m = _HASH_COMMENT_RE.search(value)
     if m is not None and ">" in value[: m.start()]:
@@ -70,7 +69,7 @@ def _parse_value(value: str) -> Tuple[str, str, str]:
         value = value[: m.start()]
     m = _PAREN_COMMENT_RE.match(value)
     if m is not None:
-        value, comment = m.group(1), (m.group(2) if not comment else comment)
+        value, comment = m.group(1), (comment if comment else m.group(2))
     if "@" not in value:
         return value.strip(), "", comment
     name, addr = parse_address(value)
@@ -100,20 +99,22 @@ def _signature_start(text: str) -> int:
         search = start
 
 
-def _line_at(text: str, start: int) -> Tuple[str, int]:
+def _line_at(text: str, start: int) -> tuple[str, int]:
     """The line starting at ``start`` without its CR, and where the next line starts."""
     nl = text.find("\n", start)
     end = nl if nl >= 0 else len(text)
     return text[start:end].rstrip("\r"), (nl + 1 if nl >= 0 else -1)
 
 
-def parse_trailers(text: str) -> Tuple[Trailer, ...]:
+def parse_trailers(text: str) -> tuple[Trailer, ...]:
     """Every trailer given in ``text`` (a decoded body), in order."""
     if "-by" not in text and "-By" not in text and "-BY" not in text:
         return ()
-    out: List[Trailer] = []
+    out: list[Trailer] = []
     cut = _signature_start(text)
-    done = 0  # lines before this offset are read (a trailer's continuation, or a line with two hits)
+    done = (
+        0  # lines before this offset are read (a trailer's continuation, or a line with two hits)
+    )
     for hit in _BY_HIT_RE.finditer(text, 0, cut):
         start = text.rfind("\n", 0, hit.start()) + 1
         if start < done:

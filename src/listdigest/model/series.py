@@ -31,8 +31,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Callable
 
 from ..message import PATCH, Message
 
@@ -44,12 +45,12 @@ class Series:
     #: Message-ID of the cover letter (possibly absent from the archive) or of the first patch
     key: str
     #: the cover letter, when it is among the messages
-    cover: Optional[Message]
+    cover: Message | None
     #: the patches, by counter (then arrival)
-    patches: Tuple[Message, ...]
+    patches: tuple[Message, ...]
     version: int
     #: the announced number of patches (N of n/N); None when unannounced
-    total: Optional[int]
+    total: int | None
     #: the patches reply to a cover letter this archive (or range) does not hold
     cover_missing: bool = False
 
@@ -59,7 +60,7 @@ class Series:
         return any(m.parsed.rfc for m in self.messages)
 
     @property
-    def messages(self) -> Tuple[Message, ...]:
+    def messages(self) -> tuple[Message, ...]:
         return ((self.cover,) if self.cover else ()) + self.patches
 
     @property
@@ -141,8 +142,13 @@ def _compatible(child: Message, parent: Message) -> bool:
         # one batch whose labels disagree: an older version's patch mailed inside the new
         # batch ([PATCH v13 4/7] answering the v14 cover), or "[PATCH RESEND v2 1/3]"
         # heading "RESEND v3 2/3" and "3/3"; sent by one git send-email run, minutes apart
-        if not (direct and c.counter and p.counter in (0, 1) and c.total == p.total
-                and abs(_when(child) - _when(parent)) <= BATCH_GAP):
+        if not (
+            direct
+            and c.counter
+            and p.counter in (0, 1)
+            and c.total == p.total
+            and abs(_when(child) - _when(parent)) <= BATCH_GAP
+        ):
             return False
     if c.total is not None and p.total is not None and c.total != p.total:
         # a cover 0/4 whose patches say n/5: the direct answer to a cover still belongs
@@ -164,8 +170,8 @@ def _compatible(child: Message, parent: Message) -> bool:
 def group_series(
     postings: Sequence[Message],
     others: Mapping[str, Message] = _NONE,
-    kind_of: Optional[Callable[[str], Optional[str]]] = None,
-) -> List[Series]:
+    kind_of: Callable[[str], str | None] | None = None,
+) -> list[Series]:
     """Group patch postings (messages whose ``kind`` is ``patch``) into series.
 
     ``others`` are the range's other messages by Message-ID, and ``kind_of`` (the archive
@@ -175,13 +181,13 @@ def group_series(
     diff (a cover whose subject was lost, or written without tag or diffstat).  Returns
     series ordered by their first message in archive order.
     """
-    by_id: Dict[str, Message] = {m.msgid: m for m in postings}
-    alias: Dict[str, str] = {}
+    by_id: dict[str, Message] = {m.msgid: m for m in postings}
+    alias: dict[str, str] = {}
     for m in postings:
         r = _RELAY_ID_RE.match(m.msgid)
         if r is not None and r.group(1) not in by_id:
             alias[r.group(1)] = m.msgid
-    head_of: Dict[str, str] = {}
+    head_of: dict[str, str] = {}
 
     def discussion(msgid: str) -> bool:
         """Whether ``msgid`` is known to be a message other than a patch posting."""
@@ -196,14 +202,19 @@ def group_series(
         if m.msgid in head_of:
             return head_of[m.msgid]
         key = m.msgid
-        fallback: Optional[Message] = None
+        fallback: Message | None = None
         if m.parsed.counter != 0 and depth < 50:
             for anc in m.ancestors:
                 anc = alias.get(anc, anc)
                 parent = by_id.get(anc)
                 if parent is None and anc == m.in_reply_to and (m.parsed.counter or 0) >= 1:
                     o = others.get(anc)
-                    if o is not None and _same_sender(o, m) and not o.parsed.reply and not o.has_diff:
+                    if (
+                        o is not None
+                        and _same_sender(o, m)
+                        and not o.parsed.reply
+                        and not o.has_diff
+                    ):
                         parent = by_id[anc] = o  # a cover by its place: promoted
                 if parent is None:
                     # a parent missing from the range: when it is the direct parent of a
@@ -221,8 +232,11 @@ def group_series(
                     break
                 # a replacement patch (v5.1 2/3) answers the patch it replaces, and with
                 # --chain-reply-to each patch answers the one before: look further up
-                if not (parent.parsed.version == m.parsed.version and parent.parsed.counter
-                        and _same_sender(parent, m)):
+                if not (
+                    parent.parsed.version == m.parsed.version
+                    and parent.parsed.counter
+                    and _same_sender(parent, m)
+                ):
                     break
                 if fallback is None and (m.parsed.counter or 0) > parent.parsed.counter:
                     fallback = parent
@@ -233,27 +247,33 @@ def group_series(
         head_of[m.msgid] = key
         return key
 
-    groups: Dict[str, List[Message]] = {}
+    groups: dict[str, list[Message]] = {}
     for m in sorted(postings, key=lambda x: x.seq):
         groups.setdefault(find_head(m), []).append(m)
     _join_unthreaded(groups, by_id)
 
-    result: List[Series] = []
+    result: list[Series] = []
     for key, members in groups.items():
         cover = None
         missing = key.startswith("missing:")
         if missing:
-            key = key[len("missing:"):]
+            key = key[len("missing:") :]
         else:
             head = by_id[key]
             others = [x for x in members if x is not head]
-            if head.parsed.counter == 0 or (head.parsed.counter is None and others and not head.has_diff):
+            if head.parsed.counter == 0 or (
+                head.parsed.counter is None and others and not head.has_diff
+            ):
                 cover = head
         patches = [x for x in members if x is not cover]
-        patches.sort(key=lambda x: (x.parsed.counter if x.parsed.counter is not None else 1 << 30, x.seq))
+        patches.sort(
+            key=lambda x: (x.parsed.counter if x.parsed.counter is not None else 1 << 30, x.seq)
+        )
         ref = cover if cover is not None else patches[0]
         totals = [x.parsed.total for x in members if x.parsed.total is not None]
-        total = ref.parsed.total if ref.parsed.total is not None else (max(totals) if totals else None)
+        total = (
+            ref.parsed.total if ref.parsed.total is not None else (max(totals) if totals else None)
+        )
         version = ref.parsed.version
         if cover is None or not cover.parsed.versioned:
             # the cover's version, else the one most members state (a mislabelled patch 1
@@ -262,21 +282,28 @@ def group_series(
             if stated:
                 version = max(stated, key=lambda v: (stated[v], v))
         result.append(
-            Series(key=key, cover=cover, patches=tuple(patches), version=version, total=total, cover_missing=missing)
+            Series(
+                key=key,
+                cover=cover,
+                patches=tuple(patches),
+                version=version,
+                total=total,
+                cover_missing=missing,
+            )
         )
     result.sort(key=lambda s: s.first_seq)
     return result
 
 
-def _join_unthreaded(groups: Dict[str, List[Message]], by_id: Dict[str, Message]) -> None:
+def _join_unthreaded(groups: dict[str, list[Message]], by_id: dict[str, Message]) -> None:
     """Merge the groups of postings sent without threading (``git send-email --no-thread``,
     or a second batch sent to finish the first): groups of one sender, version and count
     whose first messages follow each other within ``UNTHREADED_GAP`` seconds (or within
     ``LATE_BATCH_GAP`` when they bring exactly patches the series still lacks), whose
     counters do not overlap, and of which at most one is threaded (the rest start with a
     posting that answers nothing)."""
-    buckets: Dict[tuple, List[str]] = {}
-    for key, members in groups.items():
+    buckets: dict[tuple, list[str]] = {}
+    for key in groups:
         if key.startswith("missing:"):
             continue
         p = by_id[key].parsed
@@ -287,7 +314,7 @@ def _join_unthreaded(groups: Dict[str, List[Message]], by_id: Dict[str, Message]
         if len(keys) < 2:
             continue
         keys.sort(key=lambda k: (_when(by_id[k]), by_id[k].parsed.counter))
-        clusters: List[List[str]] = []
+        clusters: list[list[str]] = []
         for k in keys:
             head = by_id[k]
             loose = not (head.in_reply_to or head.references)
@@ -297,11 +324,17 @@ def _join_unthreaded(groups: Dict[str, List[Message]], by_id: Dict[str, Message]
                 last = max(_when(x) for r in cur for x in groups[r])
                 taken = {x.parsed.counter for r in cur for x in groups[r]}
                 # a threaded series: its head answers something, or others answer it
-                threaded = sum(1 for r in cur if by_id[r].in_reply_to or by_id[r].references or len(groups[r]) > 1)
+                threaded = sum(
+                    1
+                    for r in cur
+                    if by_id[r].in_reply_to or by_id[r].references or len(groups[r]) > 1
+                )
                 gap = _when(head) - last
                 missing = set(range(1, head.parsed.total + 1)) - taken
                 # the late rule needs a threaded series to complete, not two loose patches
-                near = gap <= UNTHREADED_GAP or (gap <= LATE_BATCH_GAP and counters <= missing and threaded > 0)
+                near = gap <= UNTHREADED_GAP or (
+                    gap <= LATE_BATCH_GAP and counters <= missing and threaded > 0
+                )
                 if near and not counters & taken and (loose or threaded == 0):
                     cur.append(k)
                     continue

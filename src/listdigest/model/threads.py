@@ -7,8 +7,9 @@ given, the archive lookup's parents), else the message itself.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any
 
 from ..message import Message
 
@@ -17,12 +18,14 @@ from ..message import Message
 class Thread:
     root: str
     subject: str
-    messages: Tuple[Message, ...]
+    messages: tuple[Message, ...]
     participants: int
     first_seq: int
 
 
-def thread_root(m: Message, by_id: Dict[str, Message], lookup: Optional[Any] = None, depth: int = 0) -> str:
+def thread_root(
+    m: Message, by_id: dict[str, Message], lookup: Any | None = None, depth: int = 0
+) -> str:
     if m.references:
         return m.references[0]
     if m.in_reply_to:
@@ -41,13 +44,21 @@ def thread_root(m: Message, by_id: Dict[str, Message], lookup: Optional[Any] = N
     return m.msgid
 
 
-def group_threads(messages: Sequence[Message], lookup: Optional[Any] = None) -> List[Thread]:
+def group_threads(messages: Sequence[Message], lookup: Any | None = None) -> list[Thread]:
     by_id = {m.msgid: m for m in messages}
-    groups: Dict[str, List[Message]] = {}
+    groups: dict[str, list[Message]] = {}
     for m in messages:
         groups.setdefault(thread_root(m, by_id, lookup), []).append(m)
     out = []
     for root, ms in groups.items():
         head = by_id.get(root, ms[0])
-        out.append(Thread(root, head.subject, tuple(ms), len({x.from_addr.lower() for x in ms}), min(x.seq for x in ms)))
+        out.append(
+            Thread(
+                root,
+                head.subject,
+                tuple(ms),
+                len({x.from_addr.lower() for x in ms}),
+                min(x.seq for x in ms),
+            )
+        )
     return out

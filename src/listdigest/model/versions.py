@@ -12,8 +12,9 @@ from __future__ import annotations
 import difflib
 import functools
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional, Protocol, Sequence, Tuple
+from typing import Protocol
 
 # lore/lkml links in a body: the message-id is the path part after the list name (or /r/);
 # lore percent-encodes a few characters, which we undo for the common ones
@@ -35,20 +36,26 @@ def normalize_title(title: str) -> str:
     return _NORM_RE.sub(" ", title.lower()).strip()
 
 
-def lore_links(text: str) -> Tuple[str, ...]:
+def lore_links(text: str) -> tuple[str, ...]:
     """Message-ids named by archive links in ``text`` (in order, no duplicates)."""
     if "://" not in text:
         return ()
-    out: List[str] = []
+    out: list[str] = []
     for m in _LORE_RE.finditer(text):
-        mid = m.group(1).replace("%40", "@").replace("%2B", "+").replace("%2F", "/").replace("%24", "$")
+        mid = (
+            m.group(1)
+            .replace("%40", "@")
+            .replace("%2B", "+")
+            .replace("%2F", "/")
+            .replace("%24", "$")
+        )
         mid = mid.rstrip(".,;")
         if mid not in out:
             out.append(mid)
     return tuple(out)
 
 
-def change_id(text: str) -> Optional[str]:
+def change_id(text: str) -> str | None:
     if "change-id:" not in text:
         return None
     m = _CHANGE_ID_RE.search(text)
@@ -64,32 +71,36 @@ class Posting:
     title: str
     version: int
     author_addr: str
-    date: Optional[int]
+    date: int | None
     #: archive order, comparable across epochs
-    pos: Tuple[int, int]
+    pos: tuple[int, int]
     resend: bool = False
     author_name: str = ""
 
 
 class VersionLookup(Protocol):
-    def posting(self, msgid: str) -> Optional[Posting]:
+    def posting(self, msgid: str) -> Posting | None:
         """The series head a message belongs to (the message itself when it is one)."""
 
-    def by_title(self, norm_title: str, author_addr: str, before: Tuple[int, int], author_name: str = "") -> Sequence[Posting]:
+    def by_title(
+        self, norm_title: str, author_addr: str, before: tuple[int, int], author_name: str = ""
+    ) -> Sequence[Posting]:
         """Series heads of the postings of that title by that author (address, or display
         name when given), earlier than ``before``."""
 
-    def titles_by(self, author_addr: str, before: Tuple[int, int], since: Optional[int]) -> Sequence[Tuple[str, str]]:
+    def titles_by(
+        self, author_addr: str, before: tuple[int, int], since: int | None
+    ) -> Sequence[tuple[str, str]]:
         """(msgid, title) of that person's postings earlier than ``before``, posted since
         ``since`` (unix time), newest first."""
 
-    def by_change_id(self, cid: str, before: Tuple[int, int]) -> Sequence[Posting]:
+    def by_change_id(self, cid: str, before: tuple[int, int]) -> Sequence[Posting]:
         """Series heads carrying that change-id, earlier than ``before``."""
 
     def parents_of(self, msgid: str) -> Sequence[str]:
         """In-Reply-To then References of the message."""
 
-    def version_facts(self, msgid: str) -> Tuple[Sequence[str], Optional[str], Sequence[str]]:
+    def version_facts(self, msgid: str) -> tuple[Sequence[str], str | None, Sequence[str]]:
         """The lore links, change-id and parents (``parents_of``) of one message, in one look-up."""
 
 
@@ -98,7 +109,7 @@ class VersionLink:
     msgid: str
     subject: str
     version: int
-    date: Optional[int]
+    date: int | None
     #: which rule linked it: title, link, change-id, reply
     via: str
 
@@ -113,7 +124,7 @@ FUZZY_RATIO = 0.85
 
 
 @functools.lru_cache(maxsize=8192)
-def _subsystem(title: str) -> Tuple[str, str]:
+def _subsystem(title: str) -> tuple[str, str]:
     """("spi: imx", "add 16/32 bits per word support") from "spi: imx: add 16/32 bits ...":
     the subsystem prefix (before the last ": ") and the rest, normalised."""
     head, sep, rest = title.rpartition(": ")
@@ -137,7 +148,11 @@ def similar_titles(a: str, b: str) -> bool:
         return False
     sm = difflib.SequenceMatcher(None, ra, rb, autojunk=False)
     # the cheap upper bounds first: most of a person's titles are nothing alike
-    return sm.real_quick_ratio() >= FUZZY_RATIO and sm.quick_ratio() >= FUZZY_RATIO and sm.ratio() >= FUZZY_RATIO
+    return (
+        sm.real_quick_ratio() >= FUZZY_RATIO
+        and sm.quick_ratio() >= FUZZY_RATIO
+        and sm.ratio() >= FUZZY_RATIO
+    )
 
 
 _DIGITS_RE = re.compile(r"\d+")
@@ -147,10 +162,10 @@ def previous_version(
     head: Posting,
     lookup: VersionLookup,
     links: Iterable[str] = (),
-    cid: Optional[str] = None,
+    cid: str | None = None,
     parents: Iterable[str] = (),
     titles: Iterable[str] = (),
-) -> Optional[VersionLink]:
+) -> VersionLink | None:
     """The nearest earlier version of the series headed by ``head``, or None.  ``titles``
     are its patches' titles, searched when its own title finds nothing (a cover whose
     title changed or was lost, a version that gained a cover letter).
@@ -166,15 +181,20 @@ def previous_version(
     my_name = head.author_name.lower()
     norm = normalize_title(head.title)
 
-    def ok(p: Optional[Posting]) -> bool:
-        return p is not None and p.msgid != head.msgid and p.pos < head.pos and p.version < head.version
+    def ok(p: Posting | None) -> bool:
+        return (
+            p is not None
+            and p.msgid != head.msgid
+            and p.pos < head.pos
+            and p.version < head.version
+        )
 
     def same_person(p: Posting) -> bool:
         return p.author_addr.lower() == me or (bool(my_name) and p.author_name.lower() == my_name)
 
-    found: Dict[str, Tuple[Posting, str]] = {}
+    found: dict[str, tuple[Posting, str]] = {}
 
-    def add(p: Optional[Posting], via: str) -> None:
+    def add(p: Posting | None, via: str) -> None:
         if ok(p) and p.msgid not in found:  # type: ignore[union-attr]
             found[p.msgid] = (p, via)  # type: ignore[union-attr]
 
@@ -193,7 +213,9 @@ def previous_version(
         add(p, "title")
     if not any(via == "title" for _, via in found.values()):
         for t in titles:
-            for p in lookup.by_title(normalize_title(t), head.author_addr, head.pos, head.author_name):
+            for p in lookup.by_title(
+                normalize_title(t), head.author_addr, head.pos, head.author_name
+            ):
                 add(p, "title")
     if not found and head.title:
         # a title edited between versions ("... for target mode" -> "... for target PIO
@@ -208,12 +230,17 @@ def previous_version(
     return VersionLink(best.msgid, best.subject, best.version, best.date, via)
 
 
-def version_chain(head: Posting, lookup: VersionLookup, first: Optional[VersionLink] = None, limit: int = 30,
-                  memo: Optional[Dict[str, Optional[VersionLink]]] = None) -> Tuple[VersionLink, ...]:
+def version_chain(
+    head: Posting,
+    lookup: VersionLookup,
+    first: VersionLink | None = None,
+    limit: int = 30,
+    memo: dict[str, VersionLink | None] | None = None,
+) -> tuple[VersionLink, ...]:
     """Every earlier version, newest first, following ``previous_version`` back.  ``memo``
     keeps each posting's previous version across calls: the chains of a range's series
     share their older links."""
-    out: List[VersionLink] = []
+    out: list[VersionLink] = []
     link = first if first is not None else _prev_indexed(head, lookup, memo)
     seen = {head.msgid}
     while link is not None and link.msgid not in seen and len(out) < limit:
@@ -226,7 +253,9 @@ def version_chain(head: Posting, lookup: VersionLookup, first: Optional[VersionL
     return tuple(out)
 
 
-def _prev_indexed(p: Posting, lookup: VersionLookup, memo: Optional[Dict[str, Optional[VersionLink]]] = None) -> Optional[VersionLink]:
+def _prev_indexed(
+    p: Posting, lookup: VersionLookup, memo: dict[str, VersionLink | None] | None = None
+) -> VersionLink | None:
     if memo is not None and p.msgid in memo:
         return memo[p.msgid]
     if p.version <= 1:

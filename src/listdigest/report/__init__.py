@@ -7,7 +7,7 @@ adding a format is adding a module and, for template formats, a template.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Dict
+from typing import Callable
 
 from ..analysis.digest import Digest
 
@@ -19,9 +19,9 @@ class ReportOptions:
 
 
 Renderer = Callable[[Digest, ReportOptions], str]
-RENDERERS: Dict[str, Renderer] = {}
+RENDERERS: dict[str, Renderer] = {}
 #: file name extension of each format
-EXTENSIONS: Dict[str, str] = {}
+EXTENSIONS: dict[str, str] = {}
 
 
 def register(name: str, ext: str) -> Callable[[Renderer], Renderer]:

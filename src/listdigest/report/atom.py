@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 import xml.etree.ElementTree as ET
-from typing import Optional
 
 from ..analysis.digest import Digest
 from . import ReportOptions, register
@@ -23,8 +22,12 @@ def _q(tag: str) -> str:
     return f"{{{NS}}}{tag}"
 
 
-def _iso(ts: Optional[int]) -> str:
-    when = dt.datetime.fromtimestamp(ts, dt.timezone.utc) if ts is not None else dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+def _iso(ts: int | None) -> str:
+    when = (
+        dt.datetime.fromtimestamp(ts, dt.timezone.utc)
+        if ts is not None
+        else dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+    )
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -35,10 +38,12 @@ def feed_id(list_name: str, link_base: str) -> str:
 def entry_id(digest: Digest) -> str:
     """One entry per start: a retry after a failed delivery (same start, a later end)
     replaces the entry of the attempt before instead of adding an overlapping one."""
-    return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"listdigest:{digest.list_name}:{digest.start}"))
+    return "urn:uuid:" + str(
+        uuid.uuid5(uuid.NAMESPACE_URL, f"listdigest:{digest.list_name}:{digest.start}")
+    )
 
 
-def _sub(parent: ET.Element, tag: str, text: Optional[str] = None, **attrs: str) -> ET.Element:
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
     el = ET.SubElement(parent, _q(tag), attrs)
     if text is not None:
         el.text = text
@@ -61,16 +66,24 @@ def render_atom(digest: Digest, options: ReportOptions) -> str:
         _sub(feed, "link", href=options.link_base, rel="related")
     entry = _sub(feed, "entry")
     _sub(entry, "id", entry_id(digest))
-    _sub(entry, "title", f"{digest.list_name} mailing list update from {digest.start} to {digest.end}")
+    _sub(
+        entry,
+        "title",
+        f"{digest.list_name} mailing list update from {digest.start} to {digest.end}",
+    )
     _sub(entry, "updated", updated)
     t = digest.totals
-    _sub(entry, "summary", f"{t.messages} messages, {t.patches} patch postings, {len(digest.series)} series")
+    _sub(
+        entry,
+        "summary",
+        f"{t.messages} messages, {t.patches} patch postings, {len(digest.series)} series",
+    )
     _sub(entry, "content", render_fragment(digest, options), type="html")
     ET.indent(feed)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"
 
 
-def merge_feed(old: Optional[str], new: str, keep: int = 50) -> str:
+def merge_feed(old: str | None, new: str, keep: int = 50) -> str:
     """``old`` feed with ``new``'s entries added first (same id replaces), newest ``keep`` kept."""
     fresh = ET.fromstring(new.encode("utf-8"))
     if not old:

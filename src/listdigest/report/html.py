@@ -7,7 +7,8 @@ Jinja2 renders with autoescaping on, so every string that comes from a message i
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from ..analysis.digest import Count, Digest
 from . import ReportOptions, register
@@ -17,17 +18,31 @@ from .templating import environment
 CHART_WIDTH = 400
 
 
-def _bar_chart(ident: str, title: str, rows: Sequence[Count], color: str) -> Dict[str, Any]:
+def _bar_chart(ident: str, title: str, rows: Sequence[Count], color: str) -> dict[str, Any]:
     """Horizontal bars, one row per entry: label on one line, bar + count below it."""
     top = max((c.count for c in rows), default=0) or 1
     room = CHART_WIDTH - 40
     out = []
     for i, c in enumerate(rows):
-        out.append({"y": i * 32, "label": c.label, "count": c.count, "w": max(2, round(room * c.count / top, 1))})
-    return {"id": ident, "title": title, "rows": out, "width": CHART_WIDTH, "height": max(32, len(rows) * 32), "color": color}
+        out.append(
+            {
+                "y": i * 32,
+                "label": c.label,
+                "count": c.count,
+                "w": max(2, round(room * c.count / top, 1)),
+            }
+        )
+    return {
+        "id": ident,
+        "title": title,
+        "rows": out,
+        "width": CHART_WIDTH,
+        "height": max(32, len(rows) * 32),
+        "color": color,
+    }
 
 
-def _day_chart(days: Sequence[Count]) -> Dict[str, Any]:
+def _day_chart(days: Sequence[Count]) -> dict[str, Any]:
     """Vertical bars, one per day, with the first, last and a few middle dates as ticks."""
     if not days:
         return {}
@@ -35,11 +50,19 @@ def _day_chart(days: Sequence[Count]) -> Dict[str, Any]:
     top = max(c.count for c in days) or 1
     n = len(days)
     slot = CHART_WIDTH / n
-    bars: List[Dict[str, Any]] = []
+    bars: list[dict[str, Any]] = []
     for i, c in enumerate(days):
         h = round((base - 18) * c.count / top, 1)
-        bars.append({"x": round(i * slot + slot * 0.1, 2), "w": round(max(slot * 0.8, 0.5), 2), "y": round(base - h, 1), "h": h,
-                     "label": c.label, "count": c.count})
+        bars.append(
+            {
+                "x": round(i * slot + slot * 0.1, 2),
+                "w": round(max(slot * 0.8, 0.5), 2),
+                "y": round(base - h, 1),
+                "h": h,
+                "label": c.label,
+                "count": c.count,
+            }
+        )
     want = min(n, 4)
     idx = sorted({round(k * (n - 1) / (want - 1)) for k in range(want)}) if want > 1 else [0]
     ticks = []
@@ -50,21 +73,55 @@ def _day_chart(days: Sequence[Count]) -> Dict[str, Any]:
             x = 0
         elif anchor == "end":
             x = CHART_WIDTH
-        ticks.append({"x": round(x, 1), "label": days[i].label[5:] if n > 1 else days[i].label, "anchor": anchor})
-    return {"bars": bars, "ticks": ticks, "width": CHART_WIDTH, "height": height, "base": base, "max": top}
+        ticks.append(
+            {
+                "x": round(x, 1),
+                "label": days[i].label[5:] if n > 1 else days[i].label,
+                "anchor": anchor,
+            }
+        )
+    return {
+        "bars": bars,
+        "ticks": ticks,
+        "width": CHART_WIDTH,
+        "height": height,
+        "base": base,
+        "max": top,
+    }
 
 
-def context(digest: Digest, options: ReportOptions) -> Dict[str, Any]:
+def context(digest: Digest, options: ReportOptions) -> dict[str, Any]:
     # the tables in the text digest's order, each as a bar chart
     bars = [
-        _bar_chart("domains", f"Top {digest.top} contributor Email domains (Based on Email Body)", digest.domains, "#3584e4"),
-        _bar_chart("employers", f"Top {digest.top} employers (Based on Email Body)", digest.employers, "#c64600"),
-        _bar_chart("contributors", f"Top {digest.top} contributors (Based on Email Body)", digest.contributors, "#26a269"),
+        _bar_chart(
+            "domains",
+            f"Top {digest.top} contributor Email domains (Based on Email Body)",
+            digest.domains,
+            "#3584e4",
+        ),
+        _bar_chart(
+            "employers",
+            f"Top {digest.top} employers (Based on Email Body)",
+            digest.employers,
+            "#c64600",
+        ),
+        _bar_chart(
+            "contributors",
+            f"Top {digest.top} contributors (Based on Email Body)",
+            digest.contributors,
+            "#26a269",
+        ),
     ]
     h = digest.history
     if h is not None and h.top_reviewers:
-        bars.append(_bar_chart("reviewers", f"Top {digest.top} reviewers (Reviewed/Acked/Tested/Reported-by given)",
-                               h.top_reviewers, "#813d9c"))
+        bars.append(
+            _bar_chart(
+                "reviewers",
+                f"Top {digest.top} reviewers (Reviewed/Acked/Tested/Reported-by given)",
+                h.top_reviewers,
+                "#813d9c",
+            )
+        )
     return {
         "d": digest,
         "o": options,

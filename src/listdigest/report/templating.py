@@ -10,7 +10,7 @@ import jinja2
 TEMPLATE_DIR = os.path.join(os.path.dirname(__file__), "templates")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def environment(autoescape: bool) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR),

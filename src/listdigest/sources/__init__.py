@@ -8,8 +8,9 @@ bytes of each message in archive order.  It knows nothing of headers or series: 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator, Optional, Protocol
+from typing import Protocol
 
 from ..errors import SourceError
 
@@ -20,11 +21,11 @@ class RawMessage:
 
     data: bytes
     #: the git commit that stored it (None for mbox/Maildir)
-    commit: Optional[str] = None
+    commit: str | None = None
     #: the public-inbox epoch number (0 for v1 and single repositories)
-    epoch: Optional[int] = None
+    epoch: int | None = None
     #: committer time of that commit (unix seconds); untrusted, only a fallback
-    commit_time: Optional[int] = None
+    commit_time: int | None = None
     #: position in archive order (0-based over the whole read)
     seq: int = 0
     #: a human-readable locator for error messages (commit id, mbox offset, file name)
@@ -44,14 +45,14 @@ class Selection:
 
     messages: Iterator[RawMessage]
     #: label of the range start as the digest header prints it (9-char commit id)
-    start: Optional[str]
+    start: str | None
     #: label of the range end (9-char commit id), None when the range is empty
-    end: Optional[str]
+    end: str | None
     #: full commit id of the range end, for recording "where the last digest ended"
-    end_commit: Optional[str] = None
+    end_commit: str | None = None
     #: git archives: the same messages as read jobs (``git.ReadJob``) that worker processes
     #: can read on their own; None for sources that can only be read in one stream
-    jobs: Optional[tuple] = None
+    jobs: tuple | None = None
 
 
 class Source(Protocol):
@@ -62,7 +63,7 @@ class Source(Protocol):
     #: "git" (has commits and revisions) or "mailbox" (has neither)
     kind: str
 
-    def select(self, from_rev: Optional[str] = None, to_rev: Optional[str] = None) -> Selection:
+    def select(self, from_rev: str | None = None, to_rev: str | None = None) -> Selection:
         """Messages of ``from_rev..to_rev`` in archive order (raises RangeError)."""
         ...
 

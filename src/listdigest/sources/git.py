@@ -12,8 +12,8 @@ import os
 import re
 import subprocess
 import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from ..errors import RangeError, SourceError
 from . import RawMessage, Selection
@@ -26,8 +26,7 @@ _REV_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/@{}^~:+-]*$")
 def _git(gitdir: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     proc = subprocess.run(
         ["git", "--git-dir", gitdir, *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        capture_output=True,
     )
     if check and proc.returncode != 0:
         err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
@@ -36,7 +35,9 @@ def _git(gitdir: str, *args: str, check: bool = True) -> subprocess.CompletedPro
 
 
 def _is_git_dir(path: str) -> bool:
-    return os.path.isfile(os.path.join(path, "HEAD")) and os.path.isdir(os.path.join(path, "objects"))
+    return os.path.isfile(os.path.join(path, "HEAD")) and os.path.isdir(
+        os.path.join(path, "objects")
+    )
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class CatFile:
     def __init__(self, gitdir: str) -> None:
         self.gitdir = gitdir
 
-    def stream(self, oids: Sequence[str]) -> Iterator[Tuple[str, Optional[bytes]]]:
+    def stream(self, oids: Sequence[str]) -> Iterator[tuple[str, bytes | None]]:
         """Yield ``(oid, data)`` for each oid in order; data is None for a missing object."""
         if not oids:
             return
@@ -79,7 +80,9 @@ class CatFile:
             for oid in oids:
                 header = out.readline()
                 if not header:
-                    raise SourceError(f"{self.gitdir}: git cat-file ended early (corrupt repository?)")
+                    raise SourceError(
+                        f"{self.gitdir}: git cat-file ended early (corrupt repository?)"
+                    )
                 parts = header.split()
                 if len(parts) == 2 and parts[1] == b"missing":
                     yield oid, None
@@ -108,11 +111,11 @@ class LogEntry:
     commit: str
     time: int
     #: blob id of the message this commit stores, if it stores one
-    blob: Optional[str]
+    blob: str | None
     #: blob id of a message this commit removes (a v2 ``d`` file; a deleted path in v1)
-    gone: Optional[str] = None
+    gone: str | None = None
 
-    def stores_message(self, deleted: Set[str]) -> bool:
+    def stores_message(self, deleted: set[str]) -> bool:
         """Whether this commit stores a message still in the archive: not a commit without
         one, not the empty ``m`` public-inbox-purge leaves, not a message a ``d`` removed."""
         return self.blob is not None and self.blob != EMPTY_BLOB and self.blob not in deleted
@@ -123,32 +126,45 @@ class GitSource:
 
     kind = "git"
 
-    def __init__(self, path: str, epochs: List[Epoch], v1: bool = False) -> None:
+    def __init__(self, path: str, epochs: list[Epoch], v1: bool = False) -> None:
         self.path = path
         self.epochs = epochs
         self.v1 = v1
         base = os.path.basename(os.path.normpath(path))
         if base.endswith(".git"):
             base = base[:-4]
-        if re.fullmatch(r"\d+", base) and os.path.basename(os.path.dirname(os.path.normpath(path))) == "git":
+        if (
+            re.fullmatch(r"\d+", base)
+            and os.path.basename(os.path.dirname(os.path.normpath(path))) == "git"
+        ):
             base = os.path.basename(os.path.dirname(os.path.dirname(os.path.normpath(path))))
         self.name = base or "list"
-        self._heads: Dict[int, Optional[str]] = {}
+        self._heads: dict[int, str | None] = {}
 
     # -- revisions -------------------------------------------------------
-    def head(self, epoch: Epoch) -> Optional[str]:
+    def head(self, epoch: Epoch) -> str | None:
         if epoch.number not in self._heads:
             proc = _git(epoch.gitdir, "rev-parse", "--verify", "-q", "HEAD^{commit}", check=False)
-            self._heads[epoch.number] = proc.stdout.decode().strip() if proc.returncode == 0 else None
+            self._heads[epoch.number] = (
+                proc.stdout.decode().strip() if proc.returncode == 0 else None
+            )
         return self._heads[epoch.number]
 
-    def resolve(self, rev: str) -> Tuple[int, str]:
+    def resolve(self, rev: str) -> tuple[int, str]:
         """Find ``rev`` in the epochs; returns (epoch index in self.epochs, full commit id)."""
         if not _REV_RE.match(rev):
             raise RangeError(f"unknown revision: {rev!r}")
-        found: List[Tuple[int, str]] = []
+        found: list[tuple[int, str]] = []
         for i, ep in enumerate(self.epochs):
-            proc = _git(ep.gitdir, "rev-parse", "--verify", "-q", "--end-of-options", rev + "^{commit}", check=False)
+            proc = _git(
+                ep.gitdir,
+                "rev-parse",
+                "--verify",
+                "-q",
+                "--end-of-options",
+                rev + "^{commit}",
+                check=False,
+            )
             if proc.returncode == 0:
                 found.append((i, proc.stdout.decode().strip()))
         if not found:
@@ -167,17 +183,38 @@ class GitSource:
         except RangeError:
             return False
         head = self.head(self.epochs[i])
-        return head is not None and _git(self.epochs[i].gitdir, "merge-base", "--is-ancestor", full, head, check=False).returncode == 0
+        return (
+            head is not None
+            and _git(
+                self.epochs[i].gitdir, "merge-base", "--is-ancestor", full, head, check=False
+            ).returncode
+            == 0
+        )
 
-    def _log(self, epoch: Epoch, revspec: List[str]) -> List[LogEntry]:
+    def _log(self, epoch: Epoch, revspec: list[str]) -> list[LogEntry]:
         """Commits of ``revspec`` in oldest-first order with the message blob each stores."""
         return list(self.iter_log(epoch, revspec))
 
-    def iter_log(self, epoch: Epoch, revspec: List[str], newest_first: bool = False) -> Iterator[LogEntry]:
+    def iter_log(
+        self, epoch: Epoch, revspec: list[str], newest_first: bool = False
+    ) -> Iterator[LogEntry]:
         """``_log`` as git writes it: the first commits can be read while git lists the rest."""
         order = [] if newest_first else ["--reverse"]
         proc = subprocess.Popen(
-            ["git", "--git-dir", epoch.gitdir, "log", *order, "--root", "--no-renames", "--format=C %H %ct", "--raw", "--no-abbrev", *revspec, "--"],
+            [
+                "git",
+                "--git-dir",
+                epoch.gitdir,
+                "log",
+                *order,
+                "--root",
+                "--no-renames",
+                "--format=C %H %ct",
+                "--raw",
+                "--no-abbrev",
+                *revspec,
+                "--",
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             bufsize=1 << 16,
@@ -210,7 +247,9 @@ class GitSource:
             err = proc.stderr.read()
             if proc.wait() != 0:
                 lines = err.decode("utf-8", "replace").strip().splitlines()
-                raise SourceError(f"{epoch.gitdir}: git log failed: {lines[-1] if lines else proc.returncode}")
+                raise SourceError(
+                    f"{epoch.gitdir}: git log failed: {lines[-1] if lines else proc.returncode}"
+                )
             if commit is not None:
                 yield LogEntry(commit, ctime, blob, gone)
         finally:
@@ -220,16 +259,25 @@ class GitSource:
             proc.stdout.close()
             proc.stderr.close()
 
-    def deleted_blobs(self, epoch: Epoch) -> Set[str]:
+    def deleted_blobs(self, epoch: Epoch) -> set[str]:
         """Blob ids of messages removed from the inbox (v2 ``d`` files, v1 deleted paths)."""
         if self.head(epoch) is None:
             return set()
         if self.v1:
-            args = ["log", "--no-renames", "--format=", "--raw", "--no-abbrev", "--diff-filter=D", "HEAD", "--"]
+            args = [
+                "log",
+                "--no-renames",
+                "--format=",
+                "--raw",
+                "--no-abbrev",
+                "--diff-filter=D",
+                "HEAD",
+                "--",
+            ]
         else:
             args = ["log", "--no-renames", "--format=", "--raw", "--no-abbrev", "HEAD", "--", "d"]
         out = _git(epoch.gitdir, *args).stdout
-        gone: Set[str] = set()
+        gone: set[str] = set()
         for line in out.split(b"\n"):
             if not line.startswith(b":"):
                 continue
@@ -243,7 +291,7 @@ class GitSource:
         return gone
 
     # -- selection -------------------------------------------------------
-    def plan(self, from_rev: Optional[str], to_rev: Optional[str]) -> List[Tuple[Epoch, List[str]]]:
+    def plan(self, from_rev: str | None, to_rev: str | None) -> list[tuple[Epoch, list[str]]]:
         """Per-epoch revspecs that together make ``from_rev..to_rev`` across epochs."""
         live = [i for i, ep in enumerate(self.epochs) if self.head(ep) is not None]
         if not live:
@@ -259,10 +307,12 @@ class GitSource:
         if lo_i is not None and lo_i > hi_i:
             raise RangeError(f"--from {from_rev} comes after --to {to_rev or 'HEAD'}")
         if lo_i is not None and lo_i == hi_i:
-            proc = _git(self.epochs[hi_i].gitdir, "merge-base", "--is-ancestor", lo_c, hi_c, check=False)
+            proc = _git(
+                self.epochs[hi_i].gitdir, "merge-base", "--is-ancestor", lo_c, hi_c, check=False
+            )
             if proc.returncode != 0:
                 raise RangeError(f"--from {from_rev} is not an ancestor of --to {to_rev or 'HEAD'}")
-        plans: List[Tuple[Epoch, List[str]]] = []
+        plans: list[tuple[Epoch, list[str]]] = []
         start = 0 if lo_i is None else lo_i
         for i in range(start, hi_i + 1):
             ep = self.epochs[i]
@@ -273,7 +323,7 @@ class GitSource:
             plans.append((ep, spec))
         return plans
 
-    def select(self, from_rev: Optional[str] = None, to_rev: Optional[str] = None) -> Selection:
+    def select(self, from_rev: str | None = None, to_rev: str | None = None) -> Selection:
         plans = self.plan(from_rev, to_rev)
         logs = [(ep, self._log(ep, spec)) for ep, spec in plans]
         commits = [e for _, entries in logs for e in entries]
@@ -295,11 +345,11 @@ class GitSource:
             jobs=jobs,
         )
 
-    def _jobs(self, logs: List[Tuple[Epoch, List[LogEntry]]]) -> Tuple[ReadJob, ...]:
+    def _jobs(self, logs: list[tuple[Epoch, list[LogEntry]]]) -> tuple[ReadJob, ...]:
         """The blobs to read, per epoch, each with its position in the read."""
         # public-inbox-learn rm writes the ``d`` commit into the newest epoch, whichever
         # epoch holds the message, so deletions are gathered from every epoch
-        gone: Set[str] = set()
+        gone: set[str] = set()
         for ep in self.epochs:
             gone |= self.deleted_blobs(ep)
         jobs = []
@@ -314,7 +364,7 @@ class GitSource:
             jobs.append(ReadJob(ep.gitdir, ep.number, tuple(items)))
         return tuple(jobs)
 
-    def _read(self, jobs: Tuple[ReadJob, ...]) -> Iterator[RawMessage]:
+    def _read(self, jobs: tuple[ReadJob, ...]) -> Iterator[RawMessage]:
         for job in jobs:
             yield from read_job(job)
 
@@ -329,27 +379,42 @@ class ReadJob:
 
     gitdir: str
     epoch: int
-    items: Tuple[Tuple[int, str, str, int], ...]
+    items: tuple[tuple[int, str, str, int], ...]
 
-    def split(self, size: int) -> List["ReadJob"]:
-        return [ReadJob(self.gitdir, self.epoch, self.items[i : i + size]) for i in range(0, len(self.items), size)]
+    def split(self, size: int) -> list[ReadJob]:
+        return [
+            ReadJob(self.gitdir, self.epoch, self.items[i : i + size])
+            for i in range(0, len(self.items), size)
+        ]
 
 
 def read_job(job: ReadJob) -> Iterator[RawMessage]:
     """The raw messages of a job, through one ``git cat-file --batch``."""
-    for (oid, data), (seq, blob, commit, ctime) in zip(CatFile(job.gitdir).stream([i[1] for i in job.items]), job.items):
+    for (_oid, data), (seq, _blob, commit, ctime) in zip(
+        CatFile(job.gitdir).stream([i[1] for i in job.items]), job.items
+    ):
         where = f"commit {commit[:12]}"
         if data is None:
             # a mirror lacking one object (lore drops oversized spam blobs): that message is
             # skipped, not the whole archive
-            yield RawMessage(b"", commit=commit, epoch=job.epoch, commit_time=ctime, seq=seq, where=where, missing=True)
+            yield RawMessage(
+                b"",
+                commit=commit,
+                epoch=job.epoch,
+                commit_time=ctime,
+                seq=seq,
+                where=where,
+                missing=True,
+            )
             continue
         if not data:
             continue
-        yield RawMessage(data=data, commit=commit, epoch=job.epoch, commit_time=ctime, seq=seq, where=where)
+        yield RawMessage(
+            data=data, commit=commit, epoch=job.epoch, commit_time=ctime, seq=seq, where=where
+        )
 
 
-def _epochs_of_v2(path: str) -> List[Epoch]:
+def _epochs_of_v2(path: str) -> list[Epoch]:
     gitroot = os.path.join(path, "git")
     found = []
     for name in os.listdir(gitroot):
@@ -366,7 +431,12 @@ def _looks_v1(gitdir: str) -> bool:
     if proc.returncode != 0:
         return False
     names = proc.stdout.decode("utf-8", "replace").split()
-    return bool(names) and "m" not in names and "d" not in names and all(re.fullmatch(r"[0-9a-f]{2}", n) for n in names)
+    return (
+        bool(names)
+        and "m" not in names
+        and "d" not in names
+        and all(re.fullmatch(r"[0-9a-f]{2}", n) for n in names)
+    )
 
 
 def open_git_source(path: str) -> GitSource:

@@ -15,7 +15,7 @@ import re
 import tempfile
 import urllib.parse
 from dataclasses import dataclass
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, Optional
 
 from ..errors import RangeError, SourceError
 from . import RawMessage, Selection
@@ -38,19 +38,19 @@ class LoreAnswer:
     """What the server said: the messages, and its own count of matches."""
 
     query: str
-    messages: Tuple[bytes, ...]
+    messages: tuple[bytes, ...]
     #: the server's count of matches (None when its search page showed none)
-    matched: Optional[int]
+    matched: int | None
     #: True when ``matched`` is Xapian's estimate rather than an exact count
     estimated: bool
 
 
-def rt_query(since: Optional[int], until: Optional[int]) -> str:
+def rt_query(since: int | None, until: int | None) -> str:
     """The public-inbox search for a received-time range (bounds included, unix seconds)."""
     return f"rt:{'' if since is None else int(since)}..{'' if until is None else int(until)}"
 
 
-def ask(url: str, since: Optional[int], until: Optional[int], *, fetch: Fetch = http_get) -> LoreAnswer:
+def ask(url: str, since: int | None, until: int | None, *, fetch: Fetch = http_get) -> LoreAnswer:
     """Run the ``rt:`` search on the list at ``url``; the matching messages, newest first."""
     _site, _path, list_url = split_list_url(url)
     query = rt_query(since, until)
@@ -59,19 +59,27 @@ def ask(url: str, since: Optional[int], until: Optional[int], *, fetch: Fetch = 
     if page is None:
         # public-inbox answers a search without results with 404 too: is the list there?
         if fetch(f"{list_url}/") is None:
-            raise ListNotFoundError(f"{list_url}: HTTP 404, no such list on {urllib.parse.urlsplit(list_url).netloc}")
+            raise ListNotFoundError(
+                f"{list_url}: HTTP 404, no such list on {urllib.parse.urlsplit(list_url).netloc}"
+            )
         return LoreAnswer(query, (), 0, False)
     m = _COUNT_RE.search(page)
     if m is None and b"search results" not in page and b"No results" not in page:
-        raise NotPublicInboxError(f"{list_url}: not a public-inbox archive with search (no search results page)")
+        raise NotPublicInboxError(
+            f"{list_url}: not a public-inbox archive with search (no search results page)"
+        )
     matched = int(m.group(2)) if m else 0
     estimated = bool(m and m.group(1))
     if matched == 0 and not estimated:
         return LoreAnswer(query, (), 0, False)
-    blob = fetch(f"{list_url}/?{urllib.parse.urlencode({'q': query, 'x': 'm'})}", data=b"z=results+only")
-    messages: List[bytes] = []
+    blob = fetch(
+        f"{list_url}/?{urllib.parse.urlencode({'q': query, 'x': 'm'})}", data=b"z=results+only"
+    )
+    messages: list[bytes] = []
     if blob:
-        with tempfile.NamedTemporaryFile(prefix="listdigest-lore-", suffix=".mbox.gz", delete=False) as tmp:
+        with tempfile.NamedTemporaryFile(
+            prefix="listdigest-lore-", suffix=".mbox.gz", delete=False
+        ) as tmp:
             tmp.write(blob)
         try:
             messages = [raw.data for raw in MboxSource(tmp.name).messages()]
@@ -92,7 +100,7 @@ class LoreSource:
         self.answer = answer
         self.name = split_list_url(url)[1].rsplit("/", 1)[-1] or "list"
 
-    def warning(self) -> Optional[str]:
+    def warning(self) -> str | None:
         """A one-line caveat about the answer (an estimate we could not check), or None."""
         got, matched = len(self.answer.messages), self.answer.matched
         if self.answer.estimated and matched is not None and got < matched:
@@ -108,7 +116,7 @@ class LoreSource:
                 "use `listdigest sync` and report on the mirror for big ranges"
             )
 
-    def select(self, from_rev: Optional[str] = None, to_rev: Optional[str] = None) -> Selection:
+    def select(self, from_rev: str | None = None, to_rev: str | None = None) -> Selection:
         if from_rev is not None or to_rev is not None:
             raise RangeError(_NO_RANGE)
         self.check()
@@ -123,6 +131,8 @@ class LoreSource:
         return Selection(messages=iter(raws), start=start, end=end, end_commit=None)
 
 
-def open_lore(url: str, since: Optional[int], until: Optional[int], *, fetch: Fetch = http_get) -> LoreSource:
+def open_lore(
+    url: str, since: int | None, until: int | None, *, fetch: Fetch = http_get
+) -> LoreSource:
     """Query the server once and wrap the answer as a source."""
     return LoreSource(url, ask(url, since, until, fetch=fetch))

@@ -14,7 +14,8 @@ import gzip
 import os
 import re
 import zlib
-from typing import BinaryIO, Iterator, List, Optional, Tuple
+from collections.abc import Iterator
+from typing import BinaryIO
 
 from ..errors import RangeError, SourceError
 from . import RawMessage, Selection
@@ -53,7 +54,7 @@ def _os_reason(exc: BaseException) -> str:
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
-def header_date(data: bytes) -> Optional[_dt.datetime]:
+def header_date(data: bytes) -> _dt.datetime | None:
     """The ``Date:`` of a raw message (header block only) as an aware UTC datetime, or None."""
     end = _HEADER_END_RE.search(data)
     head = data[: end.start() + 1] if end else data
@@ -79,7 +80,7 @@ def header_date(data: bytes) -> Optional[_dt.datetime]:
         return None
 
 
-def _day(when: Optional[_dt.datetime]) -> Optional[str]:
+def _day(when: _dt.datetime | None) -> str | None:
     return when.strftime("%Y-%m-%d") if when else None
 
 
@@ -101,7 +102,7 @@ class MboxSource:
 
     def _open(self) -> BinaryIO:
         try:
-            fh = open(self.path, "rb")
+            fh = open(self.path, "rb")  # noqa: SIM115 -- the caller closes it
         except OSError as exc:
             raise SourceError(f"{self.path}: cannot read: {_os_reason(exc)}") from None
         try:
@@ -115,7 +116,7 @@ class MboxSource:
             return gzip.GzipFile(fileobj=fh, mode="rb")  # type: ignore[return-value]
         return fh
 
-    def _first_line(self, fh: BinaryIO) -> Optional[bytes]:
+    def _first_line(self, fh: BinaryIO) -> bytes | None:
         """The first non-blank line, or None when the file holds nothing but blanks."""
         try:
             while True:
@@ -127,7 +128,7 @@ class MboxSource:
         except (OSError, EOFError, zlib.error) as exc:
             raise SourceError(f"{self.path}: cannot read: {_os_reason(exc)}") from None
 
-    def _chunks(self) -> Iterator[Tuple[int, bytes]]:
+    def _chunks(self) -> Iterator[tuple[int, bytes]]:
         """``(offset, chunk)`` of the mbox as raw records, each starting at its ``From `` line.
 
         The offset is in the uncompressed stream.  A record still carries its ``From `` line,
@@ -191,7 +192,7 @@ class MboxSource:
         for seq, (offset, record) in enumerate(self._chunks()):
             yield RawMessage(data=self._unwrap(record), seq=seq, where=f"mbox offset {offset}")
 
-    def date_span(self) -> Tuple[Optional[_dt.datetime], Optional[_dt.datetime]]:
+    def date_span(self) -> tuple[_dt.datetime | None, _dt.datetime | None]:
         """Earliest and latest ``Date:`` in the file (one streaming pass over the headers)."""
         lo = hi = None
         for _, record in self._chunks():
@@ -203,7 +204,7 @@ class MboxSource:
             hi = when if hi is None or when > hi else hi
         return lo, hi
 
-    def select(self, from_rev: Optional[str] = None, to_rev: Optional[str] = None) -> Selection:
+    def select(self, from_rev: str | None = None, to_rev: str | None = None) -> Selection:
         if from_rev is not None or to_rev is not None:
             raise RangeError(_NO_RANGE)
         lo, hi = self.date_span()
@@ -221,7 +222,7 @@ class MaildirSource:
         if not is_maildir(path):
             raise SourceError(f"{path}: {_NOT_MBOX}")
 
-    def files(self) -> List[str]:
+    def files(self) -> list[str]:
         """Relative paths (``cur/NAME``, ``new/NAME``) of the messages; dotfiles skipped."""
         found = []
         for sub in ("cur", "new"):
@@ -251,13 +252,20 @@ class MaildirSource:
         except OSError as exc:
             raise SourceError(f"{full}: cannot read: {_os_reason(exc)}") from None
 
-    def ordered(self) -> List[Tuple[Optional[_dt.datetime], str]]:
+    def ordered(self) -> list[tuple[_dt.datetime | None, str]]:
         """``(date, relative path)`` in archive order: by Date (undated last), then file name."""
         dated = [(header_date(self._read_head(rel)), rel) for rel in self.files()]
-        dated.sort(key=lambda d: (d[0] is None, d[0].timestamp() if d[0] else 0.0, os.path.basename(d[1]), d[1]))
+        dated.sort(
+            key=lambda d: (
+                d[0] is None,
+                d[0].timestamp() if d[0] else 0.0,
+                os.path.basename(d[1]),
+                d[1],
+            )
+        )
         return dated
 
-    def _messages(self, order: List[Tuple[Optional[_dt.datetime], str]]) -> Iterator[RawMessage]:
+    def _messages(self, order: list[tuple[_dt.datetime | None, str]]) -> Iterator[RawMessage]:
         for seq, (_, rel) in enumerate(order):
             full = os.path.join(self.path, rel)
             try:
@@ -267,7 +275,7 @@ class MaildirSource:
                 raise SourceError(f"{full}: cannot read: {_os_reason(exc)}") from None
             yield RawMessage(data=data, seq=seq, where=f"Maildir file {rel}")
 
-    def select(self, from_rev: Optional[str] = None, to_rev: Optional[str] = None) -> Selection:
+    def select(self, from_rev: str | None = None, to_rev: str | None = None) -> Selection:
         if from_rev is not None or to_rev is not None:
             raise RangeError(_NO_RANGE)
         order = self.ordered()

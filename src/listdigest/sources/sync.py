@@ -26,8 +26,9 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import zlib
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Callable, Dict, List, Mapping, Optional, Tuple
+from typing import Callable
 
 from ..errors import SourceError
 
@@ -71,8 +72,8 @@ class EpochResult:
     epoch: int
     #: "cloned", "updated" or "unchanged"
     action: str
-    old_tip: Optional[str]
-    new_tip: Optional[str]
+    old_tip: str | None
+    new_tip: str | None
     #: commits reachable from the new tip that were not there before
     new_commits: int
     #: the server rewrote history: the old tip is not an ancestor of the new one
@@ -85,14 +86,14 @@ class EpochResult:
 class SyncResult:
     url: str
     dest: str
-    epochs: Tuple[EpochResult, ...]
+    epochs: tuple[EpochResult, ...]
 
     @property
-    def cloned(self) -> Tuple[int, ...]:
+    def cloned(self) -> tuple[int, ...]:
         return tuple(e.epoch for e in self.epochs if e.action == "cloned")
 
     @property
-    def forced(self) -> Tuple[int, ...]:
+    def forced(self) -> tuple[int, ...]:
         return tuple(e.epoch for e in self.epochs if e.forced)
 
     @property
@@ -110,7 +111,7 @@ class SyncResult:
 # --------------------------------------------------------------------------- HTTP
 
 
-def split_list_url(url: str) -> Tuple[str, str, str]:
+def split_list_url(url: str) -> tuple[str, str, str]:
     """``(site, list path, list url)``: ``http://h:1/kvm/`` → ``http://h:1``, ``/kvm``, ``http://h:1/kvm``."""
     parts = urllib.parse.urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -127,7 +128,7 @@ def _host(url: str) -> str:
     return urllib.parse.urlsplit(url).netloc
 
 
-def http_get(url: str, *, data: Optional[bytes] = None, timeout: float = HTTP_TIMEOUT) -> Optional[bytes]:
+def http_get(url: str, *, data: bytes | None = None, timeout: float = HTTP_TIMEOUT) -> bytes | None:
     """The body of ``url`` (POST when ``data`` is given); None on HTTP 404.
 
     Other HTTP errors and connection failures raise ``SyncError`` subclasses.
@@ -148,7 +149,7 @@ def http_get(url: str, *, data: Optional[bytes] = None, timeout: float = HTTP_TI
         raise HostUnreachableError(f"cannot reach {_host(url)}: {exc.strerror or exc}") from None
 
 
-def _parse_manifest(blob: bytes, where: str) -> Dict[str, dict]:
+def _parse_manifest(blob: bytes, where: str) -> dict[str, dict]:
     try:
         text = gzip.decompress(blob) if blob[:2] == b"\x1f\x8b" else blob
         data = json.loads(text.decode("utf-8"))
@@ -159,11 +160,11 @@ def _parse_manifest(blob: bytes, where: str) -> Dict[str, dict]:
     return data
 
 
-def discover_epochs(url: str) -> Dict[int, str]:
+def discover_epochs(url: str) -> dict[int, str]:
     """Epoch number → clone URL, from the list's manifest, the site's, or by probing."""
     site, path, list_url = split_list_url(url)
     own = http_get(list_url + "/manifest.js.gz")
-    site_manifest: Optional[Dict[str, dict]] = None
+    site_manifest: dict[str, dict] | None = None
     if own is not None:
         entries = _parse_manifest(own, list_url + "/manifest.js.gz")
     else:
@@ -171,7 +172,7 @@ def discover_epochs(url: str) -> Dict[int, str]:
         if blob is not None:
             site_manifest = _parse_manifest(blob, site + "/manifest.js.gz")
         entries = site_manifest or {}
-    epochs: Dict[int, str] = {}
+    epochs: dict[int, str] = {}
     for key in entries:
         m = _MANIFEST_EPOCH_RE.match(key)
         if m and m.group("list").rstrip("/") == path:
@@ -187,13 +188,15 @@ def discover_epochs(url: str) -> Dict[int, str]:
         return epochs
     if own is not None or site_manifest is not None:
         raise ListNotFoundError(f"{list_url}: HTTP 404, no such list on {_host(list_url)}")
-    raise NotPublicInboxError(f"{list_url}: not a public-inbox archive (no manifest.js.gz, no git/0.git)")
+    raise NotPublicInboxError(
+        f"{list_url}: not a public-inbox archive (no manifest.js.gz, no git/0.git)"
+    )
 
 
 # --------------------------------------------------------------------------- git
 
 
-def git_environment(base: Mapping[str, str]) -> Dict[str, str]:
+def git_environment(base: Mapping[str, str]) -> dict[str, str]:
     """The environment for git, from the caller's (``cli.py`` passes the process environment).
 
     No GIT_* leaks in (a GIT_DIR would redirect every command), git never prompts for a
@@ -206,14 +209,19 @@ def git_environment(base: Mapping[str, str]) -> Dict[str, str]:
 
 
 def _git_run(
-    sub: str, args: List[str], where: str, progress: Optional[Progress], env: Mapping[str, str], gitdir: Optional[str] = None
+    sub: str,
+    args: list[str],
+    where: str,
+    progress: Progress | None,
+    env: Mapping[str, str],
+    gitdir: str | None = None,
 ) -> str:
     """Run a network git command; stream its progress lines to ``progress``; raise on failure."""
     cmd = ["git"] + (["--git-dir", gitdir] if gitdir else []) + [sub]
     cmd.append("--progress" if progress is not None else "--quiet")
     cmd.extend(args)
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=dict(env))
-    tail: List[str] = []
+    tail: list[str] = []
     assert proc.stderr is not None
     buf = b""
     while True:
@@ -228,7 +236,7 @@ def _git_run(
             line = p.decode("utf-8", "replace").strip()
             if not line:
                 continue
-            tail = (tail + [line])[-20:]
+            tail = ([*tail, line])[-20:]
             if progress is not None:
                 progress(line)
     if buf.strip():
@@ -240,21 +248,23 @@ def _git_run(
             raise DiskFullError(f"{where}: no space left on device")
         errs = [t for t in tail if t.startswith(("fatal:", "error:"))] or tail
         last = errs[-1] if errs else f"exit code {rc}"
-        if "Could not resolve host" in text or "Failed to connect" in text or "Connection refused" in text:
+        if (
+            "Could not resolve host" in text
+            or "Failed to connect" in text
+            or "Connection refused" in text
+        ):
             raise HostUnreachableError(f"cannot reach {where}: {last}")
         raise SyncError(f"{where}: git {sub} failed: {last}")
     return "\n".join(tail)
 
 
-def _git_out(env: Mapping[str, str], gitdir: str, *args: str) -> Tuple[int, str]:
-    proc = subprocess.run(
-        ["git", "--git-dir", gitdir, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(env)
-    )
+def _git_out(env: Mapping[str, str], gitdir: str, *args: str) -> tuple[int, str]:
+    proc = subprocess.run(["git", "--git-dir", gitdir, *args], capture_output=True, env=dict(env))
     return proc.returncode, proc.stdout.decode("utf-8", "replace").strip()
 
 
-def _refs(env: Mapping[str, str], gitdir: str) -> Dict[str, str]:
-    rc, out = _git_out(env, gitdir, "for-each-ref", "--format=%(objectname) %(refname)")
+def _refs(env: Mapping[str, str], gitdir: str) -> dict[str, str]:
+    _rc, out = _git_out(env, gitdir, "for-each-ref", "--format=%(objectname) %(refname)")
     refs = {}
     for line in out.splitlines():
         oid, _, name = line.partition(" ")
@@ -262,7 +272,7 @@ def _refs(env: Mapping[str, str], gitdir: str) -> Dict[str, str]:
     return refs
 
 
-def _tip(refs: Dict[str, str]) -> Optional[str]:
+def _tip(refs: dict[str, str]) -> str | None:
     """The epoch's main branch (public-inbox writes ``refs/heads/master``)."""
     for name in ("refs/heads/master", "refs/heads/main"):
         if name in refs:
@@ -280,10 +290,14 @@ def _count(env: Mapping[str, str], gitdir: str, *revs: str) -> int:
 
 
 def _is_epoch(path: str) -> bool:
-    return os.path.isfile(os.path.join(path, "HEAD")) and os.path.isdir(os.path.join(path, "objects"))
+    return os.path.isfile(os.path.join(path, "HEAD")) and os.path.isdir(
+        os.path.join(path, "objects")
+    )
 
 
-def _clone(url: str, gitroot: str, n: int, progress: Optional[Progress], env: Mapping[str, str]) -> EpochResult:
+def _clone(
+    url: str, gitroot: str, n: int, progress: Progress | None, env: Mapping[str, str]
+) -> EpochResult:
     final = os.path.join(gitroot, f"{n}.git")
     tmp = os.path.join(gitroot, f".{n}.git{_PARTIAL}")
     if os.path.exists(tmp):
@@ -301,33 +315,49 @@ def _clone(url: str, gitroot: str, n: int, progress: Optional[Progress], env: Ma
     return EpochResult(n, "cloned", None, tip, count)
 
 
-def _update(url: str, gitdir: str, n: int, progress: Optional[Progress], env: Mapping[str, str]) -> EpochResult:
+def _update(
+    url: str, gitdir: str, n: int, progress: Progress | None, env: Mapping[str, str]
+) -> EpochResult:
     before = _refs(env, gitdir)
     old = _tip(before)
     if progress:
         progress(f"epoch {n}: fetching {url}")
-    _git_run("fetch", ["--prune", "--no-tags", url, "+refs/*:refs/*"], url, progress, env, gitdir=gitdir)
+    _git_run(
+        "fetch", ["--prune", "--no-tags", url, "+refs/*:refs/*"], url, progress, env, gitdir=gitdir
+    )
     new = _tip(_refs(env, gitdir))
     if old == new:
         return EpochResult(n, "unchanged", old, new, 0)
     if old is None or new is None:
-        return EpochResult(n, "updated", old, new, _count(env, gitdir, new) if new else 0, forced=new is None and old is not None)
-    forced = subprocess.run(
-        ["git", "--git-dir", gitdir, "merge-base", "--is-ancestor", old, new], env=dict(env)
-    ).returncode != 0
+        return EpochResult(
+            n,
+            "updated",
+            old,
+            new,
+            _count(env, gitdir, new) if new else 0,
+            forced=new is None and old is not None,
+        )
+    forced = (
+        subprocess.run(
+            ["git", "--git-dir", gitdir, "merge-base", "--is-ancestor", old, new], env=dict(env)
+        ).returncode
+        != 0
+    )
     dropped = _count(env, gitdir, old, "^" + new) if forced else 0
     added = _count(env, gitdir, new, "^" + old)
     if forced:
         # the server purged something: do not keep it around in the mirror either
         subprocess.run(
             ["git", "--git-dir", gitdir, "gc", "--quiet", "--prune=now"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(env),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=dict(env),
         )
     return EpochResult(n, "updated", old, new, added, forced=forced, dropped=dropped)
 
 
 def sync(
-    url: str, dest: str, *, progress: Optional[Progress] = None, env: Optional[Mapping[str, str]] = None
+    url: str, dest: str, *, progress: Progress | None = None, env: Mapping[str, str] | None = None
 ) -> SyncResult:
     """Mirror the public-inbox list at ``url`` into ``dest`` (created if needed).
 
@@ -341,7 +371,7 @@ def sync(
     gitroot = os.path.join(dest, "git")
     try:
         os.makedirs(gitroot, exist_ok=True)
-        lock = open(os.path.join(dest, _LOCK), "w")
+        lock = open(os.path.join(dest, _LOCK), "w")  # noqa: SIM115 -- held until sync ends
     except OSError as exc:
         raise _os_error(dest, exc) from None
     with lock:
@@ -349,7 +379,7 @@ def sync(
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             raise SyncError(f"{dest}: another sync is running") from None
-        results: List[EpochResult] = []
+        results: list[EpochResult] = []
         try:
             for n in sorted(epochs):
                 gitdir = os.path.join(gitroot, f"{n}.git")

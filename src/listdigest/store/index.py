@@ -21,13 +21,14 @@ import json
 import os
 import sqlite3
 import subprocess
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
+from typing import Callable
 
 from ..errors import SourceError
 from ..message import OTHER, PATCH, Message, read_messages
-from ..message.body import body_head
 from ..message.applied import AppliedItem, AppliedNotice
+from ..message.body import body_head
 from ..message.subject import Subject
 from ..message.trailers import Trailer
 from ..model.versions import Posting, change_id, lore_links, normalize_title
@@ -99,7 +100,6 @@ BULK_MIN = 5000
 Progress = Callable[[int, int], None]
 
 
-
 @dataclass(frozen=True)
 class UpdateStats:
     #: message blobs read and parsed in this update (the incremental test counts these)
@@ -109,46 +109,92 @@ class UpdateStats:
     #: rows kept across a history rewrite with a new commit id
     moved: int
     #: epochs whose history was rewritten since the last update
-    rewritten: Tuple[int, ...]
+    rewritten: tuple[int, ...]
     total: int
     #: commits whose message blob the repository lacks (skipped, retried at the next update)
-    missing: Tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
 
 
 def _git(gitdir: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["git", "--git-dir", gitdir, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.run(["git", "--git-dir", gitdir, *args], capture_output=True)
 
 
 def _row(m: Message, epoch: int, seq: int, blob: str, commit: str, body: str) -> tuple:
     p = m.parsed
     cid = change_id(body) if m.kind == PATCH else None
     return (
-        epoch, seq, blob, commit, m.msgid, m.date, m.received,
-        m.from_name, m.from_addr.lower(), m.author_name, m.author_addr.lower(),
-        m.subject, p.title, normalize_title(p.title), p.version, p.counter, p.total,
-        m.kind, 1 if p.resend else 0, m.in_reply_to, cid,
-        m.from_addr, m.author_addr, 1 if m.has_diff else 0, 1 if m.msgid_synthetic else 0,
-        (p.reply and _REPLY) | (p.patch and _PATCHF) | (p.rfc and _RFC) | (p.pull and _PULL) | (p.versioned and _VERSIONED),
-        p.revision, "\n".join(p.prefixes),
+        epoch,
+        seq,
+        blob,
+        commit,
+        m.msgid,
+        m.date,
+        m.received,
+        m.from_name,
+        m.from_addr.lower(),
+        m.author_name,
+        m.author_addr.lower(),
+        m.subject,
+        p.title,
+        normalize_title(p.title),
+        p.version,
+        p.counter,
+        p.total,
+        m.kind,
+        1 if p.resend else 0,
+        m.in_reply_to,
+        cid,
+        m.from_addr,
+        m.author_addr,
+        1 if m.has_diff else 0,
+        1 if m.msgid_synthetic else 0,
+        (p.reply and _REPLY)
+        | (p.patch and _PATCHF)
+        | (p.rfc and _RFC)
+        | (p.pull and _PULL)
+        | (p.versioned and _VERSIONED),
+        p.revision,
+        "\n".join(p.prefixes),
     )
 
 
 # the columns a message is rebuilt from (Index._builder), the parsed subject's last
-_MESSAGE_COLS = ("id, msgid, subject, from_name, from_addr_raw, author_name, author_addr_raw, date, received, "
-                 "in_reply_to, has_diff, synthetic, kind, title, subject_flags, resend, version, revision, counter, total, "
-                 "prefixes")
+_MESSAGE_COLS = (
+    "id, msgid, subject, from_name, from_addr_raw, author_name, author_addr_raw, date, received, "
+    "in_reply_to, has_diff, synthetic, kind, title, subject_flags, resend, version, revision, counter, total, "
+    "prefixes"
+)
 
 # Subject flags in the subject_flags column
 _REPLY, _PATCHF, _RFC, _PULL, _VERSIONED = 1, 2, 4, 8, 16
 
 
-def _subject(raw: str, title: str, flags: int, resend: int, version: int, revision: str,
-             counter: Optional[int], total: Optional[int], prefixes: str) -> Subject:
-    return Subject(raw, title, bool(flags & _REPLY), bool(flags & _PATCHF), bool(flags & _RFC), bool(resend),
-                   bool(flags & _PULL), version, revision, counter, total, tuple(prefixes.split("\n")) if prefixes else (),
-                   bool(flags & _VERSIONED))
-
-
+def _subject(
+    raw: str,
+    title: str,
+    flags: int,
+    resend: int,
+    version: int,
+    revision: str,
+    counter: int | None,
+    total: int | None,
+    prefixes: str,
+) -> Subject:
+    return Subject(
+        raw,
+        title,
+        bool(flags & _REPLY),
+        bool(flags & _PATCHF),
+        bool(flags & _RFC),
+        bool(resend),
+        bool(flags & _PULL),
+        version,
+        revision,
+        counter,
+        total,
+        tuple(prefixes.split("\n")) if prefixes else (),
+        bool(flags & _VERSIONED),
+    )
 
 
 def _index_rows(m: Message, epoch: int, seq: int, blob: str, commit: str) -> tuple:
@@ -167,7 +213,16 @@ def _index_rows(m: Message, epoch: int, seq: int, blob: str, commit: str) -> tup
     else:
         trs, notice = m.trailers(), m.applied()
         if trs or notice is not None:
-            facts.append((json.dumps([[[t.name, t.person_name, t.person_addr, t.comment] for t in trs], _notice_json(notice)]),))
+            facts.append(
+                (
+                    json.dumps(
+                        [
+                            [[t.name, t.person_name, t.person_addr, t.comment] for t in trs],
+                            _notice_json(notice),
+                        ]
+                    ),
+                )
+            )
     return _row(m, epoch, seq, blob, commit, body), refs, links, facts, bodies
 
 
@@ -177,23 +232,32 @@ def _chunks(items: list, size: int = 900) -> Iterable[list]:
         yield items[i : i + size]
 
 
-def _notice_json(a: Optional[AppliedNotice]) -> Optional[list]:
+def _notice_json(a: AppliedNotice | None) -> list | None:
     if a is None:
         return None
-    return [a.source, a.tree, a.branch, a.by, a.subset, [[i.label, i.title, i.commit] for i in a.items]]
+    return [
+        a.source,
+        a.tree,
+        a.branch,
+        a.by,
+        a.subset,
+        [[i.label, i.title, i.commit] for i in a.items],
+    ]
 
 
-def _facts(data: Optional[str]) -> Tuple[Tuple[Trailer, ...], Optional[AppliedNotice]]:
+def _facts(data: str | None) -> tuple[tuple[Trailer, ...], AppliedNotice | None]:
     if not data:
         return (), None
     trs, a = json.loads(data)
     notice = None
     if a is not None:
-        notice = AppliedNotice(a[0], a[1], a[2], a[3], bool(a[4]), tuple(AppliedItem(*i) for i in a[5]))
+        notice = AppliedNotice(
+            a[0], a[1], a[2], a[3], bool(a[4]), tuple(AppliedItem(*i) for i in a[5])
+        )
     return tuple(Trailer(*t) for t in trs), notice
 
 
-def _parse_task(task: tuple) -> Tuple[list, int, int]:
+def _parse_task(task: tuple) -> tuple[list, int, int]:
     """One batch in a worker: parsed, then written to the index at ``path`` under ids from
     ``base`` and committed (returning no rows), or returned for the caller to write.
     ``plan`` (which plan the batch belongs to) comes back with the result."""
@@ -211,7 +275,7 @@ def _parse_task(task: tuple) -> Tuple[list, int, int]:
 
 
 #: a worker process's connection to the index it writes (opened after the fork)
-_WORKER_DB: Dict[str, sqlite3.Connection] = {}
+_WORKER_DB: dict[str, sqlite3.Connection] = {}
 
 
 def _insert(cur: sqlite3.Cursor, out: list, next_id: int) -> int:
@@ -224,11 +288,11 @@ def _insert(cur: sqlite3.Cursor, out: list, next_id: int) -> int:
         row, r_refs, r_links, r_facts, r_bodies = item
         mid = next_id
         next_id += 1
-        rows.append((mid,) + row)
-        refs += [(mid,) + r for r in r_refs]
-        links += [(mid,) + r for r in r_links]
-        facts += [(mid,) + r for r in r_facts]
-        bodies += [(mid,) + r for r in r_bodies]
+        rows.append((mid, *row))
+        refs += [(mid, *r) for r in r_refs]
+        links += [(mid, *r) for r in r_links]
+        facts += [(mid, *r) for r in r_facts]
+        bodies += [(mid, *r) for r in r_bodies]
     cur.executemany("INSERT INTO messages VALUES (" + ",".join("?" * 29) + ")", rows)
     cur.executemany("INSERT INTO facts VALUES (?,?)", facts)
     cur.executemany("INSERT INTO bodies VALUES (?,?)", bodies)
@@ -258,7 +322,7 @@ def _parse_batch(job: ReadJob) -> list:
 class Index:
     """An open index file.  Use as a context manager, or call ``close()``."""
 
-    def __init__(self, path: str, workers: Optional[int] = None) -> None:
+    def __init__(self, path: str, workers: int | None = None) -> None:
         self.path = path
         #: processes that parse messages in a large update (one per core, at most 4)
         self.workers = workers if workers is not None else default_workers()
@@ -276,19 +340,21 @@ class Index:
             self._ensure_schema()
         except sqlite3.DatabaseError as exc:
             self.db.close()
-            raise SourceError(f"{path}: not a listdigest index ({exc}); give another --index file or remove this one") from None
-        self._posting_cache: Dict[str, Optional[Posting]] = {}
-        self._heads_by: Dict[str, list] = {}
+            raise SourceError(
+                f"{path}: not a listdigest index ({exc}); give another --index file or remove this one"
+            ) from None
+        self._posting_cache: dict[str, Posting | None] = {}
+        self._heads_by: dict[str, list] = {}
         #: first commit and deletions of each epoch read fresh, noted as its log streams by
-        self._first: Dict[int, str] = {}
-        self._fresh_gone: Dict[int, Set[str]] = {}
+        self._first: dict[int, str] = {}
+        self._fresh_gone: dict[int, set[str]] = {}
 
-    def reopened(self) -> "Index":
+    def reopened(self) -> Index:
         """The same index on a connection of its own (for a forked process: a connection
         must not cross a fork)."""
         return Index(self.path, self.workers)
 
-    def __enter__(self) -> "Index":
+    def __enter__(self) -> Index:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -306,7 +372,12 @@ class Index:
             # a bulk build killed before it recreated its indexes left them missing
             self._create_indexes()
             return
-        tables = [name for (name,) in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()]
+        tables = [
+            name
+            for (name,) in self.db.execute(
+                "SELECT name FROM sqlite_master WHERE type='table'"
+            ).fetchall()
+        ]
         if tables and row is None:
             # a database of something else: never dropped, whatever --index named
             raise sqlite3.DatabaseError("it holds other tables")
@@ -326,7 +397,7 @@ class Index:
             self.db.commit()
 
     # -- building ------------------------------------------------------------
-    def update(self, source: GitSource, progress: Optional[Progress] = None) -> UpdateStats:
+    def update(self, source: GitSource, progress: Progress | None = None) -> UpdateStats:
         """Bring the index up to date with every epoch of ``source``.
 
         Epochs never indexed are read as ``git log`` lists them: worker processes parse the
@@ -334,24 +405,36 @@ class Index:
         deletions (``d`` commits).  Each epoch is committed once all its rows and deletions
         are in, so an interrupted update leaves whole epochs or nothing."""
         read = dropped = moved = 0
-        rewritten: List[int] = []
+        rewritten: list[int] = []
         states = []
         for ep in source.epochs:
             head = source.head(ep)
-            row = self.db.execute("SELECT last_commit FROM epochs WHERE epoch=?", (ep.number,)).fetchone()
+            row = self.db.execute(
+                "SELECT last_commit FROM epochs WHERE epoch=?", (ep.number,)
+            ).fetchone()
             last = row[0] if row else None
-            incremental = last is not None and head is not None and last != head and \
-                _git(ep.gitdir, "merge-base", "--is-ancestor", last, head).returncode == 0
+            incremental = (
+                last is not None
+                and head is not None
+                and last != head
+                and _git(ep.gitdir, "merge-base", "--is-ancestor", last, head).returncode == 0
+            )
             # an epoch with no row and nothing stored is read straight from the log
-            fresh = last is None and head is not None and self.db.execute(
-                "SELECT 1 FROM messages WHERE epoch=? UNION ALL SELECT 1 FROM skipped WHERE epoch=? LIMIT 1",
-                (ep.number, ep.number)).fetchone() is None
+            fresh = (
+                last is None
+                and head is not None
+                and self.db.execute(
+                    "SELECT 1 FROM messages WHERE epoch=? UNION ALL SELECT 1 FROM skipped WHERE epoch=? LIMIT 1",
+                    (ep.number, ep.number),
+                ).fetchone()
+                is None
+            )
             states.append((ep, head, last, incremental, fresh))
         # deletions first, from every epoch: a d commit in one epoch may remove a message of
         # another.  The log that lists an epoch's messages names its deletions too; a fresh
         # epoch's are gathered as its log streams by and applied when it is in.
-        new_gone: Set[str] = set()
-        logs: Dict[int, List[LogEntry]] = {}
+        new_gone: set[str] = set()
+        logs: dict[int, list[LogEntry]] = {}
         for ep, head, last, incremental, fresh in states:
             if head is None or last == head or fresh:
                 continue
@@ -362,7 +445,7 @@ class Index:
             self.db.executemany("INSERT INTO deleted VALUES (?, ?)", [(ep.number, b) for b in got])
             new_gone |= got
         gone = {b for (b,) in self.db.execute("SELECT blob FROM deleted")}
-        plans: List[Tuple[Epoch, str, Union[Iterator[Tuple[int, LogEntry]], list], bool]] = []
+        plans: list[tuple[Epoch, str, Iterator[tuple[int, LogEntry]] | list, bool]] = []
         for ep, head, last, incremental, fresh in states:
             if head is None:
                 if last is not None:
@@ -389,13 +472,19 @@ class Index:
                 moved += m
                 dropped += d
                 first = entries[0].commit if entries else None
-                self.db.execute("INSERT OR REPLACE INTO epochs VALUES (?, ?, ?)", (ep.number, last, first))
+                self.db.execute(
+                    "INSERT OR REPLACE INTO epochs VALUES (?, ?, ?)", (ep.number, last, first)
+                )
                 plans.append((ep, head, todo, False))
         # rows of any epoch whose blob a d commit just removed (older ones are gone already)
         dropped += self._drop_gone(new_gone)
         listed = sum(len(t) for _, _, t, f in plans if not f)
         streamed = any(f for _, _, _, f in plans)
-        total = listed + sum(_count_commits(ep.gitdir, head) for ep, head, _, f in plans if f) if progress else 0
+        total = (
+            listed + sum(_count_commits(ep.gitdir, head) for ep, head, _, f in plans if f)
+            if progress
+            else 0
+        )
         bulk = (streamed or listed >= BULK_MIN) and self.count() == 0
         if bulk:
             for name in _INDEXES:
@@ -405,7 +494,7 @@ class Index:
         # a first build's indexes are made as soon as a worker runs out of batches, while
         # the others finish theirs (they wait for the lock, then insert with indexes on)
         early = self._create_indexes if bulk else None
-        for ep, head, todo, fresh, got in self._ingest(plans, workers, early):
+        for ep, head, _todo, fresh, got in self._ingest(plans, workers, early):
             read += got
             done += got
             if progress is not None:
@@ -413,10 +502,15 @@ class Index:
             if fresh:
                 # the epoch's own deletions, gathered from its log, before it counts as indexed
                 blobs = self._fresh_gone.pop(ep.number, set())
-                self.db.executemany("INSERT INTO deleted VALUES (?, ?)", [(ep.number, b) for b in blobs])
+                self.db.executemany(
+                    "INSERT INTO deleted VALUES (?, ?)", [(ep.number, b) for b in blobs]
+                )
                 dropped += self._drop_gone(blobs)
             self.db.execute("UPDATE epochs SET last_commit=? WHERE epoch=?", (head, ep.number))
-            self.db.execute("INSERT OR IGNORE INTO epochs VALUES (?, ?, ?)", (ep.number, head, self._first.pop(ep.number, None)))
+            self.db.execute(
+                "INSERT OR IGNORE INTO epochs VALUES (?, ?, ?)",
+                (ep.number, head, self._first.pop(ep.number, None)),
+            )
             self.db.commit()
         if bulk:
             self._create_indexes()
@@ -427,14 +521,21 @@ class Index:
         if progress is not None and total:
             progress(total, total)
         count = self.db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
-        missing = tuple(c for (c,) in self.db.execute("SELECT commit_id FROM skipped WHERE reason=? ORDER BY epoch, seq", (MISSING_BLOB,)))
+        missing = tuple(
+            c
+            for (c,) in self.db.execute(
+                "SELECT commit_id FROM skipped WHERE reason=? ORDER BY epoch, seq", (MISSING_BLOB,)
+            )
+        )
         return UpdateStats(read, dropped, moved, tuple(rewritten), count, missing)
 
     def _retry_missing(self, source: GitSource) -> int:
         """Read again the messages skipped because their blob was missing (a mirror fetches
         the object later); returns how many are now indexed."""
-        rows = self.db.execute("SELECT epoch, seq, blob, commit_id FROM skipped WHERE reason=? ORDER BY epoch, seq",
-                               (MISSING_BLOB,)).fetchall()
+        rows = self.db.execute(
+            "SELECT epoch, seq, blob, commit_id FROM skipped WHERE reason=? ORDER BY epoch, seq",
+            (MISSING_BLOB,),
+        ).fetchall()
         found = 0
         gitdirs = {ep.number: ep.gitdir for ep in source.epochs}
         for epoch in sorted({r[0] for r in rows}):
@@ -442,13 +543,24 @@ class Index:
                 continue
             items = [(seq, blob, commit) for e, seq, blob, commit in rows if e == epoch]
             # the commit times, for a message without Date (one git call for them all)
-            times = _git(gitdirs[epoch], "show", "-s", "--format=%ct", *[c for _, _, c in items]).stdout.split()
-            job = ReadJob(gitdirs[epoch], epoch, tuple((seq, blob, commit, int(t)) for (seq, blob, commit), t in zip(items, times)))
-            got = [r for r in _parse_batch(job) if not (r[0] == "skipped" and r[-1] == MISSING_BLOB)]
+            times = _git(
+                gitdirs[epoch], "show", "-s", "--format=%ct", *[c for _, _, c in items]
+            ).stdout.split()
+            job = ReadJob(
+                gitdirs[epoch],
+                epoch,
+                tuple((seq, blob, commit, int(t)) for (seq, blob, commit), t in zip(items, times)),
+            )
+            got = [
+                r for r in _parse_batch(job) if not (r[0] == "skipped" and r[-1] == MISSING_BLOB)
+            ]
             if not got:
                 continue
             blobs = [r[3] if r[0] == "skipped" else r[0][2] for r in got]
-            self.db.executemany("DELETE FROM skipped WHERE epoch=? AND blob=? AND reason=?", [(epoch, b, MISSING_BLOB) for b in blobs])
+            self.db.executemany(
+                "DELETE FROM skipped WHERE epoch=? AND blob=? AND reason=?",
+                [(epoch, b, MISSING_BLOB) for b in blobs],
+            )
             next_id = self.db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM messages").fetchone()[0]
             _insert(self.db.cursor(), got, next_id)
             found += len(got)
@@ -456,7 +568,9 @@ class Index:
             self.db.commit()
         return found
 
-    def _fresh_todo(self, source: GitSource, ep: Epoch, head: str, gone: Set[str]) -> Iterator[Tuple[int, LogEntry]]:
+    def _fresh_todo(
+        self, source: GitSource, ep: Epoch, head: str, gone: set[str]
+    ) -> Iterator[tuple[int, LogEntry]]:
         """An unindexed epoch's messages as git log lists them, newest first: git writes
         the newest commits at once, where oldest first it writes nothing until it has
         walked the whole history (0.2 s of linux-hyperv's build, a core idle meanwhile).
@@ -473,25 +587,34 @@ class Index:
         if e is not None:
             self._first[ep.number] = e.commit
 
-    def _drop_gone(self, gone: Set[str]) -> int:
+    def _drop_gone(self, gone: set[str]) -> int:
         """Drop the rows (any epoch) of blobs named by a d commit."""
         ids = []
         # in chunks, not blob by blob: during a first build the blob index is not made yet,
         # and each lookup would scan the table
         for part in _chunks(sorted(gone)):
             marks = ",".join("?" * len(part))
-            ids += [r[0] for r in self.db.execute(f"SELECT id FROM messages WHERE blob IN ({marks})", part)]
+            ids += [
+                r[0]
+                for r in self.db.execute(f"SELECT id FROM messages WHERE blob IN ({marks})", part)
+            ]
             self.db.execute(f"DELETE FROM skipped WHERE blob IN ({marks})", part)
         self._drop_ids(ids)
         return len(ids)
 
-    def _reconcile(self, epoch: int, entries: Sequence[LogEntry], gone: Set[str]) -> Tuple[list, int, int]:
+    def _reconcile(
+        self, epoch: int, entries: Sequence[LogEntry], gone: set[str]
+    ) -> tuple[list, int, int]:
         """After a rewrite (or first build): move kept rows, drop vanished ones, list new blobs."""
-        known: Dict[str, int] = dict(self.db.execute("SELECT blob, id FROM messages WHERE epoch=?", (epoch,)).fetchall())
+        known: dict[str, int] = dict(
+            self.db.execute("SELECT blob, id FROM messages WHERE epoch=?", (epoch,)).fetchall()
+        )
         todo = []
         updates = []
-        present: Set[str] = set()
-        for seq, e in enumerate(entries, -len(entries)):  # numbered back from the newest (_fresh_todo)
+        present: set[str] = set()
+        for seq, e in enumerate(
+            entries, -len(entries)
+        ):  # numbered back from the newest (_fresh_todo)
             if not e.stores_message(gone):
                 continue
             present.add(e.blob)
@@ -503,8 +626,13 @@ class Index:
         self._drop_ids(vanished)
         self.db.executemany("UPDATE messages SET seq=?, commit_id=? WHERE id=?", updates)
         # unreadable messages are kept the same way: moved when still there, else dropped
-        unreadable = {b for (b,) in self.db.execute("SELECT blob FROM skipped WHERE epoch=?", (epoch,))}
-        self.db.executemany("DELETE FROM skipped WHERE epoch=? AND blob=?", [(epoch, b) for b in unreadable - present])
+        unreadable = {
+            b for (b,) in self.db.execute("SELECT blob FROM skipped WHERE epoch=?", (epoch,))
+        }
+        self.db.executemany(
+            "DELETE FROM skipped WHERE epoch=? AND blob=?",
+            [(epoch, b) for b in unreadable - present],
+        )
         moves = [(seq, e.commit, epoch, e.blob) for seq, e in todo if e.blob in unreadable]
         self.db.executemany("UPDATE skipped SET seq=?, commit_id=? WHERE epoch=? AND blob=?", moves)
         todo = [(seq, e) for seq, e in todo if e.blob not in unreadable]
@@ -512,7 +640,10 @@ class Index:
 
     def _drop_epoch(self, epoch: int) -> int:
         self.db.execute("DELETE FROM skipped WHERE epoch=?", (epoch,))
-        ids = [r[0] for r in self.db.execute("SELECT id FROM messages WHERE epoch=?", (epoch,)).fetchall()]
+        ids = [
+            r[0]
+            for r in self.db.execute("SELECT id FROM messages WHERE epoch=?", (epoch,)).fetchall()
+        ]
         self._drop_ids(ids)
         self.db.execute("DELETE FROM epochs WHERE epoch=?", (epoch,))
         return len(ids)
@@ -525,7 +656,9 @@ class Index:
                 self.db.execute(f"DELETE FROM {t} WHERE mid IN ({marks})", part)
             self.db.execute(f"DELETE FROM messages WHERE id IN ({marks})", part)
 
-    def _ingest(self, plans, workers: int, early: Optional[Callable[[], None]] = None) -> Iterator[tuple]:
+    def _ingest(
+        self, plans, workers: int, early: Callable[[], None] | None = None
+    ) -> Iterator[tuple]:
         """Read, parse and insert every plan's messages, one stream of batches across epochs;
         yields ``(epoch, head, todo, fresh, messages read)`` as each epoch is complete.
 
@@ -590,7 +723,9 @@ class Index:
                 self.db.commit()
 
     # -- a range's messages, rebuilt ------------------------------------------
-    def selection(self, source: GitSource, from_rev: Optional[str] = None, to_rev: Optional[str] = None) -> Optional[Selection]:
+    def selection(
+        self, source: GitSource, from_rev: str | None = None, to_rev: str | None = None
+    ) -> Selection | None:
         """``source.select(from_rev, to_rev)`` made from the index alone, without listing the
         epochs' history again (``git log`` of a large epoch costs more than the rest of a
         whole-archive report's reading).  None when the index cannot answer: an epoch is not
@@ -613,8 +748,10 @@ class Index:
         for ep, _ in plan:
             # a message without Date was received at its commit's time, which the index kept
             # as its received time: the parse of a small range falls back to it
-            q = ("SELECT seq, blob, commit_id, COALESCE(received, 0) FROM messages WHERE epoch=? {0} "
-                 "UNION ALL SELECT seq, blob, commit_id, 0 FROM skipped WHERE epoch=? {0} ORDER BY seq")
+            q = (
+                "SELECT seq, blob, commit_id, COALESCE(received, 0) FROM messages WHERE epoch=? {0} "
+                "UNION ALL SELECT seq, blob, commit_id, 0 FROM skipped WHERE epoch=? {0} ORDER BY seq"
+            )
             cond, args = "", []
             if lo is not None and lo[0] == ep.number:
                 cond += " AND seq > ?"
@@ -623,87 +760,134 @@ class Index:
                 cond += " AND seq <= ?"
                 args.append(hi[1])
             items = []
-            for _, blob, commit, when in self.db.execute(q.format(cond), (ep.number, *args, ep.number, *args)):
+            for _, blob, commit, when in self.db.execute(
+                q.format(cond), (ep.number, *args, ep.number, *args)
+            ):
                 items.append((seq, blob, commit, when))
                 seq += 1
             jobs.append(ReadJob(ep.gitdir, ep.number, tuple(items)))
-        start: Optional[str] = lo_commit
+        start: str | None = lo_commit
         if start is None:
-            row = self.db.execute("SELECT first_commit FROM epochs WHERE epoch=?", (plan[0][0].number,)).fetchone()
+            row = self.db.execute(
+                "SELECT first_commit FROM epochs WHERE epoch=?", (plan[0][0].number,)
+            ).fetchone()
             start = row[0] if row else None
             if start is None:
                 return None
         end = hi_commit or source.head(plan[-1][0])
         return Selection(
             messages=(raw for job in jobs for raw in read_job(job)),
-            start=start[:9], end=end[:9] if end else None, end_commit=end, jobs=tuple(jobs),
+            start=start[:9],
+            end=end[:9] if end else None,
+            end_commit=end,
+            jobs=tuple(jobs),
         )
 
-    def _position(self, commit: str) -> Optional[Tuple[int, int]]:
+    def _position(self, commit: str) -> tuple[int, int] | None:
         """(epoch, seq) of the commit storing a message, readable or not."""
         pos = self.position_of_commit(commit)
         if pos is None:
-            r = self.db.execute("SELECT epoch, seq FROM skipped WHERE commit_id=? LIMIT 1", (commit,)).fetchone()
+            r = self.db.execute(
+                "SELECT epoch, seq FROM skipped WHERE commit_id=? LIMIT 1", (commit,)
+            ).fetchone()
             pos = (r[0], r[1]) if r else None
         return pos
 
-    def messages_of(self, job: ReadJob) -> List[Union[Message, str, None]]:
+    def messages_of(self, job: ReadJob) -> list[Message | str | None]:
         """For each item of a read job, the message as ``message.slim`` leaves it (patch
         postings with their body head, replies with their facts), the reason it is
         unreadable (str), or None when the index does not hold it."""
         cols = "blob, " + _MESSAGE_COLS
         blobs = [i[1] for i in job.items]
         wanted = set(blobs)
-        rows: Dict[str, tuple] = {}
-        skipped: Dict[str, str] = {}
+        rows: dict[str, tuple] = {}
+        skipped: dict[str, str] = {}
         lo = self._position(job.items[0][2]) if job.items else None
         hi = self._position(job.items[-1][2]) if job.items else None
         if lo is not None and hi is not None and lo[0] == hi[0] == job.epoch:
             # the job's commits are a span of the epoch: one range scan, not a lookup per blob
             span = (job.epoch, lo[1], hi[1])
-            for r in self.db.execute(f"SELECT {cols} FROM messages WHERE epoch=? AND seq BETWEEN ? AND ?", span):
+            for r in self.db.execute(
+                f"SELECT {cols} FROM messages WHERE epoch=? AND seq BETWEEN ? AND ?", span
+            ):
                 if r[0] in wanted:
                     rows[r[0]] = r[1:]
-            for b, reason in self.db.execute("SELECT blob, reason FROM skipped WHERE epoch=? AND seq BETWEEN ? AND ?", span):
+            for b, reason in self.db.execute(
+                "SELECT blob, reason FROM skipped WHERE epoch=? AND seq BETWEEN ? AND ?", span
+            ):
                 if b in wanted:
                     skipped[b] = reason
         else:
             for part in _chunks(blobs):
                 marks = ",".join("?" * len(part))
-                for r in self.db.execute(f"SELECT {cols} FROM messages WHERE epoch=? AND blob IN ({marks})", (job.epoch, *part)):
+                for r in self.db.execute(
+                    f"SELECT {cols} FROM messages WHERE epoch=? AND blob IN ({marks})",
+                    (job.epoch, *part),
+                ):
                     rows[r[0]] = r[1:]
-                for b, reason in self.db.execute(f"SELECT blob, reason FROM skipped WHERE epoch=? AND blob IN ({marks})", (job.epoch, *part)):
+                for b, reason in self.db.execute(
+                    f"SELECT blob, reason FROM skipped WHERE epoch=? AND blob IN ({marks})",
+                    (job.epoch, *part),
+                ):
                     skipped[b] = reason
         build = self._builder(list(rows.values()))
-        out: List[Union[Message, str, None]] = []
+        out: list[Message | str | None] = []
         for seq, blob, commit, _ in job.items:
             r = rows.get(blob)
             out.append(skipped.get(blob) if r is None else build(r, commit, job.epoch, seq))
         return out
 
-    def _builder(self, rows: List[tuple]) -> Callable[[tuple, str, int, int], Message]:
+    def _builder(self, rows: list[tuple]) -> Callable[[tuple, str, int, int], Message]:
         """Rebuilds messages from rows of ``_MESSAGE_COLS``: their references, facts and body
         heads are read at once here; the returned call makes one message of one row."""
         ids = [r[0] for r in rows]
-        refs: Dict[int, List[str]] = {}
+        refs: dict[int, list[str]] = {}
         for mid, ref in self._children("SELECT mid, ref FROM refs WHERE {} ORDER BY mid, pos", ids):
             refs.setdefault(mid, []).append(ref)
         facts = dict(self._children("SELECT mid, data FROM facts WHERE {}", ids))
         bodies = dict(self._children("SELECT mid, text FROM bodies WHERE {}", ids))
 
         def build(r: tuple, commit: str, epoch: int, seq: int) -> Message:
-            mid, msgid, subject, fname, faddr, aname, aaddr, date, received, irt, has_diff, synth, kind = r[:13]
+            (
+                mid,
+                msgid,
+                subject,
+                fname,
+                faddr,
+                aname,
+                aaddr,
+                date,
+                received,
+                irt,
+                has_diff,
+                synth,
+                kind,
+            ) = r[:13]
             return Message(
-                msgid=msgid, subject=subject, parsed=_subject(subject, *r[13:]), from_name=fname, from_addr=faddr,
-                author_name=aname, author_addr=aaddr, date=date, received=received, in_reply_to=irt,
-                references=tuple(refs.get(mid, ())), body=bodies.get(mid, ""), has_diff=bool(has_diff), commit=commit,
-                epoch=epoch, seq=seq, msgid_synthetic=bool(synth), kind=kind,
+                msgid=msgid,
+                subject=subject,
+                parsed=_subject(subject, *r[13:]),
+                from_name=fname,
+                from_addr=faddr,
+                author_name=aname,
+                author_addr=aaddr,
+                date=date,
+                received=received,
+                in_reply_to=irt,
+                references=tuple(refs.get(mid, ())),
+                body=bodies.get(mid, ""),
+                has_diff=bool(has_diff),
+                commit=commit,
+                epoch=epoch,
+                seq=seq,
+                msgid_synthetic=bool(synth),
+                kind=kind,
                 facts=None if kind == PATCH else _facts(facts.get(mid)),
             )
 
         return build
 
-    def messages_before(self, pos: Tuple[int, int], since: int) -> List[Message]:
+    def messages_before(self, pos: tuple[int, int], since: int) -> list[Message]:
         """The messages received since ``since`` and stored before position ``pos`` (a
         range's start), in archive order, as ``message.slim`` leaves them: the window of
         earlier mail a digest judges its waiting series by."""
@@ -715,7 +899,7 @@ class Index:
         build = self._builder([r[3:] for r in rows])
         return [build(r[3:], r[0], r[1], r[2]) for r in rows]
 
-    def last_message_upto(self, commit: str) -> Optional[Tuple[str, str, Optional[int]]]:
+    def last_message_upto(self, commit: str) -> tuple[str, str, int | None] | None:
         """(blob, Message-ID, received time) of the last message stored at or before
         ``commit`` in archive order: what a run records of the digest it delivered."""
         pos = self._position(commit)
@@ -723,26 +907,34 @@ class Index:
             return None
         r = self.db.execute(
             "SELECT blob, msgid, received FROM messages WHERE epoch < ? OR (epoch = ? AND seq <= ?) "
-            "ORDER BY epoch DESC, seq DESC LIMIT 1", (pos[0], pos[0], pos[1])).fetchone()
+            "ORDER BY epoch DESC, seq DESC LIMIT 1",
+            (pos[0], pos[0], pos[1]),
+        ).fetchone()
         return (r[0], r[1], r[2]) if r else None
 
-    def commit_of_blob(self, blob: str) -> Optional[str]:
+    def commit_of_blob(self, blob: str) -> str | None:
         """The commit that stores this message blob now (after a rewrite, its new id)."""
-        r = self.db.execute("SELECT commit_id FROM messages WHERE blob=? ORDER BY epoch, seq LIMIT 1", (blob,)).fetchone()
+        r = self.db.execute(
+            "SELECT commit_id FROM messages WHERE blob=? ORDER BY epoch, seq LIMIT 1", (blob,)
+        ).fetchone()
         return r[0] if r else None
 
-    def last_commit_received_upto(self, when: int) -> Optional[str]:
+    def last_commit_received_upto(self, when: int) -> str | None:
         """The commit of the latest message (in archive order) received at or before ``when``."""
-        r = self.db.execute("SELECT commit_id FROM messages WHERE received <= ? ORDER BY epoch DESC, seq DESC LIMIT 1",
-                            (when,)).fetchone()
+        r = self.db.execute(
+            "SELECT commit_id FROM messages WHERE received <= ? ORDER BY epoch DESC, seq DESC LIMIT 1",
+            (when,),
+        ).fetchone()
         return r[0] if r else None
 
-    def kind_of(self, msgid: str) -> Optional[str]:
+    def kind_of(self, msgid: str) -> str | None:
         """The kind (patch, reply, other) of the first message stored under ``msgid``."""
-        r = self.db.execute("SELECT kind FROM messages WHERE msgid=? ORDER BY epoch, seq LIMIT 1", (msgid,)).fetchone()
+        r = self.db.execute(
+            "SELECT kind FROM messages WHERE msgid=? ORDER BY epoch, seq LIMIT 1", (msgid,)
+        ).fetchone()
         return r[0] if r else None
 
-    def _children(self, query: str, ids: List[int]) -> List[tuple]:
+    def _children(self, query: str, ids: list[int]) -> list[tuple]:
         """Rows of a child table (``mid`` first) for ``ids``: one range scan when the ids are
         dense (a range rebuilt whole), else lookups in chunks."""
         if not ids:
@@ -754,9 +946,11 @@ class Index:
                 return rows  # every id of the span is wanted
             want = set(ids)
             return [r for r in rows if r[0] in want]
-        out: List[tuple] = []
+        out: list[tuple] = []
         for part in _chunks(ids):
-            out += self.db.execute(query.format(f"mid IN ({','.join('?' * len(part))})"), part).fetchall()
+            out += self.db.execute(
+                query.format(f"mid IN ({','.join('?' * len(part))})"), part
+            ).fetchall()
         return out
 
     # -- lookups (model.versions.VersionLookup and the history analysis) ------
@@ -766,13 +960,18 @@ class Index:
     def _posting_row(self, r) -> Posting:
         return Posting(r[0], r[1], r[2], r[3], r[4], r[5], (r[6], r[7]), bool(r[8]), r[13] or "")
 
-    _PCOLS = ("msgid, subject, title, version, author_addr, date, epoch, seq, resend, counter, in_reply_to, kind, from_addr, "
-              "author_name, subject_flags, has_diff")
+    _PCOLS = (
+        "msgid, subject, title, version, author_addr, date, epoch, seq, resend, counter, in_reply_to, kind, from_addr, "
+        "author_name, subject_flags, has_diff"
+    )
 
     def _first_row(self, msgid: str):
-        return self.db.execute(f"SELECT {self._PCOLS} FROM messages WHERE msgid=? ORDER BY epoch, seq LIMIT 1", (msgid,)).fetchone()
+        return self.db.execute(
+            f"SELECT {self._PCOLS} FROM messages WHERE msgid=? ORDER BY epoch, seq LIMIT 1",
+            (msgid,),
+        ).fetchone()
 
-    def posting(self, msgid: str) -> Optional[Posting]:
+    def posting(self, msgid: str) -> Posting | None:
         """The series head ``msgid`` belongs to: the cover or first patch (itself when a
         head), found by walking up the patches it answers as ``model.series`` groups them
         (same sender, the version the patch states or, stating none, its cover's); a
@@ -781,10 +980,15 @@ class Index:
             return self._posting_cache[msgid]
         r = self._first_row(msgid)
         out = None
-        if r is not None and r[11] == OTHER and not r[15] and self.db.execute(
-            "SELECT 1 FROM messages WHERE in_reply_to=? AND kind=? AND counter >= 1 AND from_addr=? LIMIT 1",
-            (msgid, PATCH, r[12]),
-        ).fetchone():
+        if (
+            r is not None
+            and r[11] == OTHER
+            and not r[15]
+            and self.db.execute(
+                "SELECT 1 FROM messages WHERE in_reply_to=? AND kind=? AND counter >= 1 AND from_addr=? LIMIT 1",
+                (msgid, PATCH, r[12]),
+            ).fetchone()
+        ):
             # a thread root that is neither patch nor reply, answered by its sender's numbered
             # patches: a cover letter written without tag or diffstat (model.series promotes it)
             out = self._posting_row(r)
@@ -798,20 +1002,31 @@ class Index:
                 parent = self._first_row(irt)
                 if parent is None:
                     # the cover this list did not receive: the series is known by its id
-                    out = Posting(irt, out.subject, out.title, out.version, out.author_addr, out.date, out.pos,
-                                  out.resend, out.author_name)
+                    out = Posting(
+                        irt,
+                        out.subject,
+                        out.title,
+                        out.version,
+                        out.author_addr,
+                        out.date,
+                        out.pos,
+                        out.resend,
+                        out.author_name,
+                    )
                     break
                 fits = parent[3] == cur[3] or not (cur[14] or 0) & _VERSIONED
                 if parent[11] != PATCH or parent[12] != cur[12] or not fits:
                     break
                 out = self._posting_row(parent)
-                if parent[9] is not None and parent[9] <= 1 and cur[9] > 1 or parent[9] == 0:
+                if (parent[9] is not None and parent[9] <= 1 and cur[9] > 1) or parent[9] == 0:
                     break
                 cur = parent
         self._posting_cache[msgid] = out
         return out
 
-    def by_title(self, norm_title: str, author_addr: str, before: Tuple[int, int], author_name: str = "") -> List[Posting]:
+    def by_title(
+        self, norm_title: str, author_addr: str, before: tuple[int, int], author_name: str = ""
+    ) -> list[Posting]:
         """Heads of the series whose postings (cover or any patch) carry that title, by that
         person (as author or sender, or by display name), earlier than ``before``: a version
         that lost or gained its cover letter is found through its patches, and one sent for
@@ -820,16 +1035,28 @@ class Index:
             "SELECT msgid FROM messages WHERE norm_title=? "
             "AND (author_addr=? OR from_addr=? OR (author_name=? AND author_name != '')) "
             "AND kind IN (?, ?) AND (epoch < ? OR (epoch = ? AND seq < ?))",
-            (norm_title, author_addr.lower(), author_addr.lower(), author_name, PATCH, OTHER, before[0], before[0], before[1]),
+            (
+                norm_title,
+                author_addr.lower(),
+                author_addr.lower(),
+                author_name,
+                PATCH,
+                OTHER,
+                before[0],
+                before[0],
+                before[1],
+            ),
         ).fetchall()
-        out: Dict[str, Posting] = {}
+        out: dict[str, Posting] = {}
         for (mid,) in rows:
             p = self.posting(mid)
             if p is not None:
                 out.setdefault(p.msgid, p)
         return list(out.values())
 
-    def titles_by(self, author_addr: str, before: Tuple[int, int], since: Optional[int]) -> List[Tuple[str, str]]:
+    def titles_by(
+        self, author_addr: str, before: tuple[int, int], since: int | None
+    ) -> list[tuple[str, str]]:
         """(msgid, title) of the series heads (covers, first or lone patches) that person
         posted (as author or sender) before ``before`` and since ``since``, newest first.
         A person's heads are read once per connection: the series of one author ask in turn."""
@@ -844,76 +1071,109 @@ class Index:
                 "ORDER BY 1 DESC, 2 DESC",
                 (a, PATCH, a, PATCH),
             ).fetchall()
-        return [(r[2], r[3]) for r in heads
-                if (r[0], r[1]) < before and (since is None or (r[4] is not None and r[4] >= since))][:500]
+        return [
+            (r[2], r[3])
+            for r in heads
+            if (r[0], r[1]) < before and (since is None or (r[4] is not None and r[4] >= since))
+        ][:500]
 
-    def by_change_id(self, cid: str, before: Tuple[int, int]) -> List[Posting]:
+    def by_change_id(self, cid: str, before: tuple[int, int]) -> list[Posting]:
         rows = self.db.execute(
             f"SELECT {self._PCOLS} FROM messages WHERE change_id=? AND (epoch < ? OR (epoch = ? AND seq < ?))",
             (cid, before[0], before[0], before[1]),
         ).fetchall()
         return [p for p in (self.posting(r[0]) for r in rows) if p is not None]
 
-    def parents_of(self, msgid: str) -> List[str]:
-        r = self.db.execute("SELECT id, in_reply_to FROM messages WHERE msgid=? ORDER BY epoch, seq LIMIT 1", (msgid,)).fetchone()
+    def parents_of(self, msgid: str) -> list[str]:
+        r = self.db.execute(
+            "SELECT id, in_reply_to FROM messages WHERE msgid=? ORDER BY epoch, seq LIMIT 1",
+            (msgid,),
+        ).fetchone()
         if r is None:
             return []
         out = [r[1]] if r[1] else []
-        out += [x[0] for x in self.db.execute("SELECT ref FROM refs WHERE mid=? ORDER BY pos DESC", (r[0],)) if x[0] not in out]
+        out += [
+            x[0]
+            for x in self.db.execute("SELECT ref FROM refs WHERE mid=? ORDER BY pos DESC", (r[0],))
+            if x[0] not in out
+        ]
         return out
 
-    def version_facts(self, msgid: str) -> Tuple[List[str], Optional[str], List[str]]:
+    def version_facts(self, msgid: str) -> tuple[list[str], str | None, list[str]]:
         """The lore links, change-id and parents (In-Reply-To, then References from the
         nearest) of the first message stored under ``msgid``: what a version step reads."""
         r = self.db.execute(
-            "SELECT id, in_reply_to, change_id FROM messages WHERE msgid=? ORDER BY epoch, seq LIMIT 1", (msgid,)
+            "SELECT id, in_reply_to, change_id FROM messages WHERE msgid=? ORDER BY epoch, seq LIMIT 1",
+            (msgid,),
         ).fetchone()
         if r is None:
             return [], None, []
-        links = [x[0] for x in self.db.execute("SELECT target FROM links WHERE mid=? ORDER BY rowid", (r[0],))]
+        links = [
+            x[0]
+            for x in self.db.execute("SELECT target FROM links WHERE mid=? ORDER BY rowid", (r[0],))
+        ]
         parents = [r[1]] if r[1] else []
-        parents += [x[0] for x in self.db.execute("SELECT ref FROM refs WHERE mid=? ORDER BY pos DESC", (r[0],)) if x[0] not in parents]
+        parents += [
+            x[0]
+            for x in self.db.execute("SELECT ref FROM refs WHERE mid=? ORDER BY pos DESC", (r[0],))
+            if x[0] not in parents
+        ]
         return links, r[2], parents
 
-    def position_of_commit(self, commit: str) -> Optional[Tuple[int, int]]:
-        r = self.db.execute("SELECT epoch, seq FROM messages WHERE commit_id=? LIMIT 1", (commit,)).fetchone()
+    def position_of_commit(self, commit: str) -> tuple[int, int] | None:
+        r = self.db.execute(
+            "SELECT epoch, seq FROM messages WHERE commit_id=? LIMIT 1", (commit,)
+        ).fetchone()
         return (r[0], r[1]) if r else None
 
-    def first_positions(self, addrs: Iterable[str]) -> Dict[str, Tuple[int, int]]:
+    def first_positions(self, addrs: Iterable[str]) -> dict[str, tuple[int, int]]:
         """Each address's first message in the whole archive (as sender or author)."""
-        wanted = set(x.lower() for x in addrs)
-        best: Dict[str, int] = {}
+        wanted = {x.lower() for x in addrs}
+        best: dict[str, int] = {}
         # (epoch, seq) as one integer that orders the same; seq may be negative (_fresh_todo)
         first = "MIN(epoch * 4294967296 + seq + 2147483648)"
         for col in ("author_addr", "from_addr"):
             if len(wanted) <= FIRST_LOOKUPS:
                 # a few addresses (a day's authors): one indexed lookup each
-                rows = [(a, self.db.execute(f"SELECT {first} FROM messages WHERE {col}=?", (a,)).fetchone()[0]) for a in wanted]
+                rows = [
+                    (
+                        a,
+                        self.db.execute(
+                            f"SELECT {first} FROM messages WHERE {col}=?", (a,)
+                        ).fetchone()[0],
+                    )
+                    for a in wanted
+                ]
             else:
                 # many: one pass over the table per column (an OR of the columns scans per address)
-                rows = self.db.execute(f"SELECT {col}, {first} FROM messages GROUP BY {col}").fetchall()
+                rows = self.db.execute(
+                    f"SELECT {col}, {first} FROM messages GROUP BY {col}"
+                ).fetchall()
             for addr, pos in rows:
                 if pos is not None and addr in wanted and (addr not in best or pos < best[addr]):
                     best[addr] = pos
         return {a: (p >> 32, (p & 0xFFFFFFFF) - 2147483648) for a, p in best.items()}
 
-    def first_positions_by_name(self, names: Iterable[str]) -> Dict[str, Tuple[int, int]]:
+    def first_positions_by_name(self, names: Iterable[str]) -> dict[str, tuple[int, int]]:
         """Each display name's first message in the whole archive (as author), any address."""
-        out: Dict[str, Tuple[int, int]] = {}
+        out: dict[str, tuple[int, int]] = {}
         for part in _chunks([n for n in set(names) if n]):
             marks = ",".join("?" * len(part))
             for name, pos in self.db.execute(
                 f"SELECT author_name, MIN(epoch * 4294967296 + seq + 2147483648) FROM messages "
-                f"WHERE author_name IN ({marks}) GROUP BY author_name", part
+                f"WHERE author_name IN ({marks}) GROUP BY author_name",
+                part,
             ):
                 out[name] = (pos >> 32, (pos & 0xFFFFFFFF) - 2147483648)
         return out
 
-    def subject_of(self, msgid: str) -> Optional[str]:
-        r = self.db.execute("SELECT subject FROM messages WHERE msgid=? ORDER BY epoch, seq LIMIT 1", (msgid,)).fetchone()
+    def subject_of(self, msgid: str) -> str | None:
+        r = self.db.execute(
+            "SELECT subject FROM messages WHERE msgid=? ORDER BY epoch, seq LIMIT 1", (msgid,)
+        ).fetchone()
         return r[0] if r else None
 
-    def span_received(self, since: Optional[int], until: Optional[int]) -> Optional[Tuple[Optional[str], str]]:
+    def span_received(self, since: int | None, until: int | None) -> tuple[str | None, str] | None:
         """The commit span holding every message received in [since, until]: (the commit
         before the first of them, or None at the archive's start; the commit of the last)."""
         lo = since if since is not None else -(1 << 62)
@@ -930,7 +1190,12 @@ class Index:
         return (before[0] if before else None), last[2]
 
 
-def index_archive(path: str, index_path: str, progress: Optional[Progress] = None, opener: Optional[Callable[[str], object]] = None) -> UpdateStats:
+def index_archive(
+    path: str,
+    index_path: str,
+    progress: Progress | None = None,
+    opener: Callable[[str], object] | None = None,
+) -> UpdateStats:
     """Build or update the index of the git archive at ``path``; returns the update's stats.
     (Here rather than in ``pipeline``, so that ``listdigest index`` starts without importing
     the analysis and report stages: 44 ms of its start-up.)"""
@@ -938,6 +1203,8 @@ def index_archive(path: str, index_path: str, progress: Optional[Progress] = Non
 
     source = (opener or open_source)(path)
     if getattr(source, "kind", None) != "git":
-        raise SourceError(f"{path}: only public-inbox git archives can be indexed (mbox/Maildir are read whole each time)")
+        raise SourceError(
+            f"{path}: only public-inbox git archives can be indexed (mbox/Maildir are read whole each time)"
+        )
     with Index(index_path) as ix:
         return ix.update(source, progress)  # type: ignore[arg-type]

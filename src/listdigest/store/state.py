@@ -13,8 +13,8 @@ import fcntl
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from typing import Iterator, Optional
 
 from ..errors import StateError
 
@@ -26,27 +26,27 @@ class State:
     #: full commit id where the last delivered digest ended (the next one starts after it)
     to_commit: str
     #: full commit id (or label) where that digest started
-    from_commit: Optional[str] = None
+    from_commit: str | None = None
     #: Message-ID of that digest's mail, and of the list's first one (thread root)
-    message_id: Optional[str] = None
-    thread_root: Optional[str] = None
+    message_id: str | None = None
+    thread_root: str | None = None
     #: unix time of the delivery
-    delivered_at: Optional[int] = None
+    delivered_at: int | None = None
     #: how many digests were delivered for this list
     count: int = 0
     #: the last message that digest held: its blob, Message-ID and received time, by which a
     #: run finds its place again after a history rewrite (public-inbox-purge/edit) made
     #: ``to_commit`` unknown (a rewrite keeps the blobs of the messages it does not remove)
-    last_blob: Optional[str] = None
-    last_msgid: Optional[str] = None
-    last_received: Optional[int] = None
+    last_blob: str | None = None
+    last_msgid: str | None = None
+    last_received: int | None = None
 
 
 def state_path(state_dir: str, key: str) -> str:
     return os.path.join(state_dir, f"{key}.json")
 
 
-def read_state(state_dir: str, key: str) -> Optional[State]:
+def read_state(state_dir: str, key: str) -> State | None:
     """The list's state, or None before its first delivery."""
     path = state_path(state_dir, key)
     try:
