@@ -118,7 +118,7 @@ def series_state(
             and not is_bot(a.from_addr, a.from_name)
         ]
     last = max((t for t in map(_when, (*s.messages, *answers)) if t is not None), default=None)
-    common = {"replies": len(others), "last_activity": _date(last)}
+    replies, last_activity = len(others), _date(last)
 
     for a in answers:
         notice = a.applied()
@@ -130,7 +130,8 @@ def series_state(
                 _day(a),
                 tree=notice.tree,
                 branch=notice.branch,
-                **common,
+                replies=replies,
+                last_activity=last_activity,
             )
     if newer is not None and (newer.when is None or newer.when <= as_of):
         return SeriesState(
@@ -140,7 +141,8 @@ def series_state(
             _date(newer.when),
             superseded_by=newer.msgid,
             superseded_version=newer.version,
-            **common,
+            replies=replies,
+            last_activity=last_activity,
         )
     reviewers: list[str] = []
     first_review: Message | None = None
@@ -157,10 +159,18 @@ def series_state(
     rv = tuple(reviewers)
     if changes is not None:
         return SeriesState(
-            CHANGES_REQUESTED, changes.msgid, _who(changes), _day(changes), reviewers=rv, **common
+            CHANGES_REQUESTED,
+            changes.msgid,
+            _who(changes),
+            _day(changes),
+            reviewers=rv,
+            replies=replies,
+            last_activity=last_activity,
         )
     if last is not None and as_of - last > stale_days * 86400:
-        return SeriesState(STALE, None, "", _date(last), reviewers=rv, **common)
+        return SeriesState(
+            STALE, None, "", _date(last), reviewers=rv, replies=replies, last_activity=last_activity
+        )
     if first_review is not None:
         return SeriesState(
             REVIEWED,
@@ -168,11 +178,19 @@ def series_state(
             _who(first_review),
             _day(first_review),
             reviewers=rv,
-            **common,
+            replies=replies,
+            last_activity=last_activity,
         )
     if others:
-        return SeriesState(DISCUSSED, others[0].msgid, _who(others[0]), _day(others[0]), **common)
-    return SeriesState(NEW, None, "", "", **common)
+        return SeriesState(
+            DISCUSSED,
+            others[0].msgid,
+            _who(others[0]),
+            _day(others[0]),
+            replies=replies,
+            last_activity=last_activity,
+        )
+    return SeriesState(NEW, None, "", "", replies=replies, last_activity=last_activity)
 
 
 def _date(t: int | None) -> str:

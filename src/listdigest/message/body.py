@@ -146,7 +146,7 @@ def _params(value: str) -> dict | None:
     ``name*=`` forms, non-ASCII)."""
     if "*" in value or not value.isascii():
         return None
-    out = {}
+    out: dict[str, str] = {}
     for m in _PARAM_RE.finditer(value.split(";", 1)[1] if ";" in value else ""):
         out.setdefault(
             m.group(1).lower(),
@@ -162,7 +162,7 @@ def _fast_leaves(body: bytes, boundary: bytes, leaves: list, depth: int) -> bool
     if depth > 8 or not boundary:
         return False
     delim = b"--" + boundary
-    starts = []
+    starts: list[tuple[int, int | None]] = []
     pos = 0 if body.startswith(delim) else body.find(b"\n" + delim)
     closed = False
     while pos >= 0:
@@ -348,7 +348,7 @@ def parse_inbody(text: str) -> InBody:
     if not _INBODY_RE.match(line):
         return InBody()
     lines = text.split("\n", 12)
-    fields = {}
+    fields: dict[str, str] = {}
     i = 0
     while i < len(lines) and not lines[i].strip() and i < 3:
         i += 1
@@ -463,7 +463,9 @@ def split_body(text: str) -> BodyParts:
     message = _joined(lines, starts, text, 0, msg_end)
     notes = _joined(lines, starts, text, sep + 1, limit) if sep is not None else ""
     diffstat = (
-        _joined(lines, starts, text, stat_start, stat_end + 1) if stat_end is not None else ""
+        _joined(lines, starts, text, stat_start, stat_end + 1)
+        if stat_start is not None and stat_end is not None
+        else ""
     )
     if diff_at is not None:
         diff = _joined(lines, starts, text, diff_at, sig_at if sig_at > diff_at else n)

@@ -260,9 +260,9 @@ def group_series(
             key = key[len("missing:") :]
         else:
             head = by_id[key]
-            others = [x for x in members if x is not head]
+            rest = [x for x in members if x is not head]
             if head.parsed.counter == 0 or (
-                head.parsed.counter is None and others and not head.has_diff
+                head.parsed.counter is None and rest and not head.has_diff
             ):
                 cover = head
         patches = [x for x in members if x is not cover]
@@ -330,7 +330,7 @@ def _join_unthreaded(groups: dict[str, list[Message]], by_id: dict[str, Message]
                     if by_id[r].in_reply_to or by_id[r].references or len(groups[r]) > 1
                 )
                 gap = _when(head) - last
-                missing = set(range(1, head.parsed.total + 1)) - taken
+                missing = set(range(1, (head.parsed.total or 0) + 1)) - taken
                 # the late rule needs a threaded series to complete, not two loose patches
                 near = gap <= UNTHREADED_GAP or (
                     gap <= LATE_BATCH_GAP and counters <= missing and threaded > 0

@@ -195,8 +195,8 @@ def previous_version(
     found: dict[str, tuple[Posting, str]] = {}
 
     def add(p: Posting | None, via: str) -> None:
-        if ok(p) and p.msgid not in found:  # type: ignore[union-attr]
-            found[p.msgid] = (p, via)  # type: ignore[union-attr]
+        if p is not None and ok(p) and p.msgid not in found:
+            found[p.msgid] = (p, via)
 
     for x in links:
         p = lookup.posting(x)
