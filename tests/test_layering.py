@@ -16,6 +16,8 @@ SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 
 ORDER = [
     "errors",
     "timeparse",
+    "fileio",
+    "mapfiles",
     "workers",
     "sources",
     "message",
@@ -30,8 +32,12 @@ ORDER = [
 ]
 # store sits beside the flow: it may use sources..analysis, and report/delivery may not use it
 BESIDE = {"store": {"errors", "timeparse", "workers", "sources", "message", "model", "analysis"}}
-# delivery places bytes and sends mail: it reads no analysis stage
-NEVER = {"delivery": {"message", "model", "analysis", "store"}}
+# delivery places bytes and sends mail, config reads settings and checks files: neither
+# needs a stage of the flow
+NEVER = {
+    "delivery": {"message", "model", "analysis", "store"},
+    "config": {"sources", "message", "model", "analysis", "delivery", "store"},
+}
 
 
 def module_name(root: str, path: str) -> str:
@@ -92,6 +98,8 @@ def violations(root: str):
             module = module_name(root, path)
             stage = stage_of(module)
             if stage not in ORDER:
+                if stage:  # a new top-level module or package must take its place in ORDER
+                    bad.append(f"{os.path.relpath(path, root)} has no place in ORDER")
                 continue
             for name in imported(path, module, f == "__init__.py"):
                 target = stage_of(name)
@@ -122,6 +130,8 @@ def test_no_stage_imports_a_later_one():
         ),  # absolute from-form; store is beside
         ("delivery/smtp.py", "from ..analysis.digest import Digest"),  # delivery reads no analysis
         ("report/text.py", "from ..delivery import files"),  # a later stage
+        ("config.py", "from .analysis.employers import load_affiliations"),  # config: no stage
+        ("mapfiles.py", "from .sources import RawMessage"),  # a file reader before the flow
     ],
 )
 def test_an_injected_back_edge_is_caught(tmp_path, where, line):
@@ -131,6 +141,13 @@ def test_an_injected_back_edge_is_caught(tmp_path, where, line):
     target.write_text(target.read_text(encoding="utf-8") + f"\n{line}\n", encoding="utf-8")
     got = violations(str(copy))
     assert got and all(g.startswith(where) for g in got), got
+
+
+def test_a_module_outside_the_order_is_caught(tmp_path):
+    copy = tmp_path / "listdigest"
+    shutil.copytree(SRC, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "helpers.py").write_text("from .errors import SourceError\n", encoding="utf-8")
+    assert violations(str(copy)) == ["helpers.py has no place in ORDER"]
 
 
 def test_library_does_not_print_exit_or_read_environment():

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .analysis.employers import parse_aliases, parse_employer_map, parse_mailmap
+from .mapfiles import parse_aliases, parse_employer_map, parse_mailmap
 from .errors import ConfigError
 
 if sys.version_info >= (3, 11):
