@@ -9,6 +9,7 @@ import pi
 import pytest
 
 from listdigest.errors import RangeError
+from listdigest.message.headers import parse_date
 from listdigest.sources import open_source
 from listdigest.sources.mailbox import MaildirSource, MboxSource, header_date
 
@@ -203,13 +204,28 @@ def test_maildir_refuses_revisions(tmp_path):
         (b"Date: 1 Jan 2024 10:00 +0109", "2024-01-01"),
         (b"Date: Mon, 01 Jan 2024 10:00:00 -0000", "2024-01-01"),
         (b"Date: yesterday", None),
-        (b"Date: Mon, 01 Jan 2024 10:00:00 +9999", None),
+        # one rule with the message parser: a zone beyond a day is garbage, read as UTC
+        (b"Date: Mon, 01 Jan 2024 10:00:00 +9999", "2024-01-01"),
+        (b"Date: Mon, 01 Jan 1901 10:00:00 +0000", None),  # before 1970: bogus in mail
         (b"X-Date: Mon, 01 Jan 2024 10:00:00 +0000", None),
     ],
-    ids=["zone", "folded", "odd-zone", "unknown-zone", "garbage", "zone-out-of-range", "not-date"],
+    ids=[
+        "zone",
+        "folded",
+        "odd-zone",
+        "unknown-zone",
+        "garbage",
+        "zone-out-of-range",
+        "before-1970",
+        "not-date",
+    ],
 )
 def test_header_date(header, day):
+    """The mbox reader dates a message as the message parser does: one Date parser."""
     when = header_date(
         b"From: a@b\n" + header + b"\nSubject: s\n\nDate: Tue, 02 Jan 2024 00:00:00 +0000\n"
     )
     assert (when.strftime("%Y-%m-%d") if when else None) == day
+    value = header.split(b":", 1)[1].decode() if header.lower().startswith(b"date") else None
+    ts = parse_date(value.replace("\n", " ")) if value else None
+    assert (when.timestamp() if when else None) == ts

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import calendar
 import codecs
 import functools
 import quopri
 import re
 from dataclasses import dataclass
+
+from ..timeparse import parse_mail_date as parse_date
 
 # a new header field starts at a line that does not begin with white space (RFC 5322 folding)
 _FIELD_SPLIT_RE = re.compile(rb"\r?\n(?![ \t])")
@@ -38,19 +39,6 @@ _WS_RE = re.compile(r"\s+")
 _SIMPLE_ADDR_RE = re.compile(
     r'^[ \t]*(?:"((?:[^"\\\r\n]|\\.)*)"|([^"<>,;:()\\@\r\n]*?))[ \t]*<([^<>\s"(),;:@\x00-\x1f\x7f]+@[^<>\s"(),;:@\x00-\x1f\x7f]+)>[ \t]*$'
 )
-# the date format nearly all mail uses, `Wed, 15 Jul 2026 16:32:52 +0200`; others go to
-# parsedate_tz
-_STD_DATE_RE = re.compile(
-    r"^\s*(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s+([+-])(\d{2})(\d{2})(?:\s*\([^()]*\))?\s*$"
-)
-_MONTHS = {
-    m: i
-    for i, m in enumerate(
-        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
-    )
-}
-# the year of an RFC 5322 date ("1 Jan 2024"): checked before parsedate_tz maps "0000" to 2000
-_YEAR_RE = re.compile(r"\b\d{1,2}\s+[A-Za-z]{3,}\s+(\d+)")
 # CR/LF and other control characters never survive into a decoded header value
 _CTRL_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
@@ -411,64 +399,6 @@ def first_msgid(value: str | None) -> str | None:
     if len(bare) == 1 and "@" in bare[0] and not _CTRL_RE.search(bare[0]):
         return bare[0].strip("<>")
     return None
-
-
-#: 2200-01-01: later dates in mail are bogus
-_MAX_TS = 7258118400
-#: real zones stay within +-14 h; anything beyond a day is taken as no zone at all
-_MAX_ZONE = 86400
-
-
-@functools.lru_cache(maxsize=4096)
-def _days_before_month(year: int, month: int) -> int:
-    """Days from 1970-01-01 to the first of ``month`` (what calendar.timegm computes)."""
-    return calendar.timegm((year, month, 1, 0, 0, 0, 0, 0, 0)) // 86400
-
-
-def parse_date(value: str | None) -> int | None:
-    """Unix time of an RFC 5322 date, or None when it cannot be read or is out of range."""
-    if not value:
-        return None
-    m = _STD_DATE_RE.match(value)
-    if m is not None:
-        day, mon, year, hh, mm, ss, sign, zh, zm = m.groups()
-        month = _MONTHS.get(mon.lower())
-        if month is not None and 1970 <= int(year) <= 2200 and int(hh) < 24 and int(mm) < 60:
-            ts = (
-                (_days_before_month(int(year), month) + int(day) - 1) * 86400
-                + int(hh) * 3600
-                + int(mm) * 60
-                + int(ss or 0)
-            )
-            off = int(zh) * 3600 + int(zm) * 60
-            if off > _MAX_ZONE:
-                off = 0  # a zone beyond a day is garbage: read the time as UTC
-            ts = ts - off if sign == "+" else ts + off
-            return ts if 0 <= ts <= _MAX_TS else None
-    text = clean_text(value)
-    y = _YEAR_RE.search(text)
-    if y and len(y.group(1)) == 4 and int(y.group(1)) < 1970:
-        return None  # parsedate_tz reads year 0000 as 2000
-    try:
-        from email.utils import parsedate_tz
-
-        t = parsedate_tz(text)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if t is None:
-        return None
-    try:
-        ts = calendar.timegm((*t[:6], 0, 0, 0))
-        offset = t[9] or 0
-        if abs(offset) > _MAX_ZONE:
-            offset = 0  # "+999999" moved dates by 417 days; a zone beyond a day is garbage
-        ts -= offset
-    except (OverflowError, ValueError, TypeError):
-        return None
-    # years outside 1970..2200 are bogus in mail; treat like no date
-    if ts < 0 or ts > _MAX_TS:
-        return None
-    return int(ts)
 
 
 def received_time(values: list[str] | None) -> int | None:

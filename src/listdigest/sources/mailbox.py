@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from ..errors import RangeError, SourceError
+from ..timeparse import parse_mail_date
 from . import RawMessage, Selection
 
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -64,20 +65,8 @@ def header_date(data: bytes) -> _dt.datetime | None:
     if not m:
         return None
     value = re.sub(rb"\r?\n[ \t]+", b" ", m.group(1)).strip().decode("ascii", "replace")
-    import email.utils  # here: start-up of commands that read no mbox
-
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if when is None:
-        return None
-    if when.tzinfo is None:  # "-0000" means "zone unknown"; take it as UTC
-        when = when.replace(tzinfo=_dt.timezone.utc)
-    try:
-        return when.astimezone(_dt.timezone.utc)
-    except (ValueError, OverflowError):
-        return None
+    ts = parse_mail_date(value)
+    return _dt.datetime.fromtimestamp(ts, _dt.timezone.utc) if ts is not None else None
 
 
 def _day(when: _dt.datetime | None) -> str | None:
