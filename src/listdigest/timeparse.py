@@ -93,13 +93,58 @@ _REL_RE = re.compile(r"^(\d+)\s*([mhdw])$")
 _UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
+# git's approxidate forms people type: "2.weeks.ago", "3 days ago", "1.week", "last month"
+_APPROX_RE = re.compile(
+    r"^(?:(\d+|an?|one|last)[.\s]*)?"
+    r"(second|sec|minute|min|hour|day|week|month|year)s?(?:[.\s]*ago)?$",
+    re.I,
+)
+_APPROX_UNITS = {
+    "second": 1,
+    "sec": 1,
+    "minute": 60,
+    "min": 60,
+    "hour": 3600,
+    "day": 86400,
+    "week": 7 * 86400,
+    "month": 30 * 86400,
+    "year": 365 * 86400,
+}
+
+
+def _now(now: float | None) -> int:
+    return int(now if now is not None else dt.datetime.now(dt.timezone.utc).timestamp())
+
+
+def _relative(text: str, now: float | None) -> int | None:
+    """The relative forms: ``2d``/``12h``/``90m``/``1w``, and git's ``now``, ``yesterday``,
+    ``midnight``, ``noon`` (UTC, today's) and ``N.units.ago``; None for anything else."""
+    low = text.lower()
+    m = _REL_RE.match(low)
+    if m:
+        return _now(now) - int(m.group(1)) * _UNITS[m.group(2)]
+    if low == "now":
+        return _now(now)
+    if low == "yesterday":  # as git reads it: this time, one day ago
+        return _now(now) - 86400
+    if low in ("midnight", "today", "noon"):
+        base = _now(now)
+        start = base - base % 86400
+        return start + (43200 if low == "noon" else 0)
+    m = _APPROX_RE.match(low.replace("_", "."))
+    if m:
+        n = m.group(1)
+        count = 1 if n in (None, "a", "an", "one", "last") else int(n)
+        return _now(now) - count * _APPROX_UNITS[m.group(2)]
+    return None
+
+
 def parse_when(value: str, *, end_of_day: bool = False, now: float | None = None) -> int:
     """Unix time of a user-given date.  A bare date as an upper bound means its last second."""
     text = value.strip()
-    m = _REL_RE.match(text)
-    if m:
-        base = now if now is not None else dt.datetime.now(dt.timezone.utc).timestamp()
-        return int(base) - int(m.group(1)) * _UNITS[m.group(2)]
+    rel = _relative(text, now)
+    if rel is not None:
+        return rel
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
             d = dt.datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=dt.timezone.utc)
