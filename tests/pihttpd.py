@@ -9,6 +9,7 @@ server with SIGSTOP.  ``stop()`` terminates it; use it as a context manager.
 from __future__ import annotations
 
 import os
+import pathlib
 import signal
 import socket
 import subprocess
@@ -55,7 +56,9 @@ class PiHttpd:
         while time.monotonic() < deadline:
             assert self.proc is not None
             if self.proc.poll() is not None:
-                raise RuntimeError(f"public-inbox-httpd exited: {open(self.log).read()[-2000:]}")
+                raise RuntimeError(
+                    f"public-inbox-httpd exited: {pathlib.Path(self.log).read_text()[-2000:]}"
+                )
             try:
                 with urllib.request.urlopen(self.base + "/", timeout=2) as r:
                     r.read()

@@ -16,7 +16,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VENV = os.path.join(ROOT, ".venv")
 PY = os.path.join(VENV, "bin", "python")
-DEBIAN_PACKAGES = ["public-inbox", "chromium"]
+DEBIAN_PACKAGES = {"public-inbox": "public-inbox-init", "chromium": "chromium", "w3m": "w3m"}
 
 
 def run(*cmd, **kw):
@@ -32,11 +32,7 @@ def setup(extras: str = "") -> None:
 
 
 def system_packages() -> None:
-    missing = [
-        p
-        for p, exe in (("public-inbox", "public-inbox-init"), ("chromium", "chromium"))
-        if not shutil.which(exe)
-    ]
+    missing = [p for p, exe in DEBIAN_PACKAGES.items() if not shutil.which(exe)]
     if not missing:
         return
     if os.geteuid() != 0 or not shutil.which("apt-get"):
@@ -45,6 +41,20 @@ def system_packages() -> None:
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     run("apt-get", "update", "-qq", env=env)
     run("apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing, env=env, check=True)
+
+
+def lint() -> int:
+    """ruff (lint and format) and mypy on src/: the shape the project keeps, checked."""
+    bin_ = os.path.join(VENV, "bin")
+    for cmd in (
+        (os.path.join(bin_, "ruff"), "check", "--quiet", "."),
+        (os.path.join(bin_, "ruff"), "format", "--check", "--quiet", "."),
+        (os.path.join(bin_, "mypy"), "--no-error-summary"),
+    ):
+        rc = run(*cmd).returncode
+        if rc:
+            return rc
+    return 0
 
 
 def main(argv) -> int:
@@ -68,11 +78,18 @@ def main(argv) -> int:
         if "--fast" in args:
             # the fast tier: no real-archive, fuzz or server-per-test runs (the full suite has them)
             args = [a for a in args if a != "--fast"] + ["-m", "not slow and not real"]
+        else:
+            rc = lint()  # the full run (and CI) also holds the code to ruff and mypy
+            if rc:
+                return rc
         return run(PY, "-m", "pytest", *args).returncode
+    if what == "lint":
+        setup("test")
+        return lint()
     if what == "setup":
         setup("test")
         return 0
-    print(f"usage: {argv[0]} demo|test [--fast] [pytest args]|setup", file=sys.stderr)
+    print(f"usage: {argv[0]} demo|test [--fast] [pytest args]|lint|setup", file=sys.stderr)
     return 2
 
 

@@ -102,7 +102,12 @@ class MboxSource:
             raise SourceError(f"{self.path}: cannot read: {_os_reason(exc)}") from None
         if magic == _GZIP_MAGIC:
             self.compressed = True
-            return gzip.GzipFile(fileobj=fh, mode="rb")  # type: ignore[return-value]
+            # GzipFile does not close a file object it was given: it opens its own
+            fh.close()
+            try:
+                return gzip.open(self.path, "rb")  # type: ignore[return-value]
+            except OSError as exc:
+                raise SourceError(f"{self.path}: cannot read: {_os_reason(exc)}") from None
         return fh
 
     def _first_line(self, fh: BinaryIO) -> bytes | None:
