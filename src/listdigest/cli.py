@@ -45,36 +45,27 @@ def main() -> None:
     """Turn a mailing-list archive (public-inbox, mbox, Maildir) into a digest."""
 
 
+def _option(name: str, *decls: str, extra: str = "", **kw):
+    """A ``report``/``who`` option whose default, bounds and help come from the settings
+    table (``config.LIST_SETTINGS``), so the option and the configuration key agree."""
+    from .config import setting
+
+    s = setting(name)
+    assert s.option is not None
+    if s.bounds is not None:
+        kw.update(type=click.IntRange(*s.bounds), default=s.default, show_default=True)
+    if kw.get("multiple"):
+        extra += " Repeatable."
+    return click.option(s.option, *decls, help=(s.help + extra).strip(), **kw)
+
+
 def _map_options(fn):
     """The options naming identity and employer files, shared by ``report`` and ``who``."""
     opts = [
-        click.option(
-            "--employer-map",
-            "employer_maps",
-            metavar="FILE",
-            multiple=True,
-            help="gitdm domain-map/EmailMap file: '[user@]domain Employer [< YYYY-MM-DD]'. "
-            "Repeatable; a later file's lines replace an earlier file's for the same key.",
-        ),
-        click.option(
-            "--mailmap",
-            "mailmaps",
-            metavar="FILE",
-            multiple=True,
-            help="git .mailmap file merging a person's names and addresses. Repeatable.",
-        ),
-        click.option(
-            "--aliases",
-            "aliases",
-            metavar="FILE",
-            multiple=True,
-            help="gitdm aliases file: 'alias@address canonical@address'. Repeatable.",
-        ),
-        click.option(
-            "--no-default-map",
-            is_flag=True,
-            help="Do not load the shipped employer map (only --employer-map files).",
-        ),
+        _option("employer_maps", "employer_maps", metavar="FILE", multiple=True),
+        _option("mailmaps", "mailmaps", metavar="FILE", multiple=True),
+        _option("aliases", "aliases", metavar="FILE", multiple=True),
+        _option("no_default_map", "no_default_map", is_flag=True),
     ]
     for o in reversed(opts):
         fn = o(fn)
@@ -119,18 +110,8 @@ def _affiliations(employer_maps, mailmaps, aliases, no_default_map):
     metavar="DATE",
     help="Only messages received at or before DATE (a bare date includes that whole day).",
 )
-@click.option(
-    "--list-name",
-    metavar="NAME",
-    help="List name in the title (default: the archive's directory name).",
-)
-@click.option(
-    "--top",
-    type=click.IntRange(1, 10000),
-    default=15,
-    show_default=True,
-    help="Rows in the domain and contributor tables.",
-)
+@_option("name", "list_name", metavar="NAME", extra=" Default: the archive's directory name.")
+@_option("top", "top")
 @click.option(
     "--format",
     "fmt",
@@ -156,27 +137,9 @@ def _affiliations(employer_maps, mailmaps, aliases, no_default_map):
     is_flag=True,
     help="Use no index: no history (every series is New, no waiting/first-time sections).",
 )
-@click.option(
-    "--waiting-days",
-    type=click.IntRange(1, 3650),
-    default=14,
-    show_default=True,
-    help="'Waiting for review' looks back this many days from the range's end.",
-)
-@click.option(
-    "--hot",
-    type=click.IntRange(0, 1000),
-    default=10,
-    show_default=True,
-    help="Rows in 'Hot threads'.",
-)
-@click.option(
-    "--bot",
-    "bot_patterns",
-    metavar="TEXT",
-    multiple=True,
-    help="Also treat senders whose address contains TEXT as bots (repeatable).",
-)
+@_option("waiting_days", "waiting_days")
+@_option("hot", "hot")
+@_option("bots", "bot_patterns", metavar="TEXT", multiple=True)
 @_map_options
 def report(
     path,
@@ -210,9 +173,7 @@ def report(
     results are capped by the server: when it sends fewer messages than it matched, the
     report stops with an error rather than print a short digest.
     """
-    from .pipeline import RangeSpec
-    from .pipeline import report as build
-    from .report import ReportOptions, render
+    from .pipeline import DigestOptions, RangeSpec, build_report, render_formats
     from .timeparse import parse_when
 
     spec = RangeSpec(
@@ -223,7 +184,6 @@ def report(
     )
     if spec.since is not None and spec.until is not None and spec.since > spec.until:
         raise_range("--since is after --until")
-    opener = None
     if lore:
         if path:
             raise click.UsageError("give PATH or --lore URL, not both")
@@ -233,38 +193,23 @@ def report(
             raise click.UsageError(
                 "--from/--to need a git archive; use --since/--until with --lore"
             )
-        from .sources.lore import open_lore
-
-        source = open_lore(lore, spec.since, spec.until)
-        warning = source.warning()
-        if warning:
-            click.echo(f"Warning: {warning}", err=True)
-        path = lore
-        opener = lambda _path: source  # noqa: E731 - the source is already open
-        if not link_base:
-            link_base = lore.rstrip("/") + "/"
     elif not path:
         raise click.UsageError("missing PATH (or --lore URL)")
-    from .analysis.history import DEFAULT_BOTS
-
-    index_path = None if (no_index or lore) else (index_file or default_index_path(path))
-    digest = build(
-        path,
-        spec,
+    options = DigestOptions(
         list_name=list_name,
         top=top,
-        index_path=index_path,
-        progress=_progress(),
-        bots=DEFAULT_BOTS + tuple(b.lower() for b in bot_patterns),
-        waiting_days=waiting_days,
         hot=hot,
+        waiting_days=waiting_days,
+        bots=tuple(b.lower() for b in bot_patterns),
         affiliations=_affiliations(employer_maps, mailmaps, aliases, no_default_map),
-        **({"opener": opener} if opener else {}),
+        index_path=None if (no_index or lore) else (index_file or default_index_path(path)),
     )
-    _warn_missing(k.where for k in digest.skipped if k.reason == MISSING_BLOB)
-    base = link_base or f"https://lore.kernel.org/{digest.list_name}/"
-    text = render(digest, fmt, ReportOptions(link_base=base))
-    _write(text, output)
+    got = build_report(
+        lore or path, spec, options, lore=bool(lore), link_base=link_base, progress=_progress()
+    )
+    for w in got.warnings:
+        click.echo(f"Warning: {w}", err=True)
+    _write(render_formats(got.digest, [fmt], got.link_base)[fmt], output)
 
 
 def _warn_missing(where) -> None:
@@ -401,10 +346,8 @@ def run(config_path, state_dir, only, dry_run) -> None:
     The state advances only after a successful delivery; a failed list exits 1 and its
     next run covers the whole undelivered range.
     """
-    import os
-
     from .config import load_config
-    from .pipeline import run_list
+    from .pipeline import is_url, mirrored, run_list
 
     cfg = load_config(config_path or default_config_path())
     lists = [cfg.get(k) for k in only] if only else list(cfg.lists)
@@ -412,7 +355,8 @@ def run(config_path, state_dir, only, dry_run) -> None:
     code = 0
     for lst in lists:
         try:
-            lst = _synced(lst)
+            if is_url(lst.archive):
+                lst = mirrored(lst, default_mirror_dir(lst.archive), env=os.environ)
             out = run_list(
                 lst,
                 cfg.smtp,
@@ -439,20 +383,6 @@ def run(config_path, state_dir, only, dry_run) -> None:
             )
     if code:
         sys.exit(code)
-
-
-def _synced(lst):
-    """A list whose ``archive`` is an http(s) URL is mirrored first; run reads the mirror."""
-    import dataclasses
-    import os
-
-    if not lst.archive.startswith(("http://", "https://")):
-        return lst
-    from .sources.sync import sync as do_sync
-
-    mirror = default_mirror_dir(lst.archive)
-    do_sync(lst.archive, mirror, env=os.environ)
-    return dataclasses.replace(lst, archive=mirror)
 
 
 def _show_dry_run(lst, out) -> None:
@@ -493,7 +423,7 @@ def index(path, index_file) -> None:
     """
     import time
 
-    from .store.index import index_archive as build_index
+    from .pipeline import index as build_index
 
     target = index_file or default_index_path(path)
     t0 = time.monotonic()
@@ -609,12 +539,12 @@ def _write(text: str, output: str | None) -> None:
     """Write atomically to a file (never a half-written digest), or to stdout.
 
     A device or FIFO (``-o /dev/null``) is written in place, never replaced: see
-    ``delivery.files.atomic_write``."""
+    ``fileio.atomic_write``."""
     if not output or output == "-":
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    from .delivery.files import atomic_write
+    from .fileio import atomic_write
 
     atomic_write(output, text, make_dirs=False)
 

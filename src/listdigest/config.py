@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .mapfiles import parse_aliases, parse_employer_map, parse_mailmap
 from .errors import ConfigError
+from .mapfiles import parse_aliases, parse_employer_map, parse_mailmap
 
 if sys.version_info >= (3, 11):
     import tomllib as _toml
@@ -29,9 +29,17 @@ else:  # pragma: no cover - exercised on 3.9/3.10 only
 
 @dataclass(frozen=True)
 class Setting:
+    """One key: its default and help, which the CLI's options and the README's tables use too."""
+
     name: str
     default: Any
     help: str
+    #: the ``report`` option that sets the same thing (its default and help come from here)
+    option: str | None = None
+    #: inclusive bounds of an integer key (and of its option)
+    bounds: tuple[int, int] | None = None
+    #: what the configuration file adds to ``help`` (not true of the option)
+    file_note: str = ""
 
 
 #: every key of the ``[smtp]`` table
@@ -51,7 +59,13 @@ SMTP_SETTINGS: tuple[Setting, ...] = (
 
 #: every key of a ``[lists.NAME]`` table
 LIST_SETTINGS: tuple[Setting, ...] = (
-    Setting("name", None, "List name the digest shows (default: the table's NAME)."),
+    Setting(
+        "name",
+        None,
+        "List name the digest shows.",
+        option="--list-name",
+        file_note="Default: the table's NAME.",
+    ),
     Setting(
         "archive",
         None,
@@ -78,7 +92,7 @@ LIST_SETTINGS: tuple[Setting, ...] = (
         "From {from} to {to}",
         "Mail subject; {from}, {to} (9-char commit ids) and {list} are replaced.",
     ),
-    Setting("top", 15, "Rows in the domain and contributor tables."),
+    Setting("top", 15, "Rows in the domain and contributor tables.", "--top", (1, 10000)),
     Setting(
         "link_base",
         None,
@@ -108,29 +122,57 @@ LIST_SETTINGS: tuple[Setting, ...] = (
     Setting(
         "employer_maps",
         (),
-        "gitdm employer map files (`[user@]domain Employer [< YYYY-MM-DD]`), read after the shipped map; later files win. Relative paths are relative to the configuration file (like `--employer-map`).",
+        "gitdm employer map files (`[user@]domain Employer [< YYYY-MM-DD]`), read after the shipped map; later files win.",
+        option="--employer-map",
+        file_note="Relative paths are relative to the configuration file.",
     ),
     Setting(
-        "mailmaps", (), "git `.mailmap` files merging one person's addresses (like `--mailmap`)."
+        "mailmaps",
+        (),
+        "git `.mailmap` files merging one person's names and addresses.",
+        option="--mailmap",
     ),
-    Setting("aliases", (), "gitdm aliases files (`alias canonical-address`) (like `--aliases`)."),
+    Setting(
+        "aliases",
+        (),
+        "gitdm aliases files (`alias canonical-address`).",
+        option="--aliases",
+    ),
     Setting(
         "no_default_map",
         False,
-        "Do not read the shipped employer map, only `employer_maps` (like `--no-default-map`).",
+        "Do not read the shipped employer map, only the given employer maps.",
+        option="--no-default-map",
     ),
     Setting(
         "bots",
         (),
-        "Extra bot patterns: senders whose address contains one are bots, kept out of the contributor tables and listed on the `Bots` line (like `--bot`).",
+        "Extra bot patterns: senders whose address contains one are bots, kept out of the contributor tables and listed on the `Bots` line.",
+        option="--bot",
     ),
     Setting(
         "waiting_days",
         14,
-        "'Waiting for review' looks back this many days from the range's end (like `--waiting-days`).",
+        "'Waiting for review' looks back this many days from the range's end.",
+        "--waiting-days",
+        (1, 3650),
     ),
-    Setting("hot", 10, "Rows in 'Hot threads' (like `--hot`)."),
+    Setting("hot", 10, "Rows in 'Hot threads'.", "--hot", (0, 1000)),
 )
+
+
+def setting(name: str, table: tuple[Setting, ...] = LIST_SETTINGS) -> Setting:
+    """The setting called ``name`` (a list key by default)."""
+    for s in table:
+        if s.name == name:
+            return s
+    raise KeyError(name)
+
+
+def default(name: str, table: tuple[Setting, ...] = LIST_SETTINGS) -> Any:
+    """The default of a key, as the table gives it (the one place defaults are written)."""
+    return setting(name, table).default
+
 
 DELIVERIES = ("smtp", "files", "stdout")
 SECURITIES = ("none", "starttls", "ssl")
@@ -140,13 +182,13 @@ _LIST_KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 @dataclass(frozen=True)
 class SmtpConfig:
-    host: str = "localhost"
-    port: int = 25
-    security: str = "none"
+    host: str = default("host", SMTP_SETTINGS)
+    port: int = 25  # the port of the default security, "none"
+    security: str = default("security", SMTP_SETTINGS)
     user: str | None = None
     password_env: str | None = None
     password_file: str | None = None
-    timeout: float = 60.0
+    timeout: float = float(default("timeout", SMTP_SETTINGS))
 
     def password(self, environ: Mapping[str, str]) -> str | None:
         """The password from ``environ[password_env]`` or ``password_file``; never logged."""
@@ -191,8 +233,8 @@ class ListConfig:
     no_default_map: bool = False
     #: extra bot address patterns (lower case), added to the built-in ones
     bots: tuple[str, ...] = ()
-    waiting_days: int = 14
-    hot: int = 10
+    waiting_days: int = default("waiting_days")
+    hot: int = default("hot")
 
 
 @dataclass(frozen=True)
@@ -263,6 +305,13 @@ def _int(where: str, v: Any, lo: int, hi: int) -> int:
     return v
 
 
+def _bounded(where: str, data: Mapping[str, Any], name: str) -> int:
+    """An integer key within the bounds its setting gives, or its default."""
+    s = setting(name)
+    assert s.bounds is not None
+    return _int(f"{where}.{name}", data.get(name, s.default), *s.bounds)
+
+
 def _bool(where: str, v: Any) -> bool:
     if not isinstance(v, bool):
         raise ConfigError(f"{where}: expected true or false, got {_type_name(v)}")
@@ -308,7 +357,7 @@ def _smtp(data: Any) -> SmtpConfig:
     if not isinstance(data, dict):
         raise ConfigError(f"smtp: expected a table, got {_type_name(data)}")
     _unknown("smtp", data, SMTP_SETTINGS)
-    security = _str("smtp.security", data.get("security", "none"))
+    security = _str("smtp.security", data.get("security", default("security", SMTP_SETTINGS)))
     if security not in SECURITIES:
         raise ConfigError(
             f"smtp.security: unknown value {security!r} (known: {', '.join(SECURITIES)})"
@@ -324,7 +373,7 @@ def _smtp(data: Any) -> SmtpConfig:
     user = _str("smtp.user", data["user"]) if "user" in data else None
     pw_env = _str("smtp.password_env", data["password_env"]) if "password_env" in data else None
     pw_file = _str("smtp.password_file", data["password_file"]) if "password_file" in data else None
-    timeout = data.get("timeout", 60)
+    timeout = data.get("timeout", default("timeout", SMTP_SETTINGS))
     if (
         isinstance(timeout, bool)
         or not isinstance(timeout, (int, float))
@@ -332,7 +381,7 @@ def _smtp(data: Any) -> SmtpConfig:
     ):
         raise ConfigError("smtp.timeout: expected a number of seconds between 0 and 3600")
     return SmtpConfig(
-        host=_str("smtp.host", data.get("host", "localhost")),
+        host=_str("smtp.host", data.get("host", default("host", SMTP_SETTINGS))),
         port=port,
         security=security,
         user=user,
@@ -397,7 +446,7 @@ def _list(
         if s not in known_formats:
             raise ConfigError(f"{w}: unknown format {s!r} (known: {', '.join(known_formats)})")
 
-    formats = _str_list(f"{where}.formats", data.get("formats", ["text", "html"]), _format)
+    formats = _str_list(f"{where}.formats", data.get("formats", list(default("formats"))), _format)
     if not formats:
         raise ConfigError(f"{where}.formats: must name at least one format")
     output_dir = _str(f"{where}.output_dir", data["output_dir"]) if "output_dir" in data else None
@@ -412,7 +461,7 @@ def _list(
             )
     if "files" in delivery and output_dir is None:
         raise ConfigError(f"{where}.output_dir: missing (files delivery needs a directory)")
-    subject = _str(f"{where}.subject", data.get("subject", "From {from} to {to}"))
+    subject = _str(f"{where}.subject", data.get("subject", default("subject")))
     try:
         subject.format_map({"from": "a", "to": "b", "list": "c"})
     except (KeyError, IndexError, ValueError) as exc:
@@ -432,22 +481,24 @@ def _list(
         sender=sender,
         formats=formats,
         subject=subject,
-        top=_int(f"{where}.top", data.get("top", 15), 1, 10000),
+        top=_bounded(where, data, "top"),
         link_base=link_base,
         start=start,
         output_dir=output_dir,
-        send_empty=_bool(f"{where}.send_empty", data.get("send_empty", False)),
-        thread=_bool(f"{where}.thread", data.get("thread", False)),
+        send_empty=_bool(f"{where}.send_empty", data.get("send_empty", default("send_empty"))),
+        thread=_bool(f"{where}.thread", data.get("thread", default("thread"))),
         list_id=list_id,
         employer_maps=_files(
             f"{where}.employer_maps", data.get("employer_maps", []), base, parse_employer_map
         ),
         mailmaps=_files(f"{where}.mailmaps", data.get("mailmaps", []), base, parse_mailmap),
         aliases=_files(f"{where}.aliases", data.get("aliases", []), base, parse_aliases),
-        no_default_map=_bool(f"{where}.no_default_map", data.get("no_default_map", False)),
+        no_default_map=_bool(
+            f"{where}.no_default_map", data.get("no_default_map", default("no_default_map"))
+        ),
         bots=tuple(b.lower() for b in _str_list(f"{where}.bots", data.get("bots", []))),
-        waiting_days=_int(f"{where}.waiting_days", data.get("waiting_days", 14), 1, 3650),
-        hot=_int(f"{where}.hot", data.get("hot", 10), 0, 1000),
+        waiting_days=_bounded(where, data, "waiting_days"),
+        hot=_bounded(where, data, "hot"),
     )
 
 
@@ -484,6 +535,11 @@ def settings_markdown() -> str:
                 else (repr(list(s.default)) if isinstance(s.default, tuple) else repr(s.default))
             )
             d = d.replace("'", '"').replace("False", "false").replace("True", "true")
-            out.append(f"| `{s.name}` | `{d}` | {s.help} |")
+            text = " ".join(t for t in (s.help, s.file_note) if t)
+            if s.bounds is not None:
+                text += f" {s.bounds[0]} to {s.bounds[1]}."
+            if s.option:
+                text += f" Like `{s.option}`."
+            out.append(f"| `{s.name}` | `{d}` | {text} |")
         out.append("")
     return "\n".join(out)

@@ -1,25 +1,39 @@
-"""Glue for ``report`` (and later ``run``): source -> messages -> digest.
+"""Glue for ``report`` and ``run``: source -> messages -> digest -> rendered -> delivered.
 
-The one module that knows every stage.  It raises; the CLI prints.
+The one module that knows every stage.  Both commands build a digest through one function,
+``make_digest``, fed one ``DigestOptions``; ``run`` reads as ``plan_range`` -> ``digest_range``
+-> ``render_formats`` -> ``compose`` -> ``deliver`` -> ``record``.  It raises; the CLI
+parses arguments, picks default paths, prints and exits.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Callable, TextIO
+from typing import TYPE_CHECKING, Callable, TextIO, cast
 
 from .analysis.digest import Digest, Skipped, build_digest
 from .analysis.employers import Affiliations, load_affiliations
 from .analysis.history import DEFAULT_BOTS
-from .errors import EmptyRangeError, RangeError, StateError
+from .config import default
+from .errors import ConfigError, EmptyRangeError, RangeError, StateError
 from .message import DUPLICATE_MARK, Message, read_messages, slim
-from .sources import RawMessage, Source, open_source
+from .sources import MISSING_BLOB, RawMessage, Source, open_source
 from .sources.git import read_job
 from .timeparse import day
 from .workers import BATCH, ordered_map
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
+
+    from .config import ListConfig, SmtpConfig
+    from .sources.git import GitSource
+    from .store.index import Index
+    from .store.state import State
+
+Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -183,60 +197,6 @@ def _loop(sel, spec: RangeSpec, parsed, source: Source) -> Collected:
     return Collected(tuple(out), tuple(skipped), start, end, end_commit)
 
 
-def report(
-    path: str,
-    spec: RangeSpec,
-    *,
-    list_name: str | None = None,
-    top: int = 15,
-    opener: Callable[[str], Source] = open_source,
-    index_path: str | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    bots: Sequence[str] = DEFAULT_BOTS,
-    waiting_days: int = 14,
-    hot: int = 10,
-    affiliations: Affiliations | None = None,
-) -> Digest:
-    """Build the digest of ``spec`` over the archive at ``path``.
-
-    With ``index_path`` (git archives only), the index there is brought up to date first and
-    gives the digest its history; without it (or for mbox/Maildir) history needing the past
-    is left out and every series is ``New``.  ``affiliations`` defaults to the shipped
-    employer map alone (no mailmap, no aliases).
-    """
-    source = opener(path)
-    if index_path is not None and source.kind == "git":
-        from .store.index import Index
-
-        if spec.from_rev or spec.to_rev:
-            source.plan(spec.from_rev, spec.to_rev)  # type: ignore[attr-defined]  # a bad revision fails now, not after indexing
-        with Index(index_path) as ix:
-            ix.update(source, progress)  # type: ignore[arg-type]
-            got = collect(source, narrow(ix, spec), index=ix)
-            return digest_of(
-                got,
-                source,
-                list_name=list_name,
-                top=top,
-                index=ix,
-                bots=bots,
-                waiting_days=waiting_days,
-                hot=hot,
-                affiliations=affiliations,
-            )
-    got = collect(source, spec)
-    return digest_of(
-        got,
-        source,
-        list_name=list_name,
-        top=top,
-        bots=bots,
-        waiting_days=waiting_days,
-        hot=hot,
-        affiliations=affiliations,
-    )
-
-
 def narrow(ix, spec: RangeSpec) -> RangeSpec:
     """A date range turned into the commit span that holds it, from the index: the messages
     received in [since, until] lie between the first and the last of them in archive order,
@@ -251,51 +211,185 @@ def narrow(ix, spec: RangeSpec) -> RangeSpec:
     return RangeSpec(from_rev=before, to_rev=last, since=spec.since, until=spec.until)
 
 
+# -- one digest, for report and run -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DigestOptions:
+    """Everything that shapes a digest besides its range, for ``report`` and ``run`` alike.
+
+    Defaults are the configuration table's (``config.LIST_SETTINGS``)."""
+
+    #: the name the digest shows (None: the archive's own, e.g. its directory name)
+    list_name: str | None = None
+    top: int = default("top")
+    hot: int = default("hot")
+    waiting_days: int = default("waiting_days")
+    #: extra bot address patterns (lower case), beside the built-in ``DEFAULT_BOTS``
+    bots: tuple[str, ...] = ()
+    #: employer maps, mailmaps and aliases, read once (None: the shipped employer map alone)
+    affiliations: Affiliations | None = None
+    #: the archive index to bring up to date and read history from (git archives only);
+    #: None: no index, so no history (every series is New)
+    index_path: str | None = None
+
+    @property
+    def all_bots(self) -> tuple[str, ...]:
+        return DEFAULT_BOTS + self.bots
+
+
+def _options(options: DigestOptions | None, overrides: Mapping[str, object]) -> DigestOptions:
+    """``options`` (or the defaults) with some fields replaced: ``report(path, spec, top=5)``."""
+    base = options or DigestOptions()
+    return dataclasses.replace(base, **overrides) if overrides else base  # type: ignore[arg-type]
+
+
+def _git(source: Source) -> GitSource:
+    """A source known to be a git archive (``kind == "git"``), with revisions."""
+    return cast("GitSource", source)
+
+
+@contextlib.contextmanager
+def opened_index(
+    source: Source, index_path: str | None, progress: Progress | None = None
+) -> Iterator[Index | None]:
+    """The archive index at ``index_path``, brought up to date with ``source`` first; None
+    without a path or for a source without commits (mbox, Maildir, a server's answer)."""
+    if index_path is None or source.kind != "git":
+        yield None
+        return
+    from .store.index import Index
+
+    with Index(index_path) as ix:
+        ix.update(_git(source), progress)
+        yield ix
+
+
+def make_digest(
+    source: Source, spec: RangeSpec, options: DigestOptions, ix: Index | None
+) -> Digest:
+    """The digest of ``spec`` over ``source``: the one path ``report`` and ``run`` take.
+
+    With an index (open and up to date), a date range is read from the commit span that
+    holds it and the digest gains its history."""
+    got = collect(source, narrow(ix, spec) if ix is not None else spec, index=ix)
+    return digest_of(got, source, options, index=ix)
+
+
 def digest_of(
     got: Collected,
     source: Source,
+    options: DigestOptions | None = None,
     *,
-    list_name: str | None = None,
-    top: int = 15,
-    index_path: str | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    bots: Sequence[str] = DEFAULT_BOTS,
-    waiting_days: int = 14,
-    hot: int = 10,
-    affiliations: Affiliations | None = None,
-    index=None,
+    index: Index | None = None,
+    **overrides: object,
 ) -> Digest:
-    """The digest of collected messages; with an index (git archives), brought up to date
-    first, the digest gains its history."""
-    if index is None and index_path is not None and source.kind == "git":
-        from .store.index import Index
-
-        with Index(index_path) as ix:
-            ix.update(source, progress)  # type: ignore[arg-type]
-            return digest_of(
-                got,
-                source,
-                list_name=list_name,
-                top=top,
-                index=ix,
-                bots=bots,
-                waiting_days=waiting_days,
-                hot=hot,
-                affiliations=affiliations,
-            )
+    """The digest of collected messages; with an index, history sections too."""
+    options = _options(options, overrides)
+    range_start = None
     if index is not None:
         first = next((m.commit for m in got.messages if m.commit), None)
         range_start = index.position_of_commit(first) if first else None
-        return _build(
-            got, source, list_name, top, index, bots, waiting_days, hot, range_start, affiliations
-        )
-    return _build(got, source, list_name, top, None, bots, waiting_days, hot, None, affiliations)
+    return build_digest(
+        got.messages,
+        list_name=options.list_name or source.name,
+        start=got.start,
+        end=got.end,
+        top=options.top,
+        skipped=got.skipped,
+        end_commit=got.end_commit,
+        lookup=index,
+        bots=options.all_bots,
+        waiting_days=options.waiting_days,
+        hot=options.hot,
+        range_start=range_start,
+        affiliations=options.affiliations or load_affiliations(),
+    )
+
+
+def digest_source(
+    source: Source, spec: RangeSpec, options: DigestOptions, progress: Progress | None = None
+) -> Digest:
+    """Open the index the options name (updating it), then ``make_digest``."""
+    if options.index_path is not None and source.kind == "git" and (spec.from_rev or spec.to_rev):
+        _git(source).plan(
+            spec.from_rev, spec.to_rev
+        )  # a bad revision fails now, not after indexing
+    with opened_index(source, options.index_path, progress) as ix:
+        return make_digest(source, spec, options, ix)
+
+
+def report(
+    path: str,
+    spec: RangeSpec,
+    options: DigestOptions | None = None,
+    *,
+    opener: Callable[[str], Source] = open_source,
+    progress: Progress | None = None,
+    **overrides: object,
+) -> Digest:
+    """Build the digest of ``spec`` over the archive at ``path``.
+
+    ``overrides`` replace fields of ``options`` (``report(path, spec, index_path=ix,
+    list_name="kvm")``).  With an ``index_path`` (git archives only), the index there is
+    brought up to date first and gives the digest its history; without it (or for
+    mbox/Maildir) history needing the past is left out and every series is ``New``."""
+    return digest_source(opener(path), spec, _options(options, overrides), progress)
+
+
+@dataclass(frozen=True)
+class Report:
+    """What ``report`` prints: the digest, where its links point, and warnings to show."""
+
+    digest: Digest
+    link_base: str
+    warnings: tuple[str, ...] = ()
+
+
+def build_report(
+    target: str,
+    spec: RangeSpec,
+    options: DigestOptions,
+    *,
+    lore: bool = False,
+    link_base: str | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    """The ``report`` command's digest of ``target``: an archive path, or with ``lore`` the
+    URL of a list on a public-inbox server (one ``rt:`` search, no index)."""
+    warnings: list[str] = []
+    if lore:
+        from .sources.lore import open_lore
+
+        answer = open_lore(target, spec.since, spec.until)
+        warning = answer.warning()
+        if warning:
+            warnings.append(warning)
+        source: Source = answer
+        options = dataclasses.replace(options, index_path=None)
+        link_base = link_base or target.rstrip("/") + "/"
+    else:
+        source = open_source(target)
+    digest = digest_source(source, spec, options, progress)
+    warnings += [
+        f"{k.where}: {MISSING_BLOB}; skipped" for k in digest.skipped if k.reason == MISSING_BLOB
+    ]
+    base = link_base or f"https://lore.kernel.org/{digest.list_name}/"
+    return Report(digest, base, tuple(warnings))
+
+
+def render_formats(digest: Digest, formats: Iterable[str], link_base: str) -> dict[str, str]:
+    """Each format's rendering of ``digest``, in the order given."""
+    from .report import ReportOptions, render
+
+    options = ReportOptions(link_base=link_base)
+    return {fmt: render(digest, fmt, options) for fmt in formats}
 
 
 def index(
     path: str,
     index_path: str,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
     opener: Callable[[str], Source] = open_source,
 ):
     """Build or update the index of the git archive at ``path``; returns the update's stats."""
@@ -304,38 +398,37 @@ def index(
     return index_archive(path, index_path, progress, opener)
 
 
-def _build(
-    got: Collected,
-    source: Source,
-    list_name,
-    top,
-    lookup,
-    bots,
-    waiting_days,
-    hot,
-    range_start,
-    affiliations,
-) -> Digest:
-    if affiliations is None:
-        affiliations = load_affiliations()
-    return build_digest(
-        got.messages,
-        list_name=list_name or source.name,
-        start=got.start,
-        end=got.end,
-        top=top,
-        skipped=got.skipped,
-        end_commit=got.end_commit,
-        lookup=lookup,
-        bots=bots,
-        waiting_days=waiting_days,
-        hot=hot,
-        range_start=range_start,
-        affiliations=affiliations,
-    )
-
-
 # -- listdigest run ---------------------------------------------------------------------
+
+
+def is_url(archive: str) -> bool:
+    return archive.startswith(("http://", "https://"))
+
+
+def mirrored(lst: ListConfig, mirror_dir: str, *, env: Mapping[str, str]) -> ListConfig:
+    """A list whose ``archive`` is an http(s) URL, mirrored into ``mirror_dir`` now
+    (``sources.sync``), with the mirror as its archive; a local archive is left as it is."""
+    if not is_url(lst.archive):
+        return lst
+    from .sources.sync import sync
+
+    sync(lst.archive, mirror_dir, env=env)
+    return dataclasses.replace(lst, archive=mirror_dir)
+
+
+def digest_options(lst: ListConfig, index_path: str | None) -> DigestOptions:
+    """A configured list's options (its maps read now)."""
+    return DigestOptions(
+        list_name=lst.name,
+        top=lst.top,
+        hot=lst.hot,
+        waiting_days=lst.waiting_days,
+        bots=lst.bots,
+        affiliations=load_affiliations(
+            lst.employer_maps, lst.mailmaps, lst.aliases, default_map=not lst.no_default_map
+        ),
+        index_path=index_path,
+    )
 
 
 @dataclass(frozen=True)
@@ -352,7 +445,7 @@ class Outcome:
     series: int
     subject: str | None = None
     rendered: tuple[tuple[str, str], ...] = ()
-    mail: object | None = None
+    mail: EmailMessage | None = None
     written: tuple[str, ...] = ()
     deliveries: tuple[str, ...] = ()
     #: a line worth telling the user (the run found its place again after a history rewrite)
@@ -361,7 +454,7 @@ class Outcome:
 
 def _newest_commit(source: Source) -> str:
     """Full id of the archive's newest commit (the last live epoch's head)."""
-    plans = source.plan(None, None)  # type: ignore[attr-defined]
+    plans = _git(source).plan(None, None)
     return plans[-1][1][0]
 
 
@@ -377,21 +470,29 @@ def first_range(start: str | None, now: int) -> RangeSpec:
         return RangeSpec(from_rev=start)
 
 
-def _last_delivered(ix, commit: str) -> dict[str, object]:
-    """The state's record of the last message up to ``commit`` (its blob, Message-ID and
-    received time), by which ``resume_point`` finds its place after a history rewrite."""
+@dataclass(frozen=True)
+class LastMessage:
+    """The state's record of the last message a digest held, by which ``resume_point``
+    finds its place after a history rewrite."""
+
+    blob: str | None = None
+    msgid: str | None = None
+    received: int | None = None
+
+
+def last_message(ix: Index | None, commit: str) -> LastMessage:
+    """The last message up to ``commit`` (its blob, Message-ID and received time)."""
     got = ix.last_message_upto(commit) if ix is not None else None
-    blob, msgid, received = got if got is not None else (None, None, None)
-    return {"last_blob": blob, "last_msgid": msgid, "last_received": received}
+    return LastMessage(*got) if got is not None else LastMessage()
 
 
-def resume_point(state, source, ix) -> tuple[str, str | None]:
+def resume_point(state: State, source: Source, ix: Index | None) -> tuple[str, str | None]:
     """Where the next digest starts: after ``state.to_commit``, or, when a history rewrite
     (public-inbox-purge or -edit, taken by ``sync``) made that commit unknown, after the
     commit that now stores the last delivered message (found by its blob), or after the last
     message received by then when that message itself was removed.  Returns the commit and,
     when it moved, one line saying so."""
-    if source.in_history(state.to_commit):
+    if _git(source).in_history(state.to_commit):
         return state.to_commit, None
     lost = (
         f"the last digest ended at commit {state.to_commit[:12]}, which a history rewrite removed"
@@ -417,9 +518,207 @@ def resume_point(state, source, ix) -> tuple[str, str | None]:
     )
 
 
+@dataclass(frozen=True)
+class Plan:
+    """One run's range: from where the last delivered digest ended to the newest commit."""
+
+    #: full id of the archive's newest commit, where the range ends
+    newest: str
+    #: what to collect; None when nothing can be new (the last digest ended at ``newest``)
+    spec: RangeSpec | None
+    #: label of the range's (exclusive) start, None for a first run starting at a date
+    from_label: str | None
+    #: the state this run continues (its ``to_commit`` moved after a history rewrite)
+    state: State | None
+    #: a line for the user (the run found its place again after a history rewrite)
+    note: str | None = None
+
+
+def plan_range(
+    lst: ListConfig, state: State | None, source: Source, ix: Index | None, newest: str, now: int
+) -> Plan:
+    """Plan a run: after the state's commit (found again after a rewrite), or for a first run
+    from ``lst.start``; to ``newest``."""
+    if state is not None:
+        resume, note = resume_point(state, source, ix)
+        if resume != state.to_commit:
+            state = dataclasses.replace(state, to_commit=resume)
+        spec = RangeSpec(from_rev=state.to_commit, to_rev=newest)
+        return Plan(
+            newest, spec if state.to_commit != newest else None, state.to_commit[:9], state, note
+        )
+    first = first_range(lst.start, now)
+    from_label = _git(source).resolve(first.from_rev)[1][:9] if first.from_rev else None
+    if ix is not None and first.from_rev is None:
+        # a date range: the index finds the commit span holding it (make_digest narrows it),
+        # so a first run does not parse the whole archive to find the last day's mail
+        return Plan(newest, RangeSpec(since=first.since), from_label, None)
+    spec = RangeSpec(from_rev=first.from_rev, to_rev=newest, since=first.since)
+    return Plan(newest, spec, from_label, None)
+
+
+def digest_range(
+    plan: Plan, source: Source, options: DigestOptions, ix: Index | None
+) -> Digest | None:
+    """The digest of the planned range, ending at its newest commit; None when no message
+    is new."""
+    if plan.spec is None:
+        return None
+    try:
+        digest = make_digest(source, plan.spec, options, ix)
+    except EmptyRangeError:
+        return None
+    if digest.end_commit is None:
+        digest = dataclasses.replace(digest, end_commit=plan.newest)
+    return digest
+
+
+def empty_digest(plan: Plan, source: Source, options: DigestOptions) -> Digest:
+    """The "no traffic" digest of a range without messages (``send_empty``)."""
+    got = Collected((), (), plan.from_label or plan.newest[:9], plan.newest[:9], plan.newest)
+    return digest_of(got, source, options)
+
+
+@dataclass(frozen=True)
+class Letter:
+    """What a run sends: the subject, and the mail when smtp delivers."""
+
+    subject: str
+    mail: EmailMessage | None
+
+
+def compose(
+    lst: ListConfig,
+    digest: Digest,
+    rendered: Mapping[str, str],
+    plan: Plan,
+    now: int,
+    *,
+    empty: bool = False,
+) -> Letter:
+    """The digest's subject, and its mail (text or Markdown, plus HTML) for smtp delivery."""
+    from .delivery import smtp as _smtp
+
+    subject = lst.subject.format_map({"from": digest.start, "to": digest.end, "list": lst.name})
+    if empty:
+        subject += " (no traffic)"
+    if "smtp" not in lst.delivery:
+        return Letter(subject, None)
+    assert lst.sender is not None  # config requires a sender for smtp delivery
+    state = plan.state
+    mail = _smtp.build_message(
+        subject=subject,
+        sender=lst.sender,
+        to=lst.to,
+        text=rendered.get("text") or rendered["markdown"],
+        html=rendered.get("html"),
+        list_id=lst.list_id,
+        list_name=lst.name,
+        in_reply_to=state.thread_root if (lst.thread and state is not None) else None,
+        date=now,
+    )
+    return Letter(subject, mail)
+
+
+def deliver(
+    lst: ListConfig,
+    smtp: SmtpConfig,
+    digest: Digest,
+    rendered: Mapping[str, str],
+    letter: Letter,
+    *,
+    environ: Mapping[str, str],
+    stdout: TextIO | None = None,
+    connect=None,
+    tls_context=None,
+) -> tuple[str, ...]:
+    """Files first, then the mail, then stdout; raises on the first failure (``DeliveryError``
+    for the mail).  Returns the files written."""
+    from .delivery import files as _files
+    from .delivery import smtp as _smtp
+
+    written: tuple[str, ...] = ()
+    if "files" in lst.delivery:
+        assert lst.output_dir is not None  # config requires it for files delivery
+        written = tuple(
+            _files.write_files(
+                lst.output_dir, lst.key, digest.start or "", digest.end or "", dict(rendered)
+            )
+        )
+    if letter.mail is not None:
+        password = smtp.password(environ) if smtp.user else None
+        _smtp.send(
+            letter.mail,
+            host=smtp.host,
+            port=smtp.port,
+            security=smtp.security,
+            user=smtp.user,
+            password=password,
+            timeout=smtp.timeout,
+            context=tls_context,
+            **({"connect": connect} if connect is not None else {}),
+        )
+    if "stdout" in lst.delivery and stdout is not None:
+        for fmt in lst.formats:
+            stdout.write(rendered[fmt])
+        stdout.flush()
+    return written
+
+
+def record(
+    state_dir: str,
+    key: str,
+    plan: Plan,
+    digest: Digest,
+    letter: Letter,
+    last: LastMessage,
+    now: int,
+) -> None:
+    """After a delivery: the next digest starts where this one ended."""
+    from .store.state import State, write_state
+
+    prev = plan.state
+    msgid = letter.mail["Message-ID"] if letter.mail is not None else None
+    write_state(
+        state_dir,
+        key,
+        State(
+            to_commit=digest.end_commit or plan.newest,
+            from_commit=digest.start,
+            message_id=msgid,
+            thread_root=prev.thread_root if prev is not None and prev.thread_root else msgid,
+            delivered_at=now,
+            count=(prev.count if prev is not None else 0) + 1,
+            last_blob=last.blob,
+            last_msgid=last.msgid,
+            last_received=last.received,
+        ),
+    )
+
+
+def record_nothing(state_dir: str, key: str, plan: Plan, last: LastMessage) -> None:
+    """Nothing to deliver: move the mark, so the next digest starts at today's newest."""
+    from .store.state import State, write_state
+
+    if plan.state is not None and plan.state.to_commit == plan.newest:
+        return
+    base = plan.state or State(to_commit=plan.newest)
+    write_state(
+        state_dir,
+        key,
+        dataclasses.replace(
+            base,
+            to_commit=plan.newest,
+            last_blob=last.blob,
+            last_msgid=last.msgid,
+            last_received=last.received,
+        ),
+    )
+
+
 def run_list(
-    lst,
-    smtp,
+    lst: ListConfig,
+    smtp: SmtpConfig,
     *,
     state_dir: str,
     environ: Mapping[str, str],
@@ -431,17 +730,13 @@ def run_list(
     opener: Callable[[str], Source] = open_source,
     index_path: str | None = None,
 ) -> Outcome:
-    """One list's run: range from the last delivered TO to the newest message, digest,
-    delivery, and only then the new state.  Any failure leaves the state as it was."""
-    import time as _time
+    """One list's run: plan the range, digest it, render, deliver, and only then record the
+    new state.  Any failure leaves the state as it was."""
+    import time
 
-    from .delivery import files as _files
-    from .delivery import smtp as _smtp
-    from .errors import ConfigError
-    from .report import ReportOptions, render
-    from .store.state import State, locked, read_state, write_state
+    from .store.state import locked, read_state
 
-    now = int(_time.time()) if now is None else now
+    now = int(time.time()) if now is None else now
     with locked(state_dir, lst.key):
         state = read_state(state_dir, lst.key)
         source = opener(lst.archive)
@@ -450,158 +745,51 @@ def run_list(
                 f"lists.{lst.key}.archive: run needs a git archive (public-inbox); {lst.archive} has no revisions"
             )
         newest = _newest_commit(source)
-        got: Collected | None = None
-        note: str | None = None
-        with contextlib.ExitStack() as stack:
-            ix = None
-            if index_path is not None:
-                from .store.index import Index
-
-                # the index first: a first run's date range is read from its span, not by
-                # parsing the whole archive to find the last day's mail
-                ix = stack.enter_context(Index(index_path))
-                ix.update(source)  # type: ignore[arg-type]
-            if state is not None:
-                resume, note = resume_point(state, source, ix)
-                if resume != state.to_commit:
-                    state = dataclasses.replace(state, to_commit=resume)
-                spec = RangeSpec(from_rev=state.to_commit, to_rev=newest)
-                from_label = state.to_commit[:9]
-            else:
-                spec = first_range(lst.start, now)
-                spec = RangeSpec(from_rev=spec.from_rev, to_rev=newest, since=spec.since)
-                from_label = source.resolve(spec.from_rev)[1][:9] if spec.from_rev else None
-            if state is None or state.to_commit != newest:
-                try:
-                    cspec = spec
-                    if ix is not None and spec.since is not None and spec.from_rev is None:
-                        cspec = narrow(ix, RangeSpec(since=spec.since))
-                    got = collect(source, cspec, index=ix)
-                except EmptyRangeError:
-                    got = None
-            if got is None:
-                if not lst.send_empty:
-                    if not dry_run and (state is None or state.to_commit != newest):
-                        # nothing to deliver: move the mark so the next digest starts at today's newest
-                        base = state or State(to_commit=newest)
-                        write_state(
-                            state_dir,
-                            lst.key,
-                            dataclasses.replace(
-                                base, to_commit=newest, **_last_delivered(ix, newest)
-                            ),
-                        )
-                    return Outcome(
-                        lst.key,
-                        "empty" if not dry_run else "dry-run",
-                        from_label,
-                        newest[:9],
-                        newest,
-                        0,
-                        0,
-                        note=note,
-                    )
-                digest = build_digest(
-                    (),
-                    list_name=lst.name,
-                    start=from_label or newest[:9],
-                    end=newest[:9],
-                    top=lst.top,
-                    end_commit=newest,
-                )
-            else:
-                digest = digest_of(
-                    got,
-                    source,
-                    list_name=lst.name,
-                    top=lst.top,
-                    index=ix,
-                    bots=DEFAULT_BOTS + tuple(lst.bots),
-                    waiting_days=lst.waiting_days,
-                    hot=lst.hot,
-                    affiliations=load_affiliations(
-                        lst.employer_maps,
-                        lst.mailmaps,
-                        lst.aliases,
-                        default_map=not lst.no_default_map,
-                    ),
-                )
-                if digest.end_commit is None:
-                    digest = dataclasses.replace(digest, end_commit=newest)
-            # what the state records of the last message delivered, to find its place again
-            # after a history rewrite
-            last = _last_delivered(ix, digest.end_commit or newest)
-        options = ReportOptions(link_base=lst.link_base)
-        rendered = {fmt: render(digest, fmt, options) for fmt in lst.formats}
-        subject = lst.subject.format_map({"from": digest.start, "to": digest.end, "list": lst.name})
-        if got is None:
-            subject += " (no traffic)"
-        mail = None
-        if "smtp" in lst.delivery:
-            text = rendered.get("text") or rendered["markdown"]
-            mail = _smtp.build_message(
-                subject=subject,
-                sender=lst.sender,
-                to=lst.to,
-                text=text,
-                html=rendered.get("html"),
-                list_id=lst.list_id,
-                list_name=lst.name,
-                in_reply_to=state.thread_root if (lst.thread and state is not None) else None,
-                date=now,
+        options = digest_options(lst, index_path)
+        # the index first: a first run's date range is read from its span, not by parsing
+        # the whole archive to find the last day's mail
+        with opened_index(source, index_path) as ix:
+            plan = plan_range(lst, state, source, ix, newest, now)
+            digest = digest_range(plan, source, options, ix)
+            last = last_message(ix, (digest.end_commit if digest else None) or newest)
+        if digest is None and not lst.send_empty:
+            if not dry_run:
+                record_nothing(state_dir, lst.key, plan, last)
+            status = "dry-run" if dry_run else "empty"
+            return Outcome(
+                lst.key, status, plan.from_label, newest[:9], newest, 0, 0, note=plan.note
             )
-        result = {
-            "key": lst.key,
-            "start": digest.start,
-            "end": digest.end,
-            "end_commit": digest.end_commit,
-            "messages": digest.totals.messages,
-            "series": len(digest.series),
-            "subject": subject,
-            "rendered": tuple(rendered.items()),
-            "mail": mail,
-            "deliveries": lst.delivery,
-            "note": note,
-        }
-        if dry_run:
-            return Outcome(status="dry-run", **result)
-        written: tuple[str, ...] = ()
-        if "files" in lst.delivery:
-            written = tuple(
-                _files.write_files(lst.output_dir, lst.key, digest.start, digest.end, rendered)
-            )
-        if mail is not None:
-            password = smtp.password(environ) if smtp.user else None
-            kwargs = {
-                "host": smtp.host,
-                "port": smtp.port,
-                "security": smtp.security,
-                "user": smtp.user,
-                "password": password,
-                "timeout": smtp.timeout,
-                "context": tls_context,
-            }
-            if connect is not None:
-                kwargs["connect"] = connect
-            _smtp.send(mail, **kwargs)
-        if "stdout" in lst.delivery and stdout is not None:
-            for fmt in lst.formats:
-                stdout.write(rendered[fmt])
-            stdout.flush()
-        msgid = mail["Message-ID"] if mail is not None else None
-        write_state(
-            state_dir,
-            lst.key,
-            State(
-                to_commit=digest.end_commit or newest,
-                from_commit=digest.start,
-                message_id=msgid,
-                thread_root=(
-                    state.thread_root if state is not None and state.thread_root else msgid
-                ),
-                delivered_at=now,
-                count=(state.count if state is not None else 0) + 1,
-                **last,
-            ),
+        empty = digest is None
+        if digest is None:
+            digest = empty_digest(plan, source, options)
+        rendered = render_formats(digest, lst.formats, lst.link_base)
+        letter = compose(lst, digest, rendered, plan, now, empty=empty)
+        outcome = Outcome(
+            key=lst.key,
+            status="dry-run",
+            start=digest.start,
+            end=digest.end,
+            end_commit=digest.end_commit,
+            messages=digest.totals.messages,
+            series=len(digest.series),
+            subject=letter.subject,
+            rendered=tuple(rendered.items()),
+            mail=letter.mail,
+            deliveries=lst.delivery,
+            note=plan.note,
         )
-        return Outcome(status="delivered", written=written, **result)
+        if dry_run:
+            return outcome
+        written = deliver(
+            lst,
+            smtp,
+            digest,
+            rendered,
+            letter,
+            environ=environ,
+            stdout=stdout,
+            connect=connect,
+            tls_context=tls_context,
+        )
+        record(state_dir, lst.key, plan, digest, letter, last, now)
+        return dataclasses.replace(outcome, status="delivered", written=written)

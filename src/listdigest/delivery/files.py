@@ -3,60 +3,23 @@ Atom feed ``<dir>/<list>/feed.atom`` which gains one entry per delivered digest.
 of the same start (a run retrying after its delivery failed) replaces the files and the
 feed entry of the attempt before, so nothing overlapping stays published.
 
-Every regular file is written atomically (temporary file + ``os.replace``); a path that
-is a device, FIFO or socket (``-o /dev/null``, ``-o /dev/stdout``) is written in place,
-and a symlink is followed.  Rendering is the ``report`` stage's business; this module only
-places the bytes.
+Every file is written by ``fileio.atomic_write`` (temporary file + ``os.replace``, with the
+user's umask, so a web server can serve the directory).  Rendering is the ``report``
+stage's business; this module only places the bytes.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import stat
-import tempfile
 
+from ..fileio import atomic_write
 from ..report import EXTENSIONS, formats
 from ..report.atom import merge_feed
 
 FEED_NAME = "feed.atom"
 #: entries the feed keeps (newest first)
 FEED_KEEP = 50
-
-
-def atomic_write(path: str, text: str, make_dirs: bool = True) -> None:
-    """Write ``text`` to ``path`` so that readers never see a half-written file.
-
-    Only a regular file (or a new one) is replaced: ``os.replace`` onto ``/dev/null`` once
-    turned the machine's /dev/null into a regular 0600 file, and every ``2>/dev/null`` after
-    it wrote into that file while every reader of /dev/null (git repack feeds it to
-    pack-objects as its revision list) read other programs' output.  A symlink is followed
-    (the target is replaced, the link stays)."""
-    path = os.path.realpath(path)
-    try:
-        mode: int | None = os.stat(path).st_mode
-    except FileNotFoundError:
-        mode = None
-    if mode is not None and not stat.S_ISREG(mode):
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(text)
-        return
-    d = os.path.dirname(path)
-    if make_dirs:
-        os.makedirs(d, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=d, prefix=".listdigest-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        if mode is not None:
-            os.chmod(tmp, stat.S_IMODE(mode))
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def write_files(

@@ -61,7 +61,9 @@ def build_message(
         if not part.is_multipart():
             # smtplib's generator turns a line starting "From " into ">From " (mbox quoting), and
             # the digest's first line is "From X to Y": encode that F so the text arrives intact
-            part.set_payload(_FROM_LINE_RE.sub("=46rom ", part.get_payload()))
+            payload = part.get_payload()
+            assert isinstance(payload, str)  # set_content with quoted-printable gives text
+            part.set_payload(_FROM_LINE_RE.sub("=46rom ", payload))
     return msg
 
 

@@ -1,7 +1,7 @@
 """Run state per list: where the last delivered digest ended, and a lock per list.
 
-Owns the state file ``<state_dir>/<list>.json`` (written atomically: temporary file, fsync,
-``os.replace``, fsync of the directory) and the lock file ``<state_dir>/<list>.lock`` held
+Owns the state file ``<state_dir>/<list>.json`` (written atomically by ``fileio.atomic_write``,
+private to the user: mode 0600 whatever the umask) and the lock file ``<state_dir>/<list>.lock`` held
 with ``fcntl.flock`` for the whole run, so two runs of one list never overlap.  It knows
 nothing of archives or mail: callers say what to record.
 """
@@ -12,11 +12,12 @@ import contextlib
 import fcntl
 import json
 import os
-import tempfile
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 from ..errors import StateError
+from ..fileio import atomic_write
 
 STATE_VERSION = 1
 
@@ -58,35 +59,33 @@ def read_state(state_dir: str, key: str) -> State | None:
         raise StateError(f"{path}: unreadable state file ({exc})") from None
     if not isinstance(data, dict) or not isinstance(data.get("to_commit"), str):
         raise StateError(f"{path}: state file has no to_commit")
-    fields = {k: data.get(k) for k in State.__dataclass_fields__ if k in data}
-    try:
-        return State(**fields)
-    except TypeError as exc:
-        raise StateError(f"{path}: bad state file ({exc})") from None
+    known = {f.name for f in fields(State)}
+    values: dict[str, Any] = {k: v for k, v in data.items() if k in known}
+    for k, v in values.items():
+        if v is not None and not isinstance(v, _TYPES[k]):
+            raise StateError(f"{path}: bad state file ({k} is {type(v).__name__})")
+    return State(**values)
+
+
+#: what each field of a state file may hold (besides null)
+_TYPES: dict[str, type | tuple[type, ...]] = {
+    "to_commit": str,
+    "from_commit": str,
+    "message_id": str,
+    "thread_root": str,
+    "delivered_at": int,
+    "count": int,
+    "last_blob": str,
+    "last_msgid": str,
+    "last_received": int,
+}
 
 
 def write_state(state_dir: str, key: str, state: State) -> None:
     """Replace the list's state atomically: a crash leaves the old file or the new, never half."""
-    os.makedirs(state_dir, exist_ok=True)
-    path = state_path(state_dir, key)
     data = dict(asdict(state), version=STATE_VERSION)
-    fd, tmp = tempfile.mkstemp(dir=state_dir, prefix=f".{key}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=2, sort_keys=True)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    dfd = os.open(state_dir, os.O_RDONLY)
-    try:
-        os.fsync(dfd)
-    finally:
-        os.close(dfd)
+    text = json.dumps(data, indent=2, sort_keys=True) + "\n"
+    atomic_write(state_path(state_dir, key), text, private=True)
 
 
 @contextlib.contextmanager
