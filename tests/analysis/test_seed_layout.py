@@ -1,6 +1,7 @@
 """The seed digest's layout: messages shaped like the kvm range of the example must give
-its two tables line for line (ties in `sort | uniq -c | sort -rn` order), a filled patch
-list, one entry per series, and whole subjects."""
+its first lines and its two tables line for line (ties in `sort | uniq -c | sort -rn`
+order), one after the other with the employer table after them, a filled patch list, one
+entry per series under the seed's three-line head, and whole subjects."""
 
 import os
 
@@ -15,7 +16,7 @@ from listdigest.report import render
 from listdigest.sources import RawMessage
 
 EXAMPLE = str(shared_data_dir().parent / "examples" / "kvm-update-2026-01-05.txt")
-#: the employer section (issue 7) the digest adds after the domain table, with the shipped map
+#: the employer section (issue 7) the digest adds after the seed's two tables, with the shipped map
 EMPLOYERS = [
     "Top 15 employers (Based on Email Body)",
     "",
@@ -107,11 +108,14 @@ def test_tables_match_the_seed_digest_line_for_line():
     with open(EXAMPLE, encoding="utf-8") as f:
         example = f.read().split("\n")
     ours = text.split("\n")
-    # the employer section sits right after the domain table; without it, the example line for line
-    at = ours.index(EMPLOYERS[0])
-    assert ours[at : at + len(EMPLOYERS)] == EMPLOYERS
-    del ours[at : at + len(EMPLOYERS)]
+    # the seed's first lines ("From A to B", "KVM mailing list update from A to B") and its
+    # two tables, one after the other, line for line
     assert ours[:22] == example[:22]
+    assert ours[0] == "From 0b15536c0 to 810a535b1"
+    assert ours[1] == "KVM mailing list update from 0b15536c0 to 810a535b1"
+    # then the employer table the digest adds, after both
+    assert ours[22 : 22 + len(EMPLOYERS)] == EMPLOYERS
+    del ours[22 : 22 + len(EMPLOYERS)]
     # after the tables: the bots kept out of them, then the range's totals
     assert ours[22:24] == [
         "Bots: syzbot (1)",
@@ -139,7 +143,9 @@ def test_patch_list_is_filled_and_one_entry_per_series():
     plist = text.split("===== Patch list in this time period =====\n", 1)[1].split(
         "===== Patch Commit Messages ===="
     )[0]
-    assert len([l for l in plist.split("\n") if l.strip()]) == len(digest.series) == 7
+    # one item per series; a long item goes on under its subject (11 columns in)
+    items = [l for l in plist.split("\n") if l.strip() and not l.startswith(" " * 11)]
+    assert len(items) == len(digest.series) == 7
     assert " 16 of 17  [PATCH v2 1/16] change 1  -- Michael S. Tsirkin <mst@redhat.com>" in plist
     entries = text.split("===== Patch Commit Messages ====\n\n", 1)[1].split("-" * 70 + "\n\n")
     assert len([e for e in entries if e.strip()]) == 7
@@ -174,3 +180,41 @@ def test_huge_body_is_cut_with_a_note():
     text = d.series[0].bodies[0].text
     assert len(text) < 66 * 1024 and text.startswith("Start.")
     assert text.endswith("more lines not shown; the whole message is in the archive]")
+
+
+def test_series_head_keeps_the_seed_three_lines():
+    """``New:  title`` / the subject / ``Author:``, as the seed prints them; the link and what
+    the digest adds (versions, state) come after ``Author:``, the body after a blank line."""
+    if not os.path.exists(EXAMPLE):
+        pytest.skip(f"{EXAMPLE} not found (set LISTDIGEST_SHARED)")
+    from listdigest.report import ReportOptions
+
+    raws = [
+        msg(
+            "[PATCH v5 00/21] paravirt: cleanup and reorg",
+            from_="Juergen Gross <jgross@suse.com>",
+            msgid="pv0@x",
+            body="Some cleanups and reorg of paravirt code and headers:\n",
+        ),
+        msg(
+            "[PATCH v5 01/21] x86/paravirt: Remove not needed includes of paravirt.h",
+            from_="Juergen Gross <jgross@suse.com>",
+            msgid="pv1@x",
+            in_reply_to="pv0@x",
+            body="Remove them.\n\nSigned-off-by: Juergen Gross <jgross@suse.com>" + DIFF,
+        ),
+    ]
+    msgs = [parse_message(RawMessage(r, seq=i)) for i, r in enumerate(raws)]
+    digest = build_digest(msgs, list_name="KVM", start="0b15536c0", end="810a535b1")
+    with open(EXAMPLE, encoding="utf-8") as f:
+        example = f.read()
+    seed_head = "New:  paravirt: cleanup and reorg\n[PATCH v5 00/21] paravirt: cleanup and reorg\nAuthor: Juergen Gross <jgross@suse.com>\n"
+    assert seed_head + "\nSome cleanups" in example
+    body = "\nSome cleanups and reorg of paravirt code and headers:\n"
+    # without a link base: the seed's three lines, then what the digest adds (the state),
+    # then the body after a blank line
+    assert seed_head + "State: new, no reply yet\n" + body in render(digest, "text")
+    # with one: the link follows Author:, before the state
+    text = render(digest, "text", ReportOptions(link_base="https://lore.kernel.org/kvm/"))
+    link = "https://lore.kernel.org/kvm/pv0@x/\n"
+    assert seed_head + link + "State: new, no reply yet\n" + body in text

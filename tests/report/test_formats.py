@@ -37,8 +37,10 @@ def digest(tmp_path_factory):
     return report(ep.inbox, RangeSpec(), list_name="demo")
 
 
-def rendered(digest, fmt):
-    return render(digest, fmt, ReportOptions(link_base=BASE))
+def rendered(digest, fmt, width=0):
+    """``fmt`` with every composed line whole (width 0), one item a line, as the extractors
+    below read it; test_wrapping_changes_only_white_space holds the wrapped output to it."""
+    return render(digest, fmt, ReportOptions(link_base=BASE, width=width))
 
 
 # -- extracting (received, expected, subject) from each format -----------------------------
@@ -140,7 +142,8 @@ def test_html_is_self_contained_and_escaped(digest):
     urls = set(re.findall(r"""(?:src|href)=["']([^"']+)""", page))
     assert urls and all(u.startswith(BASE) for u in urls)
     assert not re.search(r"<[^>]*\ssrc=", page)  # no element loads anything
-    assert page.count("<svg") == 4  # domains, employers, contributors, per day
+    # the count tables are HTML tables; the one SVG is the per-day chart
+    assert page.count("<svg") == 1 and page.count('<table class="counts"') == 3
 
 
 def test_json_matches_schema(digest):
@@ -218,8 +221,10 @@ def test_html_in_headless_chromium(digest, tmp_path):
     r = chrome(tmp_path, "--dump-dom", page.as_uri())
     assert r.returncode == 0, r.stderr[-500:]
     dom = r.stdout
-    # the rendered DOM: four charts with bars, every series linked, hostile text shown as text
-    assert dom.count("<svg") == 4 and dom.count('class="bar"') >= 4
+    # the rendered DOM: three count tables and the day chart with bars, every series linked,
+    # hostile text shown as text
+    assert dom.count("<svg") == 1 and dom.count('class="counts"') == 3
+    assert dom.count('class="bar"') >= 4
     assert f'href="{BASE}m30@example.org/"' in dom
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom
     assert "<script" not in dom
@@ -256,8 +261,8 @@ HBASE = "https://lore.kernel.org/test/"
 #: the section titles, in the text digest's order (a line starting with one opens the section)
 TITLES = (
     "Top 15 contributor Email domains",
-    "Top 15 employers",
     "Top 15 contributors",
+    "Top 15 employers",
     "Top 15 reviewers",
     "First-time contributors",
     "Bots",
@@ -408,8 +413,8 @@ def hdigest(tmp_path_factory):
     )
 
 
-def hrendered(digest, fmt):
-    return render(digest, fmt, ReportOptions(link_base=HBASE))
+def hrendered(digest, fmt, width=0):
+    return render(digest, fmt, ReportOptions(link_base=HBASE, width=width))
 
 
 def _norm(line):
@@ -465,7 +470,7 @@ class _Lines(HTMLParser):
     """Visible text, one line per block element (an SVG chart row is one line); hrefs kept
     as words after their link text; <title> tooltips and <head> left out."""
 
-    BLOCK = {"p", "li", "ul", "h1", "h2", "h3", "div", "g", "br", "pre", "tr", "svg"}
+    BLOCK = {"p", "li", "ul", "h1", "h2", "h3", "div", "g", "br", "pre", "tr", "svg", "details"}
 
     def __init__(self):
         super().__init__()
@@ -516,10 +521,10 @@ def json_lines(text):
     h, top, out = j["history"], j["top"], []
     out.append(f"Top {top} contributor Email domains")
     out += [f"{c['count']} {c['label']}" for c in j["domains"]]
-    out.append(f"Top {top} employers")
-    out += [f"{c['count']} {c['label']}" for c in j["employers"]]
     out.append(f"Top {top} contributors")
     out += [f"{c['count']} {c['label']}" for c in j["contributors"]]
+    out.append(f"Top {top} employers")
+    out += [f"{c['count']} {c['label']}" for c in j["employers"]]
     out.append(f"Top {top} reviewers")
     out += [f"{c['count']} {c['label']}" for c in h["top_reviewers"]]
     out.append("First-time contributors: " + ", ".join(h["first_time"]))
@@ -748,9 +753,10 @@ def test_history_html_in_headless_chromium(hdigest, tmp_path):
     assert r.returncode == 0, r.stderr[-500:]
     dom = r.stdout
     assert "<script" not in dom and "<img" not in dom
-    # five charts: domains, employers, contributors, reviewers, per day; the employer chart has its bars
-    assert dom.count("<svg") == 5
-    employers = dom.split('id="employers"')[1].split('id="contributors"')[0]
+    # four count tables (domains, contributors, employers, reviewers) and the per-day chart;
+    # the employer table has its bars
+    assert dom.count("<svg") == 1 and dom.count('class="counts"') == 4
+    employers = dom.split('id="employers"')[1].split('id="reviewers"')[0]
     assert employers.count('class="bar"') == 2 and "Acme &amp; *Co* [x]_y" in employers
     sections, _ = _sections(html_lines(dom))
     for sec in ("Reviews in this period", "Applied in this period", "Hot threads"):

@@ -1,4 +1,4 @@
-"""Renderers: a ``Digest`` to text, JSON (and the formats registered later).
+"""Renderers: a ``Digest`` to text, Markdown, HTML, JSON and Atom.
 
 One registry maps a format name to a render function ``(Digest, ReportOptions) -> str``;
 adding a format is adding a module and, for template formats, a template.
@@ -11,11 +11,21 @@ from typing import Callable
 
 from ..analysis.digest import Digest
 
+#: the column text and Markdown lines are wrapped at (what listdigest composes; quoted
+#: bodies are printed as sent)
+WIDTH = 80
+
 
 @dataclass(frozen=True)
 class ReportOptions:
     #: archive link prefix; a message's link is link_base + msgid + "/"
     link_base: str = ""
+    #: where the Atom feed itself is published (its rel="self" link); default: link_base
+    feed_url: str = ""
+    #: the web page the feed stands for (rel="alternate"); default: link_base
+    page_url: str = ""
+    #: wrap composed text and Markdown lines at this column; 0 leaves every line whole
+    width: int = WIDTH
 
 
 Renderer = Callable[[Digest, ReportOptions], str]
@@ -48,7 +58,7 @@ def render(digest: Digest, fmt: str, options: ReportOptions = ReportOptions()) -
     return fn(digest, options)
 
 
-def formats() -> list:
+def formats() -> list[str]:
     _load()
 
     return sorted(RENDERERS)

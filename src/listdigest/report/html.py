@@ -1,58 +1,75 @@
-"""The HTML digest: one self-contained, email-safe page (inline styles, inline SVG charts,
-no scripts, no external requests) that reads well on a phone.
+"""The HTML digest: one self-contained, email-safe page (inline styles, no scripts, no
+external requests) that reads well on a phone, in webmail and in a text browser.
 
-Chart geometry is computed here; the layout lives in ``templates/digest*.html.j2``, which
-Jinja2 renders with autoescaping on, so every string that comes from a message is escaped.
+The count tables are HTML ``<table>``s (a bar under each label is a styled ``<div>``), so
+their numbers survive a client that strips ``<svg>`` and ``w3m -dump`` prints one row per
+line.  The messages-per-day chart is an SVG of a fixed size in pixels, in a horizontally
+scrollable wrapper, so its labels keep their size on any screen; the same counts follow it
+as a table.  Diffstats are set ``white-space:pre`` in a scrollable block, so a path never
+wraps on a phone.  The geometry is computed here; the layout lives in
+``templates/digest*.html.j2``, which Jinja2 renders with autoescaping on, so every string
+that comes from a message is escaped.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
-from ..analysis.digest import Count, Digest
+from ..analysis.digest import Digest
 from . import ReportOptions, register
 from .links import message_link
 from .templating import environment
 
-CHART_WIDTH = 400
+
+class Ranked(Protocol):
+    """A row of a count table (``analysis.digest.Count``, ``analysis.history.Tally``)."""
+
+    @property
+    def count(self) -> int: ...
+
+    @property
+    def label(self) -> str: ...
 
 
-def _bar_chart(ident: str, title: str, rows: Sequence[Count], color: str) -> dict[str, Any]:
-    """Horizontal bars, one row per entry: label on one line, bar + count below it."""
+#: the day chart: pixels per day, and its width bounds (a longer range scrolls sideways)
+DAY_SLOT, DAY_MIN_WIDTH, DAY_MAX_WIDTH = 14, 300, 720
+#: font size of the day chart's labels, in CSS pixels at any page width
+LABEL_PX = 12
+
+
+def _table(
+    ident: str, title: str, rows: Sequence[Ranked], unit: str, what: str, color: str
+) -> dict[str, Any]:
+    """A count table: one row per entry, with a bar as wide as its share of the top count."""
     top = max((c.count for c in rows), default=0) or 1
-    room = CHART_WIDTH - 40
-    out = []
-    for i, c in enumerate(rows):
-        out.append(
-            {
-                "y": i * 32,
-                "label": c.label,
-                "count": c.count,
-                "w": max(2, round(room * c.count / top, 1)),
-            }
-        )
     return {
         "id": ident,
         "title": title,
-        "rows": out,
-        "width": CHART_WIDTH,
-        "height": max(32, len(rows) * 32),
+        "unit": unit,
+        "what": what,
         "color": color,
+        "rows": [
+            {"count": c.count, "label": c.label, "pct": max(1, round(100 * c.count / top))}
+            for c in rows
+        ],
     }
 
 
-def _day_chart(days: Sequence[Count]) -> dict[str, Any]:
-    """Vertical bars, one per day, with the first, last and a few middle dates as ticks."""
+def _day_chart(days: Sequence[Ranked]) -> dict[str, Any]:
+    """Vertical bars, one per day, with the first, last and a few middle dates as ticks; the
+    chart is ``DAY_SLOT`` pixels a day (within the width bounds), never scaled to the page."""
     if not days:
         return {}
+    n = len(days)
+    width = min(DAY_MAX_WIDTH, max(DAY_MIN_WIDTH, n * DAY_SLOT))
     height, base = 150, 126
     top = max(c.count for c in days) or 1
-    n = len(days)
-    slot = CHART_WIDTH / n
+    slot = width / n
     bars: list[dict[str, Any]] = []
     for i, c in enumerate(days):
-        h = round((base - 18) * c.count / top, 1)
+        h = round((base - 22) * c.count / top, 1)
         bars.append(
             {
                 "x": round(i * slot + slot * 0.1, 2),
@@ -72,7 +89,7 @@ def _day_chart(days: Sequence[Count]) -> dict[str, Any]:
         if anchor == "start":
             x = 0
         elif anchor == "end":
-            x = CHART_WIDTH
+            x = width
         ticks.append(
             {
                 "x": round(x, 1),
@@ -83,42 +100,75 @@ def _day_chart(days: Sequence[Count]) -> dict[str, Any]:
     return {
         "bars": bars,
         "ticks": ticks,
-        "width": CHART_WIDTH,
+        "width": width,
         "height": height,
         "base": base,
         "max": top,
+        "font": LABEL_PX,
+        "rows": days,
     }
 
 
+# one line of a diffstat, as git format-patch writes it: " path | 12 +++--" (or "Bin a -> b
+# bytes"), the " N files changed, ..." summary, and the create/delete/rename/mode lines
+_DIFFSTAT_RE = re.compile(
+    r"^ (?:\S.*\s\|\s+(?:\d+ ?[-+]*|Bin .*)"
+    r"|\d+ files? changed(?:, \d+ insertions?\(\+\))?(?:, \d+ deletions?\(-\))?"
+    r"|(?:create|delete) mode \d+ \S.*|rename .*\(\d+%\)|mode change .*)$"
+)
+
+
+def segments(text: str) -> list[tuple[bool, str]]:
+    """``text`` cut into runs of prose and of diffstat lines: ``(is_diffstat, run)``, in
+    order, so a diffstat can be set unwrapped while the prose around it wraps."""
+    out: list[tuple[bool, list[str]]] = []
+    for line in text.split("\n"):
+        stat = bool(_DIFFSTAT_RE.match(line))
+        if out and out[-1][0] == stat:
+            out[-1][1].append(line)
+        else:
+            out.append((stat, [line]))
+    return [(stat, "\n".join(lines)) for stat, lines in out]
+
+
 def context(digest: Digest, options: ReportOptions) -> dict[str, Any]:
-    # the tables in the text digest's order, each as a bar chart
-    bars = [
-        _bar_chart(
+    # the tables in the text digest's order: the seed's two, then the employers, reviewers
+    top = digest.top
+    tables = [
+        _table(
             "domains",
-            f"Top {digest.top} contributor Email domains (Based on Email Body)",
+            f"Top {top} contributor Email domains (Based on Email Body)",
             digest.domains,
+            "Postings",
+            "Domain",
             "#3584e4",
         ),
-        _bar_chart(
-            "employers",
-            f"Top {digest.top} employers (Based on Email Body)",
-            digest.employers,
-            "#c64600",
-        ),
-        _bar_chart(
+        _table(
             "contributors",
-            f"Top {digest.top} contributors (Based on Email Body)",
+            f"Top {top} contributors (Based on Email Body)",
             digest.contributors,
+            "Postings",
+            "Contributor",
             "#26a269",
+        ),
+        _table(
+            "employers",
+            f"Top {top} employers (Based on Email Body)",
+            digest.employers,
+            "Postings",
+            "Employer",
+            "#c64600",
         ),
     ]
     h = digest.history
     if h is not None and h.top_reviewers:
-        bars.append(
-            _bar_chart(
+        tables.append(
+            _table(
                 "reviewers",
-                f"Top {digest.top} reviewers (Reviewed/Acked/Tested/Reported-by given)",
+                f"Top {top} reviewers (Reviewed/Acked/Tested/Reported-by given)",
                 h.top_reviewers,
+                "Trailers",
+                "Reviewer",
                 "#813d9c",
             )
         )
@@ -127,7 +177,8 @@ def context(digest: Digest, options: ReportOptions) -> dict[str, Any]:
         "o": options,
         "link": lambda msgid: message_link(options.link_base, msgid),
         "days": _day_chart(digest.per_day),
-        "bars": bars,
+        "tables": tables,
+        "segments": segments,
     }
 
 

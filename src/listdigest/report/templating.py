@@ -7,6 +7,8 @@ import os
 
 import jinja2
 
+from .wrapping import keep, plural
+
 TEMPLATE_DIR = os.path.join(os.path.dirname(__file__), "templates")
 
 
@@ -21,6 +23,9 @@ def environment(autoescape: bool) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.globals["state_text"] = state_text
+    env.globals["plural"] = plural
+    env.globals["keep"] = keep
+    env.filters["keep"] = keep
     return env
 
 
@@ -37,7 +42,7 @@ def state_text(st) -> str:
     if s == "reviewed":
         return "reviewed by " + ", ".join(st.reviewers)
     if s == "discussed":
-        return f"discussed, {st.replies} repl{'y' if st.replies == 1 else 'ies'}, no review tag yet"
+        return f"discussed, {plural(st.replies, 'reply', 'replies')}, no review tag yet"
     if s == "stale":
         return f"stale, nothing since {st.last_activity}"
     return "new, no reply yet"

@@ -1,17 +1,36 @@
-"""The plain-text digest: the seed digest's layout, with its defects fixed."""
+"""The plain-text digest: the seed digest's layout, with its defects fixed.
+
+The seed's lines stay as it printed them (the ``From A to B`` line, the domain and the
+contributor tables one after the other, the ``New:  title`` / subject / ``Author:`` head of
+each series); what the digest adds comes after them.  Every line listdigest composes is
+wrapped at ``ReportOptions.width`` with its continuation indented; bodies are quoted as sent.
+"""
 
 from __future__ import annotations
 
-from ..analysis.digest import Digest
+from ..analysis.digest import Digest, SeriesEntry
 from . import ReportOptions, register
+from .links import message_link
 from .templating import environment
+from .wrapping import keep, wrap
+
+#: the patch list's continuation indent: under the subject, past "NNN of NNN  "
+PATCH_INDENT = 11
 
 
-def _patch_line(s) -> str:
-    return f"{s.received:>3} of {s.expected:<3} {s.subject}  -- {s.author}"
+def _patch_line(s: SeriesEntry) -> str:
+    return f"{s.received:>3} of {s.expected:<3} {s.subject}  {keep('-- ' + s.author)}"
 
 
 @register("text", "txt")
 def render_text(digest: Digest, options: ReportOptions) -> str:
+    def w(line: str, indent: int = 4) -> str:
+        return wrap(line, options.width, indent)
+
+    def link(msgid: str) -> str:
+        return message_link(options.link_base, msgid)
+
     tpl = environment(False).get_template("digest.txt.j2")
-    return tpl.render(d=digest, o=options, patch_line=_patch_line)
+    return tpl.render(
+        d=digest, o=options, patch_line=_patch_line, w=w, link=link, patch_indent=PATCH_INDENT
+    )

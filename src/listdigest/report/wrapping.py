@@ -1,0 +1,82 @@
+"""Line wrapping for the lines the text and Markdown digests compose (list items, the
+patch list, ``Versions:``, review lines), and the plural forms of counted words.
+
+Only white space is ever changed: a line is broken at a run of spaces, never inside a word,
+so a subject or an address comes out whole, its continuation indented under the item.  A
+word longer than the width (an archive link) stands alone on its line.  Quoted bodies and
+changelogs are not passed through here: they are printed as their authors wrote them.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: joins the words of a unit the wrapper must not break (a person's name and address): a
+#: private-use character (not white space to ``re``, unlike the ASCII separators), made a
+#: space again in the wrapped line
+KEEP = "\ue000"
+
+# a word and the run of spaces before it
+_WORD_RE = re.compile(r"( *)(\S+)")
+
+# Markdown: a continuation line starting with one of these would open a block (a list item,
+# a thematic break or setext underline, a heading, a quote, a fence, a table row), so a
+# line is never broken right before such a word
+_MD_BLOCK_START_RE = re.compile(r"[-+*=_#>|~`]|\d{1,9}[.)]$")
+
+
+# a Markdown link's destination as the renderer writes it: "](<URL>)" (a URL has no ">")
+_MD_DEST_RE = re.compile(r"\]\(<[^>]*>\)")
+
+
+def _columns(word: str, markdown: bool) -> int:
+    """The columns a word takes for wrapping; a Markdown link's ``(<URL>)`` takes none."""
+    return len(_MD_DEST_RE.sub("]", word)) if markdown else len(word)
+
+
+def wrap(line: str, width: int, indent: int | str = 4, markdown: bool = False) -> str:
+    """``line`` broken at spaces so no piece passes ``width`` columns (0: not broken);
+    continuation lines start with ``indent`` (a number of spaces, or the string itself).
+    Trailing spaces (a Markdown hard break) stay at the end of the last piece.
+
+    In Markdown a link's destination ``(<URL>)`` cannot be broken and is not counted: the
+    text around it is wrapped as if it were not there, and a line ends after it, so a line
+    holds at most one URL, at its end."""
+    if width <= 0 or len(line) <= width or "\n" in line:
+        return line.replace(KEEP, " ")
+    pad = " " * indent if isinstance(indent, int) else indent
+    body = line.rstrip(" ")
+    trailing = line[len(body) :]
+    out: list[str] = []
+    cur, cols, after_url = "", 0, False
+    for m in _WORD_RE.finditer(body):
+        sep, word = m.group(1), m.group(2)
+        wide = _columns(word, markdown)
+        full = cols + len(sep) + wide > width or after_url
+        may_break = cur.strip() != "" and len(cur) > len(pad)
+        if markdown and _MD_BLOCK_START_RE.match(word):
+            may_break = False
+        if full and may_break:
+            out.append(cur)
+            cur, cols = pad + word, len(pad) + wide
+        else:
+            cur += sep + word
+            cols += len(sep) + wide
+        after_url = markdown and _MD_DEST_RE.search(word) is not None
+    out.append(cur)
+    return "\n".join(out).replace(KEEP, " ") + trailing
+
+
+def keep(text: str) -> str:
+    """``text`` as one unit for ``wrap``: never broken, moved whole to the next line."""
+    return str(text).replace(" ", KEEP)
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 message``, ``2 messages``; ``many`` for words not made plural by an -s
+    (``reply``/``replies``); "series" is its own plural."""
+    if n == 1:
+        return f"{n} {word}"
+    if many is None:
+        many = word if word.endswith("series") else word + "s"
+    return f"{n} {many}"
