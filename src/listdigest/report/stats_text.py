@@ -79,14 +79,14 @@ def render_text(stats: Stats) -> str:
                     "  top unmapped domains: " + ", ".join(f"{d} {n}" for d, n in s.unmapped[:5])
                 )
             lines.append("")
-    r = s.roles
-    people = r.only_author + r.only_reviewer + r.both
+    ro = s.roles
+    people = ro.only_author + ro.only_reviewer + ro.both
     lines += ["== Who does what ==", ""]
     if people:
         lines += [
-            f"  only authored  {r.only_author:>5}  {_pct(r.only_author / people):>4}",
-            f"  only reviewed  {r.only_reviewer:>5}  {_pct(r.only_reviewer / people):>4}",
-            f"  both           {r.both:>5}  {_pct(r.both / people):>4}",
+            f"  only authored  {ro.only_author:>5}  {_pct(ro.only_author / people):>4}",
+            f"  only reviewed  {ro.only_reviewer:>5}  {_pct(ro.only_reviewer / people):>4}",
+            f"  both           {ro.both:>5}  {_pct(ro.both / people):>4}",
         ]
     if s.tenure:
         lines += ["", "Tenure (since the first message in the archive):"]
