@@ -46,6 +46,8 @@ class Origin:
     text: str
 
     def __str__(self) -> str:
+        if self.line == 0:  # not a file's line: what the archive suggested (inference)
+            return f"{self.path}: {self.text}"
         return f"{self.path}:{self.line}: {self.text}"
 
 

@@ -19,9 +19,13 @@ Rules (documented in README):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+import datetime as _dt
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Protocol
 
 from ..mapfiles import (
     DEFAULT_MAP,
@@ -33,6 +37,7 @@ from ..mapfiles import (
     parse_employer_map,
     parse_mailmap,
 )
+from .people import format_address
 
 __all__ = [
     "DEFAULT_MAP",
@@ -50,11 +55,45 @@ UNKNOWN = "(Unknown)"
 
 
 @dataclass(frozen=True)
+class Inferred:
+    """An employer the archive suggests for an address over a span of time (``start``
+    included, ``end`` excluded, unix seconds), and why."""
+
+    employer: str
+    start: int
+    end: int
+    evidence: str
+
+    @property
+    def origin(self) -> Origin:
+        return Origin("archive", 0, self.evidence)
+
+
+@dataclass(frozen=True)
+class InferredMap:
+    """Address (lower case) -> its inferred spans, oldest first (``infer_affiliations``)."""
+
+    entries: dict[str, tuple[Inferred, ...]] = field(default_factory=dict)
+
+    def at(self, addr: str, when: int | None) -> Inferred | None:
+        if when is None:  # an undated posting has no month to match
+            return None
+        for e in self.entries.get(addr.lower(), ()):
+            if e.start <= when < e.end:
+                return e
+        return None
+
+
+@dataclass(frozen=True)
 class EmployerMap:
-    """Address or domain (lower case) -> its history, ordered by end date (undated last)."""
+    """Address or domain (lower case) -> its history, ordered by end date (undated last).
+
+    ``inferred`` holds what the archive suggests; it is asked only when every explicit rule
+    leaves an address (Unknown) without an entry of its own, so a map or mailmap line wins."""
 
     entries: dict[str, tuple[Affiliation, ...]] = field(default_factory=dict)
     files: tuple[str, ...] = ()
+    inferred: InferredMap = field(default_factory=InferredMap)
 
     def history(self, key: str) -> tuple[Affiliation, ...]:
         return self.entries.get(key.lower(), ())
@@ -172,6 +211,10 @@ def lookup_employer(emap: EmployerMap, addrs: Sequence[str], when: int | None) -
             if fallback is None:
                 fallback = m
             break  # the closest domain entry decided for this address
+    for a in seen if emap.inferred.entries else ():
+        inf = emap.inferred.at(a, when)
+        if inf is not None:
+            return Match(inf.employer, a, inf.origin)
     return fallback or Match(UNKNOWN, None, None)
 
 
@@ -183,6 +226,8 @@ def employer_counter(emap: EmployerMap) -> Callable[[Sequence[str], int | None],
 
     def undated(addrs: Sequence[str]) -> bool:
         for a in addrs:
+            if a and a.lower() in emap.inferred.entries:
+                return False
             for key in _candidates(a) if a else ():
                 hist = emap.entries.get(key)
                 if hist and (len(hist) > 1 or hist[0].until is not None):
@@ -288,3 +333,233 @@ def describe(aff: Affiliations, name: str, addr: str, when: int | None) -> Expla
     return Explanation(
         name, addr, when, ident, match, tuple((k, aff.employers.history(k)) for k in keys)
     )
+
+
+# --- how much is unmapped --------------------------------------------------------------------
+
+
+class Posted(Protocol):
+    """What the share and the inference read of a message (``message.Message`` has it all;
+    an index row can too)."""
+
+    @property
+    def author_name(self) -> str: ...
+    @property
+    def author_addr(self) -> str: ...
+    @property
+    def from_name(self) -> str: ...
+    @property
+    def from_addr(self) -> str: ...
+    @property
+    def date(self) -> int | None: ...
+    @property
+    def received(self) -> int | None: ...
+
+
+def _when(m: Posted) -> int | None:
+    """A posting's date as the employer table takes it: Date:, else the receive time."""
+    return m.date if m.date is not None else m.received
+
+
+@dataclass(frozen=True)
+class UnknownShare:
+    """How many postings map to (Unknown), and the addresses and domains behind them."""
+
+    postings: int
+    unknown: int
+    #: the unmapped author addresses (lower case) with their postings, most first
+    addresses: tuple[tuple[str, int], ...]
+    #: the same by domain
+    domains: tuple[tuple[str, int], ...]
+
+    @property
+    def share(self) -> float:
+        return self.unknown / self.postings if self.postings else 0.0
+
+
+def unknown_share(postings: Iterable[Posted], aff: Affiliations, top: int = 20) -> UnknownShare:
+    """The (Unknown) share of ``postings`` (patch postings, bots already left out), counted
+    as the employer table counts them: by the in-body author, at the posting's date."""
+    total = 0
+    addrs: Counter = Counter()
+    for m in postings:
+        total += 1
+        if aff.employer(m.author_name, m.author_addr, _when(m)).employer == UNKNOWN:
+            addrs[m.author_addr.lower()] += 1
+    domains: Counter = Counter()
+    for a, n in addrs.items():
+        domains[a.rpartition("@")[2] or "(none)"] += n
+    return UnknownShare(
+        total,
+        sum(addrs.values()),
+        tuple(sorted(addrs.items(), key=lambda x: (-x[1], x[0]))[:top]),
+        tuple(sorted(domains.items(), key=lambda x: (-x[1], x[0]))[:top]),
+    )
+
+
+# --- what the archive itself says --------------------------------------------------------------
+
+# the words of a display name: letters and digits of any script, so "Doe, Jane" and "Jane Doe"
+# come out the same once sorted; a parenthesised or bracketed tag ("(Microsoft)", "[C]")
+# names no one and is dropped first
+_NAME_TAG_RE = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_NAME_WORD_RE = re.compile(r"\w+")
+
+
+def name_key(name: str) -> str | None:
+    """A display name as inference compares it (case, order, punctuation and tags ignored);
+    None for a name too thin to tell two people apart (one word, or an address)."""
+    if not name or "@" in name:
+        return None
+    words = _NAME_WORD_RE.findall(_NAME_TAG_RE.sub(" ", name).casefold())
+    return " ".join(sorted(words)) if len(words) >= 2 else None
+
+
+def _month(when: int) -> int:
+    d = _dt.datetime.fromtimestamp(when, _dt.timezone.utc)
+    return d.year * 12 + d.month - 1
+
+
+def _month_start(month: int) -> int:
+    return int(_dt.datetime(month // 12, month % 12 + 1, 1, tzinfo=_dt.timezone.utc).timestamp())
+
+
+def _month_label(month: int) -> str:
+    return f"{month // 12:04d}-{month % 12 + 1:02d}"
+
+
+def infer_affiliations(
+    messages: Iterable[Posted], aff: Affiliations, *, months: int = 1
+) -> Affiliations:
+    """``aff`` with the employers the archive suggests for addresses the maps leave (Unknown).
+
+    Two rules, both by display name (``name_key``), month by month:
+    - one name writes from an address the maps leave (Unknown) (gmail.com, kernel.org, a
+      personal domain) and from a company address within ``months`` months of it: in those
+      months the first address takes that company, when it is the only one the name shows;
+    - a message sent from a company address carries an in-body From of the same name at
+      another address (a patch written at a personal address, sent through work): that
+      address takes the sender's company for the month, whatever else the name shows.
+    Every message counts, replies too: people often answer from work.  An address with an
+    entry of its own in a map (even (Unknown)) is never inferred, and a mailmap or alias
+    that gives it a company address wins too (the maps are asked first, the inference last).
+    ``messages`` are ``message.Message`` objects or any rows with the same fields.
+    """
+    explicit = dataclasses.replace(aff.employers, inferred=InferredMap())
+    plain = dataclasses.replace(aff, employers=explicit)
+    # name -> address -> month -> messages; the spelling of each address, for the evidence
+    seen: dict[str, dict[str, Counter]] = {}
+    spelled: dict[str, tuple[str, str]] = {}
+    # (in-body address, month) -> the sender's address of the same name
+    sent_by: dict[tuple[str, int], str] = {}
+    whens: dict[tuple[str, int], int] = {}
+    for m in messages:
+        when = _when(m)
+        if when is None:
+            continue
+        mo = _month(when)
+        people = [(m.author_name, m.author_addr)]
+        if m.from_addr and m.from_addr.lower() != m.author_addr.lower():
+            people.append((m.from_name, m.from_addr))
+        keys = []
+        for name, addr in people:
+            key = name_key(name)
+            keys.append(key)
+            if key is None or not addr:
+                continue
+            low = addr.lower()
+            seen.setdefault(key, {}).setdefault(low, Counter())[mo] += 1
+            spelled.setdefault(low, (name, addr))
+            whens.setdefault((low, mo), when)
+        if len(keys) == 2 and keys[0] is not None and keys[0] == keys[1]:
+            sent_by.setdefault((m.author_addr.lower(), mo), m.from_addr.lower())
+
+    def explicit_at(addr: str, mo: int) -> Match:
+        name, spelt = spelled[addr]
+        return plain.employer(name, spelt, whens[(addr, mo)])
+
+    # an address is one person's: the name it is written with most, in more than half of
+    # its messages (a patch sent as "Colleague <me@home>" lends it no other name)
+    names: dict[str, Counter] = {}
+    for key, addrs in seen.items():
+        for addr, per in addrs.items():
+            names.setdefault(addr, Counter())[key] = sum(per.values())
+    owner = {}
+    for addr, c in names.items():
+        key, n = c.most_common(1)[0]
+        if 2 * n > sum(c.values()):
+            owner[addr] = key
+
+    out: dict[str, tuple[Inferred, ...]] = {}
+    for key, everyone in seen.items():
+        addrs = {a: per for a, per in everyone.items() if owner.get(a) == key}
+        if len(addrs) < 2:
+            continue
+        company: dict[int, Counter] = {}  # month -> employer -> messages
+        best: dict[tuple[int, str], Counter] = {}  # (month, employer) -> company address -> n
+        unknown: dict[str, list[int]] = {}
+        for addr, per in addrs.items():
+            for mo, n in per.items():
+                got = explicit_at(addr, mo)
+                if got.employer != UNKNOWN:
+                    company.setdefault(mo, Counter())[got.employer] += n
+                    best.setdefault((mo, got.employer), Counter())[addr] += n
+                elif got.key is None or "@" not in got.key:
+                    unknown.setdefault(addr, []).append(mo)
+        if not company:
+            continue
+        for addr, mos in unknown.items():
+            steps: list[tuple[int, str, str, bool]] = []  # month, employer, evidence address, sent
+            for mo in sorted(mos):
+                sender = sent_by.get((addr, mo))
+                if sender is not None and sender in addrs:
+                    got = explicit_at(sender, mo)
+                    if got.employer != UNKNOWN:
+                        steps.append((mo, got.employer, sender, True))
+                        continue
+                near: Counter = Counter()
+                for d in range(-months, months + 1):
+                    near.update(company.get(mo + d, {}))
+                if len(near) != 1:  # none, or two companies: two people, or a move
+                    continue
+                (emp,) = near
+                via: Counter = Counter()
+                for d in range(-months, months + 1):
+                    via.update(best.get((mo + d, emp), {}))
+                steps.append((mo, emp, via.most_common(1)[0][0], False))
+            if steps:
+                out[addr] = _spans(steps, spelled)
+    return dataclasses.replace(
+        aff, employers=dataclasses.replace(explicit, inferred=InferredMap(out))
+    )
+
+
+def _spans(
+    steps: list[tuple[int, str, str, bool]], spelled: dict[str, tuple[str, str]]
+) -> tuple[Inferred, ...]:
+    """Consecutive months of one employer joined into one span, with its evidence."""
+    runs: list[list[tuple[int, str, str, bool]]] = []
+    for step in steps:
+        if runs and runs[-1][-1][1] == step[1] and runs[-1][-1][0] + 1 >= step[0] - 0:
+            runs[-1].append(step)
+        else:
+            runs.append([step])
+    out = []
+    for run in runs:
+        first, last = run[0][0], run[-1][0]
+        via = Counter(s[2] for s in run).most_common(1)[0][0]
+        how = (
+            "sent postings written at this address"
+            if any(s[3] and s[2] == via for s in run)
+            else "the same name"
+        )
+        span = _month_label(first) + (f"..{_month_label(last)}" if last != first else "")
+        out.append(
+            Inferred(
+                run[0][1],
+                _month_start(first),
+                _month_start(last + 1),
+                f"inferred from {format_address(*spelled[via])} ({how}, {span})",
+            )
+        )
+    return tuple(out)
