@@ -1,7 +1,9 @@
 """The Atom feed (RFC 4287): one entry per delivered digest.
 
-``render_atom`` makes a feed holding this digest's entry; ``merge_feed`` adds that entry to
-a list's existing feed (the files delivery keeps ``feed.atom`` in the output directory).
+``render_atom`` makes a feed holding this digest's entry, with ``rel="self"`` (the feed's
+URL) and ``rel="alternate"`` (the page it stands for) links; ``merge_feed`` adds that entry
+to a list's existing feed (the files delivery keeps ``feed.atom`` in the output directory).
+Nothing in it depends on the time it is made: ``updated`` is the newest message's time.
 XML is built with ElementTree, so every string from a message is escaped.
 """
 
@@ -13,6 +15,7 @@ import xml.etree.ElementTree as ET
 
 from ..analysis.digest import Digest
 from . import ReportOptions, register
+from .wrapping import plural
 
 NS = "http://www.w3.org/2005/Atom"
 ET.register_namespace("", NS)
@@ -50,6 +53,12 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
     return el
 
 
+def feed_links(options: ReportOptions) -> tuple[str, str]:
+    """The feed's ``rel="self"`` and ``rel="alternate"`` URLs: the feed's and the page's own
+    when given, else the list's archive (``link_base``); empty when there is neither."""
+    return options.feed_url or options.link_base, options.page_url or options.link_base
+
+
 @register("atom", "atom")
 def render_atom(digest: Digest, options: ReportOptions) -> str:
     from .html import render_fragment
@@ -62,8 +71,11 @@ def render_atom(digest: Digest, options: ReportOptions) -> str:
     author = _sub(feed, "author")
     _sub(author, "name", "listdigest")
     _sub(feed, "generator", "listdigest")
-    if options.link_base:
-        _sub(feed, "link", href=options.link_base, rel="related")
+    self_url, page_url = feed_links(options)
+    if self_url:
+        _sub(feed, "link", rel="self", type="application/atom+xml", href=self_url)
+    if page_url:
+        _sub(feed, "link", rel="alternate", type="text/html", href=page_url)
     entry = _sub(feed, "entry")
     _sub(entry, "id", entry_id(digest))
     _sub(
@@ -72,11 +84,14 @@ def render_atom(digest: Digest, options: ReportOptions) -> str:
         f"{digest.list_name} mailing list update from {digest.start} to {digest.end}",
     )
     _sub(entry, "updated", updated)
+    if page_url:
+        _sub(entry, "link", rel="alternate", type="text/html", href=page_url)
     t = digest.totals
     _sub(
         entry,
         "summary",
-        f"{t.messages} messages, {t.patches} patch postings, {len(digest.series)} series",
+        f"{plural(t.messages, 'message')}, {plural(t.patches, 'patch posting')}, "
+        f"{plural(len(digest.series), 'series')}",
     )
     _sub(entry, "content", render_fragment(digest, options), type="html")
     ET.indent(feed)
@@ -94,6 +109,12 @@ def merge_feed(old: str | None, new: str, keep: int = 50) -> str:
         return new  # a damaged feed is replaced rather than blocking delivery
     if feed.tag != _q("feed"):
         return new
+    # the feed's own links are the newest render's (a feed URL set since the last run)
+    for link in feed.findall(_q("link")):
+        feed.remove(link)
+    at = next((i for i, el in enumerate(feed) if el.tag == _q("entry")), len(feed))
+    for i, link in enumerate(fresh.findall(_q("link"))):
+        feed.insert(at + i, link)
     new_entries = fresh.findall(_q("entry"))
     ids = {e.findtext(_q("id")) for e in new_entries}
     for e in feed.findall(_q("entry")):

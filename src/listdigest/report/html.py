@@ -120,7 +120,8 @@ _DIFFSTAT_RE = re.compile(
 
 def segments(text: str) -> list[tuple[bool, str]]:
     """``text`` cut into runs of prose and of diffstat lines: ``(is_diffstat, run)``, in
-    order, so a diffstat can be set unwrapped while the prose around it wraps."""
+    order, so a diffstat can be set unwrapped while the prose around it wraps.  Each run but
+    the last keeps its closing newline: joined, the runs are ``text`` again."""
     out: list[tuple[bool, list[str]]] = []
     for line in text.split("\n"):
         stat = bool(_DIFFSTAT_RE.match(line))
@@ -128,7 +129,10 @@ def segments(text: str) -> list[tuple[bool, str]]:
             out[-1][1].append(line)
         else:
             out.append((stat, [line]))
-    return [(stat, "\n".join(lines)) for stat, lines in out]
+    return [
+        (stat, "\n".join(lines) + ("\n" if i < len(out) - 1 else ""))
+        for i, (stat, lines) in enumerate(out)
+    ]
 
 
 def context(digest: Digest, options: ReportOptions) -> dict[str, Any]:
