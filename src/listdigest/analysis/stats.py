@@ -5,7 +5,9 @@ rendering is ``report.stats_*``'s, ranges and the previous period are the caller
 
 - **Thread**: a root and its replies (``model.threads.thread_root``).  A person is a
   thread's *author* when they posted its root (looked up in the archive when the root came
-  before the range) or a patch or pull request in it within the range; anyone else who
+  before the range) or a patch or pull request in it within the range, as its author (the
+  in-body ``From:``) or as its sender (a maintainer posting a patch on someone's behalf
+  answers its review as its submitter, not as a reviewer); anyone else who
   wrote in it is a *reviewer* of it.  Every message a person writes in a thread counts as
   a message *as author* or *as reviewer* by that role.  Bots (``history.is_bot``, the
   digest's rule) count nowhere: not as people, not as messages.
@@ -404,15 +406,18 @@ def compute_stats(
         got = set()
         r = by_id.get(root)
         if r is not None and not bot(r):
-            got.add(person(r.author_name, r.author_addr))
+            got |= {person(r.author_name, r.author_addr), person(r.from_name, r.from_addr)}
         elif root in roots_before:
-            name, addr, _kind = roots_before[root]
-            if not is_bot(addr, name, patterns):
-                got.add(person(name, addr))
+            pairs = roots_before[root]
+            if not any(is_bot(addr, name, patterns) for name, addr in pairs):
+                got |= {person(name, addr) for name, addr in pairs}
         authors[root] = got
     for m in human:
         if m.kind == PATCH or (m.parsed.pull and not m.parsed.reply):
-            authors[root_of[m.msgid]].add(person(m.author_name, m.author_addr))
+            authors[root_of[m.msgid]] |= {
+                person(m.author_name, m.author_addr),
+                person(m.from_name, m.from_addr),
+            }
 
     # -- per person and per company
     people: dict[str, _Acc] = {}

@@ -18,8 +18,9 @@ _CHUNK = 900
 
 
 class ArchiveFacts(Protocol):
-    def senders(self, msgids: Iterable[str]) -> dict[str, tuple[str, str, str]]:
-        """(author name, author address, kind) of the first message stored under each id."""
+    def senders(self, msgids: Iterable[str]) -> dict[str, tuple[tuple[str, str], ...]]:
+        """(name, address) of the author (the in-body rule) and of the sender of the first
+        message stored under each id."""
 
     def first_seen(self, addrs: Iterable[str]) -> dict[str, int]:
         """Each address's (lower case) first receive time in the whole archive, as sender
@@ -32,19 +33,19 @@ class IndexFacts:
     def __init__(self, db) -> None:
         self.db = db
 
-    def senders(self, msgids: Iterable[str]) -> dict[str, tuple[str, str, str]]:
-        out: dict[str, tuple[str, str, str]] = {}
+    def senders(self, msgids: Iterable[str]) -> dict[str, tuple[tuple[str, str], ...]]:
+        out: dict[str, tuple[tuple[str, str], ...]] = {}
         ids = sorted(set(msgids))
         for i in range(0, len(ids), _CHUNK):
             part = ids[i : i + _CHUNK]
             rows = self.db.execute(
-                "SELECT msgid, author_name, author_addr, kind FROM messages "
+                "SELECT msgid, author_name, author_addr, from_name, from_addr FROM messages "
                 f"WHERE msgid IN ({','.join('?' * len(part))}) ORDER BY epoch DESC, seq DESC",
                 part,
             ).fetchall()
             # newest first, so the first stored message under an id is written last and wins
-            for mid, name, addr, kind in rows:
-                out[mid] = (name or "", addr or "", kind or "")
+            for mid, name, addr, from_name, from_addr in rows:
+                out[mid] = ((name or "", addr or ""), (from_name or "", from_addr or ""))
         return out
 
     def first_seen(self, addrs: Iterable[str]) -> dict[str, int]:
