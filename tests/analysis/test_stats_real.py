@@ -149,7 +149,7 @@ def independent(gitdir: str, since: int, until: int) -> dict:
             if not _bot(name, addr):
                 authors[root] |= {addr.lower(), in_body.get(root, addr.lower())}
     out: dict[str, list] = defaultdict(lambda: [0, 0, set(), set()])
-    for mid, addr, root in people:
+    for _mid, addr, root in people:
         role = 0 if addr in authors[root] else 1
         out[addr][role] += 1
         out[addr][2 + role].add(root)
