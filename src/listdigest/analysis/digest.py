@@ -19,7 +19,7 @@ from typing import Any
 from ..message import PATCH, REPLY, Message
 from ..message.body import digest_text
 from ..model.series import Series, group_series
-from .employers import Affiliations, Identity, employer_counter
+from .employers import UNKNOWN, Affiliations, Identity, employer_counter
 from .history import (
     DEFAULT_BOTS,
     History,
@@ -126,6 +126,8 @@ class Digest:
     history: History | None = None
     #: postings per employer at the posting's date (gitdm maps), ranked like the other tables
     employers: tuple[Count, ...] = ()
+    #: the (Unknown) row's postings by author address (lower case): what to map next
+    unmapped: tuple[Count, ...] = ()
 
     @property
     def series_newest_first(self) -> tuple[SeriesEntry, ...]:
@@ -330,13 +332,17 @@ def build_digest(
     domains: Counter = Counter()
     people: Counter = Counter()
     employers: Counter = Counter()
+    unmapped: Counter = Counter()
     employer_of = employer_counter(aff.employers)
     for m in postings:
         who = idents[(m.author_name, m.author_addr)]
         domains[domain_of(m.author_addr)] += 1
         people[names[who.addr.lower()]] += 1
         when = m.date if m.date is not None else m.received
-        employers[employer_of((m.author_addr, who.addr), when)] += 1
+        employer = employer_of((m.author_addr, who.addr), when)
+        employers[employer] += 1
+        if employer == UNKNOWN:
+            unmapped[m.author_addr.lower()] += 1
     bodies = {s.key: _bodies(s) for s in series}
     per: dict[str, SeriesHistory] = {}
     states: dict[str, SeriesState] = {}
@@ -379,4 +385,5 @@ def build_digest(
         newest=max((m.received for m in messages if m.received is not None), default=None),
         history=history,
         employers=_ranked(employers, top),
+        unmapped=_ranked(unmapped, top),
     )

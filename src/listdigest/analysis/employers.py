@@ -15,6 +15,13 @@ Rules (documented in README):
 - the posting's own address is tried first, then its canonical address (after mailmap and
   aliases): an address entry beats any domain entry, and a domain mapped to ``(Unknown)``
   (personal and neutral domains) gives way to the other address's domain.
+- a per-developer affiliation file (gitdm data sets: ``Name: email, email`` then indented
+  ``Company [until YYYY-MM-DD]``) given as an employer map gives each address an entry of
+  its own and makes the developer's addresses one person (like aliases to the first).
+- last, and only for an address the maps leave (Unknown) without an entry of its own, what
+  the archive suggests (``infer_affiliations``: the same display name writing from a company
+  address in the same months, or a company sender carrying its in-body From), shown as
+  inferred by ``describe``.  Any map, mailmap or alias line overrides it.
 """
 
 from __future__ import annotations
@@ -30,10 +37,15 @@ from typing import Callable, Protocol
 from ..mapfiles import (
     DEFAULT_MAP,
     Affiliation,
+    Developer,
     MailmapEntry,
     Origin,
     _read,
+    developers_aliases,
+    developers_employer_map,
+    is_developers_file,
     parse_aliases,
+    parse_developers,
     parse_employer_map,
     parse_mailmap,
 )
@@ -44,9 +56,17 @@ __all__ = [
     "UNKNOWN",
     "Affiliation",
     "Affiliations",
+    "Developer",
+    "Inferred",
+    "InferredMap",
     "MailmapEntry",
     "Origin",
+    "UnknownShare",
+    "developers_aliases",
+    "developers_employer_map",
+    "infer_affiliations",
     "parse_aliases",
+    "parse_developers",
     "parse_employer_map",
     "parse_mailmap",
 ]
@@ -294,11 +314,21 @@ def load_affiliations(
 ) -> Affiliations:
     """Read the files once (the shipped map first unless ``default_map`` is false)."""
     paths = ([DEFAULT_MAP] if default_map else []) + list(employer_maps)
-    emaps = [(p, parse_employer_map(_read(p, "employer map"), p)) for p in paths]
+    emaps = []
+    # a per-developer affiliation file given as an employer map also says which addresses
+    # are one person: those groups come before the aliases files, which win
+    al: dict[str, tuple[str, Origin]] = {}
+    for p in paths:
+        text = _read(p, "employer map")
+        if is_developers_file(text):
+            devs = parse_developers(text, p)
+            emaps.append((p, developers_employer_map(devs)))
+            al.update(developers_aliases(devs))
+        else:
+            emaps.append((p, parse_employer_map(text, p)))
     mm: dict[tuple[str, str | None], MailmapEntry] = {}
     for p in mailmaps:
         mm.update(parse_mailmap(_read(p, "mailmap"), p))
-    al: dict[str, tuple[str, Origin]] = {}
     for p in aliases:
         al.update(parse_aliases(_read(p, "aliases file"), p))
     return Affiliations(
