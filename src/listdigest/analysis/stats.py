@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from ..message import PATCH, Message
@@ -483,18 +483,7 @@ def compute_stats(
         series, cs_of_series, answers, person, bot, employer_of, company_of_msg
     )
 
-    change: tuple[Change, ...] = ()
-    prev_labels = None
-    if previous is not None:
-        p = previous.totals
-        prev_labels = (previous.start, previous.end)
-        change = (
-            Change("messages/day", totals.messages_per_day, p.messages_per_day),
-            Change("people/day", totals.people_per_day, p.people_per_day),
-            Change("change sets", totals.change_sets, p.change_sets),
-            Change("review share", totals.review_share, p.review_share),
-        )
-    return Stats(
+    made = Stats(
         list_name=list_name,
         start=start,
         end=end,
@@ -504,8 +493,8 @@ def compute_stats(
         totals=totals,
         people=person_tallies,
         companies=company_tallies,
-        rankings=_rank(person_tallies, previous.people if previous else None, top),
-        company_rankings=_rank(company_tallies, previous.companies if previous else None, top),
+        rankings=_rank(person_tallies, None, top),
+        company_rankings=_rank(company_tallies, None, top),
         roles=roles,
         tenure=tenure,
         first_time_authors=first_time,
@@ -513,8 +502,25 @@ def compute_stats(
         coverage=coverage,
         unknown_share=round(sum(unmapped.values()) / len(human), 4) if human else 0.0,
         unmapped=tuple(unmapped.most_common(10)),
-        previous=prev_labels,
-        change=change,
+    )
+    return compare(made, previous) if previous is not None else made
+
+
+def compare(stats: Stats, previous: Stats) -> Stats:
+    """``stats`` with its rankings' movement and its totals' change against ``previous``
+    (made from the tallies alone: no message is read again)."""
+    t, p = stats.totals, previous.totals
+    return replace(
+        stats,
+        rankings=_rank(stats.people, previous.people, stats.top),
+        company_rankings=_rank(stats.companies, previous.companies, stats.top),
+        previous=(previous.start, previous.end),
+        change=(
+            Change("messages/day", t.messages_per_day, p.messages_per_day),
+            Change("people/day", t.people_per_day, p.people_per_day),
+            Change("change sets", t.change_sets, p.change_sets),
+            Change("review share", t.review_share, p.review_share),
+        ),
     )
 
 
