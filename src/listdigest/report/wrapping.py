@@ -25,6 +25,9 @@ _WORD_RE = re.compile(r"( *)(\S+)")
 _MD_BLOCK_START_RE = re.compile(r"[-+*=_#>|~`]|\d{1,9}[.)]$")
 
 
+# a list item's marker alone, with the indentation before it
+_MARKER_RE = re.compile(r" *(?:[-+*]|\d{1,9}[.)])")
+
 # a Markdown link's destination as the renderer writes it: "](<URL>)" (a URL has no ">")
 _MD_DEST_RE = re.compile(r"\]\(<[^>]*>\)")
 
@@ -53,7 +56,8 @@ def wrap(line: str, width: int, indent: int | str = 4, markdown: bool = False) -
         sep, word = m.group(1), m.group(2)
         wide = _columns(word, markdown)
         full = cols + len(sep) + wide > width or after_url
-        may_break = cur.strip() != "" and len(cur) > len(pad)
+        # never right after a list item's marker: the item would be left empty
+        may_break = cur.strip() != "" and not _MARKER_RE.fullmatch(cur)
         if markdown and _MD_BLOCK_START_RE.match(word):
             may_break = False
         if full and may_break:
