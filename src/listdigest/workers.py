@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Sequence, Sized
-from typing import Callable, TypeVar
+from typing import TYPE_CHECKING, Callable, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from multiprocessing.pool import AsyncResult, Pool
 
 #: messages a worker process reads and parses per task
 BATCH = 1500
@@ -61,7 +64,7 @@ def _run_forked() -> list:
     return fn(items, True)
 
 
-class Forked:
+class Forked(Generic[T, R]):
     """``fn(items, in_child)`` started in a forked child now; ``result()`` waits for it.
     ``fn`` is told whether it runs in the child (where resources such as database
     connections must be opened anew).  Where forking cannot help (few items, one core, no
@@ -78,7 +81,8 @@ class Forked:
         import multiprocessing
 
         self._fn, self._items = fn, items
-        self._pool = self._async = None
+        self._pool: Pool | None = None
+        self._async: AsyncResult[list[R]] | None = None
         n = default_workers() if workers is None else workers
         if (
             n <= 1
@@ -96,7 +100,7 @@ class Forked:
         self._async = self._pool.apply_async(_run_forked)
 
     def result(self) -> list[R]:
-        if self._pool is None:
+        if self._pool is None or self._async is None:
             return self._fn(self._items, False)
         try:
             return self._async.get()

@@ -11,7 +11,8 @@ import time
 import pytest
 
 from listdigest.sources.git import open_git_source
-from listdigest.store.index import _INDEXES, Index
+from listdigest.store.index import Index
+from listdigest.store.schema import INDEXES
 
 
 def dump(path):
@@ -40,7 +41,7 @@ def test_parallel_index_equals_single_process(kvmppc_epoch, tmp_path):
     db = sqlite3.connect(str(tmp_path / "2.sqlite"))
     have = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
     db.close()
-    assert set(_INDEXES) <= have
+    assert set(INDEXES) <= have
 
 
 def _by_msgid(path):
@@ -73,9 +74,9 @@ def test_first_build_killed_halfway_resumes_to_the_same_index(kvmppc_epoch, tmp_
         ix.update(open_git_source(kvmppc_epoch))
     killed = str(tmp_path / "killed.sqlite")
     child = (
-        "import sys, listdigest.store.index as m; m.BATCH = 200; "
+        "import sys, listdigest.store.ingest as m, listdigest.store.index as ix; m.BATCH = 200; "
         "from listdigest.sources.git import open_git_source; "
-        "m.Index(sys.argv[1]).update(open_git_source(sys.argv[2]))"
+        "ix.Index(sys.argv[1]).update(open_git_source(sys.argv[2]))"
     )
     # its own process group, killed whole: the workers die with it (a worker left alive
     # would commit its batch after the count below, as it may in life: resuming is the same)

@@ -1,9 +1,10 @@
 """What the archive's history adds to a digest: version labels, changelogs, reviews, applied
 series, hot threads, waiting series, first-time contributors and bots.
 
-Owns the rules of those sections.  The archive-wide facts come from a history lookup (the
-store's ``Index``, passed in by the pipeline; this module never imports the store); without
-one (``--no-index``, mbox, Maildir) the sections that need the past are left empty and every
+Owns the rules of those sections, and ``HistoryLookup``: every question this stage asks
+the archive's past.  The answers come from the store's ``Index`` (which implements the
+protocol; the pipeline passes it in, this module never imports the store); without one
+(``--no-index``, mbox, Maildir) the sections that need the past are left empty and every
 series is ``New`` (or ``Resend``).
 """
 
@@ -14,7 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Callable, Protocol
 
 from ..message import PATCH, Message
 from ..message.applied import AppliedItem
@@ -22,7 +23,15 @@ from ..message.body import split_body, strip_inbody
 from ..message.trailers import REVIEW_TRAILERS
 from ..model.series import Series
 from ..model.threads import group_threads
-from ..model.versions import Posting, change_id, lore_links, previous_version, version_chain
+from ..model.versions import (
+    Posting,
+    VersionLink,
+    VersionLookup,
+    change_id,
+    lore_links,
+    previous_version,
+    version_chain,
+)
 from ..timeparse import day
 from ..workers import Forked
 from .lifecycle import DISCUSSED, NEW, STALE_DAYS, Newer, SeriesState, answers_of, series_state
@@ -40,6 +49,41 @@ DEFAULT_BOTS = (
     "ci_notify",
     "kernelci",
 )
+
+
+class HistoryLookup(VersionLookup, Protocol):
+    """Every question the analysis stage asks the archive's past (the store's ``Index``
+    answers them): the series and version look-ups of ``VersionLookup`` (whose
+    ``parents_of`` also finds a thread's root beyond the range), and these."""
+
+    def position_of_commit(self, commit: str) -> tuple[int, int] | None:
+        """(epoch, seq) of the message ``commit`` stores: its place in archive order."""
+        ...
+
+    def subject_of(self, msgid: str) -> str | None:
+        """The subject of the first message stored under ``msgid``."""
+        ...
+
+    def kind_of(self, msgid: str) -> str | None:
+        """The kind (patch, reply, other) of the first message stored under ``msgid``."""
+        ...
+
+    def first_positions(self, addrs: Iterable[str]) -> dict[str, tuple[int, int]]:
+        """Each address's first message in the archive (as sender or author), lower-cased."""
+        ...
+
+    def first_positions_by_name(self, names: Iterable[str]) -> dict[str, tuple[int, int]]:
+        """Each display name's first message in the archive (as author), any address."""
+        ...
+
+    def messages_before(self, pos: tuple[int, int], since: int) -> list[Message]:
+        """The messages received since ``since`` and stored before ``pos``, in archive
+        order, as ``message.slim`` leaves them (the window before a range)."""
+        ...
+
+    def reopened(self) -> HistoryLookup:
+        """The same lookup on a connection of its own, for a forked process."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -241,7 +285,7 @@ def _series_changelog(s: Series) -> str:
 
 
 def series_history(
-    s: Series, lookup: Any | None, memo: dict[str, Any] | None = None
+    s: Series, lookup: HistoryLookup | None, memo: dict[str, VersionLink | None] | None = None
 ) -> SeriesHistory:
     head = s.head
     resend = head.parsed.resend
@@ -283,7 +327,7 @@ def series_history(
     return SeriesHistory(s.key, label, versions, _series_changelog(s) if versions else "")
 
 
-def _head_key(msgid: str, lookup: Any | None, local: dict[str, str]) -> str:
+def _head_key(msgid: str, lookup: HistoryLookup | None, local: dict[str, str]) -> str:
     if msgid in local:
         return local[msgid]
     if lookup is not None:
@@ -298,7 +342,7 @@ PARALLEL_SERIES = 400
 
 
 def start_histories(
-    series: Sequence[Series], lookup: Any | None
+    series: Sequence[Series], lookup: HistoryLookup | None
 ) -> Callable[[], list[SeriesHistory]]:
     """Start looking up each series' history; the returned call waits for the answers.  A
     large range's run in a forked child (with its own index connection: a SQLite connection
@@ -306,10 +350,10 @@ def start_histories(
 
     def part(items: Sequence[Series], in_child: bool) -> list[SeriesHistory]:
         lk = lookup.reopened() if in_child and lookup is not None else lookup
-        memo: dict[str, Any] = {}
+        memo: dict[str, VersionLink | None] = {}
         return [series_history(s, lk, memo) for s in items]
 
-    if lookup is None or not hasattr(lookup, "reopened"):
+    if lookup is None:
         return lambda: part(series, False)
     return Forked(part, series, PARALLEL_SERIES).result
 
@@ -317,7 +361,7 @@ def start_histories(
 def build_history(
     messages: Sequence[Message],
     series: Sequence[Series],
-    lookup: Any | None,
+    lookup: HistoryLookup | None,
     *,
     top: int = 15,
     hot: int = 10,
@@ -414,30 +458,30 @@ def build_history(
     # hot threads: ranked by what others said, never a series nobody answered
     threads = group_threads(messages, lookup)
     ranked = []
-    for t in threads:
-        if len(t.messages) < 2:
+    for th in threads:
+        if len(th.messages) < 2:
             continue  # nobody answered
-        starter = by_id.get(t.root)
+        starter = by_id.get(th.root)
         first = (
-            starter if starter is not None else min(t.messages, key=lambda x: x.seq)
+            starter if starter is not None else min(th.messages, key=lambda x: x.seq)
         ).from_addr.lower()
         people = set()
         others = 0
-        for x in t.messages:
+        for x in th.messages:
             if bot(x.from_addr, x.from_name):
                 continue
-            a = x.from_addr.lower()
-            people.add(a)
-            others += a != first
+            addr = x.from_addr.lower()
+            people.add(addr)
+            others += addr != first
         if not others:
             continue
         ranked.append(
             (
                 -others,
                 -len(people),
-                t.first_seq,
+                th.first_seq,
                 ThreadEntry(
-                    t.root, subject_of(t.root, t.subject), len(t.messages), len(people), others
+                    th.root, subject_of(th.root, th.subject), len(th.messages), len(people), others
                 ),
             )
         )
@@ -490,7 +534,7 @@ def build_history(
 
 def _first_timers(
     messages: Sequence[Message],
-    lookup: Any,
+    lookup: HistoryLookup,
     range_start: tuple[int, int],
     bot,
     other_addresses: Callable[[str, str], Iterable[str]] | None,

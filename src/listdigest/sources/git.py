@@ -1,37 +1,39 @@
 """Reading public-inbox git archives: v2 inboxes (``git/N.git`` epochs), single epochs, v1.
 
-One ``git log --raw`` per epoch lists the blobs to read and the deletions (public-inbox
-``d`` commits); one persistent ``git cat-file --batch`` per epoch streams the blobs, fed by
-a writer thread so git never waits for us.  Revisions are resolved in every epoch, so a
-range ``A..B`` may start in one epoch and end in another.
+Owns what an archive's git repositories mean: finding the epochs, resolving revisions in
+every epoch (so a range ``A..B`` may start in one epoch and end in another), listing a
+range's messages (one ``git log --raw`` per epoch names the blobs to read and the
+deletions, public-inbox ``d`` commits) and reading them (one ``git cat-file --batch`` per
+read job).  Running git is ``gitio``'s: this module never starts a process itself.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import subprocess
-import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..errors import RangeError, SourceError
 from . import RawMessage, Selection
+from .gitio import EMPTY_BLOB, CatFile, LogEntry, log, run
+
+__all__ = [
+    "EMPTY_BLOB",
+    "CatFile",
+    "Epoch",
+    "GitSource",
+    "LogEntry",
+    "ReadItem",
+    "ReadJob",
+    "open_git_source",
+    "read_job",
+]
 
 _EPOCH_RE = re.compile(r"^(\d+)\.git$")
 # a revision a user may name: no option-like or whitespace-bearing strings reach git
 _REV_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/@{}^~:+-]*$")
-
-
-def _git(gitdir: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run(
-        ["git", "--git-dir", gitdir, *args],
-        capture_output=True,
-    )
-    if check and proc.returncode != 0:
-        err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise SourceError(f"{gitdir}: git {args[0]} failed: {err[-1] if err else proc.returncode}")
-    return proc
 
 
 def _is_git_dir(path: str) -> bool:
@@ -44,81 +46,6 @@ def _is_git_dir(path: str) -> bool:
 class Epoch:
     number: int
     gitdir: str
-
-
-class CatFile:
-    """A persistent ``git cat-file --batch``; ``stream`` reads many blobs without round trips."""
-
-    def __init__(self, gitdir: str) -> None:
-        self.gitdir = gitdir
-
-    def stream(self, oids: Sequence[str]) -> Iterator[tuple[str, bytes | None]]:
-        """Yield ``(oid, data)`` for each oid in order; data is None for a missing object."""
-        if not oids:
-            return
-        proc = subprocess.Popen(
-            ["git", "--git-dir", self.gitdir, "cat-file", "--batch"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            bufsize=1 << 20,
-        )
-        assert proc.stdin is not None and proc.stdout is not None
-
-        def feed() -> None:
-            try:
-                for i in range(0, len(oids), 512):
-                    proc.stdin.write(("\n".join(oids[i : i + 512]) + "\n").encode())
-                proc.stdin.close()
-            except (BrokenPipeError, ValueError, OSError):
-                pass
-
-        writer = threading.Thread(target=feed, daemon=True)
-        writer.start()
-        out = proc.stdout
-        try:
-            for oid in oids:
-                header = out.readline()
-                if not header:
-                    raise SourceError(
-                        f"{self.gitdir}: git cat-file ended early (corrupt repository?)"
-                    )
-                parts = header.split()
-                if len(parts) == 2 and parts[1] == b"missing":
-                    yield oid, None
-                    continue
-                if len(parts) != 3:
-                    raise SourceError(f"{self.gitdir}: unexpected cat-file output {header[:80]!r}")
-                size = int(parts[2])
-                data = out.read(size)
-                if len(data) != size or out.read(1) != b"\n":
-                    raise SourceError(f"{self.gitdir}: short read of object {oid}")
-                yield oid, data
-        finally:
-            try:
-                proc.stdout.close()
-            except OSError:
-                pass
-            proc.kill()
-            proc.wait()
-            writer.join(timeout=5)
-
-
-@dataclass(frozen=True)
-class LogEntry:
-    """One commit of an epoch's history, as ``git log --raw`` shows it."""
-
-    commit: str
-    time: int
-    #: blob id of the message this commit stores, if it stores one
-    blob: str | None
-    #: blob id of a message this commit removes (a v2 ``d`` file; a deleted path in v1)
-    gone: str | None = None
-
-    def stores_message(self, deleted: set[str]) -> bool:
-        """Whether this commit stores a message still in the archive: not a commit without
-        one, not the empty ``m`` public-inbox-purge leaves, not a message a ``d`` removed."""
-        return self.blob is not None and self.blob != EMPTY_BLOB and self.blob not in deleted
 
 
 class GitSource:
@@ -144,7 +71,7 @@ class GitSource:
     # -- revisions -------------------------------------------------------
     def head(self, epoch: Epoch) -> str | None:
         if epoch.number not in self._heads:
-            proc = _git(epoch.gitdir, "rev-parse", "--verify", "-q", "HEAD^{commit}", check=False)
+            proc = run(epoch.gitdir, "rev-parse", "--verify", "-q", "HEAD^{commit}", check=False)
             self._heads[epoch.number] = (
                 proc.stdout.decode().strip() if proc.returncode == 0 else None
             )
@@ -156,7 +83,7 @@ class GitSource:
             raise RangeError(f"unknown revision: {rev!r}")
         found: list[tuple[int, str]] = []
         for i, ep in enumerate(self.epochs):
-            proc = _git(
+            proc = run(
                 ep.gitdir,
                 "rev-parse",
                 "--verify",
@@ -183,112 +110,43 @@ class GitSource:
         except RangeError:
             return False
         head = self.head(self.epochs[i])
+        return head is not None and self.is_ancestor(self.epochs[i], full, head)
+
+    def is_ancestor(self, epoch: Epoch, old: str, new: str) -> bool:
+        """Whether commit ``old`` is an ancestor of (or is) ``new`` in ``epoch``."""
         return (
-            head is not None
-            and _git(
-                self.epochs[i].gitdir, "merge-base", "--is-ancestor", full, head, check=False
-            ).returncode
-            == 0
+            run(epoch.gitdir, "merge-base", "--is-ancestor", old, new, check=False).returncode == 0
         )
 
-    def _log(self, epoch: Epoch, revspec: list[str]) -> list[LogEntry]:
-        """Commits of ``revspec`` in oldest-first order with the message blob each stores."""
-        return list(self.iter_log(epoch, revspec))
+    def count_commits(self, epoch: Epoch, rev: str) -> int:
+        """Commits reachable from ``rev`` in ``epoch`` (0 when git cannot say)."""
+        proc = run(epoch.gitdir, "rev-list", "--count", rev, check=False)
+        return int(proc.stdout or 0) if proc.returncode == 0 else 0
 
-    def iter_log(
-        self, epoch: Epoch, revspec: list[str], newest_first: bool = False
+    def commit_times(self, epoch: Epoch, commits: Sequence[str]) -> list[int]:
+        """The committer time of each commit, in order (one git call for them all)."""
+        if not commits:
+            return []
+        out = run(epoch.gitdir, "show", "-s", "--format=%ct", *commits).stdout
+        return [int(t) for t in out.split()]
+
+    def log(
+        self, epoch: Epoch, revspec: Sequence[str], newest_first: bool = False
     ) -> Iterator[LogEntry]:
-        """``_log`` as git writes it: the first commits can be read while git lists the rest."""
-        order = [] if newest_first else ["--reverse"]
-        proc = subprocess.Popen(
-            [
-                "git",
-                "--git-dir",
-                epoch.gitdir,
-                "log",
-                *order,
-                "--root",
-                "--no-renames",
-                "--format=C %H %ct",
-                "--raw",
-                "--no-abbrev",
-                *revspec,
-                "--",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            bufsize=1 << 16,
-        )
-        assert proc.stdout is not None and proc.stderr is not None
-        commit = None
-        ctime = 0
-        blob = gone = None
-        try:
-            for line in proc.stdout:
-                if line.startswith(b"C "):
-                    if commit is not None:
-                        yield LogEntry(commit, ctime, blob, gone)
-                    _, c, t = line.split(b" ")
-                    commit, ctime, blob, gone = c.decode(), int(t), None, None
-                elif line.startswith(b":"):
-                    meta, _, path = line.rstrip(b"\n").partition(b"\t")
-                    fields = meta.split(b" ")
-                    status = fields[4][:1]
-                    if self.v1:
-                        if status in (b"A", b"M") and path not in (b"d",):
-                            blob = fields[3].decode()
-                        elif status == b"D":
-                            gone = fields[2].decode()
-                    elif status in (b"A", b"M"):
-                        if path == b"m":
-                            blob = fields[3].decode()
-                        elif path == b"d":
-                            gone = fields[3].decode()
-            err = proc.stderr.read()
-            if proc.wait() != 0:
-                lines = err.decode("utf-8", "replace").strip().splitlines()
-                raise SourceError(
-                    f"{epoch.gitdir}: git log failed: {lines[-1] if lines else proc.returncode}"
-                )
-            if commit is not None:
-                yield LogEntry(commit, ctime, blob, gone)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait()
-            proc.stdout.close()
-            proc.stderr.close()
+        """The commits of ``revspec`` in ``epoch``, oldest first (or newest first, as git
+        walks them, when ``newest_first``), with the message blob each stores and removes,
+        as git writes them: the first can be read while git lists the rest."""
+        return log(epoch.gitdir, revspec, v1=self.v1, newest_first=newest_first)
 
     def deleted_blobs(self, epoch: Epoch) -> set[str]:
         """Blob ids of messages removed from the inbox (v2 ``d`` files, v1 deleted paths)."""
         if self.head(epoch) is None:
             return set()
         if self.v1:
-            args = [
-                "log",
-                "--no-renames",
-                "--format=",
-                "--raw",
-                "--no-abbrev",
-                "--diff-filter=D",
-                "HEAD",
-                "--",
-            ]
+            entries = log(epoch.gitdir, ["HEAD"], v1=True, newest_first=True, only_deletions=True)
         else:
-            args = ["log", "--no-renames", "--format=", "--raw", "--no-abbrev", "HEAD", "--", "d"]
-        out = _git(epoch.gitdir, *args).stdout
-        gone: set[str] = set()
-        for line in out.split(b"\n"):
-            if not line.startswith(b":"):
-                continue
-            meta, _, path = line.partition(b"\t")
-            fields = meta.split(b" ")
-            status = fields[4][:1]
-            if self.v1 and status == b"D":
-                gone.add(fields[2].decode())
-            elif not self.v1 and path == b"d" and status in (b"A", b"M"):
-                gone.add(fields[3].decode())
-        return gone
+            entries = log(epoch.gitdir, ["HEAD"], newest_first=True, paths=["d"])
+        return {e.gone for e in entries if e.gone}
 
     # -- selection -------------------------------------------------------
     def plan(self, from_rev: str | None, to_rev: str | None) -> list[tuple[Epoch, list[str]]]:
@@ -296,21 +154,21 @@ class GitSource:
         live = [i for i, ep in enumerate(self.epochs) if self.head(ep) is not None]
         if not live:
             raise RangeError(f"{self.path}: the archive holds no messages")
-        lo_i, lo_c = (None, None)
+        lo_i: int | None = None
+        lo_c = ""
         if from_rev:
             lo_i, lo_c = self.resolve(from_rev)
+        hi_c: str | None
         if to_rev:
             hi_i, hi_c = self.resolve(to_rev)
         else:
             hi_i = live[-1]
             hi_c = self.head(self.epochs[hi_i])
+        assert hi_c is not None  # a live epoch has a head
         if lo_i is not None and lo_i > hi_i:
             raise RangeError(f"--from {from_rev} comes after --to {to_rev or 'HEAD'}")
         if lo_i is not None and lo_i == hi_i:
-            proc = _git(
-                self.epochs[hi_i].gitdir, "merge-base", "--is-ancestor", lo_c, hi_c, check=False
-            )
-            if proc.returncode != 0:
+            if not self.is_ancestor(self.epochs[hi_i], lo_c, hi_c):
                 raise RangeError(f"--from {from_rev} is not an ancestor of --to {to_rev or 'HEAD'}")
         plans: list[tuple[Epoch, list[str]]] = []
         start = 0 if lo_i is None else lo_i
@@ -325,7 +183,7 @@ class GitSource:
 
     def select(self, from_rev: str | None = None, to_rev: str | None = None) -> Selection:
         plans = self.plan(from_rev, to_rev)
-        logs = [(ep, self._log(ep, spec)) for ep, spec in plans]
+        logs = [(ep, list(self.log(ep, spec))) for ep, spec in plans]
         commits = [e for _, entries in logs for e in entries]
         if from_rev:
             start = self.resolve(from_rev)[1]
@@ -357,9 +215,9 @@ class GitSource:
         for ep, entries in logs:
             items = []
             for e in entries:
-                if not e.stores_message(gone):
+                if e.blob is None or not e.stores_message(gone):
                     continue
-                items.append((seq, e.blob, e.commit, e.time))
+                items.append(ReadItem(seq, e.blob, e.commit, e.time))
                 seq += 1
             jobs.append(ReadJob(ep.gitdir, ep.number, tuple(items)))
         return tuple(jobs)
@@ -369,17 +227,25 @@ class GitSource:
             yield from read_job(job)
 
 
-#: git's empty blob: public-inbox-purge leaves it in place of an erased message
-EMPTY_BLOB = "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"
+class ReadItem(NamedTuple):
+    """One message blob to read, and where it stands."""
+
+    #: position in archive order
+    seq: int
+    blob: str
+    #: the commit storing it
+    commit: str
+    #: that commit's time (a message without Date was received then)
+    time: int
 
 
 @dataclass(frozen=True)
 class ReadJob:
-    """Message blobs of one epoch to read: (position, blob, commit, commit time) each."""
+    """Message blobs of one epoch to read, in order."""
 
     gitdir: str
     epoch: int
-    items: tuple[tuple[int, str, str, int], ...]
+    items: tuple[ReadItem, ...]
 
     def split(self, size: int) -> list[ReadJob]:
         return [
@@ -427,7 +293,7 @@ def _epochs_of_v2(path: str) -> list[Epoch]:
 
 def _looks_v1(gitdir: str) -> bool:
     """A v1 inbox stores each message at ``xx/yyyy…`` (the Message-ID's sha1); v2 stores ``m``."""
-    proc = _git(gitdir, "ls-tree", "--name-only", "HEAD", check=False)
+    proc = run(gitdir, "ls-tree", "--name-only", "HEAD", check=False)
     if proc.returncode != 0:
         return False
     names = proc.stdout.decode("utf-8", "replace").split()

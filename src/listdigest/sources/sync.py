@@ -2,8 +2,8 @@
 
 This module owns talking to a public-inbox server for mirroring: reading its
 ``manifest.js.gz`` (per list, else site-wide filtered by the list's path, else probing
-``git/N.git``), ``git clone --mirror`` of new epochs and ``git fetch --prune`` of known ones,
-and noticing forced updates (the server rewrote an epoch's history, e.g. to purge a message).
+``git/N.git``), ``git clone --mirror`` of new epochs and ``git fetch --prune`` of known ones
+(run through ``gitio``), and noticing forced updates (the server rewrote an epoch's history, e.g. to purge a message).
 It hands back a frozen ``SyncResult``; it prints nothing; progress goes to a callback.
 
 Crash safety: a new epoch is cloned into ``git/.N.git.partial`` and renamed to ``N.git``
@@ -21,7 +21,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -31,6 +30,7 @@ from dataclasses import asdict, dataclass
 from typing import Callable
 
 from ..errors import SourceError
+from . import gitio
 
 #: how long one HTTP request (not a whole clone) may wait for the server
 HTTP_TIMEOUT = 60
@@ -208,46 +208,32 @@ def git_environment(base: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
-def _git_run(
+def _git_net(
     sub: str,
     args: list[str],
     where: str,
     progress: Progress | None,
     env: Mapping[str, str],
     gitdir: str | None = None,
-) -> str:
-    """Run a network git command; stream its progress lines to ``progress``; raise on failure."""
-    cmd = ["git"] + (["--git-dir", gitdir] if gitdir else []) + [sub]
-    cmd.append("--progress" if progress is not None else "--quiet")
-    cmd.extend(args)
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=dict(env))
-    tail: list[str] = []
-    assert proc.stderr is not None
-    buf = b""
-    while True:
-        chunk = proc.stderr.read1(4096) if hasattr(proc.stderr, "read1") else proc.stderr.read(4096)
-        if not chunk:
-            break
-        buf += chunk
-        # git ends progress updates with \r and other lines with \n
-        parts = re.split(rb"[\r\n]", buf)
-        buf = parts.pop()
-        for p in parts:
-            line = p.decode("utf-8", "replace").strip()
-            if not line:
-                continue
-            tail = ([*tail, line])[-20:]
-            if progress is not None:
-                progress(line)
-    if buf.strip():
-        tail.append(buf.decode("utf-8", "replace").strip())
-    rc = proc.wait()
-    if rc != 0:
+) -> None:
+    """Run a network git command (clone, fetch); stream its progress lines to ``progress``;
+    raise on failure, telling a full disk and an unreachable host from other failures."""
+    proc = gitio.run(
+        gitdir,
+        sub,
+        "--progress" if progress is not None else "--quiet",
+        *args,
+        check=False,
+        env=env,
+        on_stderr=progress if progress is not None else _ignore,
+    )
+    if proc.returncode != 0:
+        tail = proc.stderr.decode("utf-8", "replace").splitlines()
         text = "\n".join(tail)
         if _ENOSPC_RE.search(text):
             raise DiskFullError(f"{where}: no space left on device")
         errs = [t for t in tail if t.startswith(("fatal:", "error:"))] or tail
-        last = errs[-1] if errs else f"exit code {rc}"
+        last = errs[-1] if errs else f"exit code {proc.returncode}"
         if (
             "Could not resolve host" in text
             or "Failed to connect" in text
@@ -255,11 +241,14 @@ def _git_run(
         ):
             raise HostUnreachableError(f"cannot reach {where}: {last}")
         raise SyncError(f"{where}: git {sub} failed: {last}")
-    return "\n".join(tail)
+
+
+def _ignore(line: str) -> None:
+    pass
 
 
 def _git_out(env: Mapping[str, str], gitdir: str, *args: str) -> tuple[int, str]:
-    proc = subprocess.run(["git", "--git-dir", gitdir, *args], capture_output=True, env=dict(env))
+    proc = gitio.run(gitdir, *args, check=False, env=env)
     return proc.returncode, proc.stdout.decode("utf-8", "replace").strip()
 
 
@@ -305,7 +294,7 @@ def _clone(
     if progress:
         progress(f"epoch {n}: cloning {url}")
     try:
-        _git_run("clone", ["--mirror", url, tmp], url, progress, env)
+        _git_net("clone", ["--mirror", url, tmp], url, progress, env)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -322,7 +311,7 @@ def _update(
     old = _tip(before)
     if progress:
         progress(f"epoch {n}: fetching {url}")
-    _git_run(
+    _git_net(
         "fetch", ["--prune", "--no-tags", url, "+refs/*:refs/*"], url, progress, env, gitdir=gitdir
     )
     new = _tip(_refs(env, gitdir))
@@ -338,21 +327,14 @@ def _update(
             forced=new is None and old is not None,
         )
     forced = (
-        subprocess.run(
-            ["git", "--git-dir", gitdir, "merge-base", "--is-ancestor", old, new], env=dict(env)
-        ).returncode
+        gitio.run(gitdir, "merge-base", "--is-ancestor", old, new, check=False, env=env).returncode
         != 0
     )
     dropped = _count(env, gitdir, old, "^" + new) if forced else 0
     added = _count(env, gitdir, new, "^" + old)
     if forced:
         # the server purged something: do not keep it around in the mirror either
-        subprocess.run(
-            ["git", "--git-dir", gitdir, "gc", "--quiet", "--prune=now"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env=dict(env),
-        )
+        gitio.run(gitdir, "gc", "--quiet", "--prune=now", check=False, env=env)
     return EpochResult(n, "updated", old, new, added, forced=forced, dropped=dropped)
 
 
