@@ -267,11 +267,12 @@ class Updater:
             drop_indexes(self.db)
         workers = self.workers if (streamed or listed >= 2 * BATCH) else 1
 
-        def batch_read(got: int) -> None:
+        def batch_read(got: int, last: bool) -> None:
             nonlocal read
             read += got
-            if progress is not None and read and total:
-                # ``total`` counts commits: until the end, never claim to be done
+            if progress is not None and got and total and not last:
+                # ``total`` may count commits storing no message: until the last call
+                # (below, with the update's own count), never claim to be done
                 progress(read, max(total, read + 1))
 
         # a first build's indexes are made as soon as a worker runs out of batches, while
@@ -441,12 +442,12 @@ class Updater:
         self,
         plans: list[Plan],
         workers: int,
-        batch_read: Callable[[int], None],
+        batch_read: Callable[[int, bool], None],
         early: Callable[[], None] | None = None,
     ) -> Iterator[Plan]:
         """Read, parse and insert every plan's messages, one stream of batches across epochs;
         yields each plan as its epoch is complete, and tells ``batch_read`` how many
-        messages each batch read, as it is in.
+        messages each batch read as it is in (and whether it was the last batch).
 
         In a first build (every plan fresh, worker processes) each worker writes its own
         batches under row ids reserved for them, so rows never travel back here to be
@@ -491,7 +492,7 @@ class Updater:
             if out:
                 next_id = insert(cur, out, next_id)
             done[i] += 1
-            batch_read(count)
+            batch_read(count, closed[-1] and received == sum(made))
             if direct and early is not None and closed[-1] and sum(made) - received < workers:
                 early()
                 early = None
