@@ -108,3 +108,25 @@ def test_hv_month_employer_section_in_text(hv_epoch):
         == "     86 Microsoft\n     40 (Unknown)\n     36 Meta\n     11 Intel\n      5 SUSE"
     )
     assert text.index("Email domains") < at < text.index("Top 5 contributors")
+
+
+@pytest.mark.real
+@pytest.mark.parametrize("fixture", ["kvmppc_epoch", "hv_epoch", "spi_epoch"])
+def test_last_year_unknown_share_under_a_quarter(fixture, request):
+    """The issue's goal: under 25 % (Unknown) patch postings in the last year of each shared
+    archive, with the shipped map and what the archive itself suggests.  The postings are
+    the digest's: patch postings received in the year, bots left out."""
+    from listdigest.analysis.employers import infer_affiliations, unknown_share
+    from listdigest.analysis.history import DEFAULT_BOTS, is_bot
+    from listdigest.pipeline import collect
+    from listdigest.sources import open_source
+
+    gitdir = request.getfixturevalue(fixture)
+    messages = collect(open_source(gitdir), RangeSpec()).messages
+    newest = max((m.received or 0) for m in messages)
+    since = newest - 365 * 86400
+    mine = [m for m in messages if m.kind == "patch" and (m.received or 0) >= since]
+    postings = [m for m in mine if not is_bot(m.author_addr, m.author_name, DEFAULT_BOTS)]
+    got = unknown_share(postings, infer_affiliations(messages, load_affiliations()))
+    assert got.postings > 40
+    assert got.share < 0.25, got

@@ -65,10 +65,12 @@ __all__ = [
     "developers_aliases",
     "developers_employer_map",
     "infer_affiliations",
+    "name_key",
     "parse_aliases",
     "parse_developers",
     "parse_employer_map",
     "parse_mailmap",
+    "unknown_share",
 ]
 
 UNKNOWN = "(Unknown)"
