@@ -70,7 +70,7 @@ def test_issue_example_loads_with_defaults():
         (('start = "2026-07-01"', 'start = "2026-07-01"\ncolour = "red"'), None),
         (
             ('subject = "From {from} to {to}"', 'subject = "From {frm}"'),
-            "lists.kvm.subject: bad placeholder 'frm' (use {from}, {to}, {list})",
+            "lists.kvm.subject: bad placeholder 'frm' (use {list}, {since}, {until}, {count}, {from}, {to})",
         ),
         (
             ('from = "KVM digest <digest@example.org>"', ""),
@@ -137,9 +137,8 @@ def test_default_config_path_from_xdg(tmp_path):
 def test_every_setting_is_documented_in_readme():
     import os
 
-    readme = open(
-        os.path.join(os.path.dirname(__file__), "..", "README.md"), encoding="utf-8"
-    ).read()
+    with open(os.path.join(os.path.dirname(__file__), "..", "README.md"), encoding="utf-8") as f:
+        readme = f.read()
     for line in settings_markdown().splitlines():
         if line.startswith("| `"):
             key = line.split("`")[1]
@@ -230,7 +229,6 @@ def test_history_and_employer_keys_name_the_key_at_fault(tmp_path, extra, messag
 def test_readme_settings_tables_are_the_generated_ones():
     import os
 
-    readme = open(
-        os.path.join(os.path.dirname(__file__), "..", "README.md"), encoding="utf-8"
-    ).read()
+    with open(os.path.join(os.path.dirname(__file__), "..", "README.md"), encoding="utf-8") as f:
+        readme = f.read()
     assert settings_markdown().strip() in readme

@@ -228,7 +228,7 @@ def test_delivered_digest_of_hostile_mail_has_only_our_headers(tmp_path):
         "x-rcptto",
     }, names
     assert "bcc" not in names
-    assert msg["Subject"].startswith("From ") and "\n" not in msg["Subject"]
+    assert msg["Subject"].startswith("[Demo] digest ") and "\n" not in msg["Subject"]
 
 
 # --------------------------------------------------------------------------- passwords

@@ -121,11 +121,7 @@ def _affiliations(employer_maps, mailmaps, aliases, no_default_map):
     help="Output format.",
 )
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
-@click.option(
-    "--link-base",
-    metavar="URL",
-    help="Archive link prefix (default https://lore.kernel.org/<list>/).",
-)
+@_option("link_base", "link_base", metavar="URL")
 @click.option(
     "--index",
     "index_file",

@@ -89,14 +89,16 @@ LIST_SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "subject",
-        "From {from} to {to}",
-        "Mail subject; {from}, {to} (9-char commit ids) and {list} are replaced.",
+        "[{list}] digest {since} – {until}",
+        "Mail subject. Placeholders: {list} (the list's name), {since} and {until} (the UTC days of the first and last message, YYYY-MM-DD), {count} (messages), {from} and {to} (9-char commit ids).",
     ),
     Setting("top", 15, "Rows in the domain and contributor tables.", "--top", (1, 10000)),
     Setting(
         "link_base",
         None,
-        "Archive link prefix (default https://lore.kernel.org/NAME/); a message links to link_base + Message-ID + '/'.",
+        "Archive link prefix; a message links to link_base + Message-ID + '/'. Default: the list URL the archive was mirrored from by `sync` (or the list URL given), else https://lore.kernel.org/<list name in lower case>/.",
+        option="--link-base",
+        file_note="The name is the table's NAME.",
     ),
     Setting(
         "start",
@@ -107,6 +109,11 @@ LIST_SETTINGS: tuple[Setting, ...] = (
         "output_dir",
         None,
         "Directory for files delivery: writes DIR/NAME/FROM..TO.EXT per format, and DIR/NAME/feed.atom.",
+    ),
+    Setting(
+        "feed_url",
+        None,
+        "Public URL of the list's Atom feed (files delivery's DIR/NAME/feed.atom as a web server serves it), e.g. https://example.org/digests/kvm/feed.atom: the feed's rel=\"self\" link.",
     ),
     Setting("send_empty", False, 'Deliver a "no traffic" digest when the range holds no message.'),
     Setting(
@@ -175,6 +182,8 @@ def default(name: str, table: tuple[Setting, ...] = LIST_SETTINGS) -> Any:
 
 
 DELIVERIES = ("smtp", "files", "stdout")
+#: the placeholders a mail subject may use
+SUBJECT_FIELDS = ("list", "since", "until", "count", "from", "to")
 SECURITIES = ("none", "starttls", "ssl")
 # a table name becomes a file name (state, output dir) and a List-Id label: keep it plain
 _LIST_KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -221,7 +230,8 @@ class ListConfig:
     formats: tuple[str, ...]
     subject: str
     top: int
-    link_base: str
+    #: None: derived from the archive at run time (``pipeline.default_link_base``)
+    link_base: str | None
     start: str | None
     output_dir: str | None
     send_empty: bool
@@ -235,6 +245,7 @@ class ListConfig:
     bots: tuple[str, ...] = ()
     waiting_days: int = default("waiting_days")
     hot: int = default("hot")
+    feed_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -463,12 +474,12 @@ def _list(
         raise ConfigError(f"{where}.output_dir: missing (files delivery needs a directory)")
     subject = _str(f"{where}.subject", data.get("subject", default("subject")))
     try:
-        subject.format_map({"from": "a", "to": "b", "list": "c"})
+        subject.format_map(dict(dict.fromkeys(SUBJECT_FIELDS, "x"), count=0))
     except (KeyError, IndexError, ValueError) as exc:
-        raise ConfigError(
-            f"{where}.subject: bad placeholder {exc} (use {{from}}, {{to}}, {{list}})"
-        ) from None
-    link_base = _str(f"{where}.link_base", data.get("link_base", f"https://lore.kernel.org/{key}/"))
+        known = ", ".join(f"{{{k}}}" for k in SUBJECT_FIELDS)
+        raise ConfigError(f"{where}.subject: bad placeholder {exc} (use {known})") from None
+    link_base = _str(f"{where}.link_base", data["link_base"]) if "link_base" in data else None
+    feed_url = _str(f"{where}.feed_url", data["feed_url"]) if "feed_url" in data else None
     start = _str(f"{where}.start", data["start"]) if "start" in data else None
     domain = sender.rsplit("@", 1)[-1].strip("> ").lower() if sender else "localhost"
     list_id = _str(f"{where}.list_id", data.get("list_id", f"{key}.listdigest.{domain}"))
@@ -483,6 +494,7 @@ def _list(
         subject=subject,
         top=_bounded(where, data, "top"),
         link_base=link_base,
+        feed_url=feed_url,
         start=start,
         output_dir=output_dir,
         send_empty=_bool(f"{where}.send_empty", data.get("send_empty", default("send_empty"))),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, TextIO, cast
@@ -374,15 +375,33 @@ def build_report(
     warnings += [
         f"{k.where}: {MISSING_BLOB}; skipped" for k in digest.skipped if k.reason == MISSING_BLOB
     ]
-    base = link_base or f"https://lore.kernel.org/{digest.list_name}/"
+    base = link_base or default_link_base(target, digest.list_name)
     return Report(digest, base, tuple(warnings))
 
 
-def render_formats(digest: Digest, formats: Iterable[str], link_base: str) -> dict[str, str]:
-    """Each format's rendering of ``digest``, in the order given."""
+def default_link_base(archive: str, name: str) -> str:
+    """Where a digest's links point when no link base is given: the list an archive URL
+    names, or the one a local mirror was made from (``sync``); else lore.kernel.org's list
+    of that name, in lower case as lore spells its lists (``--list-name KVM`` -> ``/kvm/``)."""
+    from .sources.lore import mirror_origin
+    from .sources.sync import split_list_url
+
+    if is_url(archive):
+        return split_list_url(archive)[2] + "/"
+    origin = mirror_origin(archive)
+    if origin is not None:
+        return origin
+    return f"https://lore.kernel.org/{urllib.parse.quote(name.strip().lower())}/"
+
+
+def render_formats(
+    digest: Digest, formats: Iterable[str], link_base: str, feed_url: str | None = None
+) -> dict[str, str]:
+    """Each format's rendering of ``digest``, in the order given; ``feed_url`` is where the
+    Atom feed is published (its ``rel="self"`` link)."""
     from .report import ReportOptions, render
 
-    options = ReportOptions(link_base=link_base)
+    options = ReportOptions(link_base=link_base, feed_url=feed_url or "")
     return {fmt: render(digest, fmt, options) for fmt in formats}
 
 
@@ -599,7 +618,7 @@ def compose(
     """The digest's subject, and its mail (text or Markdown, plus HTML) for smtp delivery."""
     from .delivery import smtp as _smtp
 
-    subject = lst.subject.format_map({"from": digest.start, "to": digest.end, "list": lst.name})
+    subject = lst.subject.format_map(subject_fields(lst, digest, now))
     if empty:
         subject += " (no traffic)"
     if "smtp" not in lst.delivery:
@@ -618,6 +637,20 @@ def compose(
         date=now,
     )
     return Letter(subject, mail)
+
+
+def subject_fields(lst: ListConfig, digest: Digest, now: int) -> dict[str, object]:
+    """The values of a subject's placeholders (``config.SUBJECT_FIELDS``): the days are the
+    UTC days of the first and last message received (today's for a digest without any)."""
+    days = [c.label for c in digest.per_day] or [day(now)]
+    return {
+        "list": lst.name,
+        "since": days[0],
+        "until": days[-1],
+        "count": digest.totals.messages,
+        "from": digest.start,
+        "to": digest.end,
+    }
 
 
 def deliver(
@@ -762,7 +795,8 @@ def run_list(
         empty = digest is None
         if digest is None:
             digest = empty_digest(plan, source, options)
-        rendered = render_formats(digest, lst.formats, lst.link_base)
+        link_base = lst.link_base or default_link_base(lst.archive, lst.key)
+        rendered = render_formats(digest, lst.formats, link_base, lst.feed_url)
         letter = compose(lst, digest, rendered, plan, now, empty=empty)
         outcome = Outcome(
             key=lst.key,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
+import email.utils
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -39,6 +42,15 @@ def state(tmp_path):
     return json.loads(p.read_text()) if p.exists() else None
 
 
+def span(msg):
+    """The commit range a mailed digest covers, from its text: (FROM, TO)."""
+    m = re.search(
+        r"mailing list update from (\S+) to (\S+)", msg.get_body(("plain",)).get_content()
+    )
+    assert m, msg.get_body(("plain",)).get_content()[:300]
+    return m.group(1), m.group(2)
+
+
 def subjects_in(msg):
     text = msg.get_body(("plain",)).get_content()
     return [ln for ln in text.splitlines() if "[PATCH" in ln and " of " in ln]
@@ -65,15 +77,11 @@ def test_two_runs_mail_two_digests_whose_ranges_join(tmp_path, inbox, smtp_serve
     assert r.exit_code == 0, r.stderr
     assert len(smtp_server.messages) == 2
     m2 = smtp_server.messages[1]
-    s1, s2 = m1["Subject"].split(), m2["Subject"].split()
-    assert s1[0] == "From" and s2[0] == "From"
-    assert s2[1] == s1[3] == first_head[:9]  # the second starts where the first ended
-    assert s2[3] == inbox.head[:9]
-    assert (
-        m2.get_body(("plain",))
-        .get_content()
-        .startswith(f"From {first_head[:9]} to {inbox.head[:9]}\n")
-    )
+    # the subject names the list and the days of its messages (patch(n) arrive on 2026-01-05)
+    assert m1["Subject"] == m2["Subject"] == "[Demo] digest 2026-01-05 – 2026-01-05"
+    (_, b1), (a2, b2) = span(m1), span(m2)
+    assert b1 == a2 == first_head[:9]  # the second starts where the first ended
+    assert b2 == inbox.head[:9]
     assert subjects_in(m2) == ["  1 of 1   [PATCH] demo: third  -- Ada Lovelace <ada@example.com>"]
     assert state(tmp_path)["to_commit"] == inbox.head
     # nothing new: nothing sent, exit 0
@@ -122,7 +130,7 @@ def test_failed_delivery_keeps_state_and_next_run_sends_union_once(
     assert r.exit_code == 0, r.stderr
     assert len(smtp_server.messages) == 2
     m = smtp_server.messages[1]
-    assert m["Subject"] == f"From {mark[:9]} to {inbox.head[:9]}"
+    assert span(m) == (mark[:9], inbox.head[:9])
     assert [s.split("  -- ")[0].split("   ")[-1] for s in subjects_in(m)] == [
         "[PATCH] demo: third",
         "[PATCH] demo: fourth",
@@ -135,7 +143,10 @@ def test_dry_run_sends_and_records_nothing(tmp_path, inbox, smtp_server):
     cfg = write_config(tmp_path / "c.toml", inbox.inbox, smtp_server.port)
     r = run("run", "--config", str(cfg), "--state-dir", str(tmp_path / "state"), "--dry-run")
     assert r.exit_code == 0, r.stderr
-    assert "To: readers@example.org" in r.stdout and "Subject: From " in r.stdout
+    assert (
+        "To: readers@example.org" in r.stdout
+        and "Subject: [Demo] digest 2026-01-05 – 2026-01-05" in r.stdout
+    )
     assert "[PATCH v2] demo: second" in r.stdout
     assert smtp_server.messages == [] and state(tmp_path) is None
 
@@ -152,7 +163,11 @@ def test_send_empty_mails_no_traffic(tmp_path, inbox, smtp_server):
     assert run("run", "--config", str(cfg), "--state-dir", sdir).exit_code == 0
     assert len(smtp_server.messages) == 2
     first, empty = smtp_server.messages
-    assert empty["Subject"] == f"From {inbox.head[:9]} to {inbox.head[:9]} (no traffic)"
+    # no message: the days are the day it was sent (UTC)
+    sent = email.utils.parsedate_to_datetime(empty["Date"]).astimezone(datetime.timezone.utc)
+    today = sent.strftime("%Y-%m-%d")
+    assert empty["Subject"] == f"[Demo] digest {today} – {today} (no traffic)"
+    assert span(empty) == (inbox.head[:9], inbox.head[:9])
     assert "Totals: 0 messages" in empty.get_body(("plain",)).get_content()
     # threaded: the second digest replies to the first
     assert (
@@ -244,8 +259,10 @@ def test_first_run_with_a_date_start_reads_only_that_span_through_the_index(
     for n in range(24 * 10, 24 * 10 + 5):  # ten days later
         ep.add(patch(n, f"[PATCH] demo: new {n}"))
     cfg = write_config(tmp_path / "c.toml", ep.inbox, smtp_server.port)
-    text = open(cfg).read().replace('start = "2020-01-01"', 'start = "2026-01-15"')
-    open(cfg, "w").write(text)
+    with open(cfg) as f:
+        text = f.read().replace('start = "2020-01-01"', 'start = "2026-01-15"')
+    with open(cfg, "w") as f:
+        f.write(text)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     parsed = []
     real = pipeline.read_messages

@@ -4,6 +4,7 @@ messages added in between, mails two digests whose ranges join exactly to a real
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 
 import pytest
@@ -62,12 +63,15 @@ thread = true
     assert len(smtp_server.messages) == 2
     m1, m2 = smtp_server.messages
     mid = git(gitdir, "rev-parse", f"{head}~25")
-    assert m1["Subject"] == f"From {start[:9]} to {mid[:9]}"
-    assert m2["Subject"] == f"From {mid[:9]} to {head[:9]}"
     assert m2["In-Reply-To"] == m1["Message-ID"]
     t1 = m1.get_body(("plain",)).get_content()
     t2 = m2.get_body(("plain",)).get_content()
-    assert t1.startswith(m1["Subject"] + "\n") and t2.startswith(m2["Subject"] + "\n")
+    assert f"linux-hyperv mailing list update from {start[:9]} to {mid[:9]}\n" in t1
+    assert f"linux-hyperv mailing list update from {mid[:9]} to {head[:9]}\n" in t2
+    # the subjects name the list and the (UTC) days of the first and last message
+    for m in (m1, m2):
+        since, until = re.fullmatch(r"\[linux-hyperv\] digest (\S+) – (\S+)", m["Subject"]).groups()
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d", since) and since <= until
     # together the two digests count every message of start..head exactly once
     n1 = int(t1.split("Totals: ")[1].split(" messages")[0])
     n2 = int(t2.split("Totals: ")[1].split(" messages")[0])

@@ -44,7 +44,8 @@ def build_message(
     msg["Subject"] = subject
     msg["From"] = sender
     msg["To"] = ", ".join(to)
-    msg["Date"] = formatdate(date if date is not None else time.time(), localtime=False)
+    # the sender's own zone, as a mail client writes it (not "-0000", "zone unknown")
+    msg["Date"] = formatdate(date if date is not None else time.time(), localtime=True)
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
     msg["Message-ID"] = message_id or make_msgid("listdigest", domain=domain)
     if list_id:
