@@ -186,3 +186,28 @@ def test_digest_lists_the_unmapped_addresses(tmp_path):
     d = json.loads(r.output)
     assert d["unmapped"] == [{"count": 2, "label": "ann@gmail.com"}]
     assert {"count": 2, "label": UNKNOWN} in d["employers"]
+
+
+def test_inferred_map_reads_back_as_an_employer_map():
+    from listdigest.analysis.employers import inferred_as_map
+
+    rows = [
+        Row("Jane Doe", "jane@mail.example", ts("2024-03-10")),
+        Row("Jane Doe", "jane.doe@other.example", ts("2024-03-20")),
+        Row("Jane Doe", "jane@mail.example", ts("2025-03-10")),
+        Row("Jane Doe", "jane.doe@corp.example", ts("2025-03-20")),
+        Row("Jane Doe", "jane@mail.example", ts("2025-06-10")),
+        Row("Jane Doe", "jane.doe@corp.example", ts("2025-06-20")),
+    ]
+    text = inferred_as_map(infer_affiliations(rows, aff()).employers.inferred, "arch")
+    assert text.splitlines()[2:] == [
+        "jane@mail.example  Other Co < 2025-03-01  # inferred from Jane Doe"
+        " <jane.doe@other.example> (the same name, 2024-03)",
+        "jane@mail.example  Corp  # inferred from Jane Doe <jane.doe@corp.example>"
+        " (the same name, 2025-06); 1 more span(s)",
+    ]
+    m = parse_employer_map(text, "inferred")
+    assert [(a.employer, a.until) for a in m["jane@mail.example"]] == [
+        ("Other Co", "2025-03-01"),
+        ("Corp", None),
+    ]

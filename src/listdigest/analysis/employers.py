@@ -65,6 +65,7 @@ __all__ = [
     "developers_aliases",
     "developers_employer_map",
     "infer_affiliations",
+    "inferred_as_map",
     "name_key",
     "parse_aliases",
     "parse_developers",
@@ -595,3 +596,29 @@ def _spans(
             )
         )
     return tuple(out)
+
+
+def inferred_as_map(inferred: InferredMap, source: str) -> str:
+    """The inferred employers as EmailMap lines, to review and keep as a map of one's own:
+    per address, its employers in order (each but the last ends where the next begins),
+    the evidence of each in a comment.  A map holds no start date: a kept line applies
+    before and after the months the archive showed, as any map line does."""
+    out = [
+        f"# inferred from {source} by listdigest affiliations infer: review before use",
+        "# (an address's spans show in the comments; a map line has no start date)",
+    ]
+    for addr in sorted(inferred.entries):
+        runs: list[list[Inferred]] = []
+        for e in inferred.entries[addr]:
+            if runs and runs[-1][-1].employer == e.employer:
+                runs[-1].append(e)
+            else:
+                runs.append([e])
+        for i, run in enumerate(runs):
+            end = runs[i + 1][0].start if i + 1 < len(runs) else None
+            until = (
+                f" < {_dt.datetime.fromtimestamp(end, _dt.timezone.utc):%Y-%m-%d}" if end else ""
+            )
+            more = f"; {len(run) - 1} more span(s)" if len(run) > 1 else ""
+            out.append(f"{addr}  {run[0].employer}{until}  # {run[-1].evidence}{more}")
+    return "\n".join(out) + "\n"
