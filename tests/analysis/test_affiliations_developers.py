@@ -170,3 +170,29 @@ def test_import_writes_an_emailmap_that_reads_back_the_same():
     assert {k: [(a.employer, a.until) for a in v] for k, v in back.items()} == {
         k: [(a.employer, a.until) for a in v] for k, v in want.items()
     }
+
+
+def test_import_command(tmp_path):
+    from click.testing import CliRunner
+
+    from listdigest.cli import main
+
+    src = tmp_path / "devs.txt"
+    src.write_text(SAMPLE, encoding="utf-8")
+    out, al = tmp_path / "EmailMap", tmp_path / "aliases"
+    r = CliRunner().invoke(
+        main, ["affiliations", "import", str(src), "-o", str(out), "--aliases-output", str(al)]
+    )
+    assert r.exit_code == 0, r.output
+    assert out.read_text(encoding="utf-8") == developers_as_map(
+        parse_developers(SAMPLE, str(src)), str(src)
+    )
+    assert al.read_text(encoding="utf-8").splitlines() == [
+        "jqh@corp.example  jane@example.org",
+        "jqh@old-startup.example  jane@example.org",
+    ]
+    bad = tmp_path / "bad.txt"
+    bad.write_text("A B: a@b.example\n\tX\n\tY\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["affiliations", "import", str(bad)])
+    assert r.exit_code == 2
+    assert r.output == f"Error: {bad}:3: A B has a second undated (current) employer\n"
