@@ -183,8 +183,8 @@ def test_huge_body_is_cut_with_a_note():
 
 
 def test_series_head_keeps_the_seed_three_lines():
-    """``New:  title`` / the subject / ``Author:``, as the seed prints them; the link and what
-    the digest adds (versions, state) come after ``Author:``, the body after a blank line."""
+    """``New:  title`` / the subject / ``Author:``, as the seed prints them; the link and the
+    versions the digest adds come after ``Author:``, the body after a blank line."""
     if not os.path.exists(EXAMPLE):
         pytest.skip(f"{EXAMPLE} not found (set LISTDIGEST_SHARED)")
     from listdigest.report import ReportOptions
@@ -211,10 +211,10 @@ def test_series_head_keeps_the_seed_three_lines():
     seed_head = "New:  paravirt: cleanup and reorg\n[PATCH v5 00/21] paravirt: cleanup and reorg\nAuthor: Juergen Gross <jgross@suse.com>\n"
     assert seed_head + "\nSome cleanups" in example
     body = "\nSome cleanups and reorg of paravirt code and headers:\n"
-    # without a link base: the seed's three lines, then what the digest adds (the state),
-    # then the body after a blank line
-    assert seed_head + "State: new, no reply yet\n" + body in render(digest, "text")
-    # with one: the link follows Author:, before the state
+    # without a link base: the seed's three lines, then the body after a blank line; the
+    # state the digest adds closes the entry
+    text = render(digest, "text")
+    assert seed_head + body + "\nState: new, no reply yet\n\n" + "-" * 70 in text
+    # with one: the link follows Author:
     text = render(digest, "text", ReportOptions(link_base="https://lore.kernel.org/kvm/"))
-    link = "https://lore.kernel.org/kvm/pv0@x/\n"
-    assert seed_head + link + "State: new, no reply yet\n" + body in text
+    assert seed_head + "https://lore.kernel.org/kvm/pv0@x/\n" + body in text
