@@ -525,6 +525,138 @@ def _format_who(e) -> str:
     return "\n".join(lines) + "\n"
 
 
+@main.command()
+@click.argument("path", type=click.Path())
+@click.option("--from", "from_rev", metavar="REV", help="Start after this commit (excluded).")
+@click.option("--to", "to_rev", metavar="REV", help="End at this commit (included).")
+@click.option("--since", metavar="DATE", help="Only messages received at or after DATE.")
+@click.option("--until", metavar="DATE", help="Only messages received at or before DATE.")
+@click.option("--release", metavar="NAME", help="The range named NAME in --ranges FILE.")
+@click.option("--ranges", "ranges_file", metavar="FILE", help="Named ranges: 'name FROM TO' lines.")
+@click.option(
+    "--compare",
+    metavar="FROM..TO",
+    help="Compare with this range (default: the previous period of equal length, or the release listed before --release).",
+)
+@click.option("--no-compare", is_flag=True, help="No comparison with a previous period.")
+@_option("name", "list_name", metavar="NAME", extra=" Default: the archive's directory name.")
+@click.option(
+    "--top", type=click.IntRange(1, 10000), default=10, show_default=True, help="Rows per table."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "html"]),
+    default="text",
+    show_default=True,
+)
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
+@click.option("--index", "index_file", metavar="FILE", help="Archive index to use and update.")
+@_option("bots", "bot_patterns", metavar="TEXT", multiple=True)
+@_map_options
+def stats(
+    path,
+    from_rev,
+    to_rev,
+    since,
+    until,
+    release,
+    ranges_file,
+    compare,
+    no_compare,
+    list_name,
+    top,
+    fmt,
+    output,
+    index_file,
+    bot_patterns,
+    employer_maps,
+    mailmaps,
+    aliases,
+    no_default_map,
+) -> None:
+    """Release statistics of a range of the git archive at PATH: who reviews, who writes,
+    which companies; movement against the previous period (README: "Release statistics")."""
+    from .analysis import stats_ranges as sr
+    from .analysis.history import DEFAULT_BOTS
+    from .analysis.stats import compare as compare_stats
+    from .analysis.stats import compute_stats
+    from .analysis.stats_archive import IndexFacts
+    from .errors import EmptyRangeError, RangeError
+    from .pipeline import RangeSpec, collect, narrow, opened_index
+    from .report.stats_html import render_html
+    from .report.stats_text import render_json, render_text
+    from .sources import open_source
+    from .timeparse import parse_when
+
+    def spec_of(a: str | None, b: str | None) -> RangeSpec:
+        """A bound is a date when it reads as one, else a revision."""
+        try:
+            return RangeSpec(
+                since=parse_when(a) if a else None,
+                until=parse_when(b, end_of_day=True) if b else None,
+            )
+        except RangeError:
+            return RangeSpec(from_rev=a, to_rev=b)
+
+    prev_spec = None
+    if release:
+        if not ranges_file:
+            raise click.UsageError("--release needs --ranges FILE")
+        with open(ranges_file, encoding="utf-8") as f:
+            named = sr.parse_ranges(f.read(), ranges_file)
+        r = sr.find_range(named, release, ranges_file)
+        spec, before = spec_of(r.start, r.end), sr.previous_range(named, release)
+        prev_spec = spec_of(before.start, before.end) if before else None
+    else:
+        spec = RangeSpec(
+            from_rev,
+            to_rev,
+            parse_when(since) if since else None,
+            parse_when(until, end_of_day=True) if until else None,
+        )
+    if compare:
+        a, sep, b = compare.partition("..")
+        if not sep:
+            raise click.UsageError("--compare takes FROM..TO")
+        prev_spec = spec_of(a or None, b or None)
+    source = open_source(path)
+    aff = _affiliations(employer_maps, mailmaps, aliases, no_default_map)
+    bots = DEFAULT_BOTS + tuple(b.lower() for b in bot_patterns)
+    with opened_index(source, index_file or default_index_path(path), _progress()) as ix:
+
+        def one(sp: RangeSpec):
+            got = collect(source, narrow(ix, sp) if ix is not None else sp, index=ix)
+            return compute_stats(
+                got.messages,
+                list_name=list_name or source.name,
+                start=got.start,
+                end=got.end,
+                since=sp.since,
+                until=sp.until,
+                lookup=ix,
+                archive=IndexFacts(ix.db) if ix is not None else None,
+                affiliations=aff,
+                bots=bots,
+                top=top,
+            )
+
+        current = one(spec)
+        previous = None
+        if not no_compare:
+            if prev_spec is None and current.since and current.until:
+                lo, hi = sr.previous_period(current.since, current.until)
+                prev_spec = RangeSpec(since=lo, until=hi)
+            try:
+                previous = one(prev_spec) if prev_spec is not None else None
+            except EmptyRangeError:
+                previous = None
+        if previous is not None:
+            current = compare_stats(current, previous)
+    render = {"text": render_text, "json": render_json, "html": render_html}[fmt]
+    _write(render(current), output)
+
+
 def raise_range(msg: str) -> None:
     from .errors import RangeError
 
@@ -543,6 +675,52 @@ def _write(text: str, output: str | None) -> None:
     from .fileio import atomic_write
 
     atomic_write(output, text, make_dirs=False)
+
+
+# --- affiliations: import the gitdm data sets' per-developer format; what the archive suggests
+
+
+@main.group()
+def affiliations() -> None:
+    """Affiliation files: import the per-developer format, infer from an archive."""
+
+
+@affiliations.command("import")
+@click.argument("file")
+@click.option(
+    "-o", "--output", metavar="FILE", help="Write the employer map here (default: stdout)."
+)
+@click.option(
+    "--aliases-output",
+    metavar="FILE",
+    help="Also write the developers' address groups as a gitdm aliases file.",
+)
+def affiliations_import(file, output, aliases_output) -> None:
+    """Turn a per-developer affiliation FILE (``Name: email, email`` / tab ``Company until
+    YYYY-MM-DD``) into an EmailMap for --employer-map (which also reads FILE as it is)."""
+    from .mapfiles import _read, developers_aliases, developers_as_map, parse_developers
+
+    devs = parse_developers(_read(file, "affiliations file"), file)
+    _write(developers_as_map(devs, file), output)
+    if aliases_output:
+        lines = [f"{alias}  {canon}" for alias, (canon, _o) in developers_aliases(devs).items()]
+        _write("\n".join(lines) + ("\n" if lines else ""), aliases_output)
+
+
+@affiliations.command("infer")
+@click.argument("path")
+@click.option("-o", "--output", metavar="FILE", help="Write the map here (default: stdout).")
+@_map_options
+def affiliations_infer(path, output, employer_maps, mailmaps, aliases, no_default_map) -> None:
+    """Print what archive PATH suggests for addresses the maps leave (Unknown), as EmailMap
+    lines with the evidence in comments (review them before keeping them as a map)."""
+    from .analysis.employers import infer_affiliations, inferred_as_map
+    from .pipeline import RangeSpec, collect
+    from .sources import open_source
+
+    aff = _affiliations(employer_maps, mailmaps, aliases, no_default_map)
+    got = infer_affiliations(collect(open_source(path), RangeSpec()).messages, aff)
+    _write(inferred_as_map(got.employers.inferred, path), output)
 
 
 if __name__ == "__main__":  # pragma: no cover
