@@ -128,6 +128,8 @@ class Digest:
     employers: tuple[Count, ...] = ()
     #: the (Unknown) row's postings by author address (lower case): what to map next
     unmapped: tuple[Count, ...] = ()
+    #: postings whose author's employer is not known (all of them, not only the top rows)
+    unknown_postings: int = 0
 
     @property
     def series_newest_first(self) -> tuple[SeriesEntry, ...]:
@@ -386,4 +388,5 @@ def build_digest(
         history=history,
         employers=_ranked(employers, top),
         unmapped=_ranked(unmapped, top),
+        unknown_postings=sum(unmapped.values()),
     )

@@ -23,10 +23,24 @@ def environment(autoescape: bool) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.globals["state_text"] = state_text
+    env.globals["unknown_line"] = unknown_line
     env.globals["plural"] = plural
     env.globals["keep"] = keep
     env.filters["keep"] = keep
     return env
+
+
+def unknown_line(d, units: bool = True) -> str:
+    """Under the employer table: how much of it is "(Unknown)", and whom to map first
+    (``units``: each address with its count kept whole for the wrapper)."""
+    total = d.totals.patches
+    pct = round(100 * d.unknown_postings / total) if total else 0
+    unit = keep if units else str
+    who = ", ".join(unit(f"{c.label} ({c.count})") for c in d.unmapped[:5])
+    return (
+        f"(Unknown): {d.unknown_postings} of {plural(total, 'posting')} ({pct} %) have no known"
+        f" employer; most from {who}. Map them with --employer-map."
+    )
 
 
 def state_text(st) -> str:
