@@ -291,18 +291,22 @@ def _epochs_of_v2(path: str) -> list[Epoch]:
     return found
 
 
-def _looks_v1(gitdir: str) -> bool:
-    """A v1 inbox stores each message at ``xx/yyyy…`` (the Message-ID's sha1); v2 stores ``m``."""
+def _looks_v1(gitdir: str, path: str | None = None) -> bool:
+    """A v1 inbox stores each message at ``xx/yyyy…`` (the Message-ID's sha1); v2 stores ``m``.
+
+    Raises SourceError for a repository whose newest tree is neither: a code repository
+    has no messages to digest, which "empty range" would hide."""
     proc = run(gitdir, "ls-tree", "--name-only", "HEAD", check=False)
     if proc.returncode != 0:
         return False
     names = proc.stdout.decode("utf-8", "replace").split()
-    return (
-        bool(names)
-        and "m" not in names
-        and "d" not in names
-        and all(re.fullmatch(r"[0-9a-f]{2}", n) for n in names)
-    )
+    v1 = all(re.fullmatch(r"[0-9a-f]{2}", n) for n in names)
+    if names and not v1 and not set(names) & {"m", "d"}:
+        raise SourceError(
+            f"{path or gitdir}: a git repository, but not a public-inbox archive"
+            " (its files are not messages: no m, d or xx/ paths)"
+        )
+    return bool(names) and "m" not in names and "d" not in names and v1
 
 
 def open_git_source(path: str) -> GitSource:
@@ -319,4 +323,4 @@ def open_git_source(path: str) -> GitSource:
         gitdir = os.path.join(path, ".git")
     if gitdir is None:
         raise SourceError(f"{path}: not a public-inbox archive, git repository, mbox or Maildir")
-    return GitSource(path, [Epoch(0, gitdir)], v1=_looks_v1(gitdir))
+    return GitSource(path, [Epoch(0, gitdir)], v1=_looks_v1(gitdir, path))
