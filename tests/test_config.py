@@ -65,7 +65,7 @@ def test_issue_example_loads_with_defaults():
         ),
         (
             ("port = 8025", 'port = 8025\npassword = "x"'),
-            "smtp.password: unknown key (known: host, password_env, password_file, port, security, timeout, user)",
+            "smtp.password: never put the password in the file; use password_env or password_file",
         ),
         (('start = "2026-07-01"', 'start = "2026-07-01"\ncolour = "red"'), None),
         (
@@ -112,26 +112,125 @@ def test_password_file(tmp_path):
     assert cfg.smtp.password({}) == "hunter2"
 
 
-def test_config_check_cli(tmp_path):
+PW = {"LISTDIGEST_SMTP_PASSWORD": "hunter2"}
+
+
+def runnable(archive: str) -> str:
+    """GOOD with an archive that is there (config check opens it)."""
+    return GOOD.replace("/srv/lore/kvm", archive)
+
+
+def test_config_check_cli(tmp_path, two_epoch_inbox):
     p = tmp_path / "c.toml"
     p.write_text(GOOD.replace('"text", "html"', '"text", "pdf"'))
     r = CliRunner().invoke(main, ["config", "check", "--config", str(p)])
-    assert r.exit_code == 2
+    assert r.exit_code == 3  # a configuration error (README, "Exit codes")
     assert (
         r.output.strip().splitlines()[-1]
         == "Error: lists.kvm.formats[1]: unknown format 'pdf' (known: atom, html, json, markdown, text)"
     )
-    p.write_text(GOOD)
-    r = CliRunner().invoke(main, ["config", "check", "--config", str(p)])
-    assert r.exit_code == 0 and r.output.strip().endswith(f"{p}: OK, 1 list")
+    p.write_text(runnable(two_epoch_inbox["path"]))
+    r = CliRunner().invoke(main, ["config", "check", "--config", str(p)], env=PW)
+    assert r.exit_code == 0 and r.output.strip().endswith(f"{p}: OK, 1 list"), r.output
 
 
-def test_default_config_path_from_xdg(tmp_path):
+def test_default_config_path_from_xdg(tmp_path, two_epoch_inbox):
     d = tmp_path / "listdigest"
     d.mkdir()
-    (d / "config.toml").write_text(GOOD)
-    r = CliRunner().invoke(main, ["config", "check"], env={"XDG_CONFIG_HOME": str(tmp_path)})
+    (d / "config.toml").write_text(runnable(two_epoch_inbox["path"]))
+    r = CliRunner().invoke(main, ["config", "check"], env={"XDG_CONFIG_HOME": str(tmp_path), **PW})
     assert r.exit_code == 0, r.output
+
+
+# -- config check catches what would fail at run time (issue 15, item 11) -------------------
+
+
+@pytest.mark.parametrize(
+    "change, env, message",
+    [
+        (
+            ("{inbox}", "{tmp}/nope"),
+            PW,
+            "lists.kvm.archive: {tmp}/nope: no such file or directory",
+        ),
+        (
+            ("{inbox}", "{tmp}"),
+            PW,
+            "lists.kvm.archive: {tmp}: not a public-inbox archive, git repository, mbox or Maildir",
+        ),
+        (
+            ('start = "2026-07-01"', 'start = "2026-13-45"'),
+            PW,
+            "lists.kvm.start: '2026-13-45' is neither a date (YYYY-MM-DD, ISO datetime, "
+            "2d/12h/1w, yesterday) nor a revision of {inbox}",
+        ),
+        (
+            ("", ""),
+            {"LISTDIGEST_SMTP_PASSWORD": None},
+            "smtp.password_env: environment variable LISTDIGEST_SMTP_PASSWORD is not set",
+        ),
+        (
+            ("top = 15", "top = 15\nwating_days = 7"),
+            PW,
+            "lists.kvm.wating_days: unknown key (did you mean 'waiting_days'?)",
+        ),
+        (
+            ("port = 8025", "prot = 8025"),
+            PW,
+            "smtp.prot: unknown key (did you mean 'port'?)",
+        ),
+        (
+            ("[lists.kvm]", "[list.kvm]"),
+            PW,
+            "list: unknown table (did you mean 'lists'?)",
+        ),
+    ],
+    ids=[
+        "missing-archive",
+        "not-an-archive",
+        "bad-start",
+        "unset-password-env",
+        "typo",
+        "smtp-typo",
+        "table-typo",
+    ],
+)
+def test_config_check_catches_what_run_would_meet(tmp_path, two_epoch_inbox, change, env, message):
+    inbox = two_epoch_inbox["path"]
+    fmt = {"tmp": tmp_path, "inbox": inbox}
+    text = GOOD.replace("/srv/lore/kvm", "{inbox}").replace(*change)
+    p = tmp_path / "c.toml"
+    p.write_text(text.replace("{inbox}", inbox).replace("{tmp}", str(tmp_path)))
+    r = CliRunner().invoke(main, ["config", "check", "--config", str(p)], env=env)
+    assert r.exit_code == 3, r.output
+    assert r.output == "Error: " + message.format(**fmt) + "\n"
+
+
+def test_config_check_accepts_a_start_revision_and_relative_dates(tmp_path, two_epoch_inbox):
+    p = tmp_path / "c.toml"
+    for start in (two_epoch_inbox["commits"][0][1][:12], "yesterday", "1.week.ago", "2d"):
+        p.write_text(runnable(two_epoch_inbox["path"]).replace("2026-07-01", start))
+        r = CliRunner().invoke(main, ["config", "check", "--config", str(p)], env=PW)
+        assert r.exit_code == 0, (start, r.output)
+
+
+def test_config_init_writes_an_example_check_accepts(tmp_path):
+    r = CliRunner().invoke(main, ["config", "init"])
+    assert r.exit_code == 0
+    assert r.output.startswith("# listdigest configuration (TOML).")
+    assert "# security = " in r.output and "[lists.kvm]" in r.output
+    dest = tmp_path / "config.toml"
+    r = CliRunner().invoke(main, ["config", "init", str(dest)])
+    assert r.exit_code == 0, r.output
+    assert dest.read_text() == CliRunner().invoke(main, ["config", "init"]).output
+    # as written, it checks: a lore URL archive, printed to stdout
+    r = CliRunner().invoke(main, ["config", "check", "--config", str(dest)], env={})
+    assert r.exit_code == 0, r.output
+    # never over an existing file
+    dest.write_text("mine\n")
+    r = CliRunner().invoke(main, ["config", "init", str(dest)])
+    assert r.exit_code == 3 and r.output == f"Error: {dest}: exists; not overwritten\n"
+    assert dest.read_text() == "mine\n"
 
 
 def test_every_setting_is_documented_in_readme():
@@ -222,7 +321,7 @@ def test_history_and_employer_keys_name_the_key_at_fault(tmp_path, extra, messag
     (tmp_path / "bad").write_text("# a comment\nlonely-word\n")
     path = _with(tmp_path, extra + "\n")
     r = CliRunner().invoke(main, ["config", "check", "--config", path])
-    assert r.exit_code == 2
+    assert r.exit_code == 3
     assert r.output.startswith("Error: " + message.format(tmp=tmp_path)), r.output
 
 

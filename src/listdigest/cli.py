@@ -9,8 +9,18 @@ import sys
 import click
 
 from . import __version__
-from .errors import ListdigestError, SourceError
+from .errors import ListdigestError, SourceError, TransientError
 from .sources import MISSING_BLOB
+
+
+def _exit_code(exc: ListdigestError) -> int:
+    """The exit code of an error (README, "Exit codes"): its class's, except that an
+    archive server out of reach (``sources.sync`` raises it) is worth a retry later."""
+    from .sources.sync import HostUnreachableError
+
+    if isinstance(exc, HostUnreachableError):
+        return TransientError.exit_code
+    return exc.exit_code
 
 
 class _Group(click.Group):
@@ -25,7 +35,7 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except ListdigestError as exc:
             click.echo(f"Error: {exc}", err=True)
-            sys.exit(exc.exit_code)
+            sys.exit(_exit_code(exc))
         except BrokenPipeError:
             sys.exit(1)
         except KeyboardInterrupt:
@@ -39,7 +49,7 @@ class _Group(click.Group):
             sys.exit(2)
 
 
-@click.group(cls=_Group)
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="listdigest")
 def main() -> None:
     """Turn a mailing-list archive (public-inbox, mbox, Maildir) into a digest."""
@@ -116,11 +126,18 @@ def _affiliations(employer_maps, mailmaps, aliases, no_default_map):
     "--format",
     "fmt",
     type=click.Choice(["text", "markdown", "html", "json", "atom"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
+    default=None,
+    help="Output format. Default: from -o FILE's extension (.txt .md .html .json .atom .xml), "
+    "else text.",
 )
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
+@click.option(
+    "--quiet-if-empty",
+    is_flag=True,
+    help="Print (or write) nothing when the range holds no message, instead of a short "
+    "“no traffic” digest. Either way the exit code is 0.",
+)
+@click.option("--no-pager", is_flag=True, help="Never page the output on a terminal.")
 @_option("link_base", "link_base", metavar="URL")
 @click.option(
     "--index",
@@ -148,6 +165,8 @@ def report(
     top,
     fmt,
     output,
+    quiet_if_empty,
+    no_pager,
     link_base,
     index_file,
     no_index,
@@ -162,7 +181,10 @@ def report(
     """Print the digest of a range of the archive at PATH (or of a --lore URL).
 
     PATH is a public-inbox v2 inbox (git/N.git epochs), a single epoch or v1 repository,
-    an mbox file (.gz too) or a Maildir.
+    an mbox file (.gz too) or a Maildir; `-` reads an mbox from standard input
+    (`lei q … -o - | listdigest report -`).  A range without messages gives a short
+    "no traffic" digest and exit code 0 (nothing with --quiet-if-empty).  On a terminal,
+    long output goes through $PAGER (default `less -FRX`).
 
     With --lore URL, --since is required; the server's search (rt: received-time ranges)
     selects the messages, so it must have a search index (lore.kernel.org has).  Search
@@ -191,6 +213,7 @@ def report(
             )
     elif not path:
         raise click.UsageError("missing PATH (or --lore URL)")
+    fmt = fmt or format_of(output, REPORT_FORMATS)
     options = DigestOptions(
         list_name=list_name,
         top=top,
@@ -198,14 +221,51 @@ def report(
         waiting_days=waiting_days,
         bots=tuple(b.lower() for b in bot_patterns),
         affiliations=_affiliations(employer_maps, mailmaps, aliases, no_default_map),
-        index_path=None if (no_index or lore) else (index_file or default_index_path(path)),
+        index_path=None
+        if (no_index or lore or path == "-")
+        else (index_file or default_index_path(path)),
     )
     got = build_report(
-        lore or path, spec, options, lore=bool(lore), link_base=link_base, progress=_progress()
+        lore or path,
+        spec,
+        options,
+        lore=bool(lore),
+        link_base=link_base,
+        progress=_progress(),
+        stdin=sys.stdin.buffer if path == "-" else None,
     )
     for w in got.warnings:
         click.echo(f"Warning: {w}", err=True)
-    _write(render_formats(got.digest, [fmt], got.link_base)[fmt], output)
+    if not (got.empty and quiet_if_empty):
+        _write(render_formats(got.digest, [fmt], got.link_base)[fmt], output, pager=not no_pager)
+    for n in got.notes:  # after the digest: a pager has shown it, and a bad -o said so first
+        click.echo(n, err=True)
+
+
+#: ``-o FILE``'s extension -> the format it implies when --format is absent
+EXTENSIONS = {
+    ".txt": "text",
+    ".text": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".json": "json",
+    ".atom": "atom",
+    ".xml": "atom",
+}
+REPORT_FORMATS = ("text", "markdown", "html", "json", "atom")
+
+
+def format_of(output: str | None, known: tuple[str, ...]) -> str:
+    """The format ``-o FILE``'s extension names (``x.html`` -> html), if the command has it;
+    else text."""
+    if output and output != "-":
+        ext = os.path.splitext(output)[1].lower()
+        fmt = EXTENSIONS.get(ext)
+        if fmt in known:
+            return fmt
+    return "text"
 
 
 def _warn_missing(where) -> None:
@@ -302,16 +362,42 @@ def config() -> None:
     help="Configuration file (default: $XDG_CONFIG_HOME/listdigest/config.toml).",
 )
 def config_check(config_path) -> None:
-    """Validate the configuration; name the exact key at fault."""
+    """Validate the configuration and what a run would meet: each archive, each `start`,
+    the SMTP password; name the exact key at fault (exit code 3)."""
     from .config import load_config
+    from .pipeline import check_config
 
     path = config_path or default_config_path()
     cfg = load_config(path)
+    check_config(cfg, environ=os.environ)
     for lst in cfg.lists:
         click.echo(
             f"{lst.key}: {lst.archive} -> {', '.join(lst.delivery)} ({', '.join(lst.formats)})"
         )
     click.echo(f"{path}: OK, {len(cfg.lists)} list{'s' if len(cfg.lists) != 1 else ''}")
+
+
+@config.command("init")
+@click.argument("path", required=False)
+def config_init(path) -> None:
+    """Write a commented example configuration to PATH (never over an existing file), or
+    print it.  `config check` accepts it as it is."""
+    from .config import example_config
+    from .errors import ConfigFileError
+
+    text = example_config()
+    if not path or path == "-":
+        sys.stdout.write(text)
+        return
+    parent = os.path.dirname(path) or "."
+    if not os.path.isdir(parent):
+        raise ConfigFileError(f"{parent}: no such directory")
+    try:
+        with open(path, "x", encoding="utf-8") as f:
+            f.write(text)
+    except FileExistsError:
+        raise ConfigFileError(f"{path}: exists; not overwritten") from None
+    click.echo(f"{path}: written; edit it, then run `listdigest config check --config {path}`")
 
 
 @main.command()
@@ -364,7 +450,7 @@ def run(config_path, state_dir, only, dry_run) -> None:
             )
         except ListdigestError as exc:
             click.echo(f"Error: list {lst.key}: {exc}", err=True)
-            code = max(code, exc.exit_code)
+            code = _worse(code, _exit_code(exc))
             continue
         if out.note:
             click.echo(f"{lst.key}: {out.note}")
@@ -379,6 +465,13 @@ def run(config_path, state_dir, only, dry_run) -> None:
             )
     if code:
         sys.exit(code)
+
+
+def _worse(a: int, b: int) -> int:
+    """Of two lists' exit codes, the one to return: any failure beats success, and a lasting
+    one beats "try again later" (75), which a wrapper may retry."""
+    rank = {0: 0, TransientError.exit_code: 1}
+    return max(a, b, key=lambda c: (rank.get(c, 2), c))
 
 
 def _show_dry_run(lst, out) -> None:
@@ -427,10 +520,15 @@ def index(path, index_file) -> None:
     dt = time.monotonic() - t0
     _warn_missing(f"commit {c[:12]}" for c in stats.missing)
     rate = f", {stats.read / dt:.0f} msg/s" if stats.read and dt > 0 else ""
+    # the count read comes first: it is the progress bar's last count
+    rewritten = (
+        f", history rewritten in epoch {','.join(map(str, stats.rewritten))}"
+        if stats.rewritten
+        else ""
+    )
     click.echo(
-        f"{target}: {stats.total} messages; read {stats.read}, dropped {stats.dropped}"
-        f"{', history rewritten in epoch ' + ','.join(map(str, stats.rewritten)) if stats.rewritten else ''}"
-        f" in {dt:.1f}s{rate}",
+        f"{target}: read {stats.read} messages, dropped {stats.dropped}{rewritten};"
+        f" {stats.total} in the index; {dt:.1f}s{rate}",
         err=True,
     )
 
@@ -460,11 +558,13 @@ def _progress():
         return None
 
     def draw(done: int, total: int) -> None:
+        # called once per batch read (store.ingest); the last call is (read, read), the
+        # count the index command's summary prints
         if total <= 0:
             return
         width = 30
         fill = int(width * done / total)
-        sys.stderr.write(f"\rIndexing [{'#' * fill}{'.' * (width - fill)}] {done}/{total}")
+        sys.stderr.write(f"\r\x1b[KIndexing [{'#' * fill}{'.' * (width - fill)}] {done}/{total}")
         if done >= total:
             sys.stderr.write("\n")
         sys.stderr.flush()
@@ -494,10 +594,28 @@ def who(address, name, date, employer_maps, mailmaps, aliases, no_default_map) -
     from .analysis.employers import describe
     from .timeparse import parse_when
 
+    given_name, addr = _address_arg(address)
     aff = _affiliations(employer_maps, mailmaps, aliases, no_default_map)
     when = parse_when(date) if date else int(time.time())
-    e = describe(aff, name, address.strip().strip("<>"), when)
+    e = describe(aff, name or given_name, addr, when)
     click.echo(_format_who(e), nl=False)
+
+
+def _address_arg(text: str) -> tuple[str, str]:
+    """``user@domain``, ``<user@domain>`` or ``Name <user@domain>`` -> (name, address);
+    anything else is one error line."""
+    import email.utils
+    import re
+
+    from .errors import ArgumentError
+
+    name, addr = email.utils.parseaddr(text.strip())
+    # one local part, one domain, no spaces or brackets left: what a mail header holds
+    if not re.fullmatch(r"[^\s<>@,;]+@[^\s<>@,;]+\.?[^\s<>@,;]*", addr):
+        raise ArgumentError(
+            f"not a mail address: {text!r} (give user@domain or 'Name <user@domain>')"
+        )
+    return name, addr
 
 
 def _format_who(e) -> str:
@@ -547,10 +665,11 @@ def _format_who(e) -> str:
     "--format",
     "fmt",
     type=click.Choice(["text", "json", "html"]),
-    default="text",
-    show_default=True,
+    default=None,
+    help="Output format. Default: from -o FILE's extension (.txt .json .html), else text.",
 )
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
+@click.option("--no-pager", is_flag=True, help="Never page the output on a terminal.")
 @click.option("--index", "index_file", metavar="FILE", help="Archive index to use and update.")
 @_option("bots", "bot_patterns", metavar="TEXT", multiple=True)
 @_map_options
@@ -568,6 +687,7 @@ def stats(
     top,
     fmt,
     output,
+    no_pager,
     index_file,
     bot_patterns,
     employer_maps,
@@ -579,25 +699,10 @@ def stats(
     which companies; movement against the previous period (README: "Release statistics")."""
     from .analysis import stats_ranges as sr
     from .analysis.history import DEFAULT_BOTS
-    from .analysis.stats import compare as compare_stats
-    from .analysis.stats import compute_stats
-    from .analysis.stats_archive import IndexFacts
-    from .errors import EmptyRangeError, RangeError
-    from .pipeline import RangeSpec, collect, narrow, opened_index
+    from .pipeline import RangeSpec, StatsRequest, spec_of, stats_of
     from .report.stats_html import render_html
     from .report.stats_text import render_json, render_text
-    from .sources import open_source
     from .timeparse import parse_when
-
-    def spec_of(a: str | None, b: str | None) -> RangeSpec:
-        """A bound is a date when it reads as one, else a revision."""
-        try:
-            return RangeSpec(
-                since=parse_when(a) if a else None,
-                until=parse_when(b, end_of_day=True) if b else None,
-            )
-        except RangeError:
-            return RangeSpec(from_rev=a, to_rev=b)
 
     prev_spec = None
     if release:
@@ -620,41 +725,23 @@ def stats(
         if not sep:
             raise click.UsageError("--compare takes FROM..TO")
         prev_spec = spec_of(a or None, b or None)
-    source = open_source(path)
-    aff = _affiliations(employer_maps, mailmaps, aliases, no_default_map)
-    bots = DEFAULT_BOTS + tuple(b.lower() for b in bot_patterns)
-    with opened_index(source, index_file or default_index_path(path), _progress()) as ix:
-
-        def one(sp: RangeSpec):
-            got = collect(source, narrow(ix, sp) if ix is not None else sp, index=ix)
-            return compute_stats(
-                got.messages,
-                list_name=list_name or source.name,
-                start=got.start,
-                end=got.end,
-                since=sp.since,
-                until=sp.until,
-                lookup=ix,
-                archive=IndexFacts(ix.db) if ix is not None else None,
-                affiliations=aff,
-                bots=bots,
-                top=top,
-            )
-
-        current = one(spec)
-        previous = None
-        if not no_compare:
-            if prev_spec is None and current.since and current.until:
-                lo, hi = sr.previous_period(current.since, current.until)
-                prev_spec = RangeSpec(since=lo, until=hi)
-            try:
-                previous = one(prev_spec) if prev_spec is not None else None
-            except EmptyRangeError:
-                previous = None
-        if previous is not None:
-            current = compare_stats(current, previous)
+    current = stats_of(
+        path,
+        StatsRequest(
+            spec=spec,
+            previous=prev_spec,
+            compare=not no_compare,
+            list_name=list_name,
+            top=top,
+            bots=DEFAULT_BOTS + tuple(b.lower() for b in bot_patterns),
+            affiliations=_affiliations(employer_maps, mailmaps, aliases, no_default_map),
+            index_path=index_file or default_index_path(path),
+        ),
+        progress=_progress(),
+    )
+    fmt = fmt or format_of(output, ("text", "json", "html"))
     render = {"text": render_text, "json": render_json, "html": render_html}[fmt]
-    _write(render(current), output)
+    _write(render(current), output, pager=not no_pager)
 
 
 def raise_range(msg: str) -> None:
@@ -663,18 +750,57 @@ def raise_range(msg: str) -> None:
     raise RangeError(msg)
 
 
-def _write(text: str, output: str | None) -> None:
-    """Write atomically to a file (never a half-written digest), or to stdout.
+def _write(text: str, output: str | None, *, pager: bool = False) -> None:
+    """Write atomically to a file (never a half-written digest), or to stdout: through the
+    pager when ``pager`` and stdout is a terminal (like git).
 
     A device or FIFO (``-o /dev/null``) is written in place, never replaced: see
     ``fileio.atomic_write``."""
     if not output or output == "-":
+        if pager and sys.stdout.isatty() and _page(text):
+            return
         sys.stdout.write(text)
         sys.stdout.flush()
         return
     from .fileio import atomic_write
 
     atomic_write(output, text, make_dirs=False)
+
+
+def _page(text: str) -> bool:
+    """Show ``text`` through ``$PAGER`` (default ``less``, with ``LESS=FRX`` unless set, so a
+    short text is printed and left on screen, as git does); False when there is no pager
+    to use (``PAGER`` empty or ``cat``, or no ``less``)."""
+    import shutil
+    import signal
+    import subprocess
+
+    cmd = os.environ.get("PAGER")
+    if cmd is None:
+        cmd = "less" if shutil.which("less") else ""
+    if cmd.strip() in ("", "cat"):
+        return False
+    env = dict(os.environ)
+    env.setdefault("LESS", "FRX")
+    env.setdefault("LV", "-c")
+    sys.stdout.flush()
+    try:
+        proc = subprocess.Popen(cmd, shell=True, stdin=subprocess.PIPE, env=env)
+    except OSError:
+        return False
+    # Ctrl-C belongs to the pager (less uses it to stop a search), as under git
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        assert proc.stdin is not None
+        try:
+            with proc.stdin:
+                proc.stdin.write(text.encode(sys.stdout.encoding or "utf-8", "replace"))
+        except BrokenPipeError:
+            pass  # the reader quit the pager early
+        proc.wait()
+    finally:
+        signal.signal(signal.SIGINT, old)
+    return True
 
 
 # --- affiliations: import the gitdm data sets' per-developer format; what the archive suggests

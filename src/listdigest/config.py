@@ -11,14 +11,15 @@ environment mapping the caller hands over.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .errors import ConfigError
+from .errors import ConfigError, ConfigFileError
 from .mapfiles import parse_aliases, parse_employer_map, parse_mailmap
 
 if sys.version_info >= (3, 11):
@@ -204,7 +205,7 @@ class SmtpConfig:
         if self.password_env:
             value = environ.get(self.password_env)
             if value is None:
-                raise ConfigError(
+                raise ConfigFileError(
                     f"smtp.password_env: environment variable {self.password_env} is not set"
                 )
             return value
@@ -213,7 +214,7 @@ class SmtpConfig:
                 with open(self.password_file, encoding="utf-8") as f:
                     return f.readline().rstrip("\r\n")
             except OSError as exc:
-                raise ConfigError(
+                raise ConfigFileError(
                     f"smtp.password_file: cannot read {self.password_file}: {exc.strerror}"
                 ) from None
         return None
@@ -259,7 +260,7 @@ class Config:
             if lst.key == key:
                 return lst
         known = ", ".join(lst.key for lst in self.lists) or "none"
-        raise ConfigError(f"no list {key!r} in {self.path} (configured: {known})")
+        raise ConfigFileError(f"no list {key!r} in {self.path} (configured: {known})")
 
     @classmethod
     def from_toml(cls, text: str, path: str = "<config>") -> Config:
@@ -271,19 +272,26 @@ class Config:
 
 
 def load_config(path: str) -> Config:
-    """Read and validate the TOML file at ``path``."""
+    """Read and validate the TOML file at ``path``; every error is a ``ConfigFileError``."""
     try:
         with open(path, "rb") as f:
             raw = f.read()
     except FileNotFoundError:
-        raise ConfigError(f"{path}: no such configuration file") from None
+        raise ConfigFileError(
+            f"{path}: no such configuration file (`listdigest config init` writes an example)"
+        ) from None
     except OSError as exc:
-        raise ConfigError(f"{path}: {exc.strerror}") from None
+        raise ConfigFileError(f"{path}: {exc.strerror}") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text") from None
-    return Config.from_toml(text, path)
+        raise ConfigFileError(f"{path}: not UTF-8 text") from None
+    try:
+        return Config.from_toml(text, path)
+    except ConfigFileError:
+        raise
+    except ConfigError as exc:
+        raise ConfigFileError(str(exc)) from None
 
 
 # -- validation helpers: each names the key at fault -------------------------------------
@@ -346,11 +354,20 @@ def _str_list(
     return tuple(out)
 
 
+def did_you_mean(word: str, known: Iterable[str]) -> str:
+    """`` (did you mean 'hot'?)`` for a near miss among ``known``, else ``""``."""
+    close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def _unknown(where: str, table: Mapping[str, Any], settings: tuple[Setting, ...]) -> None:
     names = {s.name for s in settings}
     for k in table:
         if k not in names:
-            raise ConfigError(f"{where}.{k}: unknown key (known: {', '.join(sorted(names))})")
+            hint = did_you_mean(k, names)
+            raise ConfigError(
+                f"{where}.{k}: unknown key" + (hint or f" (known: {', '.join(sorted(names))})")
+            )
 
 
 # an address as a mail header holds it, bare or with a display name: something@something
@@ -367,6 +384,10 @@ def _smtp(data: Any) -> SmtpConfig:
         return SmtpConfig()
     if not isinstance(data, dict):
         raise ConfigError(f"smtp: expected a table, got {_type_name(data)}")
+    if "password" in data:
+        raise ConfigError(
+            "smtp.password: never put the password in the file; use password_env or password_file"
+        )
     _unknown("smtp", data, SMTP_SETTINGS)
     security = _str("smtp.security", data.get("security", default("security", SMTP_SETTINGS)))
     if security not in SECURITIES:
@@ -377,10 +398,6 @@ def _smtp(data: Any) -> SmtpConfig:
     port = _int("smtp.port", data.get("port", default_port), 1, 65535)
     if "password_env" in data and "password_file" in data:
         raise ConfigError("smtp.password_file: give password_env or password_file, not both")
-    if "password" in data:  # pragma: no cover - caught by _unknown; kept for a clearer hint
-        raise ConfigError(
-            "smtp.password: never put the password in the file; use password_env or password_file"
-        )
     user = _str("smtp.user", data["user"]) if "user" in data else None
     pw_env = _str("smtp.password_env", data["password_env"]) if "password_env" in data else None
     pw_file = _str("smtp.password_file", data["password_file"]) if "password_file" in data else None
@@ -520,7 +537,9 @@ def from_dict(data: dict[str, Any], path: str = "<config>") -> Config:
 
     for k in data:
         if k not in ("smtp", "lists"):
-            raise ConfigError(f"{k}: unknown table (known: lists, smtp)")
+            raise ConfigError(
+                f"{k}: unknown table{did_you_mean(k, ('lists', 'smtp')) or ' (known: lists, smtp)'}"
+            )
     lists_data = data.get("lists")
     if lists_data is None:
         raise ConfigError("lists: missing (add a [lists.NAME] table per list)")
@@ -555,3 +574,81 @@ def settings_markdown() -> str:
             out.append(f"| `{s.name}` | `{d}` | {text} |")
         out.append("")
     return "\n".join(out)
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (tuple, list)):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return str(v)
+
+
+#: the keys ``example_config`` sets (a list that runs as it is: a lore URL, printed)
+_EXAMPLE_LIST = {
+    "archive": "https://lore.kernel.org/kvm",
+    "delivery": "stdout",
+    "formats": ("text",),
+    "start": "1d",
+}
+#: commented-out values for keys without a default worth showing
+_EXAMPLE_HINTS = {
+    "name": "KVM",
+    "to": ("kvm-digest@example.org",),
+    "from": "KVM digest <digest@example.org>",
+    "link_base": "https://lore.kernel.org/kvm/",
+    "output_dir": "/srv/www/digests",
+    "feed_url": "https://example.org/digests/kvm/feed.atom",
+    "list_id": "kvm.listdigest.example.org",
+    "employer_maps": ("maps/employers",),
+    "mailmaps": ("/srv/linux/.mailmap",),
+    "aliases": ("maps/aliases",),
+    "bots": ("ci-runner@example.org",),
+    "host": "smtp.example.org",
+    "port": 587,
+    "security": "starttls",
+    "user": "digest",
+    "password_env": "LISTDIGEST_SMTP_PASSWORD",
+    "password_file": "~/.config/listdigest/smtp-password",
+}
+
+
+def _commented(s: Setting, value: Any, *, on: bool) -> list[str]:
+    """A key's help as comment lines (wrapped for an 80-column editor), then the key."""
+    import textwrap
+
+    text = " ".join(t for t in (s.help, s.file_note) if t)
+    lines = ["# " + line for line in textwrap.wrap(text, 76)]
+    lines.append(f"{'' if on else '# '}{s.name} = {_toml_value(value)}")
+    return lines
+
+
+def example_config() -> str:
+    """A commented configuration that ``config check`` accepts as it is: one list read from
+    lore and printed; every other key shown, commented out, with its help (from the tables
+    above, so it never drifts from them)."""
+    out = [
+        "# listdigest configuration (TOML).  `listdigest config check` validates it,",
+        "# `listdigest run` digests each [lists.NAME] from where its last digest ended.",
+        "# Remove the leading '# ' of a key to set it.",
+        "",
+        '# [smtp] is needed only for delivery = "smtp".',
+        "# [smtp]",
+    ]
+    for s in SMTP_SETTINGS:
+        value = _EXAMPLE_HINTS.get(s.name, s.default)
+        if s.name == "password_file" or value is None:
+            continue
+        out += _commented(s, value, on=False)
+    out += ["", "[lists.kvm]"]
+    for s in LIST_SETTINGS:
+        if s.name in _EXAMPLE_LIST:
+            out += _commented(s, _EXAMPLE_LIST[s.name], on=True)
+        else:
+            value = _EXAMPLE_HINTS.get(s.name, s.default)
+            if value is None:
+                continue
+            out += _commented(s, value, on=False)
+    return "\n".join(out) + "\n"

@@ -13,13 +13,21 @@ import dataclasses
 import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, TextIO, cast
+from typing import TYPE_CHECKING, BinaryIO, Callable, TextIO, cast
 
 from .analysis.digest import Digest, Skipped, build_digest
 from .analysis.employers import Affiliations, load_affiliations
 from .analysis.history import DEFAULT_BOTS
 from .config import default
-from .errors import ConfigError, EmptyRangeError, RangeError, StateError
+from .errors import (
+    ConfigError,
+    ConfigFileError,
+    EmptyRangeError,
+    NoReadableMessageError,
+    RangeError,
+    SourceError,
+    StateError,
+)
 from .message import DUPLICATE_MARK, Message, read_messages, slim
 from .sources import MISSING_BLOB, RawMessage, Source, open_source
 from .sources.git import read_job
@@ -29,7 +37,7 @@ from .workers import BATCH, ordered_map
 if TYPE_CHECKING:
     from email.message import EmailMessage
 
-    from .config import ListConfig, SmtpConfig
+    from .config import Config, ListConfig, SmtpConfig
     from .sources.git import GitSource
     from .store.index import Index
     from .store.state import State
@@ -144,13 +152,16 @@ def _loop(sel, spec: RangeSpec, parsed, source: Source) -> Collected:
     prev_commit = None
     first_commit = first_prev = None
     last_commit = None
+    readable = unreadable = 0
     for raw, msg, reason in parsed:
         if msg is None:
+            unreadable += 1
             if spec.since is None and spec.until is None:
                 skipped.append(Skipped(raw.where, reason or "unreadable"))
             if raw.commit:
                 prev_commit = raw.commit
             continue
+        readable += 1
         when = msg.received
         if spec.since is not None and (when is None or when < spec.since):
             prev_commit = raw.commit or prev_commit
@@ -174,6 +185,13 @@ def _loop(sel, spec: RangeSpec, parsed, source: Source) -> Collected:
             same.append(msg)
             msg = dataclasses.replace(msg, msgid=f"{msg.msgid}{DUPLICATE_MARK}{len(same)}")
         out.append(msg)
+    if source.kind != "git" and not readable and unreadable:
+        # a From_ line and garbage: no digest "From None to None" of nothing
+        where = getattr(source, "path", None) or source.name
+        raise NoReadableMessageError(
+            f"{where}: no readable message ({unreadable} unreadable record"
+            f"{'s' if unreadable != 1 else ''})"
+        )
     if not out and not skipped:
         raise EmptyRangeError("empty range: no messages selected")
     if source.kind == "git":
@@ -340,11 +358,48 @@ def report(
 
 @dataclass(frozen=True)
 class Report:
-    """What ``report`` prints: the digest, where its links point, and warnings to show."""
+    """What ``report`` prints: the digest, where its links point, and lines to show."""
 
     digest: Digest
     link_base: str
     warnings: tuple[str, ...] = ()
+    #: the range held no message: ``digest`` is the short "no traffic" one
+    empty: bool = False
+    #: lines worth telling the user that are not warnings (a whole archive's size)
+    notes: tuple[str, ...] = ()
+
+
+def open_target(path: str, stdin: BinaryIO | None = None) -> Source:
+    """The archive at ``path``; ``-`` is an mbox read from ``stdin`` (``lei q … -o - |``)."""
+    if path == "-":
+        from .sources.mailbox import MboxSource
+
+        if stdin is None:
+            raise SourceError("-: no standard input to read an mbox from")
+        return MboxSource.from_stream(stdin)
+    return open_source(path)
+
+
+def quiet_digest(source: Source, spec: RangeSpec, options: DigestOptions, now: int) -> Digest:
+    """The short "no traffic" digest of a range without messages (``report`` on a quiet
+    day): a git archive's range is labelled by its commits (the newest, when it has no
+    end), a mailbox's by the days asked for."""
+    if source.kind == "git":
+        git = _git(source)
+        end = git.resolve(spec.to_rev)[1] if spec.to_rev else _newest_commit(source)
+        start = git.resolve(spec.from_rev)[1][:9] if spec.from_rev else end[:9]
+        got = Collected((), (), start, end[:9], end)
+    else:
+        hi = day(spec.until if spec.until is not None else now)
+        got = Collected((), (), day(spec.since) if spec.since is not None else hi, hi, None)
+    return digest_of(got, source, options)
+
+
+def _whole_archive_note(digest: Digest) -> str:
+    days = [c.label for c in digest.per_day]
+    n = digest.totals.messages
+    span = f", {days[0]}..{days[-1]}" if days else ""
+    return f"whole archive: {n} message{'s' if n != 1 else ''}{span}; use --since to narrow"
 
 
 def build_report(
@@ -355,10 +410,17 @@ def build_report(
     lore: bool = False,
     link_base: str | None = None,
     progress: Progress | None = None,
+    stdin: BinaryIO | None = None,
+    now: int | None = None,
 ) -> Report:
-    """The ``report`` command's digest of ``target``: an archive path, or with ``lore`` the
-    URL of a list on a public-inbox server (one ``rt:`` search, no index)."""
+    """The ``report`` command's digest of ``target``: an archive path (``-``: an mbox on
+    ``stdin``), or with ``lore`` the URL of a list on a public-inbox server (one ``rt:``
+    search, no index).  A range without messages is not an error: its digest is the short
+    "no traffic" one (``Report.empty``)."""
+    import time
+
     warnings: list[str] = []
+    notes: list[str] = []
     if lore:
         from .sources.lore import open_lore
 
@@ -370,13 +432,31 @@ def build_report(
         options = dataclasses.replace(options, index_path=None)
         link_base = link_base or target.rstrip("/") + "/"
     else:
-        source = open_source(target)
-    digest = digest_source(source, spec, options, progress)
+        source = open_target(target, stdin)
+    empty = False
+    try:
+        try:
+            digest = digest_source(source, spec, options, progress)
+        except EmptyRangeError:
+            empty = True
+            digest = quiet_digest(
+                source,
+                spec,
+                dataclasses.replace(options, index_path=None),
+                int(time.time()) if now is None else now,
+            )
+    finally:
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
     warnings += [
         f"{k.where}: {MISSING_BLOB}; skipped" for k in digest.skipped if k.reason == MISSING_BLOB
     ]
+    whole = spec == RangeSpec() and not lore and source.kind == "git"
+    if whole and not empty:
+        notes.append(_whole_archive_note(digest))
     base = link_base or default_link_base(target, digest.list_name)
-    return Report(digest, base, tuple(warnings))
+    return Report(digest, base, tuple(warnings), empty, tuple(notes))
 
 
 def default_link_base(archive: str, name: str) -> str:
@@ -388,7 +468,7 @@ def default_link_base(archive: str, name: str) -> str:
 
     if is_url(archive):
         return split_list_url(archive)[2] + "/"
-    origin = mirror_origin(archive)
+    origin = mirror_origin(archive) if archive != "-" else None
     if origin is not None:
         return origin
     return f"https://lore.kernel.org/{urllib.parse.quote(name.strip().lower())}/"
@@ -827,3 +907,135 @@ def run_list(
         )
         record(state_dir, lst.key, plan, digest, letter, last, now)
         return dataclasses.replace(outcome, status="delivered", written=written)
+
+
+# -- listdigest config check ------------------------------------------------------------
+
+
+def check_config(
+    cfg: Config, *, environ: Mapping[str, str], opener: Callable[[str], Source] = open_source
+) -> None:
+    """What would make ``run`` fail, found now (``config check``): an archive path that is
+    missing or no git archive, a ``start`` that is neither a date nor a revision of the
+    archive, an SMTP password that cannot be had.  Raises ``ConfigFileError`` naming the key.
+    An archive URL is mirrored at run time, so only its ``start`` as a date is checked."""
+    from .timeparse import parse_when
+
+    if cfg.smtp.user and any("smtp" in lst.delivery for lst in cfg.lists):
+        cfg.smtp.password(environ)
+    for lst in cfg.lists:
+        where = f"lists.{lst.key}"
+        source = None
+        if not is_url(lst.archive):
+            try:
+                source = opener(lst.archive)
+            except SourceError as exc:
+                raise ConfigFileError(f"{where}.archive: {exc}") from None
+            if source.kind != "git":
+                raise ConfigFileError(
+                    f"{where}.archive: run needs a git archive (public-inbox); "
+                    f"{lst.archive} has no revisions"
+                )
+        if lst.start is None:
+            continue
+        try:
+            parse_when(lst.start)
+            continue
+        except RangeError:
+            pass
+        if source is None:
+            raise ConfigFileError(
+                f"{where}.start: {lst.start!r} is not a date (YYYY-MM-DD, ISO datetime, "
+                "2d/12h/1w, yesterday); a revision needs a local archive to check"
+            )
+        try:
+            _git(source).resolve(lst.start)
+        except (RangeError, SourceError):
+            raise ConfigFileError(
+                f"{where}.start: {lst.start!r} is neither a date (YYYY-MM-DD, ISO datetime, "
+                f"2d/12h/1w, yesterday) nor a revision of {lst.archive}"
+            ) from None
+
+
+# -- listdigest stats -------------------------------------------------------------------
+
+
+def spec_of(a: str | None, b: str | None) -> RangeSpec:
+    """A range from two bounds (a named release's, ``--compare A..B``): a bound is a date
+    when it reads as one, else a revision."""
+    from .timeparse import parse_when
+
+    try:
+        return RangeSpec(
+            since=parse_when(a) if a else None,
+            until=parse_when(b, end_of_day=True) if b else None,
+        )
+    except RangeError:
+        return RangeSpec(from_rev=a, to_rev=b)
+
+
+@dataclass(frozen=True)
+class StatsRequest:
+    """What ``stats`` computes: a range, and the one to compare it with."""
+
+    spec: RangeSpec
+    #: the range to compare with; None: the previous period of equal length (when the
+    #: range is one of dates)
+    previous: RangeSpec | None = None
+    #: False: no comparison at all
+    compare: bool = True
+    list_name: str | None = None
+    top: int = 10
+    #: every bot pattern (the built-in ones included)
+    bots: tuple[str, ...] = DEFAULT_BOTS
+    affiliations: Affiliations | None = None
+    index_path: str | None = None
+
+
+def stats_of(
+    path: str,
+    req: StatsRequest,
+    *,
+    progress: Progress | None = None,
+    opener: Callable[[str], Source] = open_source,
+):
+    """Release statistics of ``req.spec`` over the archive at ``path``, with movement
+    against the previous period (README: "Release statistics"); a previous period without
+    messages is no comparison, not an error."""
+    from .analysis import stats_ranges as sr
+    from .analysis.stats import compare as compare_stats
+    from .analysis.stats import compute_stats
+    from .analysis.stats_archive import IndexFacts
+
+    source = opener(path)
+    aff = req.affiliations or load_affiliations()
+    with opened_index(source, req.index_path, progress) as ix:
+
+        def one(sp: RangeSpec):
+            got = collect(source, narrow(ix, sp) if ix is not None else sp, index=ix)
+            return compute_stats(
+                got.messages,
+                list_name=req.list_name or source.name,
+                start=got.start,
+                end=got.end,
+                since=sp.since,
+                until=sp.until,
+                lookup=ix,
+                archive=IndexFacts(ix.db) if ix is not None else None,
+                affiliations=aff,
+                bots=req.bots,
+                top=req.top,
+            )
+
+        current = one(req.spec)
+        if not req.compare:
+            return current
+        prev_spec = req.previous
+        if prev_spec is None and current.since and current.until:
+            lo, hi = sr.previous_period(current.since, current.until)
+            prev_spec = RangeSpec(since=lo, until=hi)
+        try:
+            previous = one(prev_spec) if prev_spec is not None else None
+        except EmptyRangeError:
+            previous = None
+    return compare_stats(current, previous) if previous is not None else current

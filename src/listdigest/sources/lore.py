@@ -18,6 +18,7 @@ import os
 import re
 import subprocess
 import tempfile
+import urllib.error
 import urllib.parse
 from dataclasses import dataclass
 from typing import Callable, Optional
@@ -43,6 +44,16 @@ class CappedResultsError(SourceError):
     """The server returned fewer results than it matched."""
 
 
+class NoSearchError(SourceError):
+    """The server has the list but no search index (public-inbox answers 501)."""
+
+
+def _not_implemented(exc: SourceError) -> bool:
+    """Whether ``http_get``'s error was an HTTP 501 (its HTTPError is the context)."""
+    ctx = exc.__context__
+    return isinstance(ctx, urllib.error.HTTPError) and ctx.code == 501
+
+
 @dataclass(frozen=True)
 class LoreAnswer:
     """What the server said: the messages, and its own count of matches."""
@@ -53,6 +64,9 @@ class LoreAnswer:
     matched: int | None
     #: True when ``matched`` is Xapian's estimate rather than an exact count
     estimated: bool
+    #: for an estimate above what arrived: whether the server lists results beyond them
+    #: (None when not asked)
+    more: bool | None = None
 
 
 def rt_query(since: int | None, until: int | None) -> str:
@@ -65,7 +79,15 @@ def ask(url: str, since: int | None, until: int | None, *, fetch: Fetch = http_g
     _site, _path, list_url = split_list_url(url)
     query = rt_query(since, until)
     qs = urllib.parse.urlencode({"q": query})
-    page = fetch(f"{list_url}/?{qs}")
+    try:
+        page = fetch(f"{list_url}/?{qs}")
+    except SourceError as exc:
+        if _not_implemented(exc):
+            raise NoSearchError(
+                f"{list_url}: no search index on the server; use listdigest sync and report "
+                "on the mirror"
+            ) from None
+        raise
     if page is None:
         # public-inbox answers a search without results with 404 too: is the list there?
         if fetch(f"{list_url}/") is None:
@@ -97,7 +119,13 @@ def ask(url: str, since: int | None, until: int | None, *, fetch: Fetch = http_g
             raise NotPublicInboxError(f"{list_url}: search did not return an mbox") from None
         finally:
             os.unlink(tmp.name)
-    return LoreAnswer(query, tuple(messages), matched, estimated)
+    more = None
+    if estimated and len(messages) < matched:
+        # Xapian's estimate may overshoot: ask for the page after the last result sent;
+        # a count line there means results are missing, "No more results" that all came
+        after = fetch(f"{list_url}/?{urllib.parse.urlencode({'q': query, 'o': len(messages)})}")
+        more = after is not None and _COUNT_RE.search(after) is not None
+    return LoreAnswer(query, tuple(messages), matched, estimated, more)
 
 
 class LoreSource:
@@ -113,16 +141,25 @@ class LoreSource:
     def warning(self) -> str | None:
         """A one-line caveat about the answer (an estimate we could not check), or None."""
         got, matched = len(self.answer.messages), self.answer.matched
-        if self.answer.estimated and matched is not None and got < matched:
+        if (
+            self.answer.estimated
+            and self.answer.more is None
+            and matched is not None
+            and got < matched
+        ):
             return f"the server estimated ~{matched} matches and sent {got}; results may be capped (use `listdigest sync`)"
         return None
 
     def check(self) -> None:
         """Refuse an answer the server cut short: a digest of part of a period is wrong."""
         got, matched = len(self.answer.messages), self.answer.matched
-        if not self.answer.estimated and matched is not None and got < matched:
+        if (
+            matched is not None
+            and got < matched
+            and (not self.answer.estimated or self.answer.more)
+        ):
             raise CappedResultsError(
-                f"{self.url}: the server sent {got} of {matched} matching messages (search results are capped); "
+                f"{self.url}: the server sent {got} of {'~' if self.answer.estimated else ''}{matched} matching messages (search results are capped); "
                 "use `listdigest sync` and report on the mirror for big ranges"
             )
 

@@ -78,10 +78,12 @@ class MboxSource:
 
     kind = "mailbox"
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, spool: BinaryIO | None = None) -> None:
         self.path = path
         self.name = _strip_suffixes(os.path.basename(os.path.normpath(path))) or "list"
         self.compressed = False
+        #: the bytes of a stream (``from_stream``), kept in an unnamed temporary file
+        self._spool = spool
         with self._open() as fh:
             first = self._first_line(fh)
         if first is None:
@@ -89,7 +91,47 @@ class MboxSource:
         if not first.startswith(b"From "):
             raise SourceError(f"{path}: {_NOT_MBOX}")
 
+    @classmethod
+    def from_stream(cls, stream: BinaryIO, name: str = "<stdin>") -> MboxSource:
+        """An mbox read from ``stream`` (standard input: ``lei q … -o - | listdigest
+        report -``), kept in an unnamed temporary file so it can be read more than once;
+        ``close()`` frees it."""
+        import shutil
+        import tempfile
+
+        spool = tempfile.TemporaryFile(prefix="listdigest-stdin-")  # noqa: SIM115 -- close()
+        try:
+            shutil.copyfileobj(stream, spool, _CHUNK)
+            spool.flush()
+            src = cls(name, spool=spool)  # type: ignore[arg-type]
+        except OSError as exc:
+            spool.close()
+            raise SourceError(f"{name}: cannot read: {_os_reason(exc)}") from None
+        except BaseException:
+            spool.close()
+            raise
+        src.name = "stdin"
+        return src
+
+    def close(self) -> None:
+        """Free the temporary copy of a stream (nothing to do for a file)."""
+        if self._spool is not None:
+            self._spool.close()
+            self._spool = None
+
     def _open(self) -> BinaryIO:
+        if self._spool is not None:
+            # a reader of its own over the spool (its own offset), closed by the caller
+            fh = os.fdopen(os.dup(self._spool.fileno()), "rb")
+            fh.seek(0)
+            if fh.read(2) == _GZIP_MAGIC:
+                self.compressed = True
+                fh.seek(0)
+                gz = gzip.GzipFile(fileobj=fh, mode="rb")
+                gz.myfileobj = fh  # type: ignore[assignment]  # GzipFile closes it
+                return gz  # type: ignore[return-value]
+            fh.seek(0)
+            return fh
         try:
             fh = open(self.path, "rb")  # noqa: SIM115 -- the caller closes it
         except OSError as exc:
