@@ -493,7 +493,7 @@ class Updater:
                 next_id = insert(cur, out, next_id)
             done[i] += 1
             batch_read(count, closed[-1] and received == sum(made))
-            if direct and early is not None and closed[-1] and sum(made) - received < workers:
+            if direct and early is not None and closed[-1] and sum(made) - received <= workers:
                 early()
                 early = None
             if closed[i] and done[i] == made[i]:
