@@ -238,8 +238,11 @@ def report(
         click.echo(f"Warning: {w}", err=True)
     if not (got.empty and quiet_if_empty):
         _write(render_formats(got.digest, [fmt], got.link_base)[fmt], output, pager=not no_pager)
-    for n in got.notes:  # after the digest: a pager has shown it, and a bad -o said so first
-        click.echo(n, err=True)
+    if sys.stderr.isatty():
+        # advice for a person at a terminal, after the digest (a pager has shown it, a bad
+        # -o said so first); cron would mail it every day
+        for n in got.notes:
+            click.echo(n, err=True)
 
 
 #: ``-o FILE``'s extension -> the format it implies when --format is absent
