@@ -229,3 +229,29 @@ def test_header_date(header, day):
     value = header.split(b":", 1)[1].decode() if header.lower().startswith(b"date") else None
     ts = parse_date(value.replace("\n", " ")) if value else None
     assert (when.timestamp() if when else None) == ts
+
+
+def test_mbox_from_a_stream_reads_like_the_file(tmp_path):
+    """``report -``: the stream is kept in an unnamed temporary file, read more than once,
+    gzip or not, and freed by close()."""
+    import gzip
+    import io
+
+    from pi import make_mbox, msg
+
+    from listdigest.sources.mailbox import MboxSource
+
+    path = make_mbox(
+        str(tmp_path / "a.mbox"), [msg(f"m{i}", msgid=f"m{i}@example.org") for i in range(3)]
+    )
+    with open(path, "rb") as f:
+        data = f.read()
+    want = [r.data for r in MboxSource(path).messages()]
+    for blob in (data, gzip.compress(data)):
+        src = MboxSource.from_stream(io.BytesIO(blob))
+        try:
+            assert (src.path, src.name) == ("<stdin>", "stdin")
+            assert [r.data for r in src.messages()] == want
+            assert [r.data for r in src.select().messages] == want  # a second read
+        finally:
+            src.close()
