@@ -102,25 +102,46 @@ def parse_batch(job: ReadJob) -> list[Parsed]:
     return out
 
 
+class Task(NamedTuple):
+    """One batch for a worker process."""
+
+    job: ReadJob
+    #: the plan (epoch) it belongs to, by index
+    plan: int
+    #: the first row id the batch may use, when its worker writes it
+    base: int
+    #: the index file the worker writes to; None: the rows come back to the caller
+    path: str | None
+
+
+class Done(NamedTuple):
+    """A worker's answer to a ``Task``."""
+
+    #: the parsed rows (none when the worker wrote them itself)
+    rows: list[Parsed]
+    plan: int
+    #: messages read
+    read: int
+
+
 #: a worker process's connection to the index it writes (opened after the fork)
 _WORKER_DB: dict[str, sqlite3.Connection] = {}
 
 
-def _parse_task(task: tuple[ReadJob, int, int, str | None]) -> tuple[list[Parsed], int, int]:
-    """One batch in a worker: parsed, then written to the index at ``path`` under ids from
-    ``base`` and committed (returning no rows), or returned for the caller to write.
-    ``plan`` (which plan the batch belongs to) comes back with the result."""
-    job, plan, base, path = task
-    out = parse_batch(job)
-    if path is None:
-        return out, plan, len(out)
-    db = _WORKER_DB.get(path)
+def _parse_task(task: Task) -> Done:
+    """One batch in a worker: parsed, then written to the index at ``task.path`` under
+    ids from ``task.base`` and committed (returning no rows), or returned for the caller
+    to write."""
+    out = parse_batch(task.job)
+    if task.path is None:
+        return Done(out, task.plan, len(out))
+    db = _WORKER_DB.get(task.path)
     if db is None:
-        db = _WORKER_DB[path] = sqlite3.connect(path, timeout=600)
+        db = _WORKER_DB[task.path] = sqlite3.connect(task.path, timeout=600)
         db.execute("PRAGMA synchronous=NORMAL")
-    insert(db.cursor(), out, base)
+    insert(db.cursor(), out, task.base)
     db.commit()
-    return [], plan, len(out)
+    return Done([], task.plan, len(out))
 
 
 def insert(cur: sqlite3.Cursor, out: Sequence[Parsed], next_id: int) -> int:
@@ -464,7 +485,7 @@ class Updater:
         made = [0] * len(plans)  # tasks made per plan (the pool draws them in a thread)
         closed = [False] * len(plans)  # the plan's last task is made (the last plan's: all are)
 
-        def tasks() -> Iterator[tuple[ReadJob, int, int, str | None]]:
+        def tasks() -> Iterator[Task]:
             # a batch of n messages may use ids base..base+n-1 (when its worker writes it);
             # every plan has a task (maybe empty), so that its end is seen
             base = next_id
@@ -475,24 +496,25 @@ class Updater:
                     batch.append(ReadItem(seq, e.blob or "", e.commit, e.time))
                     if len(batch) == BATCH:
                         made[i] += 1
-                        yield ReadJob(ep.gitdir, ep.number, tuple(batch)), i, base, path
+                        yield Task(ReadJob(ep.gitdir, ep.number, tuple(batch)), i, base, path)
                         base += BATCH
                         batch = []
                 made[i] += 1
                 closed[i] = True
-                yield ReadJob(ep.gitdir, ep.number, tuple(batch)), i, base, path
+                yield Task(ReadJob(ep.gitdir, ep.number, tuple(batch)), i, base, path)
                 base += len(batch)
 
         done = [0] * len(plans)
         received = ready = 0
         # workers that write their own rows report in any order: the first to run out of
         # batches is seen at once
-        for out, i, count in ordered_map(_parse_task, tasks(), workers, ordered=not direct):
+        for got in ordered_map(_parse_task, tasks(), workers, ordered=not direct):
             received += 1
-            if out:
-                next_id = insert(cur, out, next_id)
+            i = got.plan
+            if got.rows:
+                next_id = insert(cur, got.rows, next_id)
             done[i] += 1
-            batch_read(count, closed[-1] and received == sum(made))
+            batch_read(got.read, closed[-1] and received == sum(made))
             if direct and early is not None and closed[-1] and sum(made) - received <= workers:
                 early()
                 early = None
