@@ -334,7 +334,10 @@ def main() -> None:
     from listdigest.sources.git import open_git_source
 
     t = time.perf_counter()
-    k = sum(1 for r in open_git_source(inbox).select().messages if parse_message(r))
+    k = 0
+    for r in open_git_source(inbox).select().messages:
+        parse_message(r)
+        k += 1
     table.add("listdigest read + parse, 1 process", k, time.perf_counter() - t)
 
     # 5./6./8. reports
