@@ -257,7 +257,7 @@ class ReadJob:
 def read_job(job: ReadJob) -> Iterator[RawMessage]:
     """The raw messages of a job, through one ``git cat-file --batch``."""
     for (_oid, data), (seq, _blob, commit, ctime) in zip(
-        CatFile(job.gitdir).stream([i[1] for i in job.items]), job.items
+        CatFile(job.gitdir).stream([i.blob for i in job.items]), job.items
     ):
         where = f"commit {commit[:12]}"
         if data is None:
