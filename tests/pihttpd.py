@@ -33,6 +33,7 @@ class PiHttpd:
         log = os.path.join(os.path.dirname(os.path.abspath(inbox)), f".httpd-{self.port}.log")
         self.log = log
         fd = self.sock.fileno()
+        self._log_fh = open(log, "ab")
         # the server expects the socket as fd 3 and LISTEN_PID to be its own pid: bash sets both
         self.proc: subprocess.Popen | None = subprocess.Popen(
             [
@@ -43,7 +44,7 @@ class PiHttpd:
             ],
             env=env,
             pass_fds=(fd,),
-            stdout=open(log, "ab"),
+            stdout=self._log_fh,
             stderr=subprocess.STDOUT,
         )
         self._wait_ready()
@@ -88,6 +89,7 @@ class PiHttpd:
                 self.proc.wait()
             self.proc = None
         self.sock.close()
+        self._log_fh.close()
 
     def __enter__(self) -> PiHttpd:
         return self

@@ -474,7 +474,6 @@ T0 = 1767225600  # 2026-01-01 00:00:00 UTC
 
 
 # tests/pihttpd.py leaves its log file for the collector to close
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @needs_httpd
 @pytest.mark.slow
 def test_lore_without_a_search_index_says_use_sync(tmp_path):
@@ -489,7 +488,6 @@ def test_lore_without_a_search_index_says_use_sync(tmp_path):
     )
 
 
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @needs_httpd
 @pytest.mark.slow
 def test_lore_estimate_that_all_arrived_is_no_capped_warning(tmp_path):

@@ -45,4 +45,4 @@ def test_ctrl_c_during_index_is_one_line_and_resumable(spi_epoch, tmp_path):
         capture_output=True,
         text=True,
     )
-    assert done.returncode == 0 and "36671 messages" in done.stderr, done.stderr
+    assert done.returncode == 0 and "36671 in the index" in done.stderr, done.stderr

@@ -18,6 +18,7 @@ ORDER = [
     "timeparse",
     "fileio",
     "mapfiles",
+    "words",
     "workers",
     "sources",
     "message",
@@ -33,7 +34,7 @@ ORDER = [
 # store sits beside the flow: it may use sources..analysis, and report/delivery may not use it
 BESIDE = {
     "store": {
-        *("errors", "timeparse", "fileio", "mapfiles", "workers"),
+        *("errors", "timeparse", "fileio", "mapfiles", "words", "workers"),
         *("sources", "message", "model", "analysis"),
     }
 }

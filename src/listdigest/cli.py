@@ -11,6 +11,7 @@ import click
 from . import __version__
 from .errors import ListdigestError, SourceError, TransientError
 from .sources import MISSING_BLOB
+from .words import plural
 
 
 def _exit_code(exc: ListdigestError) -> int:
@@ -464,7 +465,7 @@ def run(config_path, state_dir, only, dry_run) -> None:
         else:
             where = ", ".join(out.deliveries)
             click.echo(
-                f"{lst.key}: {out.subject}: {out.messages} messages, {out.series} series -> {where}"
+                f"{lst.key}: {out.subject}: {plural(out.messages, 'message')}, {out.series} series -> {where}"
             )
     if code:
         sys.exit(code)
@@ -530,7 +531,7 @@ def index(path, index_file) -> None:
         else ""
     )
     click.echo(
-        f"{target}: read {stats.read} messages, dropped {stats.dropped}{rewritten};"
+        f"{target}: read {plural(stats.read, 'message')}, dropped {stats.dropped}{rewritten};"
         f" {stats.total} in the index; {dt:.1f}s{rate}",
         err=True,
     )

@@ -143,7 +143,6 @@ def cli(*args: str) -> subprocess.CompletedProcess:
 @pytest.mark.slow
 # tests/pihttpd.py leaves its log file open (a ResourceWarning when PiHttpd is built): not
 # this test's subject; drop this mark once pihttpd closes it
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_a_synced_mirror_links_to_the_list_it_came_from(tmp_path, served):
     url = served
     mirror = str(tmp_path / "mirror")

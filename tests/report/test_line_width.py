@@ -23,8 +23,9 @@ import pytest
 
 from listdigest.pipeline import RangeSpec, report
 from listdigest.report import ReportOptions, render
-from listdigest.report.wrapping import keep, plural, wrap
+from listdigest.report.wrapping import keep, wrap
 from listdigest.timeparse import parse_when
+from listdigest.words import plural
 
 LIMIT = 100
 # a Markdown link destination as the renderer writes it

@@ -98,6 +98,10 @@ def _mix() -> bool:
 
 
 def digest_text(path: str, *extra: str) -> str:
+    """The digest with one link base: a mirror links to the server it came from by default
+    (tests/delivery/test_reader_facing.py holds that), the served inbox to lore."""
+    if "--link-base" not in extra:
+        extra = (*extra, "--link-base", "https://lore.kernel.org/kvm/")
     res = cli("report", path, "--list-name", "kvm", *extra)
     assert res.exit_code == 0, res.output
     return res.stdout
@@ -230,7 +234,7 @@ def test_interrupted_sync_leaves_a_usable_mirror_and_resumes(fresh):
     url, mirror, server = fresh["server"].url("kvm"), fresh["mirror"], fresh["server"]
     exe = os.path.join(os.path.dirname(sys.executable), "listdigest")
     proc = subprocess.Popen(
-        [exe, "sync", url, mirror], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [exe, "sync", url, mirror], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     first = os.path.join(mirror, "git", "0.git")
     deadline = time.monotonic() + 60
@@ -323,9 +327,14 @@ def test_lore_text_and_order(served):
 
 
 def test_lore_empty_period(served):
-    res = cli("report", "--lore", served["server"].url("kvm"), "--since", "2027-01-01")
-    assert res.exit_code == 2
-    assert res.stderr.strip() == "Error: empty range: no messages selected"
+    """A quiet period is no error (cron would mail one every quiet day): a 'no traffic'
+    digest, exit 0, or nothing at all with --quiet-if-empty."""
+    url = served["server"].url("kvm")
+    res = cli("report", "--lore", url, "--since", "2027-01-01")
+    assert res.exit_code == 0, res.stderr
+    assert "Totals: 0 messages" in res.stdout
+    res = cli("report", "--lore", url, "--since", "2027-01-01", "--quiet-if-empty")
+    assert (res.exit_code, res.stdout) == (0, "")
 
 
 def test_lore_needs_since_and_no_path(served):
@@ -374,14 +383,15 @@ def test_unreachable_host(tmp_path):
     with pytest.raises(HostUnreachableError) as exc:
         sync(f"http://127.0.0.1:{port}/kvm", str(tmp_path / "m"))
     assert str(exc.value) == f"cannot reach 127.0.0.1:{port}: connection refused"
+    # 75 (EX_TEMPFAIL): a server out of reach is worth trying again, unlike bad input
     res = cli("sync", f"http://127.0.0.1:{port}/kvm", str(tmp_path / "m"))
     assert (
-        res.exit_code == 2
+        res.exit_code == 75
         and res.stderr == f"Error: cannot reach 127.0.0.1:{port}: connection refused\n"
     )
     res = cli("report", "--lore", f"http://127.0.0.1:{port}/kvm", "--since", "2d")
     assert (
-        res.exit_code == 2
+        res.exit_code == 75
         and res.stderr == f"Error: cannot reach 127.0.0.1:{port}: connection refused\n"
     )
 
@@ -487,3 +497,18 @@ def test_run_syncs_a_configured_url_first(served, tmp_path):
     )
     assert sorted(os.listdir(mirror / "git")) == ["0.git", "1.git"]
     assert res.stdout.startswith("kvm: ")  # the first run only records where the list stands
+
+
+def test_counted_words_are_plural_only_when_more_than_one():
+    from listdigest.sources.sync import EpochResult, SyncResult, describe_epoch, summary
+
+    one = EpochResult(0, "updated", "a", "b", 1, True, 1)
+    assert describe_epoch(one) == (
+        "epoch 0: 1 new commit; history rewritten upstream (forced update), 1 old commit dropped"
+    )
+    assert summary(SyncResult("u", "d", (one,))) == (
+        "u -> d: 1 epoch; 1 new commit; forced update of epoch 0 (1 commit dropped)"
+    )
+    two = EpochResult(1, "cloned", None, "c", 2, False, 0)
+    assert describe_epoch(two) == "epoch 1: cloned, 2 commits"
+    assert summary(SyncResult("u", "d", (one, two))).startswith("u -> d: 2 epochs; 3 new commits")

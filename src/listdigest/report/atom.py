@@ -14,8 +14,8 @@ import uuid
 import xml.etree.ElementTree as ET
 
 from ..analysis.digest import Digest
+from ..words import plural
 from . import ReportOptions, register
-from .wrapping import plural
 
 NS = "http://www.w3.org/2005/Atom"
 ET.register_namespace("", NS)

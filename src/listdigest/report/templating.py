@@ -7,7 +7,8 @@ import os
 
 import jinja2
 
-from .wrapping import keep, plural
+from ..words import plural
+from .wrapping import keep
 
 TEMPLATE_DIR = os.path.join(os.path.dirname(__file__), "templates")
 

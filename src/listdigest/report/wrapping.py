@@ -1,5 +1,5 @@
 """Line wrapping for the lines the text and Markdown digests compose (list items, the
-patch list, ``Versions:``, review lines), and the plural forms of counted words.
+patch list, ``Versions:``, review lines).
 
 Only white space is ever changed: a line is broken at a run of spaces, never inside a word,
 so a subject or an address comes out whole, its continuation indented under the item.  A
@@ -74,13 +74,3 @@ def wrap(line: str, width: int, indent: int | str = 4, markdown: bool = False) -
 def keep(text: str) -> str:
     """``text`` as one unit for ``wrap``: never broken, moved whole to the next line."""
     return str(text).replace(" ", KEEP)
-
-
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """``1 message``, ``2 messages``; ``many`` for words not made plural by an -s
-    (``reply``/``replies``); "series" is its own plural."""
-    if n == 1:
-        return f"{n} {word}"
-    if many is None:
-        many = word if word.endswith("series") else word + "s"
-    return f"{n} {many}"

@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass
 from typing import Callable
 
 from ..errors import SourceError
+from ..words import plural
 from . import gitio
 
 #: how long one HTTP request (not a whole clone) may wait for the server
@@ -385,22 +386,25 @@ def _os_error(dest: str, exc: OSError) -> SyncError:
 def describe_epoch(e: EpochResult) -> str:
     """One line about what happened to an epoch, for progress and summaries."""
     if e.action == "cloned":
-        return f"epoch {e.epoch}: cloned, {e.new_commits} commits"
+        return f"epoch {e.epoch}: cloned, {plural(e.new_commits, 'commit')}"
     if e.action == "unchanged":
         return f"epoch {e.epoch}: up to date"
-    text = f"epoch {e.epoch}: {e.new_commits} new commits"
+    text = f"epoch {e.epoch}: {plural(e.new_commits, 'new commit')}"
     if e.forced:
-        text += f"; history rewritten upstream (forced update), {e.dropped} old commits dropped"
+        text += (
+            "; history rewritten upstream (forced update),"
+            f" {plural(e.dropped, 'old commit')} dropped"
+        )
     return text
 
 
 def summary(result: SyncResult) -> str:
     """One line for the whole sync."""
-    parts = [f"{len(result.epochs)} epochs", f"{result.new_commits} new commits"]
+    parts = [plural(len(result.epochs), "epoch"), plural(result.new_commits, "new commit")]
     if result.cloned:
         parts.append("cloned " + ", ".join(str(n) for n in result.cloned))
     if result.forced:
         parts.append(
-            f"forced update of epoch {', '.join(str(n) for n in result.forced)} ({result.dropped} commits dropped)"
+            f"forced update of epoch {', '.join(str(n) for n in result.forced)} ({plural(result.dropped, 'commit')} dropped)"
         )
     return f"{result.url} -> {result.dest}: " + "; ".join(parts)
