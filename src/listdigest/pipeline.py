@@ -1005,7 +1005,6 @@ def stats_of(
     from .analysis import stats_ranges as sr
     from .analysis.stats import compare as compare_stats
     from .analysis.stats import compute_stats
-    from .analysis.stats_archive import IndexFacts
 
     source = opener(path)
     aff = req.affiliations or load_affiliations()
@@ -1021,7 +1020,7 @@ def stats_of(
                 since=sp.since,
                 until=sp.until,
                 lookup=ix,
-                archive=IndexFacts(ix.db) if ix is not None else None,
+                archive=ix,
                 affiliations=aff,
                 bots=req.bots,
                 top=req.top,

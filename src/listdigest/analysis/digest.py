@@ -14,7 +14,6 @@ from collections import Counter
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import asdict, dataclass
-from typing import Any
 
 from ..message import PATCH, REPLY, Message
 from ..message.body import digest_text
@@ -23,6 +22,7 @@ from .employers import UNKNOWN, Affiliations, Identity, employer_counter
 from .history import (
     DEFAULT_BOTS,
     History,
+    HistoryLookup,
     SeriesHistory,
     VersionRef,
     build_history,
@@ -285,7 +285,7 @@ def build_digest(
     top: int = 15,
     skipped: Sequence[Skipped] = (),
     end_commit: str | None = None,
-    lookup: Any | None = None,
+    lookup: HistoryLookup | None = None,
     with_history: bool = True,
     bots: Sequence[str] = DEFAULT_BOTS,
     waiting_days: int = 14,

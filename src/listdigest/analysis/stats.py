@@ -39,7 +39,7 @@ from ..model.series import Series, group_series
 from ..model.threads import thread_root
 from ..model.versions import normalize_title, version_chain
 from .employers import UNKNOWN, Affiliations, employer_counter
-from .history import DEFAULT_BOTS, is_bot, start_histories
+from .history import DEFAULT_BOTS, HistoryLookup, is_bot, start_histories
 from .lifecycle import answers_of
 from .people import domain_of, format_address
 from .stats_archive import ArchiveFacts
@@ -329,7 +329,7 @@ def compute_stats(
     end: str | None = None,
     since: int | None = None,
     until: int | None = None,
-    lookup: Any | None = None,
+    lookup: HistoryLookup | None = None,
     archive: ArchiveFacts | None = None,
     affiliations: Affiliations | None = None,
     bots: Sequence[str] = DEFAULT_BOTS,
@@ -371,7 +371,7 @@ def compute_stats(
     series = group_series(
         postings,
         others={m.msgid: m for m in messages if id(m) not in posted},
-        kind_of=getattr(lookup, "kind_of", None),
+        kind_of=lookup.kind_of if lookup is not None else None,
     )
     cs_of_series = _change_sets(series, lookup)
     series_of: dict[str, str] = {}
@@ -528,7 +528,7 @@ def _title_key(title: str) -> str:
     return "title:" + normalize_title(title)
 
 
-def _change_sets(series: Sequence[Series], lookup: Any | None) -> dict[str, str]:
+def _change_sets(series: Sequence[Series], lookup: HistoryLookup | None) -> dict[str, str]:
     """Each series' change set (by series key): the oldest version its chain reaches, or
     without an archive look-up the normalised title after the last ``]``."""
     if lookup is None:
@@ -545,7 +545,7 @@ def _change_sets(series: Sequence[Series], lookup: Any | None) -> dict[str, str]
     return out
 
 
-def _outside_change_sets(roots: Iterable[str], lookup: Any | None) -> dict[str, str]:
+def _outside_change_sets(roots: Iterable[str], lookup: HistoryLookup | None) -> dict[str, str]:
     """The change set of each thread whose root (a series posted before the range) the
     range does not hold, from the archive; none without it."""
     if lookup is None:

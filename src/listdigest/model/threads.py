@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from ..message import Message
+from .versions import VersionLookup
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class Thread:
 
 
 def thread_root(
-    m: Message, by_id: dict[str, Message], lookup: Any | None = None, depth: int = 0
+    m: Message, by_id: dict[str, Message], lookup: VersionLookup | None = None, depth: int = 0
 ) -> str:
     if m.references:
         return m.references[0]
@@ -44,7 +44,7 @@ def thread_root(
     return m.msgid
 
 
-def group_threads(messages: Sequence[Message], lookup: Any | None = None) -> list[Thread]:
+def group_threads(messages: Sequence[Message], lookup: VersionLookup | None = None) -> list[Thread]:
     by_id = {m.msgid: m for m in messages}
     groups: dict[str, list[Message]] = {}
     for m in messages:

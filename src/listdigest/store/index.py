@@ -100,7 +100,12 @@ def index_archive(
 
 if TYPE_CHECKING:
     from ..analysis.history import HistoryLookup
+    from ..analysis.stats_archive import ArchiveFacts
 
     def _implements(ix: Index) -> HistoryLookup:
         # mypy checks here that Index answers every question the analysis asks
+        return ix
+
+    def _answers_stats(ix: Index) -> ArchiveFacts:
+        # and every question the release statistics ask of the whole archive
         return ix

@@ -268,6 +268,49 @@ class Lookup:
         ).fetchone()
         return r[0] if r else None
 
+    def senders(self, msgids: Iterable[str]) -> dict[str, tuple[tuple[str, str], ...]]:
+        """(name, address) of the author (the in-body rule) and of the sender of the first
+        message stored under each id (``analysis.stats_archive.ArchiveFacts``)."""
+        out: dict[str, tuple[tuple[str, str], ...]] = {}
+        for part in chunks(sorted(set(msgids))):
+            rows = self.db.execute(
+                "SELECT msgid, author_name, author_addr, from_name, from_addr FROM messages "
+                f"WHERE msgid IN ({','.join('?' * len(part))}) ORDER BY epoch DESC, seq DESC",
+                part,
+            ).fetchall()
+            # newest first, so the first stored message under an id is written last and wins
+            for mid, name, addr, from_name, from_addr in rows:
+                out[mid] = ((name or "", addr or ""), (from_name or "", from_addr or ""))
+        return out
+
+    def first_seen(self, addrs: Iterable[str]) -> dict[str, int]:
+        """Each address's (lower case) first receive time in the whole archive, as sender or
+        author (``analysis.stats_archive.ArchiveFacts``)."""
+        wanted = {a.lower() for a in addrs if a}
+        best: dict[str, int] = {}
+        for col in ("author_addr", "from_addr"):
+            if not wanted:
+                break
+            if len(wanted) <= FIRST_LOOKUPS:
+                rows = [
+                    (
+                        a,
+                        self.db.execute(
+                            f"SELECT MIN(received) FROM messages WHERE {col}=?", (a,)
+                        ).fetchone()[0],
+                    )
+                    for a in wanted
+                ]
+            else:
+                # many addresses: one pass over the table beats one look-up each
+                rows = self.db.execute(
+                    f"SELECT {col}, MIN(received) FROM messages GROUP BY {col}"
+                ).fetchall()
+            for addr, when in rows:
+                if when is not None and addr in wanted and (addr not in best or when < best[addr]):
+                    best[addr] = when
+        return best
+
     def first_positions(self, addrs: Iterable[str]) -> dict[str, tuple[int, int]]:
         """Each address's first message in the whole archive (as sender or author)."""
         wanted = {x.lower() for x in addrs}
