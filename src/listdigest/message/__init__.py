@@ -26,6 +26,7 @@ from .headers import (
     read_head,
     received_time,
 )
+from .paths import touched_paths
 from .subject import Subject, parse_subject
 from .trailers import Trailer, parse_trailers
 
@@ -137,6 +138,9 @@ class Message:
     kind: str = OTHER
     #: set by ``slim()``: the trailers and applied notice read from the body it dropped
     facts: tuple[tuple[Trailer, ...], AppliedNotice | None] | None = field(default=None, repr=False)
+    #: a patch posting's touched paths (``paths.touched_paths``: diff headers, else diffstat
+    #: names, ``.../`` shortened ones as written); empty for other messages
+    paths: tuple[str, ...] = ()
 
     def trailers(self) -> tuple[Trailer, ...]:
         """The trailers this message gives (Reviewed-by: …), from its body."""
@@ -265,6 +269,7 @@ def parse_message(raw: RawMessage) -> Message:
     refs = tuple(r for r in refs if r != msgid)
     parsed = parse_subject(subject)
     diff = has_diff(text)
+    kind = classify(parsed, diff, bool(irt or refs), from_name, from_addr, text)
     return Message(
         msgid=msgid,
         subject=subject,
@@ -279,11 +284,12 @@ def parse_message(raw: RawMessage) -> Message:
         references=refs,
         body=text,
         has_diff=diff,
-        kind=classify(parsed, diff, bool(irt or refs), from_name, from_addr, text),
+        kind=kind,
         commit=raw.commit,
         epoch=raw.epoch,
         seq=raw.seq,
         msgid_synthetic=synthetic,
+        paths=touched_paths(text) if kind == PATCH else (),
     )
 
 

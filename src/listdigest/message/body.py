@@ -477,6 +477,34 @@ def split_body(text: str) -> BodyParts:
     )
 
 
+def patch_parts(text: str) -> tuple[str, str]:
+    """The diffstat and the diff of a body, cut exactly as ``split_body`` cuts them, from the
+    same landmarks but without splitting the body into lines (the index reads every patch's
+    touched paths from these two, so this costs C time only)."""
+    m = _DIFF_START_RE.search(text)
+    if m is not None:
+        end = m.start()
+        am = _SIG_M_RE.search(text, end)
+        diff = text[end : am.start() - 1] if am is not None else text[end:]
+    else:
+        sm = _SIG_OR_BASE_M_RE.search(text)
+        end = sm.start() if sm is not None else len(text)
+        diff = ""
+    last = None
+    for last in _DIFFSTAT_END_M_RE.finditer(text, 0, end):  # noqa: B007 -- the last match
+        pass
+    if last is None:
+        return "", diff
+    start = last.start()
+    while start > 0:
+        prev = text.rfind("\n", 0, start - 1) + 1
+        line = text[prev : start - 1]
+        if "|" not in line or not line.startswith(" "):
+            break
+        start = prev
+    return text[start : last.end()], diff
+
+
 def body_head(text: str) -> str:
     """What the digest ever reads of a patch posting's body: everything before its diff and
     the diff's first two lines (enough for every landmark search to find the diff where it

@@ -151,6 +151,7 @@ def insert(cur: sqlite3.Cursor, out: Sequence[Parsed], next_id: int) -> int:
     links: list[tuple[int, str]] = []
     facts: list[tuple[int, str]] = []
     bodies: list[tuple[int, str]] = []
+    paths: list[tuple[int, str]] = []
     skipped: list[SkippedRow] = []
     for item in out:
         if isinstance(item, SkippedRow):
@@ -165,9 +166,12 @@ def insert(cur: sqlite3.Cursor, out: Sequence[Parsed], next_id: int) -> int:
             facts.append((mid, item.facts))
         if item.body is not None:
             bodies.append((mid, item.body))
+        if item.paths is not None:
+            paths.append((mid, item.paths))
     cur.executemany(f"INSERT INTO messages VALUES ({MESSAGE_MARKS})", rows)
     cur.executemany("INSERT INTO facts VALUES (?,?)", facts)
     cur.executemany("INSERT INTO bodies VALUES (?,?)", bodies)
+    cur.executemany("INSERT INTO paths VALUES (?,?)", paths)
     cur.executemany("INSERT INTO skipped VALUES (?,?,?,?,?)", skipped)
     cur.executemany("INSERT INTO refs VALUES (?,?,?)", refs)
     cur.executemany("INSERT INTO links VALUES (?,?)", links)

@@ -188,6 +188,7 @@ def builder(
         refs.setdefault(mid, []).append(ref)
     facts = dict(_children(db, "SELECT mid, data FROM facts WHERE {}", ids))
     bodies = dict(_children(db, "SELECT mid, text FROM bodies WHERE {}", ids))
+    paths = dict(_children(db, "SELECT mid, list FROM paths WHERE {}", ids))
 
     def build(r: StoredMessage, commit: str, epoch: int, seq: int) -> Message:
         return Message(
@@ -220,6 +221,7 @@ def builder(
             msgid_synthetic=bool(r.synthetic),
             kind=r.kind,
             facts=None if r.kind == PATCH else decode_facts(facts.get(r.id)),
+            paths=tuple(paths[r.id].split("\n")) if r.id in paths else (),
         )
 
     return build

@@ -23,7 +23,7 @@ from ..message.subject import Subject
 from ..message.trailers import Trailer
 from ..model.versions import change_id, lore_links, normalize_title
 
-SCHEMA_VERSION = 7  # 7: message kinds from the body (reports, quoted replies, tagless covers), stated versions; 2: received-time index; 3: what rebuilds a range (facts, skipped, raw addresses); 4: no unread trailer/applied tables; 5: patch body heads; 6: deletions across epochs, first commits, parsed subjects (a range rebuilt without git log or parsing)
+SCHEMA_VERSION = 8  # 8: the paths each patch posting touches; 7: message kinds from the body (reports, quoted replies, tagless covers), stated versions; 2: received-time index; 3: what rebuilds a range (facts, skipped, raw addresses); 4: no unread trailer/applied tables; 5: patch body heads; 6: deletions across epochs, first commits, parsed subjects (a range rebuilt without git log or parsing)
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
@@ -64,6 +64,9 @@ CREATE TABLE facts (mid INTEGER PRIMARY KEY, data TEXT NOT NULL);
 -- a patch posting's body as the digest reads it (message.body.body_head): a large range is
 -- rebuilt from the index without reading a blob
 CREATE TABLE bodies (mid INTEGER PRIMARY KEY, text TEXT NOT NULL);
+-- the paths a patch posting touches (message.paths.touched_paths), one per line: what a
+-- digest filtered by path or MAINTAINERS section reads (the body head has no diff)
+CREATE TABLE paths (mid INTEGER PRIMARY KEY, list TEXT NOT NULL);
 -- messages that could not be read, with the reason the digest names
 CREATE TABLE skipped (epoch INTEGER NOT NULL, seq INTEGER NOT NULL, blob TEXT NOT NULL, commit_id TEXT NOT NULL, reason TEXT);
 CREATE INDEX skipped_blob ON skipped (blob);
@@ -71,7 +74,7 @@ CREATE INDEX skipped_commit ON skipped (commit_id);
 """
 
 #: the tables holding a message's parts, by its row id (``mid``)
-CHILD_TABLES = ("refs", "links", "facts", "bodies")
+CHILD_TABLES = ("refs", "links", "facts", "bodies", "paths")
 
 # the secondary indexes, by name: a first build drops them and creates them once at the end
 # (sorting 26k keys once beats keeping nine B-trees in order row by row)
@@ -202,6 +205,8 @@ class Encoded(NamedTuple):
     facts: str | None
     #: a patch posting's body head, None for other messages
     body: str | None
+    #: a patch posting's touched paths, one per line; None when it names none
+    paths: str | None = None
 
 
 class SkippedRow(NamedTuple):
@@ -270,7 +275,8 @@ def encode(m: Message, epoch: int, seq: int, blob: str, commit: str) -> Encoded:
         p.revision,
         "\n".join(p.prefixes),
     )
-    return Encoded(row, tuple(m.references), links, facts, body)
+    paths = "\n".join(m.paths) if m.paths else None
+    return Encoded(row, tuple(m.references), links, facts, body, paths)
 
 
 def _notice_json(a: AppliedNotice | None) -> list | None:
