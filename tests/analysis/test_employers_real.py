@@ -107,7 +107,8 @@ def test_hv_month_employer_section_in_text(hv_epoch):
         text[at:].split("\n\n")[1]
         == "     86 Microsoft\n     40 (Unknown)\n     36 Meta\n     11 Intel\n      5 SUSE"
     )
-    assert text.index("Email domains") < at < text.index("Top 5 contributors")
+    # the seed's two tables first, then the employers (issue 15: the seed's layout kept)
+    assert text.index("Email domains") < text.index("Top 5 contributors") < at
 
 
 @pytest.mark.real

@@ -29,7 +29,6 @@ from stdlib_ref import DIFF, REPLY, TAG, cat_file
 from listdigest.analysis.employers import Affiliations
 from listdigest.analysis.history import DEFAULT_BOTS
 from listdigest.analysis.stats import compute_stats
-from listdigest.analysis.stats_archive import IndexFacts
 from listdigest.sources import open_source
 from listdigest.timeparse import parse_when
 
@@ -168,7 +167,7 @@ def ours(gitdir: str, index_path: str, since: int, until: int):
             since=since,
             until=until,
             lookup=ix,
-            archive=IndexFacts(ix.db),
+            archive=ix,
             affiliations=Affiliations(),
             top=10,
         )

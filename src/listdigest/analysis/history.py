@@ -34,6 +34,7 @@ from ..model.versions import (
 )
 from ..timeparse import day
 from ..workers import Forked
+from .counts import Count, ranked
 from .lifecycle import DISCUSSED, NEW, STALE_DAYS, Newer, SeriesState, answers_of, series_state
 
 #: address substrings that mark a bot (kept out of the human contributor ranking)
@@ -84,12 +85,6 @@ class HistoryLookup(VersionLookup, Protocol):
     def reopened(self) -> HistoryLookup:
         """The same lookup on a connection of its own, for a forked process."""
         ...
-
-
-@dataclass(frozen=True)
-class Tally:
-    count: int
-    label: str
 
 
 @dataclass(frozen=True)
@@ -171,11 +166,11 @@ class History:
     reviews: tuple[ReviewEntry, ...]
     #: trailers whose sender is not the person named (b4's rule: they do not count)
     mismatched: tuple[GivenTrailer, ...]
-    top_reviewers: tuple[Tally, ...]
+    top_reviewers: tuple[Count, ...]
     applied: tuple[AppliedEntry, ...]
     hot_threads: tuple[ThreadEntry, ...]
     first_time: tuple[str, ...]
-    bots: tuple[Tally, ...]
+    bots: tuple[Count, ...]
     #: known contributors (by display name) posting from an address new to the archive
     new_addresses: tuple[str, ...] = ()
 
@@ -193,11 +188,6 @@ def _is_bot(addr: str, name: str, patterns: tuple[str, ...]) -> bool:
     a = addr.lower()
     n = name.lower()
     return any(p in a for p in patterns) or "kernel test robot" in n or n.endswith(" bot")
-
-
-def _ranked(counter: dict[str, int], top: int) -> tuple[Tally, ...]:
-    items = sorted(counter.items(), key=lambda kv: (kv[1], kv[0].encode("utf-8")), reverse=True)
-    return tuple(Tally(c, label) for label, c in items[:top])
 
 
 # A changelog heading for one version: "Changes in V5:", "v5:", "Changes since v4:",
@@ -457,7 +447,7 @@ def build_history(
 
     # hot threads: ranked by what others said, never a series nobody answered
     threads = group_threads(messages, lookup)
-    ranked = []
+    hot_order = []
     for th in threads:
         if len(th.messages) < 2:
             continue  # nobody answered
@@ -475,7 +465,7 @@ def build_history(
             others += addr != first
         if not others:
             continue
-        ranked.append(
+        hot_order.append(
             (
                 -others,
                 -len(people),
@@ -485,8 +475,8 @@ def build_history(
                 ),
             )
         )
-    ranked.sort(key=lambda r: r[:3])
-    hot_threads = tuple(r[3] for r in ranked[:hot])
+    hot_order.sort(key=lambda r: r[:3])
+    hot_threads = tuple(r[3] for r in hot_order[:hot])
 
     # first-time contributors: archive look-ups that need no version chain, made while the
     # chains are still being looked up
@@ -522,11 +512,11 @@ def build_history(
             waiting=waiting,
             reviews=review_entries,
             mismatched=tuple(mismatched),
-            top_reviewers=_ranked(reviewers, top),
+            top_reviewers=ranked(reviewers, top),
             applied=tuple(applied),
             hot_threads=hot_threads,
             first_time=first_time,
-            bots=_ranked(bot_counts, 1000),
+            bots=ranked(bot_counts, 1000),
             new_addresses=new_addresses,
         ),
     )

@@ -24,7 +24,7 @@ from .templating import environment
 
 
 class Ranked(Protocol):
-    """A row of a count table (``analysis.digest.Count``, ``analysis.history.Tally``)."""
+    """A row of a count table (``analysis.counts.Count``)."""
 
     @property
     def count(self) -> int: ...
