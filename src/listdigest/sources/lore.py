@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import tempfile
 import urllib.error
 import urllib.parse
@@ -24,7 +23,7 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from ..errors import RangeError, SourceError
-from . import RawMessage, Selection
+from . import RawMessage, Selection, gitio
 from .mailbox import MboxSource, header_date
 from .sync import ListNotFoundError, NotPublicInboxError, http_get, split_list_url
 
@@ -201,14 +200,13 @@ def mirror_origin(path: str) -> str | None:
         if not os.path.isfile(config):
             continue
         try:
-            proc = subprocess.run(
-                ["git", "config", "--file", config, "--get", "remote.origin.url"],
-                capture_output=True,
-                text=True,
+            proc = gitio.run(
+                None, "config", "--file", config, "--get", "remote.origin.url", check=False
             )
         except OSError:
             return None  # no git to ask: the caller falls back to its default
-        m = _EPOCH_URL_RE.match(proc.stdout.strip()) if proc.returncode == 0 else None
+        url = proc.stdout.decode("utf-8", "replace").strip()
+        m = _EPOCH_URL_RE.match(url) if proc.returncode == 0 else None
         if m:
             # never publish credentials a clone URL may carry (https://user:token@host/...)
             parts = urllib.parse.urlsplit(m.group("list"))
