@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO, Callable, TextIO, cast
 
 from .analysis.digest import Digest, Skipped, build_digest
-from .analysis.employers import Affiliations, load_affiliations
+from .analysis.employers import Affiliations, infer_affiliations, load_affiliations
 from .analysis.history import DEFAULT_BOTS
 from .config import default
 from .errors import (
@@ -322,7 +322,9 @@ def digest_of(
         waiting_days=options.waiting_days,
         hot=options.hot,
         range_start=range_start,
-        affiliations=options.affiliations or load_affiliations(),
+        # the maps first; what the range's own mail says about an address they leave
+        # (Unknown) after them (analysis.employers.infer_affiliations)
+        affiliations=infer_affiliations(got.messages, options.affiliations or load_affiliations()),
     )
 
 
