@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from ..message import PATCH, REPLY, Message
 from ..message.body import digest_text
 from ..model.series import Series, group_series
+from .counts import Count, ranked
 from .employers import UNKNOWN, Affiliations, Identity, employer_counter
 from .history import (
     DEFAULT_BOTS,
@@ -36,12 +37,6 @@ from .people import domain_of, format_address, plain_address
 #:    and ``employers`` (the employer table)
 #: 3: per-series state (lifecycle) and rfc; waiting entries carry their state
 SCHEMA_VERSION = 3
-
-
-@dataclass(frozen=True)
-class Count:
-    count: int
-    label: str
 
 
 @dataclass(frozen=True)
@@ -139,12 +134,6 @@ class Digest:
         d = asdict(self)
         d["schema_version"] = SCHEMA_VERSION
         return d
-
-
-def _ranked(counter: dict[str, int], top: int) -> tuple[Count, ...]:
-    """Count descending; ties reversed in byte order, as `sort | uniq -c | sort -rn` does."""
-    items = sorted(counter.items(), key=lambda kv: (kv[1], kv[0].encode("utf-8")), reverse=True)
-    return tuple(Count(c, label) for label, c in items[:top])
 
 
 def _names(postings: Sequence[Message], idents: dict[tuple[str, str], Identity]) -> dict[str, str]:
@@ -369,8 +358,8 @@ def build_digest(
         start=start,
         end=end,
         top=top,
-        domains=_ranked(domains, top),
-        contributors=_ranked(people, top),
+        domains=ranked(domains, top),
+        contributors=ranked(people, top),
         totals=Totals(
             messages=len(messages),
             patches=len(postings),
@@ -386,7 +375,7 @@ def build_digest(
         per_day=_per_day(messages),
         newest=max((m.received for m in messages if m.received is not None), default=None),
         history=history,
-        employers=_ranked(employers, top),
-        unmapped=_ranked(unmapped, top),
+        employers=ranked(employers, top),
+        unmapped=ranked(unmapped, top),
         unknown_postings=sum(unmapped.values()),
     )
