@@ -11,7 +11,6 @@ import atexit
 import os
 import shutil
 import stat
-import subprocess
 import tempfile
 from pathlib import Path
 
@@ -85,12 +84,10 @@ atexit.register(shutil.rmtree, _HYPOTHESIS_HOME, True)
 
 
 def _clone_bundle(factory: pytest.TempPathFactory, bundle_name: str, dest_name: str) -> str:
-    bundle = shared_data_dir() / f"{bundle_name}.bundle"
-    if not bundle.is_file():
-        pytest.skip(f"{bundle} is absent")
-    dest = factory.mktemp("epochs") / f"{dest_name}.git"
-    subprocess.run(["git", "clone", "-q", "--mirror", str(bundle), str(dest)], check=True)
-    return str(dest)
+    epoch = pi.shared_epoch(bundle_name)
+    if epoch is None:
+        pytest.skip(f"{shared_data_dir() / bundle_name}.bundle is absent")
+    return epoch
 
 
 @pytest.fixture(scope="session")

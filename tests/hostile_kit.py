@@ -14,17 +14,12 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-from pi import shared_data_dir
+from pi import shared_data_dir, shared_epoch
 
 
 def bundles() -> list[Path]:
     d = shared_data_dir()
     return sorted(d.glob("*.bundle")) if d.is_dir() else []
-
-
-def clone_bundle(bundle: Path, dest: Path) -> str:
-    subprocess.run(["git", "clone", "-q", "--mirror", str(bundle), str(dest)], check=True)
-    return str(dest)
 
 
 def sample_real_messages(gitdir: str, count: int, seed: int = 8) -> list[bytes]:
@@ -56,14 +51,11 @@ def sample_real_messages(gitdir: str, count: int, seed: int = 8) -> list[bytes]:
 
 
 def seed_messages(count: int = 40) -> list[bytes]:
-    """Real mail from the bundles when present (cloned to a temp dir), else crafted ones."""
-    import tempfile
-
+    """Real mail from the bundles when present (the session's clones), else crafted ones."""
     found: list[bytes] = []
     for b in bundles()[:2]:
-        with tempfile.TemporaryDirectory(prefix="ld-seed-") as tmp:
-            # a shallow-ish clone is not possible from a bundle; a mirror clone is quick enough
-            git = clone_bundle(b, Path(tmp) / "e.git")
+        git = shared_epoch(b.name[: -len(".bundle")])
+        if git is not None:
             found += sample_real_messages(git, count // 2)
     if not found:
         found = [m for _, m in hostile_messages(small=True)]

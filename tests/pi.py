@@ -24,6 +24,7 @@ Things learnt from public-inbox 1.9 (what the tests rely on):
 
 from __future__ import annotations
 
+import atexit
 import datetime as _dt
 import email.utils
 import gzip
@@ -32,6 +33,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Union
@@ -417,3 +419,23 @@ def shared_data_dir() -> Path:
         base = Path(env)
         return base / "data" if (base / "data").is_dir() else base
     return Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+
+
+_EPOCHS: dict[str, str] = {}
+
+
+def shared_epoch(name: str) -> str | None:
+    """A bare mirror of ``<shared>/NAME.bundle``, cloned once per test session into a
+    temporary directory removed at exit (every fixture and helper asks here, so each
+    archive is cloned once); None when the bundle is absent.  Read only: a test that moves
+    refs clones this one locally (hard links, a fraction of a second)."""
+    if name not in _EPOCHS:
+        bundle = shared_data_dir() / f"{name}.bundle"
+        if not bundle.is_file():
+            return None
+        root = tempfile.mkdtemp(prefix=f"listdigest-{name}-")
+        atexit.register(shutil.rmtree, root, True)
+        dest = os.path.join(root, f"{name}.git")
+        subprocess.run(["git", "clone", "-q", "--mirror", str(bundle), dest], check=True)
+        _EPOCHS[name] = dest
+    return _EPOCHS[name]

@@ -3,7 +3,6 @@ messages added in between, mails two digests whose ranges join exactly to a real
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 
@@ -11,13 +10,6 @@ import pytest
 from click.testing import CliRunner
 
 from listdigest.cli import main
-
-SHARED = os.environ.get("LISTDIGEST_SHARED") or os.path.join(
-    os.path.dirname(__file__), "..", "..", "..", "shared", "data"
-)
-BUNDLE = os.path.join(SHARED, "linux-hyperv.bundle")
-if not os.path.exists(BUNDLE):
-    BUNDLE = "/work/shared/data/linux-hyperv.bundle"
 
 pytestmark = [pytest.mark.real, pytest.mark.slow]
 
@@ -28,10 +20,10 @@ def git(gitdir, *args):
     ).stdout.strip()
 
 
-@pytest.mark.skipif(not os.path.exists(BUNDLE), reason="linux-hyperv.bundle not available")
-def test_two_runs_over_linux_hyperv_join_exactly(tmp_path, smtp_server):
+def test_two_runs_over_linux_hyperv_join_exactly(tmp_path, smtp_server, hv_epoch):
     gitdir = str(tmp_path / "hv" / "git" / "0.git")
-    subprocess.run(["git", "clone", "-q", "--mirror", BUNDLE, gitdir], check=True)
+    # a local clone of the session's mirror (hard links): this test moves its refs
+    subprocess.run(["git", "clone", "-q", "--mirror", hv_epoch, gitdir], check=True)
     head = git(gitdir, "rev-parse", "HEAD")
     branch = git(gitdir, "symbolic-ref", "HEAD")
     # pretend the newest 25 messages have not arrived yet
