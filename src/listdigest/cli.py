@@ -83,6 +83,19 @@ def _map_options(fn):
     return fn
 
 
+def _filter_options(fn):
+    """The options that make a digest of some files: ``--path``, ``--maintainers``,
+    ``--section``."""
+    opts = [
+        _option("paths", "paths", metavar="PATTERN", multiple=True),
+        _option("maintainers", "maintainers", metavar="FILE"),
+        _option("sections", "sections", metavar="NAME", multiple=True),
+    ]
+    for o in reversed(opts):
+        fn = o(fn)
+    return fn
+
+
 def _affiliations(employer_maps, mailmaps, aliases, no_default_map):
     from .analysis.employers import load_affiliations
 
@@ -155,6 +168,7 @@ def _affiliations(employer_maps, mailmaps, aliases, no_default_map):
 @_option("hot", "hot")
 @_option("bots", "bot_patterns", metavar="TEXT", multiple=True)
 @_map_options
+@_filter_options
 def report(
     path,
     lore,
@@ -178,6 +192,9 @@ def report(
     mailmaps,
     aliases,
     no_default_map,
+    paths,
+    maintainers,
+    sections,
 ) -> None:
     """Print the digest of a range of the archive at PATH (or of a --lore URL).
 
@@ -192,7 +209,7 @@ def report(
     results are capped by the server: when it sends fewer messages than it matched, the
     report stops with an error rather than print a short digest.
     """
-    from .pipeline import DigestOptions, RangeSpec, build_report, render_formats
+    from .pipeline import DigestOptions, RangeSpec, build_report, path_filter, render_formats
     from .timeparse import parse_when
 
     spec = RangeSpec(
@@ -225,6 +242,7 @@ def report(
         index_path=None
         if (no_index or lore or path == "-")
         else (index_file or default_index_path(path)),
+        path_filter=path_filter(paths, maintainers, sections, "report"),
     )
     got = build_report(
         lore or path,
@@ -603,6 +621,26 @@ def who(address, name, date, employer_maps, mailmaps, aliases, no_default_map) -
     when = parse_when(date) if date else int(time.time())
     e = describe(aff, name or given_name, addr, when)
     click.echo(_format_who(e), nl=False)
+
+
+@main.command()
+@click.option(
+    "--maintainers", "maintainers", metavar="FILE", required=True, help="A kernel MAINTAINERS file."
+)
+@click.argument("paths", metavar="PATH...", nargs=-1, required=True)
+def sections(maintainers, paths) -> None:
+    """Print the MAINTAINERS sections each PATH belongs to (file order, as get_maintainer.pl
+    --sections finds them): the names to give --section for a digest of these files."""
+    from .analysis.paths import read_maintainers, sections_of
+
+    known = read_maintainers(maintainers)
+    for p in paths:
+        click.echo(p)
+        found = sections_of(known, p.removeprefix("./"))
+        for s in found:
+            click.echo(f"\t{s.name}")
+        if not found:
+            click.echo("\t(no section)")
 
 
 def _address_arg(text: str) -> tuple[str, str]:

@@ -166,6 +166,25 @@ LIST_SETTINGS: tuple[Setting, ...] = (
         (1, 3650),
     ),
     Setting("hot", 10, "Rows in 'Hot threads'.", "--hot", (0, 1000)),
+    Setting(
+        "paths",
+        (),
+        "Only the series touching these paths (git pathspec-like globs; a directory is everything under it).",
+        option="--path",
+    ),
+    Setting(
+        "maintainers",
+        None,
+        "A kernel MAINTAINERS file; with `sections`, only the series touching their files.",
+        option="--maintainers",
+        file_note="Relative paths are relative to the configuration file.",
+    ),
+    Setting(
+        "sections",
+        (),
+        "MAINTAINERS section names as the file writes them (`config check` looks them up).",
+        option="--section",
+    ),
 )
 
 
@@ -247,6 +266,10 @@ class ListConfig:
     waiting_days: int = default("waiting_days")
     hot: int = default("hot")
     feed_url: str | None = None
+    #: a digest of some files: ``--path`` patterns, a MAINTAINERS file and its sections
+    paths: tuple[str, ...] = ()
+    maintainers: str | None = None
+    sections: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -528,7 +551,25 @@ def _list(
         bots=tuple(b.lower() for b in _str_list(f"{where}.bots", data.get("bots", []))),
         waiting_days=_bounded(where, data, "waiting_days"),
         hot=_bounded(where, data, "hot"),
+        paths=_str_list(f"{where}.paths", data.get("paths", [])),
+        maintainers=_maintainers(where, data, base),
+        sections=_str_list(f"{where}.sections", data.get("sections", [])),
     )
+
+
+def _maintainers(where: str, data: Mapping[str, Any], base: str | None) -> str | None:
+    """The MAINTAINERS file of a list's filter, relative to the configuration file; its
+    section names are looked up by ``config check`` (reading the file is the analysis
+    stage's)."""
+    sections = data.get("sections")
+    if "maintainers" not in data:
+        if sections:
+            raise ConfigError(f"{where}.sections: needs `maintainers` (the file naming them)")
+        return None
+    p = os.path.expanduser(_str(f"{where}.maintainers", data["maintainers"]))
+    if not sections:
+        raise ConfigError(f"{where}.maintainers: needs `sections` (the sections to keep)")
+    return os.path.join(base, p) if base is not None else p
 
 
 def from_dict(data: dict[str, Any], path: str = "<config>") -> Config:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, BinaryIO, Callable, TextIO, cast
 from .analysis.digest import Digest, Skipped, build_digest
 from .analysis.employers import Affiliations, infer_affiliations, load_affiliations
 from .analysis.history import DEFAULT_BOTS
+from .analysis.paths import PathFilter, find_sections, read_maintainers
 from .config import default
 from .errors import (
     ConfigError,
@@ -251,6 +252,9 @@ class DigestOptions:
     #: the archive index to bring up to date and read history from (git archives only);
     #: None: no index, so no history (every series is New)
     index_path: str | None = None
+    #: a digest of some files (``--path``, ``--maintainers``/``--section``): the series
+    #: touching them; None: the whole list
+    path_filter: PathFilter | None = None
 
     @property
     def all_bots(self) -> tuple[str, ...]:
@@ -322,6 +326,8 @@ def digest_of(
         waiting_days=options.waiting_days,
         hot=options.hot,
         range_start=range_start,
+        keep=options.path_filter.keeps if options.path_filter is not None else None,
+        keep_label=options.path_filter.label if options.path_filter is not None else "",
         # the maps first; what the range's own mail says about an address they leave
         # (Unknown) after them (analysis.employers.infer_affiliations)
         affiliations=infer_affiliations(got.messages, options.affiliations or load_affiliations()),
@@ -529,7 +535,26 @@ def digest_options(lst: ListConfig, index_path: str | None) -> DigestOptions:
             lst.employer_maps, lst.mailmaps, lst.aliases, default_map=not lst.no_default_map
         ),
         index_path=index_path,
+        path_filter=path_filter(lst.paths, lst.maintainers, lst.sections, f"list {lst.name}"),
     )
+
+
+def path_filter(
+    paths: Iterable[str], maintainers: str | None, sections: Iterable[str], where: str
+) -> PathFilter | None:
+    """The filter of ``--path`` patterns and MAINTAINERS sections (read now); None when
+    there is neither.  Sections need their file, and a file its sections."""
+    paths, sections = tuple(paths), tuple(sections)
+    if bool(maintainers) != bool(sections):
+        raise ConfigError(
+            f"{where}: --section needs --maintainers FILE"
+            if sections
+            else f"{where}: --maintainers needs at least one --section NAME"
+        )
+    found = find_sections(read_maintainers(maintainers), sections, where) if maintainers else ()
+    if not paths and not found:
+        return None
+    return PathFilter.of(paths, found)
 
 
 @dataclass(frozen=True)
@@ -927,6 +952,11 @@ def check_config(
         cfg.smtp.password(environ)
     for lst in cfg.lists:
         where = f"lists.{lst.key}"
+        if lst.maintainers is not None:
+            try:
+                find_sections(read_maintainers(lst.maintainers), lst.sections, where + ".sections")
+            except ConfigError as exc:
+                raise ConfigFileError(str(exc)) from None
         source = None
         if not is_url(lst.archive):
             try:

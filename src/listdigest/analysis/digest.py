@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import asdict, dataclass
 
@@ -101,6 +101,17 @@ class SeriesEntry:
 
 
 @dataclass(frozen=True)
+class Filtered:
+    """A digest of some files: what it is for and how many of the range's series it kept."""
+
+    #: the MAINTAINERS section names and path patterns ("KVM X86", "drivers/hv/")
+    label: str
+    #: series kept (touching a matching path) and series in the range
+    series: int
+    of: int
+
+
+@dataclass(frozen=True)
 class Digest:
     list_name: str
     start: str | None
@@ -125,6 +136,9 @@ class Digest:
     unmapped: tuple[Count, ...] = ()
     #: postings whose author's employer is not known (all of them, not only the top rows)
     unknown_postings: int = 0
+    #: a digest of some files (``--path``, MAINTAINERS sections): what for, and how many of
+    #: the range's series it kept; None for the whole list (and then absent from the JSON)
+    filtered: Filtered | None = None
 
     @property
     def series_newest_first(self) -> tuple[SeriesEntry, ...]:
@@ -132,6 +146,8 @@ class Digest:
 
     def to_dict(self) -> dict:
         d = asdict(self)
+        if d.get("filtered", 0) is None:
+            del d["filtered"]  # an unfiltered digest's JSON is as before
         d["schema_version"] = SCHEMA_VERSION
         return d
 
@@ -281,6 +297,8 @@ def build_digest(
     hot: int = 10,
     range_start: tuple[int, int] | None = None,
     affiliations: Affiliations | None = None,
+    keep: Callable[[Series, frozenset[str]], bool] | None = None,
+    keep_label: str = "",
 ) -> Digest:
     """The digest of ``messages`` (already deduplicated, in archive order).
 
@@ -310,6 +328,24 @@ def build_digest(
         kind_of=lookup.kind_of if lookup is not None else None,
     )
     series = _in_range(all_series, {m.msgid for m in messages}) if window else all_series
+    filtered = None
+    if keep is not None:
+        # a digest of some files: the series touching them (judged whole, a cover before the
+        # range with its patches), their postings, and the replies in their threads
+        known = frozenset(p for m in all_postings for p in m.paths)
+        kept = [s for s in all_series if keep(s, known)]
+        ids = {m.msgid for s in kept for m in s.messages}
+        keys = {s.key for s in kept}
+
+        def wanted(m: Message) -> bool:
+            return m.msgid in ids or any(a in ids for a in m.ancestors)
+
+        filtered = Filtered(keep_label, sum(1 for s in series if s.key in keys), len(series))
+        series = [s for s in series if s.key in keys]
+        all_series = kept
+        messages = [m for m in messages if wanted(m)]
+        window = [m for m in window if wanted(m)]
+        postings = [m for m in postings if m.msgid in ids]
     # the per-series history lookups start first: a large range's run on the other core
     # while the tables and the printed bodies are made here
     histories = start_histories(all_series, lookup) if with_history else None
@@ -378,4 +414,5 @@ def build_digest(
         employers=ranked(employers, top),
         unmapped=ranked(unmapped, top),
         unknown_postings=sum(unmapped.values()),
+        filtered=filtered,
     )

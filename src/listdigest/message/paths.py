@@ -22,7 +22,7 @@ SHORTENED = ".../"
 _HEADER_RE = re.compile(
     r"^(?:diff --git (?P<git>[^\n]+)"
     r"|(?:rename|copy) (?:from|to) (?P<moved>[^\n]+)"
-    r"|--- (?P<old>[^\t\n]+)[^\n]*\n\+\+\+ (?P<new>[^\t\n]+)"
+    r"|--- (?P<old>[^\t\n]+)[^\n]*\n\+\+\+ (?P<new>[^\t\n]+)[^\n]*"
     r"|Index: (?P<index>[^\n]+))$",
     re.M,
 )
@@ -91,8 +91,13 @@ def diff_paths(diff: str) -> tuple[str, ...]:
     """Every path a diff's file headers name (old and new names of a rename or copy, created
     and deleted files), sorted, each once."""
     out: set[str | None] = set()
+    # a git diff says every path in its `diff --git` and rename/copy lines; its `---`/`+++`
+    # lines add nothing, and a hunk may hold lines that look like them ("-- a/x" removed)
+    git = diff.startswith("diff --git ") or "\ndiff --git " in diff
     for m in _HEADER_RE.finditer(diff):
         kind = m.lastgroup
+        if git and kind in ("new", "index"):
+            continue
         if kind == "git":
             out.update(_git_pair(m.group("git")))
         elif kind == "moved":
