@@ -29,6 +29,7 @@ ORDER = [
     "store",
     "config",
     "pipeline",
+    "multilist",
     "cli",
 ]
 # store sits beside the flow: it may use sources..analysis, and report/delivery may not use it
@@ -90,7 +91,7 @@ def allowed(stage: str, target: str) -> bool:
         return False
     if stage in BESIDE:
         return target in BESIDE[stage]
-    if stage in ("pipeline", "cli"):
+    if stage in ("pipeline", "multilist", "cli"):  # the glue knows every stage
         return True
     return ORDER.index(target) < ORDER.index(stage) and target != "store"
 

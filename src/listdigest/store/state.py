@@ -102,3 +102,49 @@ def locked(state_dir: str, key: str) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # closing releases the lock
+
+
+# -- a digest of several lists: one state per archive, in one file ------------------------
+
+
+def digest_state_dir(state_dir: str) -> str:
+    """Where digests of several lists keep their state and lock: ``<state_dir>/digests``
+    (apart from the lists', so a digest and a list may share a name)."""
+    return os.path.join(state_dir, "digests")
+
+
+def read_digest_states(state_dir: str, key: str) -> dict[str, State]:
+    """Each archive's state of the digest ``key`` (by archive key); empty before its first
+    delivery, and an archive added since has none."""
+    path = state_path(digest_state_dir(state_dir), key)
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise StateError(f"{path}: unreadable state file ({exc})") from None
+    archives = data.get("archives") if isinstance(data, dict) else None
+    if not isinstance(archives, dict):
+        raise StateError(f"{path}: state file has no archives")
+    out = {}
+    for name, one in archives.items():
+        if not isinstance(one, dict) or not isinstance(one.get("to_commit"), str):
+            raise StateError(f"{path}: archive {name} has no to_commit")
+        values: dict[str, Any] = {k: v for k, v in one.items() if k in _TYPES}
+        for k, v in values.items():
+            if v is not None and not isinstance(v, _TYPES[k]):
+                raise StateError(f"{path}: bad state file ({name}.{k} is {type(v).__name__})")
+        out[name] = State(**values)
+    return out
+
+
+def write_digest_states(state_dir: str, key: str, states: dict[str, State]) -> None:
+    """Replace every archive's state of the digest at once (one atomic file): a digest
+    delivered moves all its lists' marks, a crash moves none."""
+    data = {
+        "version": STATE_VERSION,
+        "archives": {k: asdict(s) for k, s in sorted(states.items())},
+    }
+    text = json.dumps(data, indent=2, sort_keys=True) + "\n"
+    atomic_write(state_path(digest_state_dir(state_dir), key), text, private=True)
