@@ -14,6 +14,8 @@ import subprocess
 import threading
 from email.utils import formatdate
 
+import pi
+
 T0 = 1767600000  # 2026-01-05 08:00 UTC
 
 
@@ -80,25 +82,21 @@ class Epoch:
         self.n = 0
 
     def add(self, raw: bytes) -> str:
+        """One message commit at a fixed clock (a minute apart from T0): commit ids and so
+        the renderers' golden files never depend on the day the test runs."""
         self.n += 1
-        blob = git(self.gitdir, "hash-object", "-w", "--stdin", data=raw)
-        tree = git(self.gitdir, "mktree", data=f"100644 blob {blob}\tm\n".encode())
-        when = f"{T0 + self.n * 60} +0000"
-        env = dict(
-            os.environ,
-            GIT_AUTHOR_NAME="t",
-            GIT_AUTHOR_EMAIL="t@example.org",
-            GIT_AUTHOR_DATE=when,
-            GIT_COMMITTER_NAME="t",
-            GIT_COMMITTER_EMAIL="t@example.org",
-            GIT_COMMITTER_DATE=when,
+        n = self.n
+        head = pi.import_messages(
+            self.gitdir,
+            [raw],
+            "t <t@example.org>",
+            author="t <t@example.org>",
+            when=lambda i, _raw: (T0 + n * 60, "+0000"),
+            message=lambda i, _raw: f"message {n}\n",
         )
-        args = ["commit-tree", tree, "-m", f"message {self.n}"] + (
-            ["-p", self.head] if self.head else []
-        )
-        self.head = git(self.gitdir, *args, env=env)
-        git(self.gitdir, "update-ref", "refs/heads/master", self.head)
-        return self.head
+        assert head is not None
+        self.head = head
+        return head
 
 
 def free_port() -> int:

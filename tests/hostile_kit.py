@@ -14,7 +14,7 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-from pi import shared_data_dir, shared_epoch
+from pi import import_messages, shared_data_dir, shared_epoch
 
 
 def bundles() -> list[Path]:
@@ -356,24 +356,19 @@ def hostile_messages(small: bool = False) -> list[tuple]:
 
 def build_v2_inbox(root: str, messages: Sequence[bytes], name: str = "hostile") -> str:
     """A public-inbox v2 layout (``git/0.git``, one commit per message storing ``m``), built
-    with ``git fast-import`` so any bytes at all can be stored.  Returns the inbox path."""
+    by ``pi.import_messages`` with a fixed author and clock, so any bytes at all can be
+    stored.  Returns the inbox path."""
     path = os.path.join(root, name)
     gitdir = os.path.join(path, "git", "0.git")
     os.makedirs(gitdir)
     subprocess.run(["git", "init", "-q", "--bare", gitdir], check=True)
-    stream = bytearray()
-    t = 1704067200
-    for i, raw in enumerate(messages):
-        stream += b"blob\nmark :%d\ndata %d\n" % (2 * i + 1, len(raw)) + raw + b"\n"
-        msg = b"msg %d\n" % i
-        stream += b"commit refs/heads/master\nmark :%d\n" % (2 * i + 2)
-        stream += b"author a <a@x> %d +0000\ncommitter list <list@x> %d +0000\n" % (t + i, t + i)
-        stream += b"data %d\n" % len(msg) + msg
-        if i:
-            stream += b"from :%d\n" % (2 * i)
-        stream += b"M 100644 :%d m\n\n" % (2 * i + 1)
-    subprocess.run(
-        ["git", "--git-dir", gitdir, "fast-import", "--quiet"], input=bytes(stream), check=True
+    import_messages(
+        gitdir,
+        messages,
+        "list <list@x>",
+        author="a <a@x>",
+        when=lambda i, raw: (1704067200 + i, "+0000"),
+        message=lambda i, raw: f"msg {i}\n",
     )
     return path
 

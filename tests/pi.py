@@ -34,7 +34,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Union
 
@@ -339,23 +339,36 @@ def import_messages(
     messages: Sequence[bytes],
     committer: str = f"list <{ADDRESS}>",
     branch: str = "refs/heads/master",
-) -> None:
-    """Append ``messages`` to a bare repository in v2 layout with git fast-import (by hand)."""
+    *,
+    author: str | None = None,
+    when: Callable[[int, bytes], tuple[int, str]] | None = None,
+    message: Callable[[int, bytes], str] | None = None,
+) -> str | None:
+    """Append ``messages`` to a bare repository in v2 layout with git fast-import (by hand),
+    the one way the tests build an epoch without public-inbox: any bytes at all can be
+    stored.  By default author = From, times = Date, commit message = Subject, as
+    public-inbox writes them; ``author``, ``when(i, raw)`` -> (unix time, zone) and
+    ``message(i, raw)`` replace them (hostile bytes, fixed clocks).  Returns the new head."""
     parent = head(gitdir)
     stream = bytearray()
     for i, raw in enumerate(messages):
-        name, addr = _ident(raw)
-        when, zone = _unix_date(raw)
-        subject = (subject_of(raw) or "").encode()
+        if author is None:
+            name, addr = _ident(raw)
+            who = f"{name} <{addr}>"
+        else:
+            who = author
+        at, zone = when(i, raw) if when is not None else _unix_date(raw)
+        text = (message(i, raw) if message is not None else (subject_of(raw) or "")).encode()
         stream += f"commit {branch}\nmark :{i + 1}\n".encode()
-        stream += f"author {name} <{addr}> {when} {zone}\n".encode()
-        stream += f"committer {committer} {when} {zone}\n".encode()
-        stream += b"data %d\n%s\n" % (len(subject), subject)
+        stream += f"author {who} {at} {zone}\n".encode()
+        stream += f"committer {committer} {at} {zone}\n".encode()
+        stream += b"data %d\n%s\n" % (len(text), text)
         if i == 0 and parent:
             stream += f"from {parent}\n".encode()
         stream += b"M 100644 inline m\ndata %d\n%s\n" % (len(raw), raw)
     if stream:
         git(gitdir, "fast-import", "--quiet", "--date-format=raw", stdin=bytes(stream))
+    return head(gitdir)
 
 
 # --------------------------------------------------------------------------- mailboxes
