@@ -18,15 +18,19 @@ the mail's Date:).  Reading the trees and the mails' diffs is done elsewhere (``
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from ..message import Message
-from ..model.series import Series
+from ..message import PATCH, Message
+from ..model.series import Series, group_series
 from ..model.versions import normalize_title
 from ..timeparse import day
-from .lifecycle import answers_of
+from .lifecycle import LandedIn, SeriesState, answers_of
+
+if TYPE_CHECKING:
+    from .digest import Digest
 
 PATCH_ID = "patch-id"
 LINK = "link"
@@ -294,3 +298,53 @@ def landed_report(
 def _author(s: Series) -> str:
     h = s.head
     return f"{h.author_name} <{h.author_addr}>" if h.author_name else h.author_addr
+
+
+class Lander(Protocol):
+    """The configured trees, brought up to date: finds mailed patches in each (``pipeline``
+    reads the mails' diffs and asks ``store.trees``)."""
+
+    trees: tuple[str, ...]
+
+    def find(self, patches: Sequence[Message]) -> list[dict[str, PatchLanding]]: ...
+
+
+def with_landed(
+    digest: Digest,
+    messages: Sequence[Message],
+    earlier: Sequence[Message],
+    lander: Lander,
+    *,
+    days: int = LANDED_DAYS,
+) -> Digest:
+    """``digest`` with what the trees say: each series' landings and state, "Landed in this
+    period" and "applied but not in a tree".  ``earlier`` are the messages before the range
+    still worth a look (series posted before it may land or wait in it)."""
+    everything = (*earlier, *messages)
+    postings = [m for m in everything if m.kind == PATCH]
+    posted = {id(m) for m in postings}
+    series = group_series(postings, others={m.msgid: m for m in everything if id(m) not in posted})
+    patches = [p for s in series for p in s.patches if p.has_diff]
+    found = lander.find(patches)
+    times = [m.received if m.received is not None else (m.date or 0) for m in messages]
+    as_of = digest.newest if digest.newest is not None else max(times, default=0)
+    start = min(times, default=as_of)
+    per = series_landings(series, found, as_of)
+    report = landed_report(
+        series, per, everything, trees=lander.trees, start=start, as_of=as_of, days=days
+    )
+    entries = tuple(
+        dataclasses.replace(
+            e, landed=per.get(e.key, ()), state=_landed_state(e.state, per.get(e.key, ()))
+        )
+        for e in digest.series
+    )
+    return dataclasses.replace(digest, series=entries, landed=report)
+
+
+def _landed_state(st: SeriesState | None, landings: Sequence[SeriesLanding]) -> SeriesState | None:
+    if st is None or not landings:
+        return st
+    return dataclasses.replace(
+        st, landed=tuple(LandedIn(sl.tree, sl.commits[0].commit[:12]) for sl in landings)
+    )

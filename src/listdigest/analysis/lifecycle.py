@@ -49,6 +49,14 @@ STALE_DAYS = 30
 
 
 @dataclass(frozen=True)
+class LandedIn:
+    """A code tree holding the series (``analysis.landed``): its label and first commit."""
+
+    tree: str
+    commit: str
+
+
+@dataclass(frozen=True)
 class SeriesState:
     state: str
     #: the message that decided it (the notice, the newer version's head, the review, the
@@ -70,6 +78,8 @@ class SeriesState:
     branch: str = ""
     #: the last message in its thread (YYYY-MM-DD)
     last_activity: str = ""
+    #: the code trees it landed in by the digest's end (``--tree``; see ``analysis.landed``)
+    landed: tuple[LandedIn, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,16 @@ def unknown_line(d, units: bool = True) -> str:
 
 
 def state_text(st) -> str:
-    """One line saying where a series stands (``analysis.lifecycle.SeriesState``)."""
+    """One line saying where a series stands (``analysis.lifecycle.SeriesState``), and the
+    code trees it landed in ("; landed in linux-next as 0123456789ab")."""
+    base = _state_text(st)
+    landed = getattr(st, "landed", ())
+    if landed:
+        base += "; " + ", ".join(f"landed in {x.tree} as {x.commit}" for x in landed)
+    return base
+
+
+def _state_text(st) -> str:
     s = st.state
     if s == "applied":
         where = st.tree or "(tree not named)"

@@ -287,15 +287,47 @@ def _feed(stdin, lines: Sequence[str]) -> threading.Thread:
     return t
 
 
+# a hunk header: the counts of old and new lines that follow it
+_HUNK_RE = re.compile(r"^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
+
+
+def _complete(diff: str) -> str:
+    """A mailed diff with each hunk as long as its header says: mail loses a last context
+    line that was blank (its one space trimmed, then the line), and ``git patch-id`` would
+    read the next diff of the stream as the rest of the hunk.  The missing lines are blank
+    context, which patch-id (blind to white space) counts as nothing."""
+    out: list[str] = []
+    old = new = 0
+    for line in diff.rstrip("\n").split("\n"):
+        if old > 0 or new > 0:
+            if line.startswith("-"):
+                old -= 1
+            elif line.startswith("+"):
+                new -= 1
+            elif line.startswith(" ") or line == "":
+                old, new = old - 1, new - 1
+            elif not line.startswith("\\"):
+                out.extend([" "] * max(old, new))  # the hunk ended short
+                old = new = 0
+            if old > 0 or new > 0 or not _HUNK_RE.match(line):
+                out.append(line)
+                continue
+        m = _HUNK_RE.match(line)
+        if m is not None:
+            old, new = int(m.group(1) or 1), int(m.group(2) or 1)
+        out.append(line)
+    out.extend([" "] * max(old, new, 0))
+    return "\n".join(out) + "\n"
+
+
 def diff_patch_ids(diffs: Sequence[str]) -> list[str | None]:
     """The ``git patch-id --stable`` of each diff text (None: no patch-id, e.g. empty), all
     from one process: each diff goes in behind a ``commit <n>`` line naming its position."""
     if not diffs:
         return []
-    data = "".join(
-        f"commit {i:040x}\n\n{d}{'' if d.endswith(chr(10)) else chr(10)}"
-        for i, d in enumerate(diffs)
-    ).encode("utf-8", "surrogateescape")
+    data = "".join(f"commit {i + 1:040x}\n\n{_complete(d)}" for i, d in enumerate(diffs)).encode(
+        "utf-8", "surrogateescape"
+    )
     proc = subprocess.run(["git", "patch-id", "--stable"], input=data, capture_output=True, cwd="/")
     if proc.returncode != 0:
         raise SourceError(f"git patch-id failed: {proc.stderr.decode('utf-8', 'replace').strip()}")
@@ -303,5 +335,5 @@ def diff_patch_ids(diffs: Sequence[str]) -> list[str | None]:
     for line in proc.stdout.decode().splitlines():
         parts = line.split()
         if len(parts) == 2:
-            out[int(parts[1], 16)] = parts[0]
+            out[int(parts[1], 16) - 1] = parts[0]
     return out

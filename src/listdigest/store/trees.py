@@ -18,14 +18,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Callable
 
-from ..analysis.landed import TreeHit
+from ..analysis.landed import MailPatch, PatchLanding, TreeHit, match_tree
+from ..message import Message
 from ..model.versions import normalize_title
 from ..sources.tree import (
     Tree,
+    TreeSpec,
     commit_patch_ids,
+    diff_patch_ids,
     has_commit,
     is_ancestor,
     log_commits,
+    open_tree,
     rev_list,
 )
 from .schema import chunks
@@ -52,6 +56,8 @@ CREATE TABLE IF NOT EXISTS tree_links (
     PRIMARY KEY (tree, commit_id, msgid)
 );
 CREATE INDEX IF NOT EXISTS tree_links_msgid ON tree_links (msgid, tree);
+-- a mailed patch's patch-id, by the archive commit storing the mail ('' when it has none)
+CREATE TABLE IF NOT EXISTS mail_patch_ids (commit_id TEXT PRIMARY KEY, patch_id TEXT NOT NULL);
 """
 
 #: patch-ids stored per commit of the database (an interrupted pass keeps every batch done)
@@ -245,3 +251,77 @@ class TreeTable:
                 )
             )
         return out
+
+
+#: the diffs of some mailed patches, by Message-ID (``pipeline`` reads them from the archive)
+DiffReader = Callable[[Sequence[Message]], dict[str, str]]
+
+
+class TreeLander:
+    """The configured trees, up to date, answering ``analysis.landed.Lander``: the mails'
+    patch-ids (kept in the index by the archive commit storing each mail, so a warm run
+    computes only the new ones, all in one ``git patch-id``) matched against each tree."""
+
+    def __init__(self, db: sqlite3.Connection, tables: Sequence[TreeTable], diffs: DiffReader):
+        self.db = db
+        self.tables = tuple(tables)
+        self.trees = tuple(t.label for t in tables)
+        self.diffs = diffs
+
+    def patch_ids(self, patches: Sequence[Message]) -> dict[str, str | None]:
+        out: dict[str, str | None] = {}
+        keyed = {p.commit: p for p in patches if p.commit}
+        for part in chunks(sorted(keyed)):
+            marks = ",".join("?" * len(part))
+            for commit, pid in self.db.execute(
+                f"SELECT commit_id, patch_id FROM mail_patch_ids WHERE commit_id IN ({marks})",
+                part,
+            ):
+                out[keyed[commit].msgid] = pid or None
+        todo = [p for p in patches if p.msgid not in out]
+        if todo:
+            diffs = self.diffs(todo)
+            order = [p for p in todo if diffs.get(p.msgid)]
+            pids = diff_patch_ids([diffs[p.msgid] for p in order])
+            got = {p.msgid: pid for p, pid in zip(order, pids)}
+            rows = []
+            for p in todo:
+                out[p.msgid] = got.get(p.msgid)
+                if p.commit and p.msgid in diffs:
+                    rows.append((p.commit, got.get(p.msgid) or ""))
+            self.db.executemany("INSERT OR REPLACE INTO mail_patch_ids VALUES (?, ?)", rows)
+            self.db.commit()
+        return out
+
+    def find(self, patches: Sequence[Message]) -> list[dict[str, PatchLanding]]:
+        pids = self.patch_ids(patches)
+        mails = [MailPatch.of(p, pids.get(p.msgid)) for p in patches]
+        return [match_tree(mails, t) for t in self.tables]
+
+
+def open_trees(
+    specs: Sequence[TreeSpec],
+    db: sqlite3.Connection,
+    diffs: DiffReader,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> TreeLander:
+    """Open every tree (a bad one raises ``SourceError`` before any is read), bring each up
+    to date in ``db`` (``progress(label, done, total)``), and answer for them."""
+    trees = [open_tree(s) for s in specs]
+    tables = []
+    for t in trees:
+        table = TreeTable(db, t)
+        table.update(_labelled(progress, t.label))
+        tables.append(table)
+    return TreeLander(db, tables, diffs)
+
+
+def _labelled(progress: Callable[[str, int, int], None] | None, label: str) -> Progress | None:
+    if progress is None:
+        return None
+    report = progress
+
+    def each(done: int, total: int) -> None:
+        report(label, done, total)
+
+    return each
