@@ -36,9 +36,7 @@ def _env(tmp_path):
 
 
 def run(tmp_path, *args):
-    return subprocess.run(
-        PY + list(args), capture_output=True, text=True, env=_env(tmp_path), timeout=120
-    )
+    return subprocess.run(PY + list(args), capture_output=True, text=True, env=_env(tmp_path))
 
 
 def assert_error(p, *needles, code=2):

@@ -49,7 +49,6 @@ def run(tmp_path, *args, input=None, **extra):
         capture_output=True,
         env=env_for(tmp_path, **extra),
         input=input,
-        timeout=300,
     )
 
 

@@ -72,7 +72,6 @@ def _run(cfg, state_dir, env, **kw):
         capture_output=True,
         text=True,
         env=env,
-        timeout=120,
         **kw,
     )
 
@@ -100,7 +99,11 @@ def test_kill_9_at_random_points_never_loses_a_range(tmp_path, smtp):
     assert first.returncode == 0, first.stderr
     rnd = random.Random(8)
     outcomes = {"before-send": 0, "between-send-and-record": 0, "after-record": 0}
-    for n in range(1, KILL_TRIALS + 1):
+    n = 0
+    # at least KILL_TRIALS kills; more (up to 3x) until the random delays have hit each part
+    # of the run, which a loaded machine stretches unevenly
+    while n < KILL_TRIALS or (min(outcomes.values()) == 0 and n < 3 * KILL_TRIALS):
+        n += 1
         ep.add(patch(n, f"[PATCH] demo: trial {n:03d}"))
         sent_before = len(smtp.messages)
         state_before = read_state(state_dir, "demo")
@@ -128,14 +131,13 @@ def test_kill_9_at_random_points_never_loses_a_range(tmp_path, smtp):
         assert done.returncode == 0, done.stderr
         assert read_state(state_dir, "demo").to_commit == ep.head
     counts = {
-        n: sum(f"trial {n:03d}" in _patch_list(m) for m in smtp.messages)
-        for n in range(1, KILL_TRIALS + 1)
+        i: sum(f"trial {i:03d}" in _patch_list(m) for m in smtp.messages) for i in range(1, n + 1)
     }
     assert all(1 <= c <= 2 for c in counts.values()), counts
     twice = sum(1 for c in counts.values() if c == 2)
     assert twice <= outcomes["between-send-and-record"]
     print(
-        f"kill -9: {KILL_TRIALS} trials, run takes {full:.2f}s, outcomes {outcomes}, delivered twice: {twice}"
+        f"kill -9: {n} trials, run takes {full:.2f}s, outcomes {outcomes}, delivered twice: {twice}"
     )
     # the random delays covered both ends of the run
     assert outcomes["before-send"] > 0 and outcomes["after-record"] > 0

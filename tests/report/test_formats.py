@@ -211,7 +211,7 @@ def chrome(tmp_path, *args):
         f"--user-data-dir={tmp_path / 'profile'}",
         *args,
     ]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    return subprocess.run(cmd, capture_output=True, text=True)
 
 
 @pytest.mark.slow  # a browser start: in the full suite, not in the fast tier

@@ -173,7 +173,7 @@ def chrome(tmp_path, *args):
         f"--user-data-dir={tmp_path / 'profile'}",
         *args,
     ]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    return subprocess.run(cmd, capture_output=True, text=True)
 
 
 def host(tmp_path, page: str, width: int, name: str, height: int = 2400) -> str:
