@@ -29,7 +29,15 @@ DIFF_GIT = re.compile(r"^diff --git a/(\S+) b/(\S+)$", re.M)
 # a patch posting's subject: a [... PATCH ...] tag, not a reply
 PATCH_SUBJECT = re.compile(r"^\s*\[[^\]]*\bPATCH\b", re.I)
 
-#: (fixture, --path patterns, the prefixes the test itself matches, measured agreement)
+#: (fixture, --path patterns, the prefixes the test itself matches); measured on the whole
+#: archives (2026-11-30): postings in A / series kept of all / recall / precision
+#:   linux-hyperv drivers/hv/                      2010 /  948 of 2820 / 99.85 % / 95.0 %
+#:   linux-hyperv drivers/net/ethernet/microsoft    664 /  408 of 2820 / 100 %   / 97.8 %
+#:   linux-spi    drivers/spi/spi-imx.c             196 /  152 of 4230 / 100 %   / 96.7 %
+#:   linux-spi    Documentation/.../bindings/spi/  1151 /  988 of 4230 / 100 %   / 96.0 %
+#:   kvm-ppc      arch/powerpc/kvm/book3s_hv*       965 /  296 of  600 / 100 %   / 98.0 %
+#: (precision short of 100 %: series kept through postings this count does not see, a
+#: patch without a PATCH tag, a cover letter's or a link-only patch's diffstat)
 CASES = [
     ("hv_epoch", ("drivers/hv/",), ("drivers/hv/",)),
     ("hv_epoch", ("drivers/net/ethernet/microsoft",), ("drivers/net/ethernet/microsoft/",)),
@@ -91,23 +99,10 @@ def test_filtered_digest_agrees_with_the_stdlib_count(
 ):
     epoch = request.getfixturevalue(fixture)
     expected = stdlib_touching(epoch, prefixes)
-    d = (
-        report(
-            epoch,
-            RangeSpec(),
-            DigestOptions(
-                index_path=str(tmp_path / "ix.sqlite"), path_filter=PathFilter.of(patterns)
-            ),
-            with_history_unused=None,
-        )
-        if False
-        else report(
-            epoch,
-            RangeSpec(),
-            DigestOptions(
-                index_path=str(tmp_path / "ix.sqlite"), path_filter=PathFilter.of(patterns)
-            ),
-        )
+    d = report(
+        epoch,
+        RangeSpec(),
+        DigestOptions(index_path=str(tmp_path / "ix.sqlite"), path_filter=PathFilter.of(patterns)),
     )
     assert d.filtered is not None
     kept = {m.msgid for s in d.series for m in s.messages}
