@@ -477,6 +477,14 @@ def split_body(text: str) -> BodyParts:
     )
 
 
+def diff_onward(text: str) -> str:
+    """The body from its diff's first line on (``split_body``'s diff with what follows it),
+    or "" without a diff: all a reader of the diff's file headers needs, found at the cost
+    of one search."""
+    m = _DIFF_START_RE.search(text)
+    return text[m.start() :] if m is not None else ""
+
+
 def patch_parts(text: str) -> tuple[str, str]:
     """The diffstat and the diff of a body, cut exactly as ``split_body`` cuts them, from the
     same landmarks but without splitting the body into lines (the index reads every patch's

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .body import patch_parts
+from .body import diff_onward, patch_parts
 
 #: the prefix git's diffstat puts on a path it shortened to fit the width: ``.../kvm/x86.c``
 SHORTENED = ".../"
@@ -28,6 +28,8 @@ _HEADER_RE = re.compile(
 )
 # a diffstat file line: " path | 12 +++--", " path | Bin 0 -> 12 bytes"
 _STAT_LINE_RE = re.compile(r"^ (\S.*?) +\| +(?:\d+|Bin)\b", re.M)
+# a rename or copy line of a git diff's extended header
+_MOVED_RE = re.compile(r"^(?:rename|copy) (?:from|to) ([^\n]+)$", re.M)
 # a rename inside a diffstat path: "dir/{old => new}/file"
 _BRACES_RE = re.compile(r"\{([^{}]*) => ([^{}]*)\}")
 # C-style escapes in a path git quoted ("a/caf\303\251.c")
@@ -87,17 +89,36 @@ def _git_pair(line: str) -> tuple[str | None, ...]:
     return ()
 
 
+def _git_paths(diff: str) -> set[str | None]:
+    """A git diff's paths: its ``diff --git`` lines, found by substring search (a patch is
+    mostly hunk lines, and this runs on every patch an index reads), and its rename and copy
+    lines when it has any."""
+    out: set[str | None] = set()
+    at = 0 if diff.startswith("diff --git ") else diff.find("\ndiff --git ")
+    while at >= 0:
+        start = at + 11 if at == 0 and diff.startswith("diff --git ") else at + 12
+        end = diff.find("\n", start)
+        out.update(_git_pair(diff[start : end if end >= 0 else len(diff)]))
+        at = diff.find("\ndiff --git ", start) if end >= 0 else -1
+    if "\nrename " in diff or "\ncopy " in diff:
+        out.update(_unquote(m.group(1).strip()) for m in _MOVED_RE.finditer(diff))
+    return out
+
+
 def diff_paths(diff: str) -> tuple[str, ...]:
     """Every path a diff's file headers name (old and new names of a rename or copy, created
     and deleted files), sorted, each once."""
+    if diff.startswith("diff --git ") or "\ndiff --git " in diff:
+        got = _git_paths(diff)
+        got.discard(None)
+        got.discard("")
+        return tuple(sorted(p for p in got if p is not None))
+    # a git diff says every path in its `diff --git` and rename/copy lines (above); its
+    # `---`/`+++` lines add nothing, and a hunk may hold lines that look like them ("-- a/x"
+    # removed): only a GNU or CVS diff is read by its `---`/`+++` and `Index:` lines
     out: set[str | None] = set()
-    # a git diff says every path in its `diff --git` and rename/copy lines; its `---`/`+++`
-    # lines add nothing, and a hunk may hold lines that look like them ("-- a/x" removed)
-    git = diff.startswith("diff --git ") or "\ndiff --git " in diff
     for m in _HEADER_RE.finditer(diff):
         kind = m.lastgroup
-        if git and kind in ("new", "index"):
-            continue
         if kind == "git":
             out.update(_git_pair(m.group("git")))
         elif kind == "moved":
@@ -137,11 +158,15 @@ def diffstat_paths(diffstat: str) -> tuple[str, ...]:
 
 
 def touched_paths(body: str) -> tuple[str, ...]:
-    """The paths a patch posting's body touches: its diff's headers, else (a cover letter,
-    or a patch whose diff is not in the body) its diffstat's lines."""
-    diffstat, diff = patch_parts(body)
+    """The paths a patch posting's body touches: its diff's headers (all of them: a hunk's
+    removed ``- `` line reads ``-- ``, which ``split_body`` takes for a signature), else (a
+    cover letter, or a patch whose diff is not in the body) its diffstat's lines."""
+    diff = diff_onward(body)
     got = diff_paths(diff) if diff else ()
-    return got or (diffstat_paths(diffstat) if diffstat else ())
+    if got:
+        return got
+    diffstat = patch_parts(body)[0]
+    return diffstat_paths(diffstat) if diffstat else ()
 
 
 def is_shortened(path: str) -> bool:
