@@ -369,6 +369,23 @@ def main() -> None:
             rss,
             note=f"wall {wall:.2f} s",
         )
+    # the week again, filtered to a MAINTAINERS section (issue 17: within 10 % of the above)
+    since = (end - dt.timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%S")
+    section = ["--maintainers", os.path.join(ROOT, "tests", "data", "MAINTAINERS.excerpt")]
+    section += ["--section", "Hyper-V/Azure CORE AND DRIVERS"]
+    wall, rss = best(
+        reps,
+        lambda: timed(
+            [BIN, "report", inbox, *idx_args, "--since", since, *section, "-o", os.devnull], env
+        )[:2],
+    )
+    table.add(
+        "listdigest report, last 7 days, one MAINTAINERS section",
+        n,
+        wall,
+        rss,
+        note=f"wall {wall:.2f} s",
+    )
 
     # 7. the peer
     if not args.quick and shutil.which("public-inbox-index"):
