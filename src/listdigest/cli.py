@@ -103,7 +103,7 @@ def _affiliations(employer_maps, mailmaps, aliases, no_default_map):
 
 
 @main.command()
-@click.argument("path", type=click.Path(), required=False)
+@click.argument("targets", metavar="PATH...", type=click.Path(), nargs=-1)
 @click.option(
     "--lore",
     metavar="URL",
@@ -166,11 +166,13 @@ def _affiliations(employer_maps, mailmaps, aliases, no_default_map):
 )
 @_option("waiting_days", "waiting_days")
 @_option("hot", "hot")
+@_option("trees", "trees", metavar="PATH[:REF]", multiple=True)
+@_option("landed_days", "landed_days")
 @_option("bots", "bot_patterns", metavar="TEXT", multiple=True)
 @_map_options
 @_filter_options
 def report(
-    path,
+    targets,
     lore,
     from_rev,
     to_rev,
@@ -187,6 +189,8 @@ def report(
     no_index,
     waiting_days,
     hot,
+    trees,
+    landed_days,
     bot_patterns,
     employer_maps,
     mailmaps,
@@ -204,6 +208,10 @@ def report(
     "no traffic" digest and exit code 0 (nothing with --quiet-if-empty).  On a terminal,
     long output goes through $PAGER (default `less -FRX`).
 
+    Several PATHs (archive paths, or lore list URLs mirrored by `sync` first) make one
+    digest of all those lists: a message cross-posted to several is counted once, and
+    series say which lists carried them.  Each list keeps its own index.
+
     With --lore URL, --since is required; the server's search (rt: received-time ranges)
     selects the messages, so it must have a search index (lore.kernel.org has).  Search
     results are capped by the server: when it sends fewer messages than it matched, the
@@ -212,6 +220,7 @@ def report(
     from .pipeline import DigestOptions, RangeSpec, build_report, path_filter, render_formats
     from .timeparse import parse_when
 
+    path: str = targets[0] if targets else ""
     spec = RangeSpec(
         from_rev=from_rev,
         to_rev=to_rev,
@@ -237,6 +246,9 @@ def report(
         top=top,
         hot=hot,
         waiting_days=waiting_days,
+        trees=tuple(trees),
+        landed_days=landed_days,
+        tree_progress=_tree_progress(),
         bots=tuple(b.lower() for b in bot_patterns),
         affiliations=_affiliations(employer_maps, mailmaps, aliases, no_default_map),
         index_path=None
@@ -244,15 +256,18 @@ def report(
         else (index_file or default_index_path(path)),
         path_filter=path_filter(paths, maintainers, sections, "report"),
     )
-    got = build_report(
-        lore or path,
-        spec,
-        options,
-        lore=bool(lore),
-        link_base=link_base,
-        progress=_progress(),
-        stdin=sys.stdin.buffer if path == "-" else None,
-    )
+    if len(targets) > 1:
+        got = _report_lists(targets, spec, options, index_file, no_index, link_base)
+    else:
+        got = build_report(
+            lore or path,
+            spec,
+            options,
+            lore=bool(lore),
+            link_base=link_base,
+            progress=_progress(),
+            stdin=sys.stdin.buffer if path == "-" else None,
+        )
     for w in got.warnings:
         click.echo(f"Warning: {w}", err=True)
     if not (got.empty and quiet_if_empty):
@@ -262,6 +277,34 @@ def report(
         # -o said so first); cron would mail it every day
         for n in got.notes:
             click.echo(n, err=True)
+
+
+def _report_lists(targets, spec, options, index_file, no_index, link_base):
+    """``report A B C``: one digest of several lists, each with its own default index (a
+    lore URL is mirrored first, as `run` does)."""
+    from .multilist import report_lists
+    from .pipeline import is_url
+    from .sources.sync import sync as sync_list
+
+    if index_file:
+        raise click.UsageError("--index names one archive's index; several PATHs use their own")
+    if "-" in targets:
+        raise click.UsageError("- (an mbox on standard input) is one list; give archive paths")
+    local = []
+    for p in targets:
+        if is_url(p):
+            dest = default_mirror_dir(p)
+            sync_list(p, dest, env=os.environ)
+            p = dest
+        local.append(p)
+    return report_lists(
+        local,
+        spec,
+        options,
+        index_paths=[None if no_index else default_index_path(p) for p in local],
+        link_base=link_base,
+        progress=_progress(),
+    )
 
 
 #: ``-o FILE``'s extension -> the format it implies when --format is absent
@@ -392,6 +435,11 @@ def config_check(config_path) -> None:
     path = config_path or default_config_path()
     cfg = load_config(path)
     check_config(cfg, environ=os.environ)
+    from .multilist import check_digests
+
+    check_digests(cfg)
+    for dg in cfg.digests:
+        click.echo(f"{dg.key}: {' + '.join(a.key for a in dg.archives)} (one digest)")
     for lst in cfg.lists:
         click.echo(
             f"{lst.key}: {lst.archive} -> {', '.join(lst.delivery)} ({', '.join(lst.formats)})"
@@ -454,9 +502,12 @@ def run(config_path, state_dir, only, dry_run) -> None:
     from .pipeline import is_url, mirrored, run_list
 
     cfg = load_config(config_path or default_config_path())
-    lists = [cfg.get(k) for k in only] if only else list(cfg.lists)
+    digests = [d for d in cfg.digests if not only or d.key in only]
+    lists = [cfg.get(k) for k in only if cfg.get_digest(k) is None] if only else list(cfg.lists)
     sdir = state_dir or default_state_dir()
     code = 0
+    for dg in digests:
+        code = _worse(code, _run_digest(cfg, dg, sdir, dry_run))
     for lst in lists:
         try:
             if is_url(lst.archive):
@@ -487,6 +538,45 @@ def run(config_path, state_dir, only, dry_run) -> None:
             )
     if code:
         sys.exit(code)
+
+
+def _run_digest(cfg, dg, sdir: str, dry_run: bool) -> int:
+    """One ``[digests.NAME]``: its URL archives mirrored, run, reported; the exit code."""
+    from .multilist import run_digest
+    from .pipeline import is_url
+    from .sources.sync import sync as sync_list
+
+    try:
+        local = {}
+        for a in dg.archives:
+            if is_url(a.archive):
+                local[a.key] = default_mirror_dir(a.archive)
+                sync_list(a.archive, local[a.key], env=os.environ)
+        out = run_digest(
+            dg,
+            cfg.smtp,
+            state_dir=sdir,
+            environ=os.environ,
+            archives=local,
+            index_path_of=default_index_path,
+            dry_run=dry_run,
+            stdout=sys.stdout,
+        )
+    except ListdigestError as exc:
+        click.echo(f"Error: digest {dg.key}: {exc}", err=True)
+        return _exit_code(exc)
+    if out.note:
+        click.echo(f"{dg.key}: {out.note}")
+    if out.status == "empty":
+        click.echo(f"{dg.key}: no new messages on its lists; nothing sent")
+    elif out.status == "dry-run":
+        _show_dry_run(dg.delivery, out)
+    else:
+        click.echo(
+            f"{dg.key}: {out.subject}: {plural(out.messages, 'message')}, {out.series} series"
+            f" -> {', '.join(out.deliveries)}"
+        )
+    return 0
 
 
 def _worse(a: int, b: int) -> int:
@@ -587,6 +677,27 @@ def _progress():
         width = 30
         fill = int(width * done / total)
         sys.stderr.write(f"\r\x1b[KIndexing [{'#' * fill}{'.' * (width - fill)}] {done}/{total}")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return draw
+
+
+def _tree_progress():
+    """A tree's first read (its commits' patch-ids) drawn on stderr, on a terminal only;
+    interrupted, the batches done are kept and the next run goes on from there."""
+    if not sys.stderr.isatty():
+        return None
+
+    def draw(tree: str, done: int, total: int) -> None:
+        if total <= 0:
+            return
+        width = 30
+        fill = int(width * done / total)
+        sys.stderr.write(
+            f"\r\x1b[KReading {tree} [{'#' * fill}{'.' * (width - fill)}] {done}/{total} commits"
+        )
         if done >= total:
             sys.stderr.write("\n")
         sys.stderr.flush()

@@ -11,6 +11,7 @@ environment mapping the caller hands over.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 import re
@@ -167,6 +168,19 @@ LIST_SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("hot", 10, "Rows in 'Hot threads'.", "--hot", (0, 1000)),
     Setting(
+        "trees",
+        (),
+        "Local git trees (PATH or PATH:REF: a maintainer tree, linux-next, mainline) the series are looked for in: 'Landed in this period', 'landed in TREE as SHA'.",
+        option="--tree",
+    ),
+    Setting(
+        "landed_days",
+        14,
+        "A series applied this many days ago and found in no --tree is listed as 'applied but not in TREE'.",
+        "--landed-days",
+        (1, 3650),
+    ),
+    Setting(
         "paths",
         (),
         "Only the series touching these paths (git pathspec-like globs; a directory is everything under it).",
@@ -185,6 +199,20 @@ LIST_SETTINGS: tuple[Setting, ...] = (
         "MAINTAINERS section names as the file writes them (`config check` looks them up).",
         option="--section",
     ),
+)
+
+
+#: the keys of a ``[digests.NAME]`` table besides a list's delivery keys (every list key but
+#: ``archive``): several lists in one digest
+DIGEST_SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "archives",
+        (),
+        "The lists the digest covers: keys of [lists.NAME] tables, or archive paths or http(s) URLs as a list's `archive` takes them. A message cross-posted to several is one message. Required.",
+    ),
+    Setting("paths", (), "Only series touching these paths (git pathspec-like globs)."),
+    Setting("maintainers", None, "A MAINTAINERS file whose `sections` select the series."),
+    Setting("sections", (), "MAINTAINERS section names (with `maintainers`)."),
 )
 
 
@@ -266,7 +294,32 @@ class ListConfig:
     waiting_days: int = default("waiting_days")
     hot: int = default("hot")
     feed_url: str | None = None
+    #: code trees to find the series in (``PATH[:REF]``), and the days an applied one may take
+    trees: tuple[str, ...] = ()
+    landed_days: int = default("landed_days")
     #: a digest of some files: ``--path`` patterns, a MAINTAINERS file and its sections
+    paths: tuple[str, ...] = ()
+    maintainers: str | None = None
+    sections: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DigestArchive:
+    """One list of a ``[digests.NAME]``: its key (a state per key), name and archive."""
+
+    key: str
+    name: str
+    archive: str
+
+
+@dataclass(frozen=True)
+class DigestConfig:
+    """A ``[digests.NAME]`` table: several lists in one digest, with a list's delivery keys
+    (``delivery``, whose ``archive`` is empty) and the filters."""
+
+    key: str
+    delivery: ListConfig
+    archives: tuple[DigestArchive, ...]
     paths: tuple[str, ...] = ()
     maintainers: str | None = None
     sections: tuple[str, ...] = ()
@@ -277,6 +330,10 @@ class Config:
     path: str
     smtp: SmtpConfig
     lists: tuple[ListConfig, ...]
+    digests: tuple[DigestConfig, ...] = ()
+
+    def get_digest(self, key: str) -> DigestConfig | None:
+        return next((d for d in self.digests if d.key == key), None)
 
     def get(self, key: str) -> ListConfig:
         for lst in self.lists:
@@ -466,9 +523,13 @@ def _files(
 
 
 def _list(
-    key: str, data: Any, known_formats: tuple[str, ...], base: str | None = None
+    key: str,
+    data: Any,
+    known_formats: tuple[str, ...],
+    base: str | None = None,
+    table: str = "lists",
 ) -> ListConfig:
-    where = f"lists.{key}"
+    where = f"{table}.{key}"
     if not _LIST_KEY_RE.match(key):
         raise ConfigError(f"{where}: a list name may hold only letters, digits, '.', '_' and '-'")
     if not isinstance(data, dict):
@@ -551,6 +612,10 @@ def _list(
         bots=tuple(b.lower() for b in _str_list(f"{where}.bots", data.get("bots", []))),
         waiting_days=_bounded(where, data, "waiting_days"),
         hot=_bounded(where, data, "hot"),
+        trees=tuple(
+            os.path.expanduser(t) for t in _str_list(f"{where}.trees", data.get("trees", []))
+        ),
+        landed_days=_bounded(where, data, "landed_days"),
         paths=_str_list(f"{where}.paths", data.get("paths", [])),
         maintainers=_maintainers(where, data, base),
         sections=_str_list(f"{where}.sections", data.get("sections", [])),
@@ -572,16 +637,87 @@ def _maintainers(where: str, data: Mapping[str, Any], base: str | None) -> str |
     return os.path.join(base, p) if base is not None else p
 
 
+def _archive_key(ref: str) -> str:
+    """A key for an archive a digest names by path or URL: its list's directory name
+    (``/srv/lore/linux-spi`` -> ``linux-spi``; ``…/git/0.git`` -> the inbox's name)."""
+    parts = [p for p in ref.rstrip("/").split("/") if p and p not in (".", "..")]
+    while len(parts) > 1 and (parts[-1] == "git" or re.fullmatch(r"\d+\.git", parts[-1])):
+        parts.pop()
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", parts[-1] if parts else "archive").lstrip("._-")
+    return name or "archive"
+
+
+def _digest(
+    key: str,
+    data: Any,
+    known_formats: tuple[str, ...],
+    base: str | None,
+    lists: tuple[ListConfig, ...],
+) -> DigestConfig:
+    where = f"digests.{key}"
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: expected a table, got {_type_name(data)}")
+    if "archive" in data:
+        raise ConfigError(f"{where}.archive: a digest names its lists in `archives`")
+    # the filter keys go on to the delivery keys' list when lists take them too, so the
+    # list's digest options build the filter
+    own = {s.name for s in DIGEST_SETTINGS} - {s.name for s in LIST_SETTINGS}
+    _unknown(where, data, DIGEST_SETTINGS + tuple(s for s in LIST_SETTINGS if s.name != "archive"))
+    if "archives" not in data:
+        raise ConfigError(f"{where}.archives: missing (the lists the digest covers)")
+    refs = _str_list(f"{where}.archives", data["archives"])
+    if not refs:
+        raise ConfigError(f"{where}.archives: must name at least one list")
+    by_key = {lst.key: lst for lst in lists}
+    archives: list[DigestArchive] = []
+    for i, ref in enumerate(refs):
+        lst = by_key.get(ref)
+        if lst is not None:
+            got = DigestArchive(lst.key, lst.name, lst.archive)
+        elif "/" in ref or ref.startswith(("~", ".")):
+            got = DigestArchive(_archive_key(ref), _archive_key(ref), os.path.expanduser(ref))
+        else:
+            known = ", ".join(by_key) or "none"
+            raise ConfigError(
+                f"{where}.archives[{i}]: no list {ref!r} (configured: {known}; "
+                "or give the archive's path or URL)"
+            )
+        if any(a.key == got.key for a in archives):
+            raise ConfigError(f"{where}.archives[{i}]: {ref!r} is named twice")
+        archives.append(got)
+    rest = {k: v for k, v in data.items() if k not in own}
+    delivery = _list(key, dict(rest, archive="-"), known_formats, base, table="digests")
+    maintainers = data.get("maintainers")
+    sections = _str_list(f"{where}.sections", data.get("sections", []))
+    if sections and maintainers is None:
+        raise ConfigError(f"{where}.sections: needs `maintainers` (the file naming them)")
+    return DigestConfig(
+        key=key,
+        delivery=dataclasses.replace(delivery, archive=""),
+        archives=tuple(archives),
+        paths=_str_list(f"{where}.paths", data.get("paths", [])),
+        maintainers=_str(f"{where}.maintainers", maintainers) if maintainers is not None else None,
+        sections=sections,
+    )
+
+
 def from_dict(data: dict[str, Any], path: str = "<config>") -> Config:
     """Validate parsed TOML; raises ConfigError naming the key at fault."""
     from .report import formats as _formats
 
     for k in data:
-        if k not in ("smtp", "lists"):
+        if k not in ("smtp", "lists", "digests"):
             raise ConfigError(
-                f"{k}: unknown table{did_you_mean(k, ('lists', 'smtp')) or ' (known: lists, smtp)'}"
+                f"{k}: unknown table"
+                + (
+                    did_you_mean(k, ("lists", "smtp", "digests"))
+                    or " (known: digests, lists, smtp)"
+                )
             )
-    lists_data = data.get("lists")
+    digests_data = data.get("digests", {})
+    if not isinstance(digests_data, dict):
+        raise ConfigError(f"digests: expected a table, got {_type_name(digests_data)}")
+    lists_data = data.get("lists", {} if digests_data else None)
     if lists_data is None:
         raise ConfigError("lists: missing (add a [lists.NAME] table per list)")
     if not isinstance(lists_data, dict):
@@ -590,9 +726,10 @@ def from_dict(data: dict[str, Any], path: str = "<config>") -> Config:
     # map files named relative to the configuration file (a real path, not "<config>")
     base = os.path.dirname(os.path.abspath(path)) if not path.startswith("<") else None
     lists: list[ListConfig] = [_list(k, v, known, base) for k, v in lists_data.items()]
-    if not lists:
+    if not lists and not digests_data:
         raise ConfigError("lists: no list configured (add a [lists.NAME] table)")
-    return Config(path=path, smtp=_smtp(data.get("smtp")), lists=tuple(lists))
+    digests = tuple(_digest(k, v, known, base, tuple(lists)) for k, v in digests_data.items())
+    return Config(path=path, smtp=_smtp(data.get("smtp")), lists=tuple(lists), digests=digests)
 
 
 def settings_markdown() -> str:

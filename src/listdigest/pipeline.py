@@ -256,6 +256,12 @@ class DigestOptions:
     #: touching them; None: the whole list
     path_filter: PathFilter | None = None
 
+    #: code trees (``PATH[:REF]``) to find the series in (``analysis.landed``)
+    trees: tuple[str, ...] = ()
+    landed_days: int = default("landed_days")
+    #: ``progress(tree, done, total)`` while a tree's new commits are read
+    tree_progress: Callable[[str, int, int], None] | None = None
+
     @property
     def all_bots(self) -> tuple[str, ...]:
         return DEFAULT_BOTS + self.bots
@@ -294,9 +300,110 @@ def make_digest(
     """The digest of ``spec`` over ``source``: the one path ``report`` and ``run`` take.
 
     With an index (open and up to date), a date range is read from the commit span that
-    holds it and the digest gains its history."""
+    holds it and the digest gains its history.  With ``trees``, it says where its series
+    landed (``analysis.landed``)."""
+    check_trees(options.trees)
     got = collect(source, narrow(ix, spec) if ix is not None else spec, index=ix)
-    return digest_of(got, source, options, index=ix)
+    digest = digest_of(got, source, options, index=ix)
+    if options.trees and got.messages:
+        digest = landed_digest(digest, got, source, options, ix)
+    return digest
+
+
+def check_trees(trees: Iterable[str]) -> None:
+    """Open each ``PATH[:REF]``: a bad one fails now (one line), before anything is read."""
+    from .sources.tree import open_tree, parse_tree_spec
+
+    for t in trees:
+        open_tree(parse_tree_spec(t))
+
+
+#: besides the digest's range and waiting window, series posted this many days before the
+#: "applied but not in TREE" limit are looked for (a notice comes days after the posting)
+LANDED_LOOKBACK_DAYS = 30
+
+
+def landed_digest(
+    digest: Digest, got: Collected, source: Source, options: DigestOptions, ix: Index | None
+) -> Digest:
+    """``digest`` with what the trees say (``analysis.landed.with_landed``): the trees are
+    brought up to date in the index (in memory without one), the mails' diffs read from
+    the archive."""
+    from .analysis.landed import with_landed
+    from .sources.tree import parse_tree_spec
+    from .store.trees import open_db, open_trees
+
+    earlier: list[Message] = []
+    if ix is not None and digest.newest is not None:
+        first = next((m.commit for m in got.messages if m.commit), None)
+        pos = ix.position_of_commit(first) if first else None
+        if pos is not None:
+            back = max(options.waiting_days, options.landed_days + LANDED_LOOKBACK_DAYS)
+            earlier = ix.messages_before(pos, digest.newest - back * 86400)
+    db = open_db(options.index_path if ix is not None else None)
+    try:
+        lander = open_trees(
+            [parse_tree_spec(t) for t in options.trees],
+            db,
+            lambda patches: mail_diffs(source, patches),
+            options.tree_progress,
+        )
+        return with_landed(digest, got.messages, earlier, lander, days=options.landed_days)
+    finally:
+        db.close()
+
+
+def mail_diffs(source: Source, patches: Iterable[Message]) -> dict[str, str]:
+    """The diff of each patch mail, by Message-ID, read again from the archive (a digest
+    holds a patch's body cut after its diff's first lines): one ``git cat-file`` per epoch
+    for a git archive, one more read of a mailbox."""
+    from .message import parse_message
+    from .message.body import split_body, strip_inbody
+
+    want = {p.msgid: p for p in patches}
+    raws: list[RawMessage] = []
+    if source.kind == "git":
+        from .sources.gitio import CatFile, run
+
+        git = _git(source)
+        for ep in git.epochs:
+            mine = [p for p in want.values() if p.commit and p.epoch == ep.number]
+            if not mine:
+                continue
+            if git.v1:
+                # a v1 commit adds one file, named by the message: ask git which
+                listed = run(
+                    ep.gitdir,
+                    *("log", "--no-walk=unsorted", "--root", "--no-renames", "--raw"),
+                    *("--no-abbrev", "--diff-filter=AM", "--format=C %H"),
+                    *[p.commit or "" for p in mine],
+                ).stdout.decode()
+                blob_of: dict[str, str] = {}
+                commit = ""
+                for ln in listed.splitlines():
+                    if ln.startswith("C "):
+                        commit = ln[2:]
+                    elif ln.startswith(":"):
+                        blob_of.setdefault(commit, ln.split()[3])
+                blobs = [blob_of.get(p.commit or "", "0" * 40) for p in mine]
+            else:
+                blobs = [f"{p.commit}:m" for p in mine]
+            for (_oid, data), p in zip(CatFile(ep.gitdir).stream(blobs), mine):
+                if data:
+                    raws.append(RawMessage(data, p.commit, ep.number))
+    else:
+        raws = list(source.select().messages)
+    out: dict[str, str] = {}
+    for raw in raws:
+        try:
+            m = parse_message(raw)
+        except ValueError:
+            continue
+        if m.msgid in want and m.msgid not in out:
+            diff = split_body(strip_inbody(m.body)).diff
+            if diff:
+                out[m.msgid] = diff
+    return out
 
 
 def digest_of(
@@ -342,6 +449,7 @@ def digest_source(
         _git(source).plan(
             spec.from_rev, spec.to_rev
         )  # a bad revision fails now, not after indexing
+    check_trees(options.trees)  # a bad tree fails before the index is built
     with opened_index(source, options.index_path, progress) as ix:
         return make_digest(source, spec, options, ix)
 
@@ -530,6 +638,8 @@ def digest_options(lst: ListConfig, index_path: str | None) -> DigestOptions:
         top=lst.top,
         hot=lst.hot,
         waiting_days=lst.waiting_days,
+        trees=lst.trees,
+        landed_days=lst.landed_days,
         bots=lst.bots,
         affiliations=load_affiliations(
             lst.employer_maps, lst.mailmaps, lst.aliases, default_map=not lst.no_default_map

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import asdict, dataclass
 
@@ -30,6 +30,7 @@ from .history import (
     is_bot,
     start_histories,
 )
+from .landed import Landed, SeriesLanding
 from .lifecycle import SeriesState
 from .people import domain_of, format_address, plain_address
 
@@ -62,6 +63,8 @@ class MessageEntry:
     date: int | None
     received: int | None
     commit: str | None
+    #: the lists that carried it, in the digest's list order (a digest of several lists)
+    lists: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,26 @@ class SeriesEntry:
     state: SeriesState | None = None
     #: the cover letter (or, without one, a patch) says RFC
     rfc: bool = False
+    #: the code trees (``--tree``) holding its patches, with a commit per patch found
+    landed: tuple[SeriesLanding, ...] = ()
+    #: the lists that carried any of its messages, in the digest's list order (a digest of
+    #: several lists; empty for one list)
+    lists: tuple[str, ...] = ()
+
+    @property
+    def also_on(self) -> tuple[str, ...]:
+        """The lists beside the first that carried it ("also on linux-hyperv")."""
+        return self.lists[1:]
+
+
+@dataclass(frozen=True)
+class ListPart:
+    """One list of a digest of several: its name, its range, the messages it carried."""
+
+    name: str
+    start: str | None
+    end: str | None
+    messages: int
 
 
 @dataclass(frozen=True)
@@ -136,9 +159,16 @@ class Digest:
     unmapped: tuple[Count, ...] = ()
     #: postings whose author's employer is not known (all of them, not only the top rows)
     unknown_postings: int = 0
+    #: a digest of several lists: each list's range and the messages it carried in it (a
+    #: cross-posted message counts on each list, once in ``totals``); empty for one list
+    lists: tuple[ListPart, ...] = ()
     #: a digest of some files (``--path``, MAINTAINERS sections): what for, and how many of
     #: the range's series it kept; None for the whole list (and then absent from the JSON)
     filtered: Filtered | None = None
+
+    #: what the code trees say (``--tree``): landed in this period, applied but not landed;
+    #: None without trees (and then absent from the JSON)
+    landed: Landed | None = None
 
     @property
     def series_newest_first(self) -> tuple[SeriesEntry, ...]:
@@ -148,6 +178,12 @@ class Digest:
         d = asdict(self)
         if d.get("filtered", 0) is None:
             del d["filtered"]  # an unfiltered digest's JSON is as before
+        if self.landed is None:  # without trees the JSON is as before
+            del d["landed"]
+            for s in d["series"]:
+                del s["landed"]
+                if s["state"] is not None:
+                    del s["state"]["landed"]
         d["schema_version"] = SCHEMA_VERSION
         return d
 
@@ -279,6 +315,30 @@ def _in_range(series: Sequence[Series], ids: AbstractSet[str]) -> list[Series]:
         out.append(dataclasses.replace(s, cover=cover, patches=patches, cover_missing=missing))
     out.sort(key=lambda s: s.first_seq)
     return out
+
+
+def with_lists(
+    digest: Digest, carried: Mapping[str, tuple[str, ...]], parts: Sequence[ListPart]
+) -> Digest:
+    """A digest of several lists: each message and series with the lists that carried it
+    (``carried``: Message-ID -> list names, in list order), and each list's part."""
+    order = {p.name: i for i, p in enumerate(parts)}
+
+    def lists_of(ids: Sequence[str]) -> tuple[str, ...]:
+        names = {n for i in ids for n in carried.get(i, ())}
+        return tuple(sorted(names, key=lambda n: order.get(n, len(order))))
+
+    series = tuple(
+        dataclasses.replace(
+            s,
+            messages=tuple(
+                dataclasses.replace(m, lists=carried.get(m.msgid, ())) for m in s.messages
+            ),
+            lists=lists_of([m.msgid for m in s.messages]),
+        )
+        for s in digest.series
+    )
+    return dataclasses.replace(digest, series=series, lists=tuple(parts))
 
 
 def build_digest(
