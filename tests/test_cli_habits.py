@@ -153,6 +153,9 @@ def test_a_quiet_day_is_a_no_traffic_digest_exit_0(two_epoch_inbox, tmp_path):
         text = p.stdout.decode()
         assert text.startswith(f"From {newest} to {newest}\n")
         assert "Totals: 0 messages, 0 patch postings, 0 replies/other, 0 skipped" in text
+        # short: the header, one sentence, the totals; no empty tables or section rulers
+        assert "No messages in this period." in text
+        assert "Top 15" not in text and "=====" not in text
     # with the flag: nothing at all, and no file
     out = tmp_path / "d.txt"
     p = run(tmp_path, "report", inbox, "--since", "yesterday", "--quiet-if-empty", "-o", str(out))
