@@ -173,3 +173,53 @@ class TreeBuilder:
         shown = self._git("show", "-M", "--format=", head).stdout.decode("utf-8", "replace")
         a, b = diff_patch_ids([diff_of(m), shown])
         return Built(m.msgid, head, edited, reworded, link, self.branch, a == b)
+
+
+def synthetic_commits(
+    path: str, n: int, *, start: int = 0, branch: str = "master", parent: str | None = None
+) -> str:
+    """``n`` commits on ``branch`` written with one ``git fast-import`` (a repository is
+    made at ``path`` if missing): commit ``i`` appends two lines to one of 1,024 files, so
+    each has its own diff and patch-id.  ``parent``: the commit to build on (default: the
+    branch's tip, if any).  Returns the new tip."""
+    if not os.path.isdir(os.path.join(path, ".git")) and not os.path.isfile(
+        os.path.join(path, "HEAD")
+    ):
+        subprocess.run(["git", "init", "-q", "-b", "master", path], check=True, capture_output=True)
+    have = subprocess.run(
+        ["git", "-C", path, "rev-parse", "--verify", "-q", parent or f"refs/heads/{branch}"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    out: list[bytes] = []
+    for k, i in enumerate(range(start, start + n)):
+        name = f"drivers/d{i % 64:02d}/f{(i // 64) % 16:02d}.c"
+        blob = f"/* file {name} */\n" + "".join(
+            f"static int v{j} = {j * 7};\nint f{j}(void) {{ return v{j}; }}\n"
+            for j in range(i % 1024, i + 1, 1024)
+        )
+        msg = f"d{i % 64:02d}: change number {i}\n\nSigned-off-by: Synth <synth@example.org>\n"
+        when = 1_700_000_000 + i * 60
+        out.append(
+            f"commit refs/heads/{branch}\n"
+            f"author Synth {i % 97} <synth{i % 97}@example.org> {when} +0000\n"
+            f"committer Maintainer <maint@example.org> {when + 30} +0000\n".encode()
+        )
+        data = msg.encode()
+        out.append(b"data %d\n%s" % (len(data), data))
+        if k == 0 and have:
+            out.append(f"from {have}\n".encode())
+        body = blob.encode()
+        out.append(b"M 100644 inline %s\ndata %d\n%s\n" % (name.encode(), len(body), body))
+    subprocess.run(
+        ["git", "-C", path, "fast-import", "--quiet", "--force"],
+        input=b"".join(out),
+        check=True,
+        capture_output=True,
+    )
+    return subprocess.run(
+        ["git", "-C", path, "rev-parse", f"refs/heads/{branch}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()

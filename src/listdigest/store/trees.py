@@ -114,10 +114,10 @@ class TreeTable:
         ).fetchone()
         return row[0], row[1]
 
-    def update(self, progress: Progress | None = None) -> TreeUpdate:
+    def update(self, progress: Progress | None = None, batch: int = BATCH) -> TreeUpdate:
         """Bring the tree's rows up to its tip.  Nothing to do when the tip is the last one
         read; else the new commits are listed (one ``git log``), then their patch-ids
-        computed in one pipe, a batch committed at a time."""
+        computed in one pipe, ``batch`` of them committed at a time."""
         db, gitdir, tip = self.db, self.tree.gitdir, self.tree.tip
         last, pending = self._state()
         if last == tip and pending is None:
@@ -150,7 +150,7 @@ class TreeTable:
         pending_rows: list[tuple[str, int, str]] = []
         for commit, pid in commit_patch_ids(gitdir, todo):
             pending_rows.append((pid, self.id, commit))
-            if len(pending_rows) >= BATCH:
+            if len(pending_rows) >= batch:
                 done += self._store(pending_rows)
                 pending_rows = []
                 if progress is not None:
