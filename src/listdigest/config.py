@@ -687,17 +687,14 @@ def _digest(
         archives.append(got)
     rest = {k: v for k, v in data.items() if k not in own}
     delivery = _list(key, dict(rest, archive="-"), known_formats, base, table="digests")
-    maintainers = data.get("maintainers")
-    sections = _str_list(f"{where}.sections", data.get("sections", []))
-    if sections and maintainers is None:
-        raise ConfigError(f"{where}.sections: needs `maintainers` (the file naming them)")
     return DigestConfig(
         key=key,
         delivery=dataclasses.replace(delivery, archive=""),
         archives=tuple(archives),
         paths=_str_list(f"{where}.paths", data.get("paths", [])),
-        maintainers=_str(f"{where}.maintainers", maintainers) if maintainers is not None else None,
-        sections=sections,
+        # relative to the configuration file, as a list's
+        maintainers=_maintainers(where, data, base),
+        sections=_str_list(f"{where}.sections", data.get("sections", [])),
     )
 
 

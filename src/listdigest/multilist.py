@@ -7,7 +7,8 @@ lists; a different mail under an id another list already holds is kept, under an
 own (``#dupN``), as within one archive.  History is asked of every list's index at once
 (``store.merged``).  ``run`` keeps one state per archive per digest, in one file written
 only after delivery.  Filters (``paths``, ``maintainers`` + ``sections``) are handed to the
-digest options as they are; applying them is not this module's business.
+digest options (``pipeline.path_filter``); ``build_digest`` keeps the series touching them,
+across the lists.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, TextIO
 
 from .analysis.digest import Digest, ListPart, Skipped, build_digest, with_lists
-from .analysis.employers import load_affiliations
+from .analysis.employers import infer_affiliations, load_affiliations
 from .errors import ConfigError, ConfigFileError, EmptyRangeError, RangeError, SourceError
 from .message import DUPLICATE_MARK, Message
 from .pipeline import (
@@ -42,6 +43,7 @@ from .pipeline import (
     is_url,
     last_message,
     narrow,
+    path_filter,
     plan_range,
     render_formats,
 )
@@ -49,6 +51,7 @@ from .sources import MISSING_BLOB, Source, open_source
 from .timeparse import day
 
 if TYPE_CHECKING:
+    from .analysis.paths import PathFilter
     from .config import Config, DigestConfig, SmtpConfig
     from .store.index import Index
     from .store.merged import MergedLookup
@@ -155,12 +158,6 @@ def digest_of_lists(gots: Sequence[Got], options: DigestOptions, name: str) -> D
     return _build(merged, options, name, lookup, range_start)
 
 
-def _keep(options: DigestOptions) -> dict[str, object]:
-    """The digest's path filter as ``build_digest`` takes it (none: the whole lists)."""
-    pf = getattr(options, "path_filter", None)
-    return {} if pf is None else {"keep": pf.keeps, "keep_label": pf.label}
-
-
 def _build(
     merged: Merged,
     options: DigestOptions,
@@ -184,8 +181,13 @@ def _build(
         waiting_days=options.waiting_days,
         hot=options.hot,
         range_start=range_start,
-        affiliations=options.affiliations or load_affiliations(),
-        **_keep(options),  # type: ignore[arg-type]
+        # the series touching the filter's paths, whichever lists carried them
+        keep=options.path_filter.keeps if options.path_filter is not None else None,
+        keep_label=options.path_filter.label if options.path_filter is not None else "",
+        # the maps first, then what the lists' own mail says (as for one list)
+        affiliations=infer_affiliations(
+            merged.messages, options.affiliations or load_affiliations()
+        ),
     )
     return with_lists(digest, merged.carried, merged.parts)
 
@@ -274,6 +276,12 @@ def report_lists(
 # -- listdigest run: [digests.NAME] ---------------------------------------------------------
 
 
+def digest_filter(dg: DigestConfig) -> PathFilter | None:
+    """The ``[digests.NAME]`` filter (``paths``, ``maintainers`` + ``sections``; the MAINTAINERS
+    file read now), applied to the merged lists as ``--path`` is to one; None: whole lists."""
+    return path_filter(dg.paths, dg.maintainers, dg.sections, f"digests.{dg.key}")
+
+
 def run_digest(
     dg: DigestConfig,
     smtp: SmtpConfig,
@@ -309,8 +317,7 @@ def run_digest(
     with locked(digest_state_dir(state_dir), dg.key):
         states = read_digest_states(state_dir, dg.key)
         targets = [(a.name, paths[a.key], index_path_of(paths[a.key])) for a in dg.archives]
-        # the filters (paths, maintainers + sections) ride on the delivery keys' list
-        options = digest_options(lst, None)
+        options = dataclasses.replace(digest_options(lst, None), path_filter=digest_filter(dg))
         with _opened(targets, opener) as opened:
             plans: list[Plan] = []
             gots: list[Got] = []
@@ -445,6 +452,10 @@ def check_digests(cfg: Config, *, opener: Callable[[str], Source] = open_source)
                     f"{where}.archives[{i}]: run needs a git archive (public-inbox); "
                     f"{a.archive} has no revisions"
                 )
+        try:
+            digest_filter(dg)  # the MAINTAINERS file read, its section names looked up
+        except ConfigError as exc:
+            raise ConfigFileError(str(exc)) from None
         start = dg.delivery.start
         if start is not None:
             try:
