@@ -210,9 +210,31 @@ DIGEST_SETTINGS: tuple[Setting, ...] = (
         (),
         "The lists the digest covers: keys of [lists.NAME] tables, or archive paths or http(s) URLs as a list's `archive` takes them. A message cross-posted to several is one message. Required.",
     ),
-    Setting("paths", (), "Only series touching these paths (git pathspec-like globs)."),
-    Setting("maintainers", None, "A MAINTAINERS file whose `sections` select the series."),
-    Setting("sections", (), "MAINTAINERS section names (with `maintainers`)."),
+    Setting(
+        "paths",
+        (),
+        "Only the series touching these paths, on whichever list (git pathspec-like globs; a directory is everything under it).",
+        option="--path",
+    ),
+    Setting(
+        "maintainers",
+        None,
+        "A kernel MAINTAINERS file; with `sections`, only the series touching their files.",
+        option="--maintainers",
+        file_note="Relative paths are relative to the configuration file.",
+    ),
+    Setting(
+        "sections",
+        (),
+        "MAINTAINERS section names as the file writes them (`config check` looks them up).",
+        option="--section",
+    ),
+)
+
+#: what the README says of the ``[digests.NAME]`` keys it does not list
+_DIGEST_REST = (
+    "Besides these, every `[lists.NAME]` key but `archive` (`to`, `from`, `formats`, "
+    "`subject`, `start`, the maps, …), meaning the same for the digest."
 )
 
 
@@ -732,7 +754,11 @@ def from_dict(data: dict[str, Any], path: str = "<config>") -> Config:
 def settings_markdown() -> str:
     """The settings tables as Markdown (README's configuration section is generated from it)."""
     out = []
-    for title, table in (("[smtp]", SMTP_SETTINGS), ("[lists.NAME]", LIST_SETTINGS)):
+    for title, table in (
+        ("[smtp]", SMTP_SETTINGS),
+        ("[lists.NAME]", LIST_SETTINGS),
+        ("[digests.NAME]", DIGEST_SETTINGS),
+    ):
         out.append(f"`{title}`\n\n| key | default | meaning |\n|---|---|---|")
         for s in table:
             d = (
@@ -748,6 +774,7 @@ def settings_markdown() -> str:
                 text += f" Like `{s.option}`."
             out.append(f"| `{s.name}` | `{d}` | {text} |")
         out.append("")
+    out.append(_DIGEST_REST + "\n")
     return "\n".join(out)
 
 
