@@ -11,6 +11,7 @@ import json
 
 import pi
 from click.testing import CliRunner
+from pihttpd import PiHttpd
 
 from listdigest.cli import main
 
@@ -189,3 +190,24 @@ def test_digest_config_check_names_an_unknown_section(tmp_path):
     err = r.stderr.splitlines()
     assert len(err) == 1 and err[0].startswith("Error: digests.hv"), r.stderr
     assert "HYPER-V CORE" in err[0]
+
+
+def test_report_a_lore_url_among_the_lists_is_mirrored_then_merged(tmp_path, monkeypatch):
+    """A list URL among the PATHs is supported: mirrored (as `sync` does, into
+    $XDG_DATA_HOME) from a real public-inbox-httpd, then merged like a local archive."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    spi, hv = _lists(tmp_path)
+    with PiHttpd(hv) as server:
+        url = server.url("hv")
+        r = _run("report", spi, url, "--path", "drivers/hv/", "--format", "json", "--no-pager")
+    assert r.exit_code == 0, r.output + r.stderr
+    d = json.loads(r.output)
+    assert [(s["key"], s["lists"]) for s in d["series"]] == [
+        ("p1@example.com", ["spi", "hv"]),
+        ("p3@example.com", ["hv"]),
+    ]
+    assert d["filtered"] == {"label": "drivers/hv/", "series": 2, "of": 3}
+    assert d["totals"]["messages"] == 4
+    # the mirror is where `sync` puts it by default, read as any archive
+    mirrors = tmp_path / "data" / "listdigest" / "mirrors"
+    assert [p.parent.parent.name for p in mirrors.glob("*/hv/git/0.git")] == ["hv"]
