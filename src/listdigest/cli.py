@@ -719,19 +719,30 @@ def _tree_progress():
     metavar="DATE",
     help="Employer at this date (YYYY-MM-DD or ISO datetime; default: now).",
 )
+@click.option(
+    "--archive",
+    metavar="PATH",
+    help="Also what this archive's mail suggests where the maps say (Unknown), as a digest "
+    "infers it (explained: 'inferred from …').",
+)
 @_map_options
-def who(address, name, date, employer_maps, mailmaps, aliases, no_default_map) -> None:
+def who(address, name, date, archive, employer_maps, mailmaps, aliases, no_default_map) -> None:
     """Show what the maps say about ADDRESS, and which file and line say it."""
     import time
 
-    from .analysis.employers import describe
+    from .analysis.employers import describe, infer_affiliations
     from .timeparse import parse_when
 
     given_name, addr = _address_arg(address)
     aff = _affiliations(employer_maps, mailmaps, aliases, no_default_map)
+    if archive:
+        from .pipeline import RangeSpec, collect
+        from .sources import open_source
+
+        aff = infer_affiliations(collect(open_source(archive), RangeSpec()).messages, aff)
     when = parse_when(date) if date else int(time.time())
     e = describe(aff, name or given_name, addr, when)
-    click.echo(_format_who(e), nl=False)
+    click.echo(_format_who(e, archive), nl=False)
 
 
 @main.command()
@@ -771,8 +782,9 @@ def _address_arg(text: str) -> tuple[str, str]:
     return name, addr
 
 
-def _format_who(e) -> str:
-    """``who``'s report: identity, employer at the date, the deciding line, every candidate."""
+def _format_who(e, archive: str | None = None) -> str:
+    """``who``'s report: identity, employer at the date, the deciding line (or the archive's
+    evidence), every candidate."""
     from .analysis.people import format_address
     from .timeparse import day
 
@@ -784,7 +796,10 @@ def _format_who(e) -> str:
     else:
         lines.append(f"identity:  {ident} (no mailmap or alias entry)")
     lines.append(f"employer:  {e.match.employer} on {day(e.when)}")
-    if e.match.origin is not None:
+    if e.match.origin is not None and e.match.origin.line == 0:
+        # inferred: no map line decided (a line for the address would win over this)
+        lines.append(f"  {e.match.origin.text} in {archive}; no map line for {e.match.key}")
+    elif e.match.origin is not None:
         lines.append(f"  matched  {e.match.key} at {e.match.origin}")
     else:
         lines.append("  matched  no map entry")
