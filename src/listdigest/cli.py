@@ -271,7 +271,8 @@ def report(
     for w in got.warnings:
         click.echo(f"Warning: {w}", err=True)
     if not (got.empty and quiet_if_empty):
-        _write(render_formats(got.digest, [fmt], got.link_base)[fmt], output, pager=not no_pager)
+        text = render_formats(got.digest, [fmt], got.link_base, cache_dir=_template_cache())[fmt]
+        _write(text, output, pager=not no_pager)
     if sys.stderr.isatty():
         # advice for a person at a terminal, after the digest (a pager has shown it, a bad
         # -o said so first); cron would mail it every day
@@ -643,6 +644,13 @@ def index(path, index_file) -> None:
         f" {stats.total} in the index; {dt:.1f}s{rate}",
         err=True,
     )
+
+
+def _template_cache() -> str:
+    """``$XDG_CACHE_HOME/listdigest/templates`` (XDG default ~/.cache): compiled templates
+    kept between runs, keyed by Jinja on each template's source."""
+    cache_home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(cache_home, "listdigest", "templates")
 
 
 def default_index_path(path: str) -> str:

@@ -579,10 +579,11 @@ def default_link_base(archive: str, name: str) -> str:
     """Where a digest's links point when no link base is given: the list an archive URL
     names, or the one a local mirror was made from (``sync``); else lore.kernel.org's list
     of that name, in lower case as lore spells its lists (``--list-name KVM`` -> ``/kvm/``)."""
-    from .sources.lore import mirror_origin
-    from .sources.sync import split_list_url
+    from .sources.origin import mirror_origin
 
     if is_url(archive):
+        from .sources.sync import split_list_url
+
         return split_list_url(archive)[2] + "/"
     origin = mirror_origin(archive) if archive != "-" else None
     if origin is not None:
@@ -591,13 +592,18 @@ def default_link_base(archive: str, name: str) -> str:
 
 
 def render_formats(
-    digest: Digest, formats: Iterable[str], link_base: str, feed_url: str | None = None
+    digest: Digest,
+    formats: Iterable[str],
+    link_base: str,
+    feed_url: str | None = None,
+    cache_dir: str | None = None,
 ) -> dict[str, str]:
     """Each format's rendering of ``digest``, in the order given; ``feed_url`` is where the
-    Atom feed is published (its ``rel="self"`` link)."""
+    Atom feed is published (its ``rel="self"`` link), ``cache_dir`` where compiled templates
+    are kept between runs."""
     from .report import ReportOptions, render
 
-    options = ReportOptions(link_base=link_base, feed_url=feed_url or "")
+    options = ReportOptions(link_base=link_base, feed_url=feed_url or "", cache_dir=cache_dir)
     return {fmt: render(digest, fmt, options) for fmt in formats}
 
 

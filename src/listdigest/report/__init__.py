@@ -26,6 +26,9 @@ class ReportOptions:
     page_url: str = ""
     #: wrap composed text and Markdown lines at this column; 0 leaves every line whole
     width: int = WIDTH
+    #: where compiled templates are kept between runs (``templating.environment``); None:
+    #: compiled in each process
+    cache_dir: str | None = None
 
 
 Renderer = Callable[[Digest, ReportOptions], str]

@@ -188,9 +188,17 @@ def context(digest: Digest, options: ReportOptions) -> dict[str, Any]:
 
 @register("html", "html")
 def render_html(digest: Digest, options: ReportOptions) -> str:
-    return environment(True).get_template("digest.html.j2").render(**context(digest, options))
+    return (
+        environment(True, options.cache_dir)
+        .get_template("digest.html.j2")
+        .render(**context(digest, options))
+    )
 
 
 def render_fragment(digest: Digest, options: ReportOptions) -> str:
     """The page's body only (for the Atom feed's entry content)."""
-    return environment(True).get_template("digest_body.html.j2").render(**context(digest, options))
+    return (
+        environment(True, options.cache_dir)
+        .get_template("digest_body.html.j2")
+        .render(**context(digest, options))
+    )

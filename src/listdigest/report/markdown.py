@@ -22,6 +22,6 @@ def render_markdown(digest: Digest, options: ReportOptions) -> str:
     def w(line: str, indent: int | str = 2) -> str:
         return wrap(line, options.width, indent, markdown=True)
 
-    env = environment(False)
+    env = environment(False, options.cache_dir)
     tpl = env.get_template("digest.md.j2")
     return tpl.render(d=digest, o=options, link=link, fence=md_fence, md=md_escape, w=w)

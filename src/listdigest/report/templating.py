@@ -14,9 +14,23 @@ TEMPLATE_DIR = os.path.join(os.path.dirname(__file__), "templates")
 
 
 @functools.cache
-def environment(autoescape: bool) -> jinja2.Environment:
+def environment(autoescape: bool, cache_dir: str | None = None) -> jinja2.Environment:
+    """The templates' environment; with ``cache_dir``, compiled templates are kept there
+    (Jinja's bytecode cache), so a process does not compile the digest's templates again
+    (0.05-0.1 s, a third of a daily report's time).  A directory that cannot be made or
+    written is no error: the templates are compiled as without it."""
+    cache = None
+    if cache_dir:
+        try:
+            os.makedirs(cache_dir, exist_ok=True)
+            cache = (
+                jinja2.FileSystemBytecodeCache(cache_dir) if os.access(cache_dir, os.W_OK) else None
+            )
+        except OSError:
+            cache = None
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        bytecode_cache=cache,
         autoescape=autoescape,
         trim_blocks=True,
         lstrip_blocks=True,

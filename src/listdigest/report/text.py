@@ -30,7 +30,7 @@ def render_text(digest: Digest, options: ReportOptions) -> str:
     def link(msgid: str) -> str:
         return message_link(options.link_base, msgid)
 
-    tpl = environment(False).get_template("digest.txt.j2")
+    tpl = environment(False, options.cache_dir).get_template("digest.txt.j2")
     return tpl.render(
         d=digest, o=options, patch_line=_patch_line, w=w, link=link, patch_indent=PATCH_INDENT
     )

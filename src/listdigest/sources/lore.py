@@ -6,10 +6,6 @@ mbox (``x=m``, POSTed as public-inbox expects), and hands the messages over in a
 order (the server sends newest first).  It also checks the server's own count of matches
 against what arrived, because search results can be capped; a capped answer is refused
 rather than digested short.  Parsing and date filtering are left to later stages.
-
-It also answers where a local mirror came from (``mirror_origin``): ``sync`` clones each
-epoch with ``git clone --mirror <list URL>/git/N.git``, which records that URL as the
-epoch's ``remote.origin.url``, so a digest of the mirror can link to the list it mirrors.
 """
 
 from __future__ import annotations
@@ -23,7 +19,7 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from ..errors import RangeError, SourceError
-from . import RawMessage, Selection, gitio
+from . import RawMessage, Selection
 from .mailbox import MboxSource, header_date
 from .sync import ListNotFoundError, NotPublicInboxError, http_get, split_list_url
 
@@ -32,11 +28,6 @@ Fetch = Callable[..., Optional[bytes]]
 # the search page's count line: "Results 1-200 of ~12345" ("~" when Xapian only estimates)
 _COUNT_RE = re.compile(rb"Results\s+\d+-\d+\s+of\s+(~?)(\d+)")
 _NO_RANGE = "--from/--to need a git archive; use --since/--until with --lore"
-# an epoch's clone URL as sync (and lore's own mirroring instructions) use it: the list's
-# URL, then /git/N.git
-_EPOCH_URL_RE = re.compile(r"^(?P<list>https?://[^\s]+?)/git/\d+\.git/?$")
-# an epoch directory of a v2 inbox: git/N.git
-_EPOCH_DIR_RE = re.compile(r"^(\d+)\.git$")
 
 
 class CappedResultsError(SourceError):
@@ -182,34 +173,3 @@ def open_lore(
 ) -> LoreSource:
     """Query the server once and wrap the answer as a source."""
     return LoreSource(url, ask(url, since, until, fetch=fetch))
-
-
-def mirror_origin(path: str) -> str | None:
-    """The list URL (ending in ``/``) the archive at ``path`` was mirrored from by ``sync``
-    or ``git clone --mirror <list>/git/N.git``; None for any other archive.  ``path`` is a
-    v2 inbox (its epochs are asked, lowest first) or one epoch repository."""
-    gitdirs = [path]
-    gitroot = os.path.join(path, "git")
-    if os.path.isdir(gitroot):
-        numbered = [m for m in map(_EPOCH_DIR_RE.match, os.listdir(gitroot)) if m]
-        gitdirs = [
-            os.path.join(gitroot, m.group(0)) for m in sorted(numbered, key=lambda m: int(m[1]))
-        ]
-    for gitdir in gitdirs:
-        config = os.path.join(gitdir, "config")
-        if not os.path.isfile(config):
-            continue
-        try:
-            proc = gitio.run(
-                None, "config", "--file", config, "--get", "remote.origin.url", check=False
-            )
-        except OSError:
-            return None  # no git to ask: the caller falls back to its default
-        url = proc.stdout.decode("utf-8", "replace").strip()
-        m = _EPOCH_URL_RE.match(url) if proc.returncode == 0 else None
-        if m:
-            # never publish credentials a clone URL may carry (https://user:token@host/...)
-            parts = urllib.parse.urlsplit(m.group("list"))
-            host = parts.netloc.rpartition("@")[2]
-            return urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", "")) + "/"
-    return None
