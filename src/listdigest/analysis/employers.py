@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -439,6 +440,7 @@ _NAME_TAG_RE = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _NAME_WORD_RE = re.compile(r"\w+")
 
 
+@functools.lru_cache(maxsize=65536)
 def name_key(name: str) -> str | None:
     """A display name as inference compares it (case, order, punctuation and tags ignored);
     None for a name too thin to tell two people apart (one word, or an address)."""
@@ -449,7 +451,13 @@ def name_key(name: str) -> str | None:
 
 
 def _month(when: int) -> int:
-    d = _dt.datetime.fromtimestamp(when, _dt.timezone.utc)
+    return _day_month(when // 86400)
+
+
+@functools.lru_cache(maxsize=65536)
+def _day_month(day: int) -> int:
+    # one datetime per day seen, not per message (inference reads every message of a range)
+    d = _dt.datetime.fromtimestamp(day * 86400, _dt.timezone.utc)
     return d.year * 12 + d.month - 1
 
 

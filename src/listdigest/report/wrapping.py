@@ -32,11 +32,6 @@ _MARKER_RE = re.compile(r" *(?:[-+*]|\d{1,9}[.)])")
 _MD_DEST_RE = re.compile(r"\]\(<[^>]*>\)")
 
 
-def _columns(word: str, markdown: bool) -> int:
-    """The columns a word takes for wrapping; a Markdown link's ``(<URL>)`` takes none."""
-    return len(_MD_DEST_RE.sub("]", word)) if markdown else len(word)
-
-
 def wrap(line: str, width: int, indent: int | str = 4, markdown: bool = False) -> str:
     """``line`` broken at spaces so no piece passes ``width`` columns (0: not broken);
     continuation lines start with ``indent`` (a number of spaces, or the string itself).
@@ -51,23 +46,28 @@ def wrap(line: str, width: int, indent: int | str = 4, markdown: bool = False) -
     body = line.rstrip(" ")
     trailing = line[len(body) :]
     out: list[str] = []
-    cur, cols, after_url = "", 0, False
+    # the piece being filled: its parts, columns and words (one pass, no re-scanning of it:
+    # a whole-archive digest wraps ~19,000 lines)
+    parts: list[str] = []
+    cols = words = 0
+    after_url = False
     for m in _WORD_RE.finditer(body):
         sep, word = m.group(1), m.group(2)
-        wide = _columns(word, markdown)
-        full = cols + len(sep) + wide > width or after_url
+        wide = len(_MD_DEST_RE.sub("]", word)) if markdown and "](<" in word else len(word)
+        full = after_url or cols + len(sep) + wide > width
         # never right after a list item's marker: the item would be left empty
-        may_break = cur.strip() != "" and not _MARKER_RE.fullmatch(cur)
-        if markdown and _MD_BLOCK_START_RE.match(word):
+        may_break = words > 1 or (words == 1 and not _MARKER_RE.fullmatch("".join(parts)))
+        if markdown and may_break and _MD_BLOCK_START_RE.match(word):
             may_break = False
         if full and may_break:
-            out.append(cur)
-            cur, cols = pad + word, len(pad) + wide
+            out.append("".join(parts))
+            parts, cols, words = [pad, word], len(pad) + wide, 1
         else:
-            cur += sep + word
+            parts += (sep, word)
             cols += len(sep) + wide
-        after_url = markdown and _MD_DEST_RE.search(word) is not None
-    out.append(cur)
+            words += 1
+        after_url = markdown and "](<" in word and _MD_DEST_RE.search(word) is not None
+    out.append("".join(parts))
     return "\n".join(out).replace(KEEP, " ") + trailing
 
 
