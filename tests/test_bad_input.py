@@ -15,6 +15,10 @@ import hostile_kit
 import pytest
 from daily_helpers import patch
 
+# a listdigest process per bad input (what a user's shell sees): the full suite; the fast
+# tier holds the same messages in-process (tests/test_cli.py)
+pytestmark = pytest.mark.slow
+
 PY = [sys.executable, "-m", "listdigest.cli"]
 
 
@@ -159,6 +163,7 @@ port = 9
 archive = "{archive}"
 to = ["r@example.org"]
 from = "d@example.org"
+
 start = "{start}"
 """)
     return str(p)

@@ -14,6 +14,9 @@ import hostile_kit
 import pytest
 from daily_helpers import Epoch, free_port, patch
 
+# a CLI process per hostile case: the full suite, not the fast tier
+pytestmark = pytest.mark.slow
+
 LINK_BASE = "https://lore.example.org/hostile/"
 BODY = (
     b"Hi <iframe src=x></iframe> [x](javascript:alert(1)) `code` ``` fence\n<script>alert(2)</script>\n"

@@ -10,10 +10,14 @@ from __future__ import annotations
 import json
 
 import pi
+import pytest
 from click.testing import CliRunner
 from pihttpd import PiHttpd
 
 from listdigest.cli import main
+
+# real inboxes and an httpd per test: the full suite, not the fast tier
+pytestmark = pytest.mark.slow
 
 
 def _run(*args):

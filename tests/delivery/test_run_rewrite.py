@@ -16,9 +16,12 @@ from listdigest.cli import main
 
 DIFF = "Fix.\n\nSigned-off-by: Ada <ada@example.com>\n---\n a.c | 2 +-\n\ndiff --git a/a.c b/a.c\n--- a/a.c\n+++ b/a.c\n@@ -1 +1 @@\n-a\n+b\n"
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("public-inbox-purge") is None, reason="public-inbox is not installed"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        shutil.which("public-inbox-purge") is None, reason="public-inbox is not installed"
+    ),
+    pytest.mark.slow,  # public-inbox-purge rewrites per test: the full suite, not the fast tier
+]
 
 
 def mail(n: int) -> bytes:

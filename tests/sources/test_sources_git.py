@@ -115,6 +115,7 @@ def test_fresh_v2_inbox_has_unborn_epoch_0(tmp_path):
     assert str(exc.value) == f"{path}: the archive holds no messages"
 
 
+@pytest.mark.slow  # public-inbox's own tools per test: the full suite
 def test_new_epoch_before_its_first_message_is_skipped(tmp_path):
     path = pi.make_v2_inbox(str(tmp_path), "l", [pi.msg("one", msgid="one@x")])
     pi.add_epoch(path, [])  # public-inbox's add_epoch: git/1.git exists, HEAD unborn
@@ -135,6 +136,7 @@ def test_hand_built_epoch_is_read_like_a_real_one(tmp_path):
 # -- deletions and history rewrites --------------------------------------------------
 
 
+@pytest.mark.slow  # public-inbox's own tools per test: the full suite
 def test_learn_rm_writes_a_d_commit_and_hides_the_message(tmp_path):
     ms = [
         pi.msg(f"m{i}", msgid=f"m{i}@x", date=f"Mon, 01 Jan 2024 0{i}:00:00 +0000")
@@ -156,6 +158,7 @@ def test_learn_rm_writes_a_d_commit_and_hides_the_message(tmp_path):
     assert ids(src.select(before[-1])) == []
 
 
+@pytest.mark.slow  # public-inbox's own tools per test: the full suite
 def test_deletion_recorded_in_a_later_epoch(tmp_path):
     # public-inbox-learn rm writes the d commit into the newest epoch, even for a message
     # of an older one
@@ -174,6 +177,7 @@ def test_deletion_recorded_in_a_later_epoch(tmp_path):
     assert ids(src.select(None, c0[-1])) == ["m1@x"]
 
 
+@pytest.mark.slow  # public-inbox's own tools per test: the full suite
 def test_purge_rewrites_history_and_leaves_no_empty_message(tmp_path):
     ms = [
         pi.msg(f"m{i}", msgid=f"m{i}@x", date=f"Mon, 01 Jan 2024 0{i}:00:00 +0000")
@@ -208,6 +212,7 @@ def test_v1_inbox(v1_inbox):
     assert ids(src.select(c[0], c[1])) == ["v1-1@example.org"]
 
 
+@pytest.mark.slow  # public-inbox's own tools per test: the full suite
 def test_v1_learn_rm(tmp_path):
     ms = [pi.msg(f"m{i}", msgid=f"m{i}@x") for i in range(3)]
     path = pi.make_v1_inbox(str(tmp_path), "old", ms)

@@ -10,6 +10,9 @@ from listdigest.sources.git import open_git_source
 from listdigest.store import ingest
 from listdigest.store.index import Index
 
+# an index build per worker count on a real archive: the full suite
+pytestmark = pytest.mark.slow
+
 
 def _calls(inbox: str, db: str, workers: int) -> tuple[list[tuple[int, int]], int]:
     calls: list[tuple[int, int]] = []
