@@ -152,6 +152,11 @@ def _affiliations(employer_maps, mailmaps, aliases, no_default_map):
     "“no traffic” digest. Either way the exit code is 0.",
 )
 @click.option("--no-pager", is_flag=True, help="Never page the output on a terminal.")
+@click.option(
+    "--no-infer",
+    is_flag=True,
+    help="Employers from the maps alone: infer none from the range's own mail.",
+)
 @_option("link_base", "link_base", metavar="URL")
 @click.option(
     "--index",
@@ -196,6 +201,7 @@ def report(
     mailmaps,
     aliases,
     no_default_map,
+    no_infer,
     paths,
     maintainers,
     sections,
@@ -251,6 +257,7 @@ def report(
         tree_progress=_tree_progress(),
         bots=tuple(b.lower() for b in bot_patterns),
         affiliations=_affiliations(employer_maps, mailmaps, aliases, no_default_map),
+        infer=not no_infer,
         index_path=None
         if (no_index or lore or path == "-")
         else (index_file or default_index_path(path)),

@@ -251,7 +251,7 @@ def test_first_run_with_a_date_start_reads_only_that_span_through_the_index(
 ):
     """Issue 14, fault 4: the first run (no state, start = a date) used to parse the whole
     archive to find the date's mail; now the index gives the span and only it is read."""
-    import listdigest.pipeline as pipeline
+    import listdigest.pipeline.ranges as pipeline_collect
 
     ep = Epoch(str(tmp_path / "inbox"))
     for n in range(1, 26):  # 2026-01-05 ..: old mail
@@ -265,14 +265,14 @@ def test_first_run_with_a_date_start_reads_only_that_span_through_the_index(
         f.write(text)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     parsed = []
-    real = pipeline.read_messages
+    real = pipeline_collect.read_messages
 
     def counting(raws):
         for item in real(raws):
             parsed.append(item[0].commit)
             yield item
 
-    monkeypatch.setattr(pipeline, "read_messages", counting)
+    monkeypatch.setattr(pipeline_collect, "read_messages", counting)
     r = run("run", "--config", cfg, "--state-dir", str(tmp_path / "state"))
     assert r.exit_code == 0, r.stderr
     assert len(parsed) == 5  # the five new messages, not the thirty of the archive

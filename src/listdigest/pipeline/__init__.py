@@ -1,0 +1,70 @@
+"""Glue for ``report`` and ``run``: source -> messages -> digest -> rendered -> delivered.
+
+The one package that knows every stage, a module per job: ``ranges`` (a range's messages,
+parsed or rebuilt from the index), ``digest`` (one digest: ``make_digest`` fed one
+``DigestOptions``, the path both commands take), ``run`` (``plan_range`` -> ``digest_range``
+-> ``render_formats`` -> ``compose`` -> ``deliver`` -> ``record``) and ``stats``.  It
+raises; the CLI parses arguments, picks default paths, prints and exits.
+"""
+
+from .digest import (
+    LANDED_LOOKBACK_DAYS,
+    DigestOptions,
+    Report,
+    _options,
+    _whole_archive_note,
+    build_report,
+    check_trees,
+    default_link_base,
+    digest_of,
+    digest_options,
+    digest_source,
+    index,
+    landed_digest,
+    mail_diffs,
+    make_digest,
+    mirrored,
+    open_target,
+    opened_index,
+    path_filter,
+    quiet_digest,
+    render_formats,
+    report,
+)
+from .ranges import (
+    INDEXED_MIN,
+    Collected,
+    Progress,
+    RangeSpec,
+    _from_index,
+    _git,
+    _identity,
+    _loop,
+    _newest_commit,
+    _parse_job,
+    _parsed,
+    _parsed_jobs,
+    collect,
+    is_url,
+    narrow,
+)
+from .run import (
+    LastMessage,
+    Letter,
+    Outcome,
+    Plan,
+    check_config,
+    compose,
+    deliver,
+    digest_range,
+    empty_digest,
+    first_range,
+    last_message,
+    plan_range,
+    record,
+    record_nothing,
+    resume_point,
+    run_list,
+    subject_fields,
+)
+from .stats import StatsRequest, spec_of, stats_of
