@@ -21,7 +21,7 @@ def test_stats_release_vs_previous(kvmppc_epoch, tmp_path):
     assert "Previous period:" in text and ("( new)" in text or "(  +" in text)
     got = CliRunner().invoke(main, [*args, "--format", "json"], catch_exceptions=False).output
     data = json.loads(got)
-    assert data["schema_version"] == 1 and data["totals"]["messages"] > 150
+    assert data["schema_version"] == 2 and data["totals"]["messages"] > 150
     assert data["previous"] is not None and len(data["change"]) == 4
     html = CliRunner().invoke(main, [*args, "--format", "html"], catch_exceptions=False).output
     assert html.startswith("<!DOCTYPE html>") and "<script" not in html

@@ -45,7 +45,8 @@ from .people import domain_of, format_address
 from .stats_archive import ArchiveFacts
 
 #: 1: first version (people, companies, rankings, roles, tenure, outcomes, coverage, change)
-SCHEMA_VERSION = 1
+#: 2: outcomes.durations (change sets per time-to-first-reply / time-to-applied bucket)
+SCHEMA_VERSION = 2
 
 #: the review tags that make a change set "reviewed" in the outcomes
 REVIEW_TAGS = ("Reviewed-by", "Acked-by", "Tested-by")
@@ -59,6 +60,16 @@ TENURE_BUCKETS = (
     ("1-2 years", 731),
     ("2-4 years", 1461),
     ("4+ years", None),
+)
+#: time-to-review histogram: (label, upper bound in hours, exclusive); the last is open
+DURATION_BUCKETS = (
+    ("< 1 hour", 1),
+    ("< 1 day", 24),
+    ("< 3 days", 72),
+    ("< 1 week", 168),
+    ("< 2 weeks", 336),
+    ("< 1 month", 720),
+    ("1 month+", None),
 )
 
 
@@ -145,6 +156,35 @@ class Bucket:
 
 
 @dataclass(frozen=True)
+class DurationBucket:
+    """Change sets whose first reply from someone else / applied notice came within it."""
+
+    label: str
+    first_reply: int
+    applied: int
+
+
+def duration_buckets(
+    first_reply_h: Sequence[float], applied_h: Sequence[float]
+) -> tuple[DurationBucket, ...]:
+    """``DURATION_BUCKETS`` counts of the two lists of hours (each value in one bucket)."""
+
+    def index(h: float) -> int:
+        for i, (_, upper) in enumerate(DURATION_BUCKETS):
+            if upper is not None and h < upper:
+                return i
+        return len(DURATION_BUCKETS) - 1
+
+    fr = [0] * len(DURATION_BUCKETS)
+    ap = [0] * len(DURATION_BUCKETS)
+    for h in first_reply_h:
+        fr[index(h)] += 1
+    for h in applied_h:
+        ap[index(h)] += 1
+    return tuple(DurationBucket(label, f, a) for (label, _), f, a in zip(DURATION_BUCKETS, fr, ap))
+
+
+@dataclass(frozen=True)
 class Outcomes:
     """What became of the change sets posted in the range (as of its end)."""
 
@@ -163,6 +203,8 @@ class Outcomes:
     #: days from the first posting in the range to the applied notice
     applied_median_d: float | None
     applied_p90_d: float | None
+    #: the same two durations as a histogram (``DURATION_BUCKETS``), change sets per bucket
+    durations: tuple[DurationBucket, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -682,6 +724,7 @@ def _outcomes(
             first_reply_p90_h=r(_percentile(first_reply_h, 0.9)),
             applied_median_d=r(_percentile(applied_d, 0.5)),
             applied_p90_d=r(_percentile(applied_d, 0.9)),
+            durations=duration_buckets(first_reply_h, [d * 24 for d in applied_d]),
         ),
         Coverage(applied, reviewed, cross),
     )
