@@ -9,12 +9,12 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
 import markupsafe
 import pytest
+from browsers import chrome
 from daily_helpers import Epoch, mail, patch
 
 from listdigest.pipeline import RangeSpec, report
@@ -188,30 +188,6 @@ def test_atom_feed_keeps_one_entry_per_digest(digest, tmp_path):
 
 
 # -- headless Chromium ------------------------------------------------------------------------
-
-
-def chromium():
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        p = shutil.which(name)
-        if p:
-            return p
-    pytest.skip("chromium is not installed (Debian: apt-get install chromium)")
-
-
-def chrome(tmp_path, *args):
-    cmd = [
-        chromium(),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        *args,
-    ]
-    return subprocess.run(cmd, capture_output=True, text=True)
 
 
 @pytest.mark.slow  # a browser start: in the full suite, not in the fast tier

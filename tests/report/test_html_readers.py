@@ -18,6 +18,7 @@ import shutil
 import subprocess
 
 import pytest
+from browsers import chrome
 
 from listdigest.pipeline import RangeSpec, report
 from listdigest.report import ReportOptions, render
@@ -151,31 +152,6 @@ document.getElementById("f").addEventListener("load", function () {{
 """
 
 
-def chromium():
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        p = shutil.which(name)
-        if p:
-            return p
-    pytest.skip("chromium is not installed (Debian: apt-get install chromium)")
-
-
-def chrome(tmp_path, *args):
-    cmd = [
-        chromium(),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--hide-scrollbars",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        *args,
-    ]
-    return subprocess.run(cmd, capture_output=True, text=True)
-
-
 def host(tmp_path, page: str, width: int, name: str, height: int = 2400) -> str:
     path = tmp_path / f"{name}-{width}.html"
     path.write_text(
@@ -187,7 +163,9 @@ def host(tmp_path, page: str, width: int, name: str, height: int = 2400) -> str:
 
 def measure(tmp_path, page: str, width: int) -> dict:
     uri = host(tmp_path, page, width, "probe")
-    r = chrome(tmp_path, f"--window-size={max(width, 500)},1000", "--dump-dom", uri)
+    r = chrome(
+        tmp_path, "--hide-scrollbars", f"--window-size={max(width, 500)},1000", "--dump-dom", uri
+    )
     assert r.returncode == 0, r.stderr[-500:]
     m = re.search(r'<pre id="measured">(.*?)</pre>', r.stdout, re.S)
     assert m and m.group(1), r.stdout[-500:]
@@ -198,7 +176,13 @@ def screenshot(tmp_path, page: str, width: int) -> str:
     """A picture of the page at ``width`` (the frame's height: the first 2400 px)."""
     shot = tmp_path / f"digest-{width}.png"
     uri = host(tmp_path, page, width, "shot")
-    r = chrome(tmp_path, f"--screenshot={shot}", f"--window-size={max(width, 500)},2400", uri)
+    r = chrome(
+        tmp_path,
+        "--hide-scrollbars",
+        f"--screenshot={shot}",
+        f"--window-size={max(width, 500)},2400",
+        uri,
+    )
     assert r.returncode == 0 and shot.stat().st_size > 10_000, r.stderr[-500:]
     out = os.environ.get("LISTDIGEST_SCREENSHOT_DIR")
     if out:

@@ -16,8 +16,9 @@ import shutil
 from dataclasses import replace
 
 import pytest
+from browsers import chrome
 from pi import msg
-from test_html_readers import chrome, w3m_dump
+from test_html_readers import w3m_dump
 
 from listdigest.analysis.stats import Bucket, Ranking, RankRow, compute_stats, duration_buckets
 from listdigest.message import parse_message
@@ -112,13 +113,23 @@ def _measure(tmp_path, page: str, width: int, shot: bool = False) -> dict:
     if shot:
         png = tmp_path / f"stats-{width}.png"
         r = chrome(
-            tmp_path, f"--screenshot={png}", f"--window-size={max(width, 500)},2400", path.as_uri()
+            tmp_path,
+            "--hide-scrollbars",
+            f"--screenshot={png}",
+            f"--window-size={max(width, 500)},2400",
+            path.as_uri(),
         )
         assert r.returncode == 0 and png.stat().st_size > 10_000, r.stderr[-500:]
         out = os.environ.get("LISTDIGEST_SCREENSHOT_DIR")
         if out:
             shutil.copy(png, os.path.join(out, png.name))
-    r = chrome(tmp_path, f"--window-size={max(width, 500)},2000", "--dump-dom", path.as_uri())
+    r = chrome(
+        tmp_path,
+        "--hide-scrollbars",
+        f"--window-size={max(width, 500)},2000",
+        "--dump-dom",
+        path.as_uri(),
+    )
     assert r.returncode == 0, r.stderr[-500:]
     m = re.search(r'<pre id="measured">(.*?)</pre>', r.stdout, re.S)
     assert m and m.group(1), r.stdout[-500:]
