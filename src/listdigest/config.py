@@ -216,19 +216,8 @@ DIGEST_SETTINGS: tuple[Setting, ...] = (
         "Only the series touching these paths, on whichever list (git pathspec-like globs; a directory is everything under it).",
         option="--path",
     ),
-    Setting(
-        "maintainers",
-        None,
-        "A kernel MAINTAINERS file; with `sections`, only the series touching their files.",
-        option="--maintainers",
-        file_note="Relative paths are relative to the configuration file.",
-    ),
-    Setting(
-        "sections",
-        (),
-        "MAINTAINERS section names as the file writes them (`config check` looks them up).",
-        option="--section",
-    ),
+    # a digest's MAINTAINERS filter is a list's: the same settings
+    *(s for s in LIST_SETTINGS if s.name in ("maintainers", "sections")),
 )
 
 #: what the README says of the ``[digests.NAME]`` keys it does not list
