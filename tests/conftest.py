@@ -70,6 +70,10 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory):
         ("XDG_CACHE_HOME", ".cache"),
     ):
         mp.setenv(var, str(home / sub) if sub else str(home))
+    # a terminal's size comes from the terminal (a test's pty says it): pytest-xdist's
+    # workers export LINES=24 and COLUMNS=80, which a pager would take over the pty's
+    for var in ("LINES", "COLUMNS"):
+        mp.delenv(var, raising=False)
     yield home
     mp.undo()
 

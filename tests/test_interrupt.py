@@ -21,6 +21,10 @@ def _interrupt_when(ix: str, args, grown: int = 1 << 20) -> subprocess.Completed
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
+        # as from a terminal: a test runner started in the background (a non-interactive
+        # shell's `&`, a CI job) ignores SIGINT, and a child inherits that, so Python
+        # would never raise KeyboardInterrupt there
+        preexec_fn=_default_sigint,
         text=True,
     )
     # the signal comes once the workers are writing (the index has grown), not after a guess
@@ -30,6 +34,10 @@ def _interrupt_when(ix: str, args, grown: int = 1 << 20) -> subprocess.Completed
     os.killpg(p.pid, signal.SIGINT)
     out, err = p.communicate()
     return subprocess.CompletedProcess(args, p.returncode, out, err)
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _wal(ix: str) -> int:
