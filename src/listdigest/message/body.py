@@ -24,6 +24,9 @@ _CHARSET_RE = re.compile(r"""charset\s*=\s*"?([^";\s]+)""", re.I)
 _DIFF_START_RE = re.compile(
     r"^(?:diff --git |diff -[a-zA-Z]|Index: \S|--- \S[^\n]*\n\+\+\+ \S)", re.M
 )
+# what each of its alternatives starts with: the search is for these, by substring, and
+# a line holding one is then matched (a regex scan of every line start took longer)
+_DIFF_START_NEEDLES = ("diff -", "Index: ", "--- ")
 # a unified diff's file pair header; alone it says "this body carries a diff"
 _HAS_DIFF_RE = re.compile(
     r"^(?:diff --git \S|--- \S[^\n]*\n\+\+\+ \S[^\n]*\n@@ |Index: \S[^\n]*\n={10,})", re.M
@@ -423,9 +426,9 @@ def split_body(text: str) -> BodyParts:
     lines = text.split("\n")
     n = len(lines)
     starts = _starts(lines)
-    m = _DIFF_START_RE.search(text)
-    diff_at = _line_no(text, m.start()) if m is not None else None
-    diff_off = m.start() if m is not None else len(text)
+    at = diff_start(text)
+    diff_at = _line_no(text, at) if at >= 0 else None
+    diff_off = at if at >= 0 else len(text)
     # the end of the useful text: the signature or base-commit line, whichever is first
     sm = _SIG_OR_BASE_M_RE.search(text, 0, diff_off)
     sig_at = _line_no(text, sm.start()) if sm is not None else n
@@ -439,11 +442,7 @@ def split_body(text: str) -> BodyParts:
         text_end = sig_at
     # the diffstat: the last `N files changed` line before text_end and the file lines above it
     stat_end = None
-    last = None
-    for last in _DIFFSTAT_END_M_RE.finditer(  # noqa: B007 -- keeps the last match
-        text, 0, starts[text_end] if text_end < n else len(text)
-    ):
-        pass
+    last = _last_diffstat_end(text, starts[text_end] if text_end < n else len(text))
     if last is not None:
         stat_end = _line_no(text, last.start())
     stat_start = None
@@ -477,30 +476,42 @@ def split_body(text: str) -> BodyParts:
     )
 
 
-def diff_onward(text: str) -> str:
-    """The body from its diff's first line on (``split_body``'s diff with what follows it),
-    or "" without a diff: all a reader of the diff's file headers needs, found at the cost
-    of one search."""
-    m = _DIFF_START_RE.search(text)
-    return text[m.start() :] if m is not None else ""
+def diff_start(text: str) -> int:
+    """Where the body's diff begins (``split_body``'s diff with what follows it runs from
+    here), or -1 without a diff: all a reader of the diff's file headers needs, found at the
+    cost of one search."""
+    best = len(text)
+    for needle in _DIFF_START_NEEDLES:
+        at = 0 if text.startswith(needle) else _line_after(text.find("\n" + needle, 0, best))
+        while 0 <= at < best:
+            if _DIFF_START_RE.match(text, at) is not None:
+                best = at
+                break
+            at = _line_after(text.find("\n" + needle, at, best))
+    return best if best < len(text) else -1
 
 
-def patch_parts(text: str) -> tuple[str, str]:
+def _line_after(newline: int) -> int:
+    """The start of the line after the line break at ``newline`` (-1: none found)."""
+    return newline + 1 if newline >= 0 else -1
+
+
+def patch_parts(text: str, diff_at: int | None = None) -> tuple[str, str]:
     """The diffstat and the diff of a body, cut exactly as ``split_body`` cuts them, from the
     same landmarks but without splitting the body into lines (the index reads every patch's
-    touched paths from these two, so this costs C time only)."""
-    m = _DIFF_START_RE.search(text)
-    if m is not None:
-        end = m.start()
+    touched paths from these two, so this costs C time only).  ``diff_at``: ``diff_start``'s
+    answer, when the caller has it."""
+    if diff_at is None:
+        diff_at = diff_start(text)
+    if diff_at >= 0:
+        end = diff_at
         am = _SIG_M_RE.search(text, end)
         diff = text[end : am.start() - 1] if am is not None else text[end:]
     else:
         sm = _SIG_OR_BASE_M_RE.search(text)
         end = sm.start() if sm is not None else len(text)
         diff = ""
-    last = None
-    for last in _DIFFSTAT_END_M_RE.finditer(text, 0, end):  # noqa: B007 -- the last match
-        pass
+    last = _last_diffstat_end(text, end)
     if last is None:
         return "", diff
     start = last.start()
@@ -513,15 +524,32 @@ def patch_parts(text: str) -> tuple[str, str]:
     return text[start : last.end()], diff
 
 
+def _last_diffstat_end(text: str, end: int) -> re.Match[str] | None:
+    """The last diffstat summary line before ``end``: its " changed" found from the end by
+    substring search, each candidate's line then matched (a regex scan of every line start
+    cost more than the rest of reading the paths)."""
+    at = end
+    while True:
+        at = text.rfind(" changed", 0, at)
+        if at < 0:
+            return None
+        start = text.rfind("\n", 0, at) + 1
+        stop = text.find("\n", at)
+        m = _DIFFSTAT_END_M_RE.match(text, start, stop if 0 <= stop <= end else end)
+        if m is not None:
+            return m
+        at = start
+
+
 def body_head(text: str) -> str:
     """What the digest ever reads of a patch posting's body: everything before its diff and
     the diff's first two lines (enough for every landmark search to find the diff where it
     is).  The digest text, notes, changelog, links and change-id are the same read from here
     as from the whole body; a whole-archive run then holds ~1/5 of the patch text."""
-    m = _DIFF_START_RE.search(text)
-    if m is None:
+    at = diff_start(text)
+    if at < 0:
         return text
-    end = text.find("\n", m.start())
+    end = text.find("\n", at)
     if end >= 0:
         end = text.find("\n", end + 1)
     return text if end < 0 else text[:end]
@@ -532,15 +560,13 @@ def digest_text(text: str) -> str:
     ``N files changed`` line; never the diff, the ``-- `` signature or ``base-commit:`` lines."""
     text = strip_inbody(text)
     end = len(text)
-    m = _DIFF_START_RE.search(text)
-    if m is not None:
-        end = m.start()
+    at = diff_start(text)
+    if at >= 0:
+        end = at
     sm = _SIG_OR_BASE_M_RE.search(text, 0, end)
     if sm is not None:
         end = sm.start()
-    last = None
-    for last in _DIFFSTAT_END_M_RE.finditer(text, 0, end):  # noqa: B007 -- the last match
-        pass
+    last = _last_diffstat_end(text, end)
     if last is not None:
         end = last.end()
     chunk = text[:end]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .body import diff_onward, patch_parts
+from .body import diff_start, patch_parts
 
 #: the prefix git's diffstat puts on a path it shortened to fit the width: ``.../kvm/x86.c``
 SHORTENED = ".../"
@@ -30,6 +30,16 @@ _HEADER_RE = re.compile(
 _STAT_LINE_RE = re.compile(r"^ (\S.*?) +\| +(?:\d+|Bin)\b", re.M)
 # a rename or copy line of a git diff's extended header
 _MOVED_RE = re.compile(r"^(?:rename|copy) (?:from|to) ([^\n]+)$", re.M)
+# the other lines of a git diff's extended header (git-diff(1), "extended header lines")
+_EXTENDED = (
+    "old mode ",
+    "new mode ",
+    "deleted file mode ",
+    "new file mode ",
+    "similarity index ",
+    "dissimilarity index ",
+    "index ",
+)
 # a rename inside a diffstat path: "dir/{old => new}/file"
 _BRACES_RE = re.compile(r"\{([^{}]*) => ([^{}]*)\}")
 # C-style escapes in a path git quoted ("a/caf\303\251.c")
@@ -89,30 +99,73 @@ def _git_pair(line: str) -> tuple[str | None, ...]:
     return ()
 
 
-def _git_paths(diff: str) -> set[str | None]:
-    """A git diff's paths: its ``diff --git`` lines, found by substring search (a patch is
-    mostly hunk lines, and this runs on every patch an index reads), and its rename and copy
-    lines when it has any."""
+def _next_line(text: str, start: int) -> int:
+    """The start of the next ``diff --git`` line after ``start``, or -1."""
+    at = text.find("\ndiff --git ", start)
+    return at + 1 if at >= 0 else -1
+
+
+def _git_paths(text: str, start: int = 0) -> set[str | None]:
+    """A git diff's paths, from ``text[start:]`` (``start`` at a line's start): its ``diff
+    --git`` lines, found by substring search (a patch is mostly hunk lines, and this runs on
+    every patch an index reads), and its rename and copy lines when it has any."""
     out: set[str | None] = set()
-    at = 0 if diff.startswith("diff --git ") else diff.find("\ndiff --git ")
+    find = text.find
+    at = start if text.startswith("diff --git ", start) else _next_line(text, start)
     while at >= 0:
-        start = at + 11 if at == 0 and diff.startswith("diff --git ") else at + 12
-        end = diff.find("\n", start)
-        out.update(_git_pair(diff[start : end if end >= 0 else len(diff)]))
-        at = diff.find("\ndiff --git ", start) if end >= 0 else -1
-    if "\nrename " in diff or "\ncopy " in diff:
-        out.update(_unquote(m.group(1).strip()) for m in _MOVED_RE.finditer(diff))
+        begin = at + 11
+        end = find("\n", begin)
+        line = text[begin:end] if end >= 0 else text[begin:]
+        # the common line, "a/PATH b/PATH" (unquoted, not renamed): one slice compare
+        half = len(line) // 2
+        path = line[2:half]
+        if (
+            line.startswith("a/")
+            and len(line) % 2 == 1
+            and line[half : half + 3] == " b/"
+            and path == line[half + 3 :]
+            and path
+            and path == path.strip()
+            and '"' not in line
+        ):
+            out.add(path)
+        else:
+            out.update(_git_pair(line))
+            # a rename or copy (the halves differ): its extended header names both paths
+            if end >= 0:
+                out.update(_moved(text, end + 1))
+        at = _next_line(text, end) if end >= 0 else -1
     return out
 
 
-def diff_paths(diff: str) -> tuple[str, ...]:
-    """Every path a diff's file headers name (old and new names of a rename or copy, created
-    and deleted files), sorted, each once."""
-    if diff.startswith("diff --git ") or "\ndiff --git " in diff:
-        got = _git_paths(diff)
+def _moved(text: str, at: int) -> set[str | None]:
+    """The paths of the ``rename``/``copy`` lines in the extended header from ``at`` (the
+    line after a ``diff --git`` line) to its first line of another kind."""
+    out: set[str | None] = set()
+    while at < len(text):
+        end = text.find("\n", at)
+        line = text[at:end] if end >= 0 else text[at:]
+        m = _MOVED_RE.match(line)
+        if m is not None:
+            out.add(_unquote(m.group(1).strip()))
+        elif not line.startswith(_EXTENDED):
+            break
+        if end < 0:
+            break
+        at = end + 1
+    return out
+
+
+def diff_paths(diff: str, start: int = 0) -> tuple[str, ...]:
+    """Every path the file headers of the diff at ``diff[start:]`` name (old and new names of
+    a rename or copy, created and deleted files), sorted, each once."""
+    if diff.startswith("diff --git ", start) or diff.find("\ndiff --git ", start) >= 0:
+        got = _git_paths(diff, start)
         got.discard(None)
         got.discard("")
         return tuple(sorted(p for p in got if p is not None))
+    if start:
+        diff = diff[start:]
     # a git diff says every path in its `diff --git` and rename/copy lines (above); its
     # `---`/`+++` lines add nothing, and a hunk may hold lines that look like them ("-- a/x"
     # removed): only a GNU or CVS diff is read by its `---`/`+++` and `Index:` lines
@@ -161,11 +214,13 @@ def touched_paths(body: str) -> tuple[str, ...]:
     """The paths a patch posting's body touches: its diff's headers (all of them: a hunk's
     removed ``- `` line reads ``-- ``, which ``split_body`` takes for a signature), else (a
     cover letter, or a patch whose diff is not in the body) its diffstat's lines."""
-    diff = diff_onward(body)
-    got = diff_paths(diff) if diff else ()
+    at = diff_start(body)
+    got = diff_paths(body, at) if at >= 0 else ()
     if got:
         return got
-    diffstat = patch_parts(body)[0]
+    if " changed" not in body:  # no diffstat summary line: no search for one
+        return ()
+    diffstat = patch_parts(body, at)[0]
     return diffstat_paths(diffstat) if diffstat else ()
 
 
