@@ -25,6 +25,9 @@ _WORD_RE = re.compile(r"( *)(\S+)")
 _MD_BLOCK_START_RE = re.compile(r"[-+*=_#>|~`]|\d{1,9}[.)]$")
 
 
+# white space other than a space: a line holding any takes ``wrap``'s general loop
+_OTHER_SPACE_RE = re.compile(r"[^\S ]")
+
 # a list item's marker alone, with the indentation before it
 _MARKER_RE = re.compile(r" *(?:[-+*]|\d{1,9}[.)])")
 
@@ -45,6 +48,8 @@ def wrap(line: str, width: int, indent: int | str = 4, markdown: bool = False) -
     pad = " " * indent if isinstance(indent, int) else indent
     body = line.rstrip(" ")
     trailing = line[len(body) :]
+    if not markdown and _OTHER_SPACE_RE.search(body) is None:
+        return _wrap_plain(body, width, pad).replace(KEEP, " ") + trailing
     out: list[str] = []
     # the piece being filled: its parts, columns and words (one pass, no re-scanning of it:
     # a whole-archive digest wraps ~19,000 lines)
@@ -69,6 +74,50 @@ def wrap(line: str, width: int, indent: int | str = 4, markdown: bool = False) -
         after_url = markdown and "](<" in word and _MD_DEST_RE.search(word) is not None
     out.append("".join(parts))
     return "\n".join(out).replace(KEEP, " ") + trailing
+
+
+def _wrap_plain(body: str, width: int, pad: str) -> str:
+    """``wrap`` of a plain line whose only white space is spaces, piece by piece: each
+    piece's last break is found by ``rfind`` (``wrap``'s loop visits every word; a
+    whole-archive digest has ~7,000 lines to break).  The same pieces as that loop."""
+    n = len(body)
+    out: list[str] = []
+    prefix, p = "", 0
+    while True:
+        limit = p + width - len(prefix)
+        # the words the piece takes whatever the width: its first (the first piece's with
+        # the spaces before it), and the next one too when the first is a list marker
+        first = _word_end(body, p)
+        forced = _word_end(body, first) if _MARKER_RE.fullmatch(prefix + body[p:first]) else first
+        if n <= limit and forced <= n:
+            out.append(prefix + body[p:])
+            break
+        # the last word ending at or before the limit
+        if body[limit] == " ":
+            q = limit
+        else:
+            q = body.rfind(" ", p, limit)
+            q = p if q < 0 else q
+        while q > p and body[q - 1] == " ":
+            q -= 1
+        q = max(q, forced)
+        out.append(prefix + body[p:q])
+        # the next piece starts at the next word
+        while q < n and body[q] == " ":
+            q += 1
+        if q >= n:
+            break
+        prefix, p = pad, q
+    return "\n".join(out)
+
+
+def _word_end(body: str, at: int) -> int:
+    """Where the first word at or after ``at`` (past any spaces) ends."""
+    n = len(body)
+    while at < n and body[at] == " ":
+        at += 1
+    end = body.find(" ", at)
+    return n if end < 0 else end
 
 
 def keep(text: str) -> str:
