@@ -20,6 +20,7 @@ ORDER = [
     "mapfiles",
     "words",
     "workers",
+    "settings",
     "sources",
     "message",
     "model",

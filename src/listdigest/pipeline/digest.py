@@ -13,19 +13,19 @@ from typing import TYPE_CHECKING, BinaryIO, Callable
 from ..analysis.digest import Digest, build_digest
 from ..analysis.employers import Affiliations, infer_affiliations, load_affiliations
 from ..analysis.history import DEFAULT_BOTS
-from ..analysis.paths import PathFilter, find_sections, read_maintainers
-from ..config import default
 from ..errors import (
     ConfigError,
     EmptyRangeError,
     SourceError,
 )
 from ..message import Message
+from ..settings import default
 from ..sources import MISSING_BLOB, RawMessage, Source, open_source
 from ..timeparse import day
 from .ranges import Collected, RangeSpec, _git, _newest_commit, collect, is_url, narrow
 
 if TYPE_CHECKING:
+    from ..analysis.paths import PathFilter
     from ..config import ListConfig
     from ..store.index import Index
 
@@ -458,6 +458,11 @@ def path_filter(
             if sections
             else f"{where}: --maintainers needs at least one --section NAME"
         )
+    if not paths and not maintainers:
+        return None
+    # imported here: only a filtered digest needs the MAINTAINERS reader
+    from ..analysis.paths import PathFilter, find_sections, read_maintainers
+
     found = find_sections(read_maintainers(maintainers), sections, where) if maintainers else ()
     if not paths and not found:
         return None
