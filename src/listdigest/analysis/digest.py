@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 from ..message import PATCH, REPLY, Message
 from ..message.body import digest_text
@@ -30,9 +31,12 @@ from .history import (
     is_bot,
     start_histories,
 )
-from .landed import Landed, SeriesLanding
 from .lifecycle import SeriesState
 from .people import domain_of, format_address, plain_address
+
+if TYPE_CHECKING:
+    # only with --tree; a digest without trees does not load the matching code
+    from .landed import Landed, SeriesLanding
 
 #: 2: history (labels vN, versions, changelog, waiting, reviews, applied, hot threads, ...)
 #:    and ``employers`` (the employer table)

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, TextIO
 
 from ..analysis.digest import Digest
-from ..analysis.paths import find_sections, read_maintainers
 from ..errors import (
     ConfigError,
     ConfigFileError,
@@ -421,6 +420,7 @@ def check_config(
     missing or no git archive, a ``start`` that is neither a date nor a revision of the
     archive, an SMTP password that cannot be had.  Raises ``ConfigFileError`` naming the key.
     An archive URL is mirrored at run time, so only its ``start`` as a date is checked."""
+    from ..analysis.paths import find_sections, read_maintainers
     from ..timeparse import parse_when
 
     if cfg.smtp.user and any("smtp" in lst.delivery for lst in cfg.lists):
