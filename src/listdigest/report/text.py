@@ -8,29 +8,15 @@ wrapped at ``ReportOptions.width`` with its continuation indented; bodies are qu
 
 from __future__ import annotations
 
-from ..analysis.digest import Digest, SeriesEntry
+from ..analysis.digest import Digest
 from . import ReportOptions, register
-from .links import message_link
 from .templating import environment
-from .wrapping import keep, wrap
 
 #: the patch list's continuation indent: under the subject, past "NNN of NNN  "
 PATCH_INDENT = 11
 
 
-def _patch_line(s: SeriesEntry) -> str:
-    return f"{s.received:>3} of {s.expected:<3} {s.subject}  {keep('-- ' + s.author)}"
-
-
 @register("text", "txt")
 def render_text(digest: Digest, options: ReportOptions) -> str:
-    def w(line: str, indent: int = 4) -> str:
-        return wrap(line, options.width, indent)
-
-    def link(msgid: str) -> str:
-        return message_link(options.link_base, msgid)
-
     tpl = environment(False, options.cache_dir).get_template("digest.txt.j2")
-    return tpl.render(
-        d=digest, o=options, patch_line=_patch_line, w=w, link=link, patch_indent=PATCH_INDENT
-    )
+    return tpl.render(d=digest, o=options, patch_indent=PATCH_INDENT)
