@@ -494,26 +494,37 @@ def infer_affiliations(
     # (in-body address, month) -> the sender's address of the same name
     sent_by: dict[tuple[str, int], str] = {}
     whens: dict[tuple[str, int], int] = {}
+    # a range has far fewer names and days than messages: each is read once
+    keys: dict[str, str | None] = {}
+    months_of: dict[int, int] = {}
+
+    def note(name: str, addr: str, when: int, mo: int) -> str | None:
+        key = keys.get(name, "")
+        if key == "":
+            key = keys[name] = name_key(name)
+        if key is None or not addr:
+            return key
+        low = addr.lower()
+        per = seen.setdefault(key, {}).get(low)
+        if per is None:
+            per = seen[key][low] = Counter()
+            spelled.setdefault(low, (name, addr))
+        per[mo] += 1
+        whens.setdefault((low, mo), when)
+        return key
+
     for m in messages:
         when = _when(m)
         if when is None:
             continue
-        mo = _month(when)
-        people = [(m.author_name, m.author_addr)]
+        mo = months_of.get(when // 86400)
+        if mo is None:
+            mo = months_of[when // 86400] = _month(when)
+        author = note(m.author_name, m.author_addr, when, mo)
         if m.from_addr and m.from_addr.lower() != m.author_addr.lower():
-            people.append((m.from_name, m.from_addr))
-        keys = []
-        for name, addr in people:
-            key = name_key(name)
-            keys.append(key)
-            if key is None or not addr:
-                continue
-            low = addr.lower()
-            seen.setdefault(key, {}).setdefault(low, Counter())[mo] += 1
-            spelled.setdefault(low, (name, addr))
-            whens.setdefault((low, mo), when)
-        if len(keys) == 2 and keys[0] is not None and keys[0] == keys[1]:
-            sent_by.setdefault((m.author_addr.lower(), mo), m.from_addr.lower())
+            sender = note(m.from_name, m.from_addr, when, mo)
+            if author is not None and author == sender:
+                sent_by.setdefault((m.author_addr.lower(), mo), m.from_addr.lower())
 
     def explicit_at(addr: str, mo: int) -> Match:
         name, spelt = spelled[addr]
