@@ -14,7 +14,15 @@ def message_link(link_base: str, msgid: str) -> str:
         return ""
     msgid = msgid.split(DUPLICATE_MARK, 1)[0]  # a reused id: lore lists both mails under it
     # lore percent-encodes '/', '?', '#' and spaces in a Message-ID; '@' and most punctuation stay
-    return link_base + quote(msgid.strip("<>"), safe="@!$&'()*+,;=:~._-") + "/"
+    msgid = msgid.strip("<>")
+    if _URL_SAFE_RE.fullmatch(msgid) is None:  # nearly every id is safe as it is
+        msgid = quote(msgid, safe=_URL_SAFE)
+    return link_base + msgid + "/"
+
+
+#: what a Message-ID keeps unencoded in a link (``quote`` adds ASCII letters and digits)
+_URL_SAFE = "@!$&'()*+,;=:~._-"
+_URL_SAFE_RE = re.compile(r"[A-Za-z0-9@!$&'()*+,;=:~._-]*")
 
 
 # Markdown's inline syntax characters: escaped so a subject never turns into markup or a link
