@@ -47,6 +47,29 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     _check_dev_null()
 
 
+_SCRATCH = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The run's scratch directory (``pi.SCRATCH_ENV``): the real archives' clones and
+    their shared indexes, made once per run.  The process that owns the run (pytest alone,
+    or pytest-xdist's controller, before it starts its workers: they inherit the variable)
+    makes it and removes it at the end; a worker uses its controller's."""
+    if hasattr(config, "workerinput"):
+        return
+    scratch = tempfile.mkdtemp(prefix="listdigest-tests-")
+    os.environ[pi.SCRATCH_ENV] = scratch
+    config.stash[_SCRATCH] = scratch
+    atexit.register(shutil.rmtree, scratch, True)  # also when the run ends abruptly
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    scratch = config.stash.get(_SCRATCH, None)
+    if scratch is not None:
+        shutil.rmtree(scratch, True)
+        os.environ.pop(pi.SCRATCH_ENV, None)
+
+
 # the tests read no input: fd 0 of pytest and of the tools it runs is the null device, not
 # the terminal or pipe of whoever started pytest
 os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
@@ -87,29 +110,71 @@ hypothesis.configuration.set_hypothesis_home_dir(_HYPOTHESIS_HOME)
 atexit.register(shutil.rmtree, _HYPOTHESIS_HOME, True)
 
 
-def _clone_bundle(factory: pytest.TempPathFactory, bundle_name: str, dest_name: str) -> str:
-    epoch = pi.shared_epoch(bundle_name)
+#: the bundle each real-archive fixture clones
+BUNDLES = {"hv_epoch": "linux-hyperv", "kvmppc_epoch": "kvm-ppc", "spi_epoch": "linux-spi"}
+
+
+def _clone_bundle(fixture: str) -> str:
+    epoch = pi.shared_epoch(BUNDLES[fixture])
     if epoch is None:
-        pytest.skip(f"{shared_data_dir() / bundle_name}.bundle is absent")
+        pytest.skip(f"{shared_data_dir() / BUNDLES[fixture]}.bundle is absent")
     return epoch
 
 
 @pytest.fixture(scope="session")
-def hv_epoch(tmp_path_factory: pytest.TempPathFactory) -> str:
+def hv_epoch() -> str:
     """A bare mirror of the linux-hyperv epoch (real lore archive); read only."""
-    return _clone_bundle(tmp_path_factory, "linux-hyperv", "linux-hyperv")
+    return _clone_bundle("hv_epoch")
 
 
 @pytest.fixture(scope="session")
-def kvmppc_epoch(tmp_path_factory: pytest.TempPathFactory) -> str:
+def kvmppc_epoch() -> str:
     """A bare mirror of the kvm-ppc epoch (real lore archive); read only."""
-    return _clone_bundle(tmp_path_factory, "kvm-ppc", "kvm-ppc")
+    return _clone_bundle("kvmppc_epoch")
 
 
 @pytest.fixture(scope="session")
-def spi_epoch(tmp_path_factory: pytest.TempPathFactory) -> str:
+def spi_epoch() -> str:
     """A bare mirror of the linux-spi epoch (real lore archive, rich in b4 thank-you mails); read only."""
-    return _clone_bundle(tmp_path_factory, "linux-spi", "linux-spi")
+    return _clone_bundle("spi_epoch")
+
+
+def _fingerprint(path: str) -> tuple:
+    """What a write into an index would change: its tables, epochs, meta and messages."""
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    try:
+        return (
+            db.execute("SELECT type, name FROM sqlite_master ORDER BY name").fetchall(),
+            db.execute("SELECT * FROM epochs ORDER BY epoch").fetchall(),
+            db.execute("SELECT * FROM meta ORDER BY key").fetchall(),
+            db.execute("SELECT count(*), max(id) FROM messages").fetchall(),
+        )
+    finally:
+        db.close()
+
+
+@pytest.fixture(scope="session")
+def real_index(request: pytest.FixtureRequest):
+    """``real_index("hv_epoch")``: the path of the whole-archive index of that fixture's
+    archive, built once per run for all tests and xdist workers (``pi.shared_index``).
+    READ ONLY: a report given it finds it up to date and writes nothing; a test that adds
+    trees or builds, interrupts or rebuilds an index uses ``pi.copy_index`` or its own.
+    At the end of the session the index must be as it was built, or the session errs."""
+    seen: dict[str, tuple] = {}
+
+    def get(fixture: str) -> str:
+        request.getfixturevalue(fixture)  # skips when the bundle is absent
+        path = pi.shared_index(BUNDLES[fixture])
+        assert path is not None
+        if path not in seen:
+            seen[path] = _fingerprint(path)
+        return path
+
+    yield get
+    changed = [p for p, before in seen.items() if _fingerprint(p) != before]
+    assert not changed, f"a test wrote into the shared read-only index: {changed}"
 
 
 def _need_pi_tools() -> None:

@@ -25,16 +25,19 @@ Things learnt from public-inbox 1.9 (what the tests rely on):
 from __future__ import annotations
 
 import atexit
+import contextlib
 import datetime as _dt
 import email.utils
+import fcntl
 import gzip
 import hashlib
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Union
 
@@ -436,19 +439,88 @@ def shared_data_dir() -> Path:
 
 _EPOCHS: dict[str, str] = {}
 
+#: conftest.py names here, for a test run and each of its pytest-xdist workers, the one
+#: directory the run's clones and shared indexes live in (it removes it when the run ends)
+SCRATCH_ENV = "LISTDIGEST_TEST_SCRATCH"
+
+
+@contextlib.contextmanager
+def _locked(path: str) -> Iterator[None]:
+    """An exclusive ``flock`` on ``path`` (created), held across processes: the xdist
+    workers of a run clone an archive or build its index once, one waiting for the other."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
 
 def shared_epoch(name: str) -> str | None:
-    """A bare mirror of ``<shared>/NAME.bundle``, cloned once per test session into a
-    temporary directory removed at exit (every fixture and helper asks here, so each
-    archive is cloned once); None when the bundle is absent.  Read only: a test that moves
-    refs clones this one locally (hard links, a fraction of a second)."""
+    """A bare mirror of ``<shared>/NAME.bundle``, cloned once per test run (every fixture,
+    helper and xdist worker asks here, so each archive is cloned once) into the run's
+    scratch directory (``$LISTDIGEST_TEST_SCRATCH``, which conftest.py removes at the end),
+    or outside pytest into a temporary directory removed at exit; None when the bundle is
+    absent.  Read only: a test that moves refs clones this one locally (hard links, a
+    fraction of a second)."""
     if name not in _EPOCHS:
         bundle = shared_data_dir() / f"{name}.bundle"
         if not bundle.is_file():
             return None
-        root = tempfile.mkdtemp(prefix=f"listdigest-{name}-")
-        atexit.register(shutil.rmtree, root, True)
-        dest = os.path.join(root, f"{name}.git")
-        subprocess.run(["git", "clone", "-q", "--mirror", str(bundle), dest], check=True)
+        scratch = os.environ.get(SCRATCH_ENV)
+        if scratch:
+            dest = os.path.join(scratch, f"{name}.git")
+            with _locked(dest + ".lock"):
+                if not os.path.isdir(dest):
+                    # cloned aside and renamed: a clone cut short is never taken for one
+                    part = f"{dest}.{os.getpid()}.part"
+                    shutil.rmtree(part, True)
+                    subprocess.run(
+                        ["git", "clone", "-q", "--mirror", str(bundle), part], check=True
+                    )
+                    os.rename(part, dest)
+        else:
+            root = tempfile.mkdtemp(prefix=f"listdigest-{name}-")
+            atexit.register(shutil.rmtree, root, True)
+            dest = os.path.join(root, f"{name}.git")
+            subprocess.run(["git", "clone", "-q", "--mirror", str(bundle), dest], check=True)
         _EPOCHS[name] = dest
     return _EPOCHS[name]
+
+
+def shared_index(name: str) -> str | None:
+    """The whole-archive listdigest index of ``shared_epoch(name)``, built once per test run
+    (``listdigest index``'s own code, under a lock the xdist workers share) beside the
+    clone; None when the bundle is absent.  READ ONLY: a report given it only finds it up to
+    date; a test that adds trees to an index, or builds, interrupts or rebuilds one, works
+    on a copy (``copy_index``) or its own.  The index is keyed by commit and blob ids, not
+    by the clone's path, so it answers for any clone of the bundle."""
+    epoch = shared_epoch(name)
+    if epoch is None:
+        return None
+    path = os.path.join(os.path.dirname(epoch), f"{name}.sqlite")
+    done = path + ".done"
+    with _locked(path + ".lock"):
+        if not os.path.exists(done):
+            for leftover in (path, path + "-wal", path + "-shm"):
+                if os.path.exists(leftover):
+                    os.remove(leftover)  # a build cut short: start again
+            from listdigest.store.index import index_archive
+
+            index_archive(epoch, path)
+            with open(done, "w"):
+                pass
+    return path
+
+
+def copy_index(path: str, dest: str) -> str:
+    """A private copy of the index at ``path`` (SQLite's backup: consistent whatever other
+    processes are reading), for a test that writes into it; returns ``dest``."""
+    src = sqlite3.connect(path)
+    dst = sqlite3.connect(dest)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+    return dest

@@ -14,8 +14,8 @@ V5 = "20260105110520.21356-1-jgross@suse.com"
 
 
 @pytest.fixture(scope="module")
-def hv_index(hv_epoch, tmp_path_factory):
-    return str(tmp_path_factory.mktemp("hvindex") / "hv.sqlite")
+def hv_index(real_index):
+    return real_index("hv_epoch")
 
 
 def _day(hv_epoch, hv_index, day):

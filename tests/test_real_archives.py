@@ -77,10 +77,10 @@ def test_whole_archive_has_no_unreadable_message(fixture, request):
     "since,until",
     [("2026-01-05", "2026-01-05"), ("2025-12-01", "2026-01-15"), ("2020-03-01", "2020-04-01")],
 )
-def test_index_narrowed_date_range_equals_full_scan(hv_epoch, tmp_path_factory, since, until):
+def test_index_narrowed_date_range_equals_full_scan(hv_epoch, real_index, since, until):
     """With an index, a date range reads only the commit span holding it; the digest is the
     one a scan of the whole archive gives (labels, tables, series, totals)."""
-    idx = str(tmp_path_factory.getbasetemp() / "hv-narrow.sqlite")
+    idx = real_index("hv_epoch")
     spec = RangeSpec(since=parse_when(since), until=parse_when(until, end_of_day=True))
     full = report(hv_epoch, spec)
     fast = report(hv_epoch, spec, index_path=idx)
@@ -123,7 +123,7 @@ def test_index_narrowed_date_range_equals_full_scan(hv_epoch, tmp_path_factory, 
     ],
     ids=["kvm-ppc-whole", "hv-whole", "hv-half-year"],
 )
-def test_digest_rebuilt_from_index_equals_parsed(fixture, spec, request, tmp_path_factory):
+def test_digest_rebuilt_from_index_equals_parsed(fixture, spec, request, real_index):
     """A large range is rebuilt from the index (bodies read only where the digest prints
     them); its digest, history included, is the one parsing every message gives."""
     from listdigest.pipeline import collect, digest_of
@@ -132,8 +132,8 @@ def test_digest_rebuilt_from_index_equals_parsed(fixture, spec, request, tmp_pat
 
     path = request.getfixturevalue(fixture)
     source = open_source(path)
-    with Index(str(tmp_path_factory.getbasetemp() / f"{fixture}-rebuilt.sqlite")) as ix:
-        ix.update(source)
+    with Index(real_index(fixture)) as ix:
+        assert ix.update(source).read == 0  # the shared index is whole: nothing to read
         parsed = digest_of(collect(source, spec), source, index=ix)
         rebuilt = digest_of(collect(source, spec, index=ix), source, index=ix)
     assert rebuilt.totals.messages > 2000

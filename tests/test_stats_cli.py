@@ -10,10 +10,10 @@ from listdigest.cli import main
 
 
 @pytest.mark.real
-def test_stats_release_vs_previous(kvmppc_epoch, tmp_path):
+def test_stats_release_vs_previous(kvmppc_epoch, real_index, tmp_path):
     ranges = tmp_path / "releases"
     ranges.write_text("# name FROM TO\n5.11 2020-12-13 2021-02-13\n5.12 2021-02-14 2021-04-25\n")
-    ix = str(tmp_path / "ix.sqlite")
+    ix = real_index("kvmppc_epoch")
     args = ["stats", kvmppc_epoch, "--index", ix, "--ranges", str(ranges), "--release", "5.12"]
     text = CliRunner().invoke(main, args, catch_exceptions=False).output
     assert "development statistics, 2021-02-14..2021-04-25" in text

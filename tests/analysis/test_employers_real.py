@@ -97,10 +97,10 @@ def test_hv_month_employer_table(hv_epoch, tmp_path):
 
 
 @pytest.mark.real
-def test_hv_month_employer_section_in_text(hv_epoch):
-    r = CliRunner().invoke(
-        main, ["report", hv_epoch, "--since", SINCE, "--until", UNTIL, "--top", "5"]
-    )
+def test_hv_month_employer_section_in_text(hv_epoch, real_index):
+    args = ["report", hv_epoch, "--since", SINCE, "--until", UNTIL, "--top", "5"]
+    args += ["--index", real_index("hv_epoch")]  # the run's index, not one built here
+    r = CliRunner().invoke(main, args)
     assert r.exit_code == 0, r.output
     text = r.output
     at = text.index("Top 5 employers (Based on Email Body)\n\n")
@@ -109,10 +109,7 @@ def test_hv_month_employer_section_in_text(hv_epoch):
         text[at:].split("\n\n")[1]
         == "     86 Microsoft\n     39 Meta\n     37 (Unknown)\n     11 Intel\n      5 SUSE"
     )
-    plain = CliRunner().invoke(
-        main,
-        ["report", hv_epoch, "--since", SINCE, "--until", UNTIL, "--top", "5", "--no-infer"],
-    )
+    plain = CliRunner().invoke(main, [*args, "--no-infer"])
     at = plain.output.index("Top 5 employers (Based on Email Body)\n\n")
     assert (
         plain.output[at:].split("\n\n")[1]

@@ -17,11 +17,11 @@ WEEKS = {
 
 
 @pytest.fixture(scope="module")
-def digests(request, tmp_path_factory):
+def digests(request, real_index):
     out = []
     for fixture, weeks in WEEKS.items():
         path = request.getfixturevalue(fixture)
-        ix = str(tmp_path_factory.mktemp("states") / "ix.sqlite")
+        ix = real_index(fixture)
         for w in weeks:
             since = parse_when(w)
             spec = RangeSpec(since=since, until=since + 7 * 86400 - 1)

@@ -182,11 +182,11 @@ def agreement(mine: dict, theirs: dict) -> float:
 @pytest.mark.real
 @pytest.mark.slow
 @pytest.mark.parametrize("fixture", sorted(RANGES))
-def test_stats_agree_with_independent_count(fixture, request, tmp_path):
+def test_stats_agree_with_independent_count(fixture, request, real_index):
     gitdir = request.getfixturevalue(fixture)
     lo, hi = RANGES[fixture]
     since, until = parse_when(lo), parse_when(hi, end_of_day=True)
-    st = ours(gitdir, str(tmp_path / "ix.sqlite"), since, until)
+    st = ours(gitdir, real_index(fixture), since, until)
     mine = {
         t.key: (t.messages_author, t.messages_reviewer, t.threads_author, t.threads_reviewer)
         for t in st.people

@@ -19,7 +19,8 @@ series whose key is ``series_key``:
 ``cover_missing = true`` marks a series whose cover never reached the list: its key is the
 cover's Message-ID the patches reply to, which is then no member.
 
-Reports are cached per (archive, range) for the session, with one index per archive.
+Reports are cached per (archive, range) for the session, with the run's shared index of
+each archive.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ EPOCH_FIXTURE = {"spi": "spi_epoch", "hv": "hv_epoch", "kvmppc": "kvmppc_epoch"}
 
 
 @pytest.fixture(scope="session")
-def corpus_report(request, tmp_path_factory):
+def corpus_report(request, real_index, tmp_path_factory):
     """``get(archive, since, until)`` -> the JSON report, run once per range in the session."""
     work = tmp_path_factory.mktemp("corpus")
     home = work / "home"
@@ -78,7 +79,7 @@ def corpus_report(request, tmp_path_factory):
                 "--format",
                 "json",
                 "--index",
-                str(work / f"{archive}.index"),
+                real_index(EPOCH_FIXTURE[archive]),
             ]
             run = subprocess.run(cmd, env=env, capture_output=True, text=True)
             assert run.returncode == 0, f"{' '.join(cmd)} failed:\n{run.stderr[-3000:]}"

@@ -41,12 +41,12 @@ def w3m_dump(page: str, cols: int = 80) -> str:
 
 
 @pytest.fixture(scope="module")
-def hv_week(hv_epoch, index_dir):
+def hv_week(hv_epoch, real_index):
     return report(
         hv_epoch,
         RangeSpec(since=parse_when("2026-07-01"), until=parse_when("2026-07-07")),
         list_name="linux-hyperv",
-        index_path=str(index_dir / "linux-hyperv.sqlite"),
+        index_path=real_index("hv_epoch"),
     )
 
 

@@ -38,7 +38,7 @@ MONTHS = {
 
 
 @pytest.fixture(scope="module", params=sorted(MONTHS))
-def month(request, index_dir):
+def month(request, real_index):
     name = request.param
     fixture, since, until = MONTHS[name]
     epoch = request.getfixturevalue(fixture)
@@ -46,7 +46,7 @@ def month(request, index_dir):
         epoch,
         RangeSpec(since=parse_when(since), until=parse_when(until)),
         list_name=name,
-        index_path=str(index_dir / f"{name}.sqlite"),
+        index_path=real_index(fixture),
     )
     return name, d, ReportOptions(link_base=f"https://lore.kernel.org/{name}/")
 

@@ -13,11 +13,11 @@ from listdigest.timeparse import parse_when
 
 
 @pytest.mark.real
-def test_unknown_line_counts_the_whole_unknown_row(spi_epoch, index_dir):
+def test_unknown_line_counts_the_whole_unknown_row(spi_epoch, real_index):
     d = report(
         spi_epoch,
         RangeSpec(since=parse_when("2025-12-01"), until=parse_when("2025-12-14", end_of_day=True)),
-        index_path=str(index_dir / "spi.sqlite"),
+        index_path=real_index("spi_epoch"),
         top=3,  # fewer rows than employers: the line still counts every unknown posting
     )
     assert d.unknown_postings == sum(c.count for c in d.unmapped) or len(d.unmapped) == 3
