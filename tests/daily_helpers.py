@@ -99,10 +99,34 @@ class Epoch:
         return head
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+#: sockets bound and never listened on (``closed_port``), kept open until the process ends
+_CLOSED: list[socket.socket] = []
+
+
+def closed_port() -> int:
+    """A port of 127.0.0.1 that refuses connections ("the server is not there") for the rest
+    of this process: bound here and never listened on, so no other test or pytest-xdist
+    worker can start a server on it meanwhile (a port found free and let go could be)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    _CLOSED.append(s)
+    return s.getsockname()[1]
+
+
+def smtp_controller(handler, **options):
+    """aiosmtpd's Controller for ``handler`` on 127.0.0.1, serving a socket bound before it
+    starts (a port found free and let go could be taken by a parallel test first);
+    ``options`` go to Controller.  Not started; its ``port`` is the socket's."""
+    from aiosmtpd.controller import Controller
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+
+    class OnBoundSocket(Controller):
+        def _create_server(self):
+            return self.loop.create_server(self._factory_invoker, sock=sock, ssl=self.ssl_context)
+
+    return OnBoundSocket(handler, hostname="127.0.0.1", port=sock.getsockname()[1], **options)
 
 
 class Inbox:
@@ -169,9 +193,7 @@ class BadServer:
 def running_smtp(handler, **controller_options):
     """A real aiosmtpd server on 127.0.0.1 (a free port) around ``handler``; handler.port is set.
     ``controller_options`` go to aiosmtpd's Controller (an authenticator, say)."""
-    from aiosmtpd.controller import Controller
-
-    ctl = Controller(handler, hostname="127.0.0.1", port=free_port(), **controller_options)
+    ctl = smtp_controller(handler, **controller_options)
     ctl.start()
     handler.port = ctl.port
     try:

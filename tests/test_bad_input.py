@@ -246,9 +246,9 @@ def test_config_check_on_missing_or_broken_file(tmp_path):
 )
 def test_sync_bad_url(tmp_path, url, needle):
     # the space-in-url cases were a urllib InvalidURL traceback (exit 1) before the fix
-    from daily_helpers import free_port
+    from daily_helpers import closed_port
 
-    url = url.format(tmp=tmp_path, closed=free_port())
+    url = url.format(tmp=tmp_path, closed=closed_port())
     dest = tmp_path / "dest"
     p = run(tmp_path, "sync", "--", url, str(dest))
     # a server out of reach is worth a retry later (75); a bad URL is bad input (2)

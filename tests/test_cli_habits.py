@@ -168,13 +168,13 @@ def test_a_quiet_day_is_a_no_traffic_digest_exit_0(two_epoch_inbox, tmp_path):
 
 
 def _cfg(tmp_path, archive, *, extra="", port=None):
-    from daily_helpers import free_port
+    from daily_helpers import closed_port
 
     p = tmp_path / "c.toml"
     p.write_text(f"""
 [smtp]
 host = "127.0.0.1"
-port = {port or free_port()}
+port = {port or closed_port()}
 timeout = 5
 
 [lists.demo]
@@ -190,7 +190,7 @@ start = "2020-01-01"
 @needs_pi
 def test_exit_codes_say_what_failed(two_epoch_inbox, tmp_path):
     """README's table: 1 not delivered, 2 bad input, 3 configuration, 75 try again later."""
-    from daily_helpers import free_port
+    from daily_helpers import closed_port
 
     inbox = two_epoch_inbox["path"]
     state = str(tmp_path / "st")
@@ -215,7 +215,7 @@ def test_exit_codes_say_what_failed(two_epoch_inbox, tmp_path):
         assert p.returncode == 3, p.stderr
         assert p.stderr.decode().endswith("lists.demo.hott: unknown key (did you mean 'hot'?)\n")
     # 75: an archive server out of reach, whether asked directly or mirrored by run
-    port = free_port()
+    port = closed_port()
     p = run(tmp_path, "report", "--lore", f"http://127.0.0.1:{port}/kvm", "--since", "2d")
     assert (p.returncode, p.stderr) == (
         75,

@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 
 import hostile_kit
 import pytest
-from daily_helpers import Epoch, free_port, patch
+from daily_helpers import Epoch, closed_port, patch
 
 # a CLI process per hostile case: the full suite, not the fast tier
 pytestmark = pytest.mark.slow
@@ -271,7 +271,7 @@ def test_smtp_password_never_shown(tmp_path, server, source):
     how = 'password_env = "LD_TEST_PW"' if source == "env" else f'password_file = "{pwfile}"'
     with contextlib.ExitStack() as stack:
         if server == "closed-port":
-            port = free_port()
+            port = closed_port()
         else:
             kw = (
                 {"authenticator": _RefusingAuth(), "auth_require_tls": False}

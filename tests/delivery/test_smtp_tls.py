@@ -6,7 +6,7 @@ import ssl
 import subprocess
 
 import pytest
-from daily_helpers import Epoch, free_port, patch
+from daily_helpers import Epoch, patch, smtp_controller
 
 from listdigest.config import Config
 from listdigest.errors import DeliveryError
@@ -61,14 +61,10 @@ class Auth:
 
 
 def server(handler, cert, *, ssl_mode):
-    from aiosmtpd.controller import Controller
-
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ctx.load_cert_chain(cert[1], cert[0])
     auth = Auth()
     kw = {
-        "hostname": "127.0.0.1",
-        "port": free_port(),
         "authenticator": auth,
         "auth_require_tls": True,
     }
@@ -77,7 +73,7 @@ def server(handler, cert, *, ssl_mode):
         kw.update(ssl_context=ctx, auth_require_tls=False)
     else:
         kw.update(tls_context=ctx, require_starttls=True)
-    ctl = Controller(handler, **kw)
+    ctl = smtp_controller(handler, **kw)
     ctl.start()
     return ctl, auth
 
