@@ -216,10 +216,11 @@ def _opened(
         yield out
 
 
-def _collect(source: Source, spec: RangeSpec, ix: Index | None) -> Collected | None:
-    """One list's share of a range; None when it holds no message there."""
+def _collect(source: Source, spec: RangeSpec, ix: Index | None, paths: bool) -> Collected | None:
+    """One list's share of a range; None when it holds no message there.  ``paths``: the
+    digest is filtered by path (``collect``)."""
     try:
-        return collect(source, narrow(ix, spec) if ix is not None else spec, index=ix)
+        return collect(source, narrow(ix, spec) if ix is not None else spec, index=ix, paths=paths)
     except EmptyRangeError:
         return None
 
@@ -259,7 +260,8 @@ def report_lists(
     title = options.list_name or " + ".join(names)
     empty = False
     with _opened(targets, opener, progress) as opened:
-        gots = [Got(n, _collect(src, spec, ix), ix) for n, src, ix in opened]
+        wanted = options.path_filter is not None
+        gots = [Got(n, _collect(src, spec, ix, wanted), ix) for n, src, ix in opened]
         try:
             digest = digest_of_lists(gots, options, title)
         except EmptyRangeError:
@@ -330,7 +332,11 @@ def run_digest(
                 newest = _newest_commit(source)
                 plan = plan_range(lst, states.get(a.key), source, ix, newest, now)
                 plans.append(plan)
-                got = _collect(source, plan.spec, ix) if plan.spec is not None else None
+                got = (
+                    _collect(source, plan.spec, ix, options.path_filter is not None)
+                    if plan.spec is not None
+                    else None
+                )
                 gots.append(Got(name, got, ix))
             try:
                 digest: Digest | None = digest_of_lists(gots, options, lst.name)

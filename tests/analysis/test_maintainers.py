@@ -3,6 +3,8 @@ digest filtered to the series touching them (analysis.paths, analysis.digest).""
 
 from __future__ import annotations
 
+import json
+import mailbox
 import subprocess
 import sys
 from pathlib import Path
@@ -128,12 +130,17 @@ def test_path_patterns(pattern, yes, no):
     assert not any(f.matches(p) for p in no)
 
 
-def _msg(n, subject, body, irt=None, who=None):
+def _raw(n, subject, body, irt=None, who=None) -> bytes:
     who = n if who is None else who
     head = f"From: Dev {who} <dev{who}@example.org>\nMessage-ID: <{n}@x>\nDate: Mon, 1 Jan 2024 00:0{n}:00 +0000\nSubject: {subject}\n"
     if irt:
         head += f"In-Reply-To: <{irt}@x>\nReferences: <{irt}@x>\n"
-    return parse_message(RawMessage((head + "\n" + body).encode(), f"{n:040d}", 0, 0, n, "t"))
+    return (head + "\n" + body).encode()
+
+
+def _msg(n, subject, body, irt=None, who=None):
+    raw = RawMessage(_raw(n, subject, body, irt, who), f"{n:040d}", 0, 0, n, "t")
+    return parse_message(raw, paths=True)
 
 
 def _diff(path):
@@ -218,3 +225,23 @@ def test_report_with_an_unknown_section_is_one_error_line(tmp_path):
     r = _cli("report", str(mbox), "--section", "SPI SUBSYSTEM", "--no-pager")
     assert r.returncode == 2
     assert r.stderr == "Error: report: --section needs --maintainers FILE\n"
+
+
+def test_paths_are_read_when_a_filter_asks(tmp_path):
+    """A patch's touched paths are read for a filtered digest (and the index), not on every
+    parse: an unfiltered parse skips them, and a filtered digest without an index still
+    reads them and keeps the right series."""
+    hv = _raw(1, "[PATCH] hv: fix", _diff("drivers/hv/channel.c"))
+    assert parse_message(RawMessage(hv), paths=True).paths == ("drivers/hv/channel.c",)
+    assert parse_message(RawMessage(hv)).paths == ()
+    spi = _raw(2, "[PATCH] spi: fix", _diff("drivers/spi/spi.c"))
+    box = mailbox.mbox(str(tmp_path / "l.mbox"))
+    for raw in (hv, spi):
+        box.add(raw)
+    box.close()
+    args = ("report", str(tmp_path / "l.mbox"), "--no-index", "--format", "json")
+    r = _cli(*args, "--path", "drivers/hv/")
+    assert r.returncode == 0, r.stderr
+    assert [s["title"] for s in json.loads(r.stdout)["series"]] == ["hv: fix"]
+    r = _cli(*args)
+    assert [s["title"] for s in json.loads(r.stdout)["series"]] == ["hv: fix", "spi: fix"]

@@ -138,9 +138,13 @@ def _raw(text: str) -> RawMessage:
 
 def test_parse_message_keeps_paths_of_patch_postings_only():
     head = "From: A <a@example.org>\nMessage-ID: <{}@x>\nDate: Mon, 1 Jan 2024 00:00:00 +0000\n"
-    patch = parse_message(_raw(head.format(1) + "Subject: [PATCH] hv: x\n\nfix\n---\n" + GIT_DIFF))
+    raw = _raw(head.format(1) + "Subject: [PATCH] hv: x\n\nfix\n---\n" + GIT_DIFF)
+    patch = parse_message(raw, paths=True)
     assert "drivers/hv/vmbus_drv.c" in patch.paths
+    # read only when asked (the index and a filtered digest ask)
+    assert parse_message(raw).paths == ()
     reply = parse_message(
-        _raw(head.format(2) + "Subject: Re: [PATCH] hv: x\nIn-Reply-To: <1@x>\n\n> diff\n")
+        _raw(head.format(2) + "Subject: Re: [PATCH] hv: x\nIn-Reply-To: <1@x>\n\n> diff\n"),
+        paths=True,
     )
     assert reply.paths == ()

@@ -98,7 +98,12 @@ def make_digest(
     holds it and the digest gains its history.  With ``trees``, it says where its series
     landed (``analysis.landed``)."""
     check_trees(options.trees)
-    got = collect(source, narrow(ix, spec) if ix is not None else spec, index=ix)
+    got = collect(
+        source,
+        narrow(ix, spec) if ix is not None else spec,
+        index=ix,
+        paths=options.path_filter is not None,
+    )
     digest = digest_of(got, source, options, index=ix)
     if options.trees and got.messages:
         digest = landed_digest(digest, got, source, options, ix)

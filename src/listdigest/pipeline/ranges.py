@@ -4,6 +4,7 @@ processes) or rebuilt from the index, with what was skipped and why."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, cast
@@ -42,25 +43,27 @@ class Collected:
     end_commit: str | None
 
 
-def _parse_job(job) -> list:
+def _parse_job(job, paths: bool = False) -> list:
     """Read and parse one job's messages (in a worker process): (raw, slim message or None,
     reason) without the raw bytes, which the caller does not need back."""
     out = []
-    for raw, msg, reason in read_messages(read_job(job)):
+    for raw, msg, reason in read_messages(read_job(job), paths):
         out.append(
             (dataclasses.replace(raw, data=b""), slim(msg) if msg is not None else None, reason)
         )
     return out
 
 
-def _parsed(sel, workers: int | None) -> Iterable[tuple[RawMessage, Message | None, str | None]]:
+def _parsed(
+    sel, workers: int | None, paths: bool = False
+) -> Iterable[tuple[RawMessage, Message | None, str | None]]:
     """Every message of a selection parsed, in archive order; git selections are parsed by
     worker processes that read their own blobs."""
     if sel.jobs is None:
-        for raw, msg, reason in read_messages(sel.messages):
+        for raw, msg, reason in read_messages(sel.messages, paths):
             yield raw, (slim(msg) if msg is not None else None), reason
         return
-    yield from _parsed_jobs(sel.jobs, workers)
+    yield from _parsed_jobs(sel.jobs, workers, paths)
 
 
 #: a range this large is rebuilt from the index rather than parsed again
@@ -68,7 +71,7 @@ INDEXED_MIN = 2000
 
 
 def _from_index(
-    ix, sel, workers: int | None
+    ix, sel, workers: int | None, paths: bool = False
 ) -> Iterable[tuple[RawMessage, Message | None, str | None]]:
     """A selection's messages as the index holds them; what it does not hold is parsed."""
     from ..sources.git import ReadJob
@@ -80,7 +83,7 @@ def _from_index(
             parsed = {}
             if missing:
                 for raw, msg, reason in _parsed_jobs(
-                    [ReadJob(chunk.gitdir, chunk.epoch, tuple(missing))], workers
+                    [ReadJob(chunk.gitdir, chunk.epoch, tuple(missing))], workers, paths
                 ):
                     parsed[raw.seq] = (raw, msg, reason)
             for (seq, _blob, commit, ctime), m in zip(chunk.items, known):
@@ -95,16 +98,19 @@ def _from_index(
                     yield raw, m, None
 
 
-def _parsed_jobs(jobs, workers: int | None):
+def _parsed_jobs(jobs, workers: int | None, paths: bool = False):
     tasks = [t for job in jobs for t in job.split(BATCH)]
-    for batch in ordered_map(_parse_job, tasks, workers):
+    for batch in ordered_map(functools.partial(_parse_job, paths=paths), tasks, workers):
         yield from batch
 
 
-def collect(source: Source, spec: RangeSpec, workers: int | None = None, index=None) -> Collected:
+def collect(
+    source: Source, spec: RangeSpec, workers: int | None = None, index=None, paths: bool = False
+) -> Collected:
     """The deduplicated messages of a range, in archive order, with the range's labels.
     Messages come as ``message.slim`` leaves them.  With an up-to-date ``index``, a large
-    range is rebuilt from it without reading a blob."""
+    range is rebuilt from it without reading a blob.  ``paths``: patch postings carry their
+    touched paths (a digest filtered by path needs them; the index keeps them anyway)."""
     sel = index.selection(source, spec.from_rev, spec.to_rev) if index is not None else None
     if sel is None:
         sel = source.select(spec.from_rev, spec.to_rev)
@@ -114,7 +120,10 @@ def collect(source: Source, spec: RangeSpec, workers: int | None = None, index=N
         and sum(len(j.items) for j in sel.jobs) >= INDEXED_MIN
     )
     return _loop(
-        sel, spec, _from_index(index, sel, workers) if indexed else _parsed(sel, workers), source
+        sel,
+        spec,
+        _from_index(index, sel, workers, paths) if indexed else _parsed(sel, workers, paths),
+        source,
     )
 
 

@@ -93,7 +93,7 @@ def parse_batch(job: ReadJob) -> list[Parsed]:
     # by position: read_job yields nothing for an empty blob
     blob_at = {item.seq: item.blob for item in job.items}
     out: list[Parsed] = []
-    for raw, m, reason in read_messages(read_job(job)):
+    for raw, m, reason in read_messages(read_job(job), paths=True):
         blob, commit = blob_at[raw.seq], raw.commit or ""
         if m is None:
             out.append(SkippedRow(job.epoch, raw.seq, blob, commit, reason))
