@@ -57,6 +57,38 @@ def lint() -> int:
     return 0
 
 
+def cores() -> int:
+    """The cores this process may run on (its affinity, not the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def says_how_to_run(args) -> bool:
+    """``args`` choose parallelism themselves: ``-n N``, ``--dist``, ``-p no:xdist``, or a
+    debugger, which wants the tests in this process."""
+    for i, a in enumerate(args):
+        if a.startswith(("-n", "--numprocesses", "--dist", "--pdb", "--trace")):
+            return True
+        if a == "-pno:xdist" or (a == "-p" and args[i + 1 : i + 2] == ["no:xdist"]):
+            return True
+    return False
+
+
+def parallel(args) -> list:
+    """pytest-xdist's options for this machine: a worker per core, each test file run whole
+    by one worker (``--dist loadfile``: a module's fixtures are built once), the files handed
+    out in the order collected (tests/conftest.py puts the longest first); none on one core,
+    without xdist, or when ``args`` say how to run."""
+    if says_how_to_run(args) or cores() < 2:
+        return []
+    if subprocess.run([PY, "-c", "import xdist"], capture_output=True).returncode:
+        print("note: pytest-xdist is not installed; the tests run in one process", flush=True)
+        return []
+    return ["-n", str(cores()), "--dist", "loadfile", "--no-loadscope-reorder"]
+
+
 def main(argv) -> int:
     what = argv[1] if len(argv) > 1 else "demo"
     if what == "demo":
@@ -82,7 +114,7 @@ def main(argv) -> int:
             rc = lint()  # the full run (and CI) also holds the code to ruff and mypy
             if rc:
                 return rc
-        return run(PY, "-m", "pytest", *args).returncode
+        return run(PY, "-m", "pytest", *parallel(args), *args).returncode
     if what == "lint":
         setup("test")
         return lint()
