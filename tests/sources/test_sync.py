@@ -108,10 +108,20 @@ def digest_text(path: str, *extra: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
+def built(tmp_path_factory):
+    """The two-epoch inbox, built once by public-inbox's tools; the tests serve copies (and
+    the tools they run on a copy must leave this one as it was)."""
+    inbox = build_inbox(str(tmp_path_factory.mktemp("built")))
+    heads = [pi.head(e) for e in pi.epoch_dirs(inbox)]
+    yield inbox
+    assert [pi.head(e) for e in pi.epoch_dirs(inbox)] == heads
+
+
+@pytest.fixture(scope="module")
+def served(built, tmp_path_factory):
     """A read-only two-epoch inbox behind public-inbox-httpd, with one mirror of it."""
     root = tmp_path_factory.mktemp("served")
-    inbox = build_inbox(str(root))
+    inbox = pi.copy_inbox(built, str(root))
     with PiHttpd(inbox) as server:
         mirror = str(root / "mirror" / "kvm")
         result = sync(server.url("kvm"), mirror)
@@ -119,9 +129,9 @@ def served(tmp_path_factory):
 
 
 @pytest.fixture
-def fresh(tmp_path):
+def fresh(built, tmp_path):
     """An inbox and server of the test's own, for tests that change the upstream."""
-    inbox = build_inbox(str(tmp_path))
+    inbox = pi.copy_inbox(built, str(tmp_path))
     with PiHttpd(inbox) as server:
         yield {"inbox": inbox, "server": server, "mirror": str(tmp_path / "mirror" / "kvm")}
 
