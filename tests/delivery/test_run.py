@@ -267,8 +267,8 @@ def test_first_run_with_a_date_start_reads_only_that_span_through_the_index(
     parsed = []
     real = pipeline_collect.read_messages
 
-    def counting(raws):
-        for item in real(raws):
+    def counting(raws, *args, **kwargs):
+        for item in real(raws, *args, **kwargs):
             parsed.append(item[0].commit)
             yield item
 
