@@ -77,21 +77,21 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 #: of one long file running alone while the other worker is idle.  Only the order depends
 #: on these figures: a stale one costs a little time, never a result.
 LONGEST = {
-    "tests/test_real_archives.py": 56,
-    "tests/test_hostile_run.py": 45,
-    "tests/analysis/test_paths_real.py": 34,
-    "tests/fuzz/test_fuzz.py": 31,
-    "tests/analysis/test_employers_real.py": 30,
-    "tests/model/test_corpus_real.py": 29,
-    "tests/test_multi_list_real.py": 26,
-    "tests/analysis/test_stats_real.py": 25,
-    "tests/sources/test_sync.py": 24,
-    "tests/test_equivalence.py": 23,
-    "tests/test_cli_habits.py": 18,
-    "tests/test_bad_input.py": 18,
-    "tests/store/test_index.py": 11,
-    "tests/test_real_archives_parse.py": 10,
-    "tests/analysis/test_landed_real.py": 9,
+    "tests/test_hostile_run.py": 63,
+    "tests/test_real_archives.py": 61,
+    "tests/analysis/test_paths_real.py": 52,
+    "tests/test_multi_list_real.py": 27,
+    "tests/fuzz/test_fuzz.py": 27,
+    "tests/analysis/test_employers_real.py": 26,
+    "tests/analysis/test_stats_real.py": 23,
+    "tests/test_cli_habits.py": 20,
+    "tests/test_equivalence.py": 19,
+    "tests/model/test_corpus_real.py": 14,
+    "tests/sources/test_sync.py": 14,
+    "tests/test_bad_input.py": 14,
+    "tests/store/test_index.py": 13,
+    "tests/analysis/test_landed_real.py": 12,
+    "tests/sources/test_sources_git.py": 12,
 }
 
 
