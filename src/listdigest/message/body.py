@@ -480,6 +480,9 @@ def diff_start(text: str) -> int:
     """Where the body's diff begins (``split_body``'s diff with what follows it runs from
     here), or -1 without a diff: all a reader of the diff's file headers needs, found at the
     cost of one search."""
+    last = _LAST_DIFF_START
+    if last[0] is text:  # the index asks twice of each patch (its paths, then its head)
+        return last[1]
     best = len(text)
     for needle in _DIFF_START_NEEDLES:
         at = 0 if text.startswith(needle) else _line_after(text.find("\n" + needle, 0, best))
@@ -488,7 +491,18 @@ def diff_start(text: str) -> int:
                 best = at
                 break
             at = _line_after(text.find("\n" + needle, at, best))
-    return best if best < len(text) else -1
+    found = best if best < len(text) else -1
+    _remember_diff_start(text, found)
+    return found
+
+
+#: the last body ``diff_start`` read and its answer (one tuple, replaced whole)
+_LAST_DIFF_START: tuple[str | None, int] = (None, -1)
+
+
+def _remember_diff_start(text: str, at: int) -> None:
+    global _LAST_DIFF_START
+    _LAST_DIFF_START = (text, at)
 
 
 def _line_after(newline: int) -> int:
