@@ -198,7 +198,11 @@ def _names(postings: Sequence[Message], idents: dict[tuple[str, str], Identity])
     forms: dict[str, Counter] = {}
     for m in postings:
         who = idents[(m.author_name, m.author_addr)]
-        forms.setdefault(who.addr.lower(), Counter())[(who.name, who.addr)] += 1
+        key = who.addr.lower()
+        c = forms.get(key)
+        if c is None:
+            c = forms[key] = Counter()
+        c[(who.name, who.addr)] += 1
     out = {}
     for key, c in forms.items():
         (name, addr), _ = c.most_common(1)[0]
