@@ -30,7 +30,7 @@ import dataclasses
 import datetime as _dt
 import functools
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
@@ -532,10 +532,10 @@ def infer_affiliations(
 
     # an address is one person's: the name it is written with most, in more than half of
     # its messages (a patch sent as "Colleague <me@home>" lends it no other name)
-    names: dict[str, Counter] = {}
+    names: defaultdict[str, Counter] = defaultdict(Counter)
     for key, addrs in seen.items():
         for addr, per in addrs.items():
-            names.setdefault(addr, Counter())[key] = sum(per.values())
+            names[addr][key] = sum(per.values())
     owner = {}
     for addr, c in names.items():
         key, n = c.most_common(1)[0]
@@ -547,15 +547,16 @@ def infer_affiliations(
         addrs = {a: per for a, per in everyone.items() if owner.get(a) == key}
         if len(addrs) < 2:
             continue
-        company: dict[int, Counter] = {}  # month -> employer -> messages
-        best: dict[tuple[int, str], Counter] = {}  # (month, employer) -> company address -> n
+        company: defaultdict[int, Counter] = defaultdict(Counter)  # month -> employer -> messages
+        # (month, employer) -> company address -> messages
+        best: defaultdict[tuple[int, str], Counter] = defaultdict(Counter)
         unknown: dict[str, list[int]] = {}
         for addr, per in addrs.items():
             for mo, n in per.items():
                 got = explicit_at(addr, mo)
                 if got.employer != UNKNOWN:
-                    company.setdefault(mo, Counter())[got.employer] += n
-                    best.setdefault((mo, got.employer), Counter())[addr] += n
+                    company[mo][got.employer] += n
+                    best[(mo, got.employer)][addr] += n
                 elif got.key is None or "@" not in got.key:
                     unknown.setdefault(addr, []).append(mo)
         if not company:
