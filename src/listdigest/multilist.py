@@ -38,7 +38,6 @@ from .pipeline import (
     collect,
     compose,
     default_link_base,
-    deliver,
     digest_options,
     is_url,
     last_message,
@@ -46,6 +45,7 @@ from .pipeline import (
     path_filter,
     plan_range,
     render_formats,
+    send,
 )
 from .sources import MISSING_BLOB, Source, open_source
 from .timeparse import day
@@ -373,35 +373,23 @@ def run_digest(
             now,
             empty=empty,
         )
-        outcome = Outcome(
-            key=dg.key,
-            status="dry-run",
-            start=digest.start,
-            end=digest.end,
-            end_commit=None,
-            messages=digest.totals.messages,
-            series=len(digest.series),
-            subject=letter.subject,
-            rendered=tuple(rendered.items()),
-            mail=letter.mail,
-            deliveries=lst.delivery,
-            note=notes or None,
-        )
-        if dry_run:
-            return outcome
-        written = deliver(
+        return send(
             dataclasses.replace(lst, key=dg.key),
             smtp,
             digest,
             rendered,
             letter,
+            end_commit=None,
+            note=notes or None,
+            dry_run=dry_run,
+            then=lambda sent: write_digest_states(
+                state_dir, dg.key, _delivered(new_states, states, sent, now)
+            ),
             environ=environ,
             stdout=stdout,
             connect=connect,
             tls_context=tls_context,
         )
-        write_digest_states(state_dir, dg.key, _delivered(new_states, states, letter, now))
-        return dataclasses.replace(outcome, status="delivered", written=written)
 
 
 def _moved(

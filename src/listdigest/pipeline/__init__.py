@@ -69,6 +69,7 @@ if TYPE_CHECKING:
         record_nothing,
         resume_point,
         run_list,
+        send,
         subject_fields,
     )
     from .stats import StatsRequest, spec_of, stats_of
@@ -92,6 +93,7 @@ _LAZY = {
     "record_nothing": "run",
     "resume_point": "run",
     "run_list": "run",
+    "send": "run",
     "subject_fields": "run",
     "StatsRequest": "stats",
     "spec_of": "stats",

@@ -382,35 +382,70 @@ def run_list(
         link_base = lst.link_base or default_link_base(lst.archive, lst.key)
         rendered = render_formats(digest, lst.formats, link_base, lst.feed_url)
         letter = compose(lst, digest, rendered, plan, now, empty=empty)
-        outcome = Outcome(
-            key=lst.key,
-            status="dry-run",
-            start=digest.start,
-            end=digest.end,
-            end_commit=digest.end_commit,
-            messages=digest.totals.messages,
-            series=len(digest.series),
-            subject=letter.subject,
-            rendered=tuple(rendered.items()),
-            mail=letter.mail,
-            deliveries=lst.delivery,
-            note=plan.note,
-        )
-        if dry_run:
-            return outcome
-        written = deliver(
+        return send(
             lst,
             smtp,
             digest,
             rendered,
             letter,
+            end_commit=digest.end_commit,
+            note=plan.note,
+            dry_run=dry_run,
+            then=lambda sent: record(state_dir, lst.key, plan, digest, sent, last, now),
             environ=environ,
             stdout=stdout,
             connect=connect,
             tls_context=tls_context,
         )
-        record(state_dir, lst.key, plan, digest, letter, last, now)
-        return dataclasses.replace(outcome, status="delivered", written=written)
+
+
+def send(
+    lst: ListConfig,
+    smtp: SmtpConfig,
+    digest: Digest,
+    rendered: Mapping[str, str],
+    letter: Letter,
+    *,
+    end_commit: str | None,
+    note: str | None,
+    dry_run: bool,
+    then: Callable[[Letter], None],
+    environ: Mapping[str, str],
+    stdout: TextIO | None = None,
+    connect=None,
+    tls_context=None,
+) -> Outcome:
+    """The end of a run, one list's or a ``[digests.NAME]`` one's: the outcome of a dry run,
+    else the digest delivered and only then ``then(letter)`` recording the new state."""
+    outcome = Outcome(
+        key=lst.key,
+        status="dry-run",
+        start=digest.start,
+        end=digest.end,
+        end_commit=end_commit,
+        messages=digest.totals.messages,
+        series=len(digest.series),
+        subject=letter.subject,
+        rendered=tuple(rendered.items()),
+        mail=letter.mail,
+        deliveries=lst.delivery,
+        note=note,
+    )
+    if dry_run:
+        return outcome
+    written = deliver(
+        lst,
+        smtp,
+        digest,
+        rendered,
+        letter,
+        environ=environ,
+        stdout=stdout,
+        connect=connect,
+        tls_context=tls_context,
+    )
+    then(letter)
+    return dataclasses.replace(outcome, status="delivered", written=written)
 
 
 def check_config(
