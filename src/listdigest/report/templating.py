@@ -41,7 +41,6 @@ def environment(autoescape: bool, cache_dir: str | None = None) -> jinja2.Enviro
     env.globals["state_text"] = state_text
     env.globals["unknown_line"] = unknown_line
     env.globals["plural"] = plural
-    env.globals["keep"] = keep
     # what the text and Markdown templates call on every line are filters: Jinja calls a
     # filter directly, a function through Context.call (1.2 us more a call; a
     # whole-archive digest makes ~40,000)
