@@ -58,7 +58,7 @@ def main() -> None:
 
 def _option(name: str, *decls: str, extra: str = "", **kw):
     """A ``report``/``who`` option whose default, bounds and help come from the settings
-    table (``config.LIST_SETTINGS``), so the option and the configuration key agree."""
+    table (``settings.LIST_SETTINGS``), so the option and the configuration key agree."""
     from .settings import setting
 
     s = setting(name)

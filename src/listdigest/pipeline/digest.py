@@ -36,7 +36,7 @@ Progress = Callable[[int, int], None]
 class DigestOptions:
     """Everything that shapes a digest besides its range, for ``report`` and ``run`` alike.
 
-    Defaults are the configuration table's (``config.LIST_SETTINGS``)."""
+    Defaults are the configuration table's (``settings.LIST_SETTINGS``)."""
 
     #: the name the digest shows (None: the archive's own, e.g. its directory name)
     list_name: str | None = None
