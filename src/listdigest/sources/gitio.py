@@ -86,6 +86,23 @@ def _streamed(
     return subprocess.CompletedProcess(cmd, rc, b"", "\n".join(tail).encode())
 
 
+def feed(stdin, lines: Sequence[str]) -> threading.Thread:
+    """Write ``lines`` to a git process's stdin from a thread, then close it, so that git
+    never waits for us to read while we wait for it to read (a broken pipe ends it)."""
+
+    def write() -> None:
+        try:
+            for i in range(0, len(lines), 512):
+                stdin.write(("\n".join(lines[i : i + 512]) + "\n").encode())
+            stdin.close()
+        except (BrokenPipeError, ValueError, OSError):
+            pass
+
+    t = threading.Thread(target=write, daemon=True)
+    t.start()
+    return t
+
+
 class CatFile:
     """A persistent ``git cat-file --batch``; ``stream`` reads many blobs without round trips."""
 
@@ -110,18 +127,7 @@ class CatFile:
         )
         assert proc.stdin is not None and proc.stdout is not None
         _widen(proc.stdout.fileno(), self.PIPE)
-        stdin = proc.stdin
-
-        def feed() -> None:
-            try:
-                for i in range(0, len(oids), 512):
-                    stdin.write(("\n".join(oids[i : i + 512]) + "\n").encode())
-                stdin.close()
-            except (BrokenPipeError, ValueError, OSError):
-                pass
-
-        writer = threading.Thread(target=feed, daemon=True)
-        writer.start()
+        writer = feed(proc.stdin, oids)
         # a buffered reader: its readline and read cut the stream in C (reading the pipe in
         # large pieces and slicing here costs more, measured)
         out = proc.stdout

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from ..errors import SourceError
-from .gitio import run
+from .gitio import feed, run
 
 # a ref a user may name: no option-like or whitespace-bearing strings reach git
 _REF_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/@{}^~+-]*$")
@@ -247,7 +247,7 @@ def commit_patch_ids(gitdir: str, commits: Sequence[str]) -> Iterator[tuple[str,
     )
     log.stdout.close()  # patch-id holds it now
     assert pid.stdout is not None
-    feeder = _feed(log.stdin, commits)
+    feeder = feed(log.stdin, commits)
     errors: list[bytes] = []
     drain = threading.Thread(target=lambda: errors.append(log.stderr.read()), daemon=True)  # type: ignore[union-attr]
     drain.start()
@@ -269,22 +269,6 @@ def commit_patch_ids(gitdir: str, commits: Sequence[str]) -> Iterator[tuple[str,
         pid.stdout.close()
         log.stderr.close()
         feeder.join(timeout=5)
-
-
-def _feed(stdin, lines: Sequence[str]) -> threading.Thread:
-    """Write ``lines`` to a process's stdin from a thread (so it never waits for us)."""
-
-    def feed() -> None:
-        try:
-            for i in range(0, len(lines), 1024):
-                stdin.write(("\n".join(lines[i : i + 1024]) + "\n").encode())
-            stdin.close()
-        except (BrokenPipeError, ValueError, OSError):
-            pass
-
-    t = threading.Thread(target=feed, daemon=True)
-    t.start()
-    return t
 
 
 # a hunk header: the counts of old and new lines that follow it
