@@ -17,8 +17,16 @@ TAG = re.compile(r"^\s*(\[[^\]]*\]\s*)*\[[^\]]*(patch|\b\d+/\d+\b)[^\]]*\]", re.
 DIFF = re.compile(r"^(diff --git |--- \S.*\n\+\+\+ \S.*\n@@ )", re.M)
 
 
+def rev_list(gitdir: str) -> list[str]:
+    """Every commit of the epoch, newest first."""
+    return subprocess.run(
+        ["git", "--git-dir", gitdir, "rev-list", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.split()
+
+
 def cat_file(gitdir: str, revs: list[str]) -> Iterator[bytes]:
-    """The ``m`` blob of each commit, through one ``git cat-file --batch``."""
+    """The ``m`` blob of each commit, through one ``git cat-file --batch`` (a commit whose
+    blob is missing, or that stores none, yields nothing)."""
     out = subprocess.run(
         ["git", "--git-dir", gitdir, "cat-file", "--batch"],
         input="".join(f"{r}:m\n" for r in revs).encode(),
@@ -28,7 +36,11 @@ def cat_file(gitdir: str, revs: list[str]) -> Iterator[bytes]:
     pos = 0
     while pos < len(out):
         nl = out.index(b"\n", pos)
-        size = int(out[pos:nl].split()[2])
+        head = out[pos:nl].split()
+        if head[-1] == b"missing":
+            pos = nl + 1
+            continue
+        size = int(head[2])
         yield out[nl + 1 : nl + 1 + size]
         pos = nl + 2 + size
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import email.parser
 import email.policy
 import email.utils
-import subprocess
 
 import pytest
+from stdlib_ref import cat_file, rev_list
 
 from listdigest.multilist import report_lists
 from listdigest.pipeline import DigestOptions, RangeSpec
@@ -31,27 +31,10 @@ def _received(m) -> int | None:
 
 
 def _mails(gitdir: str, lo: int, hi: int) -> set[tuple[str, str, str, str]]:
-    revs = subprocess.run(
-        ["git", "--git-dir", gitdir, "rev-list", "HEAD"], capture_output=True, text=True, check=True
-    ).stdout.split()
-    out = subprocess.run(
-        ["git", "--git-dir", gitdir, "cat-file", "--batch"],
-        input="".join(f"{r}:m\n" for r in revs).encode(),
-        capture_output=True,
-        check=True,
-    ).stdout
     # the headers are all this count reads: the body is left unparsed
     headers = email.parser.BytesHeaderParser(policy=email.policy.compat32)
-    got, i = set(), 0
-    while i < len(out):
-        nl = out.index(b"\n", i)
-        head = out[i:nl].split()
-        if head[-1] == b"missing":
-            i = nl + 1
-            continue
-        size = int(head[2])
-        data = out[nl + 1 : nl + 1 + size]
-        i = nl + 2 + size
+    got = set()
+    for data in cat_file(gitdir, rev_list(gitdir)):
         m = headers.parsebytes(data)
         when = _received(m)
         if when is not None and lo <= when <= hi:

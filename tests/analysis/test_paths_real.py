@@ -15,9 +15,9 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-import subprocess
 
 import pytest
+from stdlib_ref import cat_file, rev_list
 
 from listdigest.analysis.paths import PathFilter
 from listdigest.pipeline import DigestOptions, RangeSpec, report
@@ -61,26 +61,8 @@ def stdlib_patch_paths(gitdir: str) -> dict[str, frozenset[str]]:
     under that id counted), read with the stdlib ``email`` package and ``DIFF_GIT``."""
     if gitdir in _PATCH_PATHS:
         return _PATCH_PATHS[gitdir]
-    revs = subprocess.run(
-        ["git", "--git-dir", gitdir, "rev-list", "HEAD"], capture_output=True, text=True, check=True
-    ).stdout.split()
-    out = subprocess.run(
-        ["git", "--git-dir", gitdir, "cat-file", "--batch"],
-        input="".join(f"{r}:m\n" for r in revs).encode(),
-        capture_output=True,
-        check=True,
-    ).stdout
     found: dict[str, frozenset[str]] = {}
-    pos = 0
-    while pos < len(out):
-        nl = out.index(b"\n", pos)
-        head = out[pos:nl].split()
-        if head[1] == b"missing":
-            pos = nl + 1
-            continue
-        size = int(head[2])
-        data = out[nl + 1 : nl + 1 + size]
-        pos = nl + 1 + size + 1
+    for data in cat_file(gitdir, rev_list(gitdir)):
         if b"diff --git" not in data:
             continue
         msg = email.message_from_bytes(data, policy=email.policy.default)
