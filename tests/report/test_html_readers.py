@@ -10,15 +10,12 @@ widths are kept in the test's tmp directory (and copied to ``$LISTDIGEST_SCREENS
 
 from __future__ import annotations
 
-import html
-import json
-import os
 import re
 import shutil
 import subprocess
 
+import browsers
 import pytest
-from browsers import chrome
 
 from listdigest.pipeline import RangeSpec, report
 from listdigest.report import ReportOptions, render
@@ -97,97 +94,37 @@ def test_numbers_survive_a_client_that_strips_svg(hv_week):
 
 # -- headless Chromium --------------------------------------------------------------------
 
-# Headless Chromium will not make a window narrower than 500 px, so the page is laid out in
-# an iframe of the width wanted (a viewport of its own: the same layout, the same media
-# queries); a srcdoc frame shares the host page's origin, so the host's script can measure
-# it.  What it measures, in CSS pixels, goes into <pre id="measured"> as JSON.
-HOST = """<!DOCTYPE html>
-<html><head><meta charset="utf-8"></head><body style="margin:0">
-<iframe id="f" style="border:0;display:block;width:{width}px;height:{height}px"
- srcdoc="{page}"></iframe>
-<pre id="measured"></pre>
-<script>
-document.getElementById("f").addEventListener("load", function () {{
-  var doc = this.contentDocument, win = this.contentWindow;
-  var vw = doc.documentElement.clientWidth;
-  function cs(el) {{ return win.getComputedStyle(el); }}
-  function scrolls(el) {{  // inside a wrapper that scrolls sideways
-    for (var p = el; p && p !== doc.body; p = p.parentElement) {{
-      var o = cs(p).overflowX;
-      if (o === "auto" || o === "scroll") return true;
-    }}
-    return false;
-  }}
-  var svg = doc.querySelector("#per-day svg");
+# what the per-day chart, the count tables and the diffstats measure, beside what
+# ``browsers.framed`` measures of every page
+SCRIPT = """  var svg = doc.querySelector("#per-day svg");
   var scale = svg ? svg.getBoundingClientRect().width / svg.viewBox.baseVal.width : 0;
-  var labels = Array.prototype.map.call(doc.querySelectorAll("#per-day svg text"),
-    function (t) {{
-      return {{text: t.textContent, height: t.getBoundingClientRect().height,
-               px: parseFloat(cs(t).fontSize) * scale}};
-    }});
-  var over = [];
-  Array.prototype.forEach.call(doc.body.querySelectorAll("*"), function (el) {{
-    var r = el.getBoundingClientRect();
-    if (r.width > 0 && r.right > vw + 0.5 && !scrolls(el))
-      over.push(el.tagName + " " + (el.textContent || "").slice(0, 40));
-  }});
-  var tables = Array.prototype.map.call(doc.querySelectorAll("table.counts"), function (t) {{
-    return {{right: t.getBoundingClientRect().right,
-             cells: Array.prototype.map.call(t.querySelectorAll("td"), function (c) {{
-               return parseFloat(cs(c).fontSize); }})}};
-  }});
-  var stats = Array.prototype.map.call(doc.querySelectorAll(".diffstat"), function (s) {{
+  measured.scale = scale;
+  measured.labels = Array.prototype.map.call(doc.querySelectorAll("#per-day svg text"),
+    function (t) {
+      return {text: t.textContent, height: t.getBoundingClientRect().height,
+              px: parseFloat(cs(t).fontSize) * scale};
+    });
+  measured.tables = Array.prototype.map.call(doc.querySelectorAll("table.counts"), function (t) {
+    return {right: t.getBoundingClientRect().right,
+            cells: Array.prototype.map.call(t.querySelectorAll("td"), function (c) {
+              return parseFloat(cs(c).fontSize); })};
+  });
+  measured.stats = Array.prototype.map.call(doc.querySelectorAll(".diffstat"), function (s) {
     var st = cs(s), r = s.getBoundingClientRect();
-    return {{ws: st.whiteSpace, ox: st.overflowX, right: r.right, height: r.height,
-             lines: s.textContent.replace(/\\n$/, "").split("\\n").length,
-             line: parseFloat(cs(s.parentElement).lineHeight),
-             scrolls: s.scrollWidth > s.clientWidth}};
-  }});
-  document.getElementById("measured").textContent = JSON.stringify({{vw: vw,
-    scrollWidth: doc.documentElement.scrollWidth, scale: scale, labels: labels, over: over,
-    tables: tables, stats: stats}});
-}});
-</script>
-</body></html>
+    return {ws: st.whiteSpace, ox: st.overflowX, right: r.right, height: r.height,
+            lines: s.textContent.replace(/\\n$/, "").split("\\n").length,
+            line: parseFloat(cs(s.parentElement).lineHeight),
+            scrolls: s.scrollWidth > s.clientWidth};
+  });
 """
 
 
-def host(tmp_path, page: str, width: int, name: str, height: int = 2400) -> str:
-    path = tmp_path / f"{name}-{width}.html"
-    path.write_text(
-        HOST.format(width=width, height=height, page=html.escape(page, quote=True)),
-        encoding="utf-8",
-    )
-    return path.as_uri()
-
-
 def measure(tmp_path, page: str, width: int) -> dict:
-    uri = host(tmp_path, page, width, "probe")
-    r = chrome(
-        tmp_path, "--hide-scrollbars", f"--window-size={max(width, 500)},1000", "--dump-dom", uri
-    )
-    assert r.returncode == 0, r.stderr[-500:]
-    m = re.search(r'<pre id="measured">(.*?)</pre>', r.stdout, re.S)
-    assert m and m.group(1), r.stdout[-500:]
-    return json.loads(html.unescape(m.group(1)))
+    return browsers.measure(tmp_path, page, width, "probe", SCRIPT)
 
 
 def screenshot(tmp_path, page: str, width: int) -> str:
-    """A picture of the page at ``width`` (the frame's height: the first 2400 px)."""
-    shot = tmp_path / f"digest-{width}.png"
-    uri = host(tmp_path, page, width, "shot")
-    r = chrome(
-        tmp_path,
-        "--hide-scrollbars",
-        f"--screenshot={shot}",
-        f"--window-size={max(width, 500)},2400",
-        uri,
-    )
-    assert r.returncode == 0 and shot.stat().st_size > 10_000, r.stderr[-500:]
-    out = os.environ.get("LISTDIGEST_SCREENSHOT_DIR")
-    if out:
-        shutil.copy(shot, os.path.join(out, shot.name))
-    return str(shot)
+    return browsers.screenshot(tmp_path, page, width, "digest")
 
 
 @pytest.mark.real

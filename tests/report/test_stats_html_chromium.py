@@ -9,14 +9,11 @@ kept in the test's tmp directory (and copied to ``$LISTDIGEST_SCREENSHOT_DIR``).
 from __future__ import annotations
 
 import html
-import json
-import os
 import re
-import shutil
 from dataclasses import replace
 
+import browsers
 import pytest
-from browsers import chrome
 from pi import msg
 from test_html_readers import w3m_dump
 
@@ -28,42 +25,17 @@ from listdigest.sources import RawMessage
 LONG = "Eve <i>Bold</i> & Co, a Very Long Display Name <eve.long.address@corp-b.example>"
 CHARTS = ("move-reviewers_cs", "move-authors_cs", "tenure", "durations")
 
-HOST = """<!DOCTYPE html>
-<html><head><meta charset="utf-8"></head><body style="margin:0">
-<iframe id="f" style="border:0;display:block;width:{width}px;height:2400px"
- srcdoc="{page}"></iframe>
-<pre id="measured"></pre>
-<script>
-document.getElementById("f").addEventListener("load", function () {{
-  var doc = this.contentDocument, win = this.contentWindow;
-  var vw = doc.documentElement.clientWidth;
-  function scrolls(el) {{
-    for (var p = el; p && p !== doc.body; p = p.parentElement) {{
-      var o = win.getComputedStyle(p).overflowX;
-      if (o === "auto" || o === "scroll") return true;
-    }}
-    return false;
-  }}
-  var charts = {{}};
-  Array.prototype.forEach.call(doc.querySelectorAll("svg[id]"), function (svg) {{
+# what the charts measure, beside what ``browsers.framed`` measures of every page
+SCRIPT = """  var charts = {};
+  Array.prototype.forEach.call(doc.querySelectorAll("svg[id]"), function (svg) {
     var r = svg.getBoundingClientRect();
-    charts[svg.id] = {{width: r.width, height: r.height,
-      labels: Array.prototype.map.call(svg.querySelectorAll("text"), function (t) {{
-        return {{text: t.textContent, height: t.getBoundingClientRect().height,
-                 px: parseFloat(win.getComputedStyle(t).fontSize)}};
-      }})}};
-  }});
-  var over = [];
-  Array.prototype.forEach.call(doc.body.querySelectorAll("*"), function (el) {{
-    var r = el.getBoundingClientRect();
-    if (r.width > 0 && r.right > vw + 0.5 && !scrolls(el))
-      over.push(el.tagName + " " + (el.textContent || "").slice(0, 40));
-  }});
-  document.getElementById("measured").textContent = JSON.stringify({{vw: vw,
-    scrollWidth: doc.documentElement.scrollWidth, charts: charts, over: over}});
-}});
-</script>
-</body></html>
+    charts[svg.id] = {width: r.width, height: r.height,
+      labels: Array.prototype.map.call(svg.querySelectorAll("text"), function (t) {
+        return {text: t.textContent, height: t.getBoundingClientRect().height,
+                px: parseFloat(cs(t).fontSize)};
+      })};
+  });
+  measured.charts = charts;
 """
 
 
@@ -108,32 +80,9 @@ def stats():
 
 
 def _measure(tmp_path, page: str, width: int, shot: bool = False) -> dict:
-    path = tmp_path / f"stats-{width}.html"
-    path.write_text(HOST.format(width=width, page=html.escape(page, quote=True)), "utf-8")
     if shot:
-        png = tmp_path / f"stats-{width}.png"
-        r = chrome(
-            tmp_path,
-            "--hide-scrollbars",
-            f"--screenshot={png}",
-            f"--window-size={max(width, 500)},2400",
-            path.as_uri(),
-        )
-        assert r.returncode == 0 and png.stat().st_size > 10_000, r.stderr[-500:]
-        out = os.environ.get("LISTDIGEST_SCREENSHOT_DIR")
-        if out:
-            shutil.copy(png, os.path.join(out, png.name))
-    r = chrome(
-        tmp_path,
-        "--hide-scrollbars",
-        f"--window-size={max(width, 500)},2000",
-        "--dump-dom",
-        path.as_uri(),
-    )
-    assert r.returncode == 0, r.stderr[-500:]
-    m = re.search(r'<pre id="measured">(.*?)</pre>', r.stdout, re.S)
-    assert m and m.group(1), r.stdout[-500:]
-    return json.loads(html.unescape(m.group(1)))
+        browsers.screenshot(tmp_path, page, width, "stats")
+    return browsers.measure(tmp_path, page, width, "stats", SCRIPT)
 
 
 @pytest.mark.slow  # browser starts: in the full suite, not in the fast tier
