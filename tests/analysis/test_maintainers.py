@@ -147,6 +147,21 @@ def _diff(path):
     return f"x\n---\ndiff --git a/{path} b/{path}\nindex 1..2 100644\n--- a/{path}\n+++ b/{path}\n@@ -1 +1 @@\n-a\n+b\n"
 
 
+def _digest(msgs, f: PathFilter | None = None):
+    """The digest of ``msgs`` without history, cut to ``f`` when one is given."""
+    if f is None:
+        return build_digest(msgs, list_name="l", start="a", end="b", with_history=False)
+    return build_digest(
+        msgs,
+        list_name="l",
+        start="a",
+        end="b",
+        with_history=False,
+        keep=f.keeps,
+        keep_label=f.label,
+    )
+
+
 def test_digest_keeps_series_touching_a_section_and_counts_their_postings(sections):
     cover = "c\n\n .../hv/channel.c | 2 +-\n 1 file changed, 1 insertion(+), 1 deletion(-)\n"
     msgs = [
@@ -157,22 +172,14 @@ def test_digest_keeps_series_touching_a_section_and_counts_their_postings(sectio
         _msg(5, "Re: [PATCH] spi: fix", "> x\nok\n", irt=4),
     ]
     hv = PathFilter.of(sections=find_sections(sections, ["Hyper-V/Azure CORE AND DRIVERS"], "t"))
-    d = build_digest(
-        msgs,
-        list_name="l",
-        start="a",
-        end="b",
-        with_history=False,
-        keep=hv.keeps,
-        keep_label=hv.label,
-    )
+    d = _digest(msgs, hv)
     assert [s.title for s in d.series] == ["hv: cover"]
     assert (d.totals.messages, d.totals.patches, d.totals.replies) == (3, 2, 1)
     assert d.filtered is not None and (d.filtered.series, d.filtered.of) == (1, 2)
     assert d.filtered.label == "Hyper-V/Azure CORE AND DRIVERS"
     assert sum(c.count for c in d.domains) == 2
     assert "filtered" in d.to_dict()
-    whole = build_digest(msgs, list_name="l", start="a", end="b", with_history=False)
+    whole = _digest(msgs)
     assert whole.filtered is None and "filtered" not in whole.to_dict()
     assert len(whole.series) == 2
 
@@ -182,15 +189,7 @@ def test_a_cover_alone_in_range_resolves_its_shortened_diffstat(sections):
     other = _msg(2, "[PATCH] hv: other", _diff("drivers/hv/channel.c"))
     msgs = [_msg(1, "[PATCH 0/3] hv: cover alone", cover), other]
     f = PathFilter.of(["drivers/hv/"])
-    d = build_digest(
-        msgs,
-        list_name="l",
-        start="a",
-        end="b",
-        with_history=False,
-        keep=f.keeps,
-        keep_label=f.label,
-    )
+    d = _digest(msgs, f)
     # the cover's ".../hv/channel.c" is resolved against the range's paths
     assert [s.title for s in d.series] == ["hv: cover alone", "hv: other"]
 
