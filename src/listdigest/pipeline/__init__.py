@@ -21,7 +21,6 @@ from .digest import (
     digest_of,
     digest_options,
     digest_source,
-    index,
     landed_digest,
     mail_diffs,
     make_digest,

@@ -410,18 +410,6 @@ def render_formats(
     return {fmt: render(digest, fmt, options) for fmt in formats}
 
 
-def index(
-    path: str,
-    index_path: str,
-    progress: Progress | None = None,
-    opener: Callable[[str], Source] = open_source,
-):
-    """Build or update the index of the git archive at ``path``; returns the update's stats."""
-    from ..store.index import index_archive
-
-    return index_archive(path, index_path, progress, opener)
-
-
 def mirrored(lst: ListConfig, mirror_dir: str, *, env: Mapping[str, str]) -> ListConfig:
     """A list whose ``archive`` is an http(s) URL, mirrored into ``mirror_dir`` now
     (``sources.sync``), with the mirror as its archive; a local archive is left as it is."""
