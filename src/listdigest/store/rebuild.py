@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Callable, NamedTuple
 
-from ..message import PATCH, Message
+from ..message import PATCH, Message, restored
 from ..sources import Selection
 from ..sources.git import GitSource, ReadItem, ReadJob, read_job
 from .schema import chunks, decode_facts, decode_subject
@@ -191,10 +191,11 @@ def builder(
     paths = dict(_children(db, "SELECT mid, list FROM paths WHERE {}", ids))
 
     def build(r: StoredMessage, commit: str, epoch: int, seq: int) -> Message:
-        return Message(
-            msgid=r.msgid,
-            subject=r.subject,
-            parsed=decode_subject(
+        return restored(  # Message's fields, in order
+            Message,
+            r.msgid,
+            r.subject,
+            decode_subject(
                 r.subject,
                 r.title,
                 r.subject_flags,
@@ -205,23 +206,23 @@ def builder(
                 r.total,
                 r.prefixes,
             ),
-            from_name=r.from_name,
-            from_addr=r.from_addr_raw,
-            author_name=r.author_name,
-            author_addr=r.author_addr_raw,
-            date=r.date,
-            received=r.received,
-            in_reply_to=r.in_reply_to,
-            references=tuple(refs.get(r.id, ())),
-            body=bodies.get(r.id, ""),
-            has_diff=bool(r.has_diff),
-            commit=commit,
-            epoch=epoch,
-            seq=seq,
-            msgid_synthetic=bool(r.synthetic),
-            kind=r.kind,
-            facts=None if r.kind == PATCH else decode_facts(facts.get(r.id)),
-            paths=tuple(paths[r.id].split("\n")) if r.id in paths else (),
+            r.from_name,
+            r.from_addr_raw,
+            r.author_name,
+            r.author_addr_raw,
+            r.date,
+            r.received,
+            r.in_reply_to,
+            tuple(refs.get(r.id, ())),
+            bodies.get(r.id, ""),
+            bool(r.has_diff),
+            commit,
+            epoch,
+            seq,
+            bool(r.synthetic),
+            r.kind,
+            None if r.kind == PATCH else decode_facts(facts.get(r.id)),
+            tuple(paths[r.id].split("\n")) if r.id in paths else (),
         )
 
     return build

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from ..errors import SourceError
-from ..message import PATCH, Message
+from ..message import PATCH, Message, restored
 from ..message.applied import AppliedItem, AppliedNotice
 from ..message.body import body_head
 from ..message.subject import Subject
@@ -317,7 +317,8 @@ def decode_subject(
     prefixes: str,
 ) -> Subject:
     """The parsed subject from its stored columns."""
-    return Subject(
+    return restored(  # Subject's fields, in order
+        Subject,
         raw,
         title,
         bool(flags & REPLY),
