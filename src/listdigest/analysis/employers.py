@@ -494,11 +494,9 @@ def infer_affiliations(
     # (in-body address, month) -> the sender's address of the same name
     sent_by: dict[tuple[str, int], str] = {}
     whens: dict[tuple[str, int], int] = {}
-    # a range has far fewer names and days than messages: each is read once
     keys: dict[str, str | None] = {}
-    months_of: dict[int, int] = {}
 
-    def note(name: str, addr: str, when: int, mo: int) -> str | None:
+    def note(name: str, addr: str, when: int, mo: int, n: int) -> str | None:
         key = keys.get(name, "")
         if key == "":
             key = keys[name] = name_key(name)
@@ -509,22 +507,33 @@ def infer_affiliations(
         if per is None:
             per = seen[key][low] = Counter()
             spelled.setdefault(low, (name, addr))
-        per[mo] += 1
+        per[mo] += n
         whens.setdefault((low, mo), when)
         return key
 
+    # a range has far fewer (author, sender, month) groups than messages (26,000 messages
+    # of linux-hyperv are 4,800): the messages are counted by group, each group read once,
+    # in the order of its first message, with that message's time
+    groups: dict[tuple[str, str, str, str, int], list[int]] = {}
+    months_of: dict[int, int] = {}
     for m in messages:
-        when = _when(m)
+        when = m.date if m.date is not None else m.received  # _when, inlined
         if when is None:
             continue
         mo = months_of.get(when // 86400)
         if mo is None:
             mo = months_of[when // 86400] = _month(when)
-        author = note(m.author_name, m.author_addr, when, mo)
-        if m.from_addr and m.from_addr.lower() != m.author_addr.lower():
-            sender = note(m.from_name, m.from_addr, when, mo)
+        g = groups.get(k := (m.author_name, m.author_addr, m.from_name, m.from_addr, mo))
+        if g is None:
+            groups[k] = [when, 1]
+        else:
+            g[1] += 1
+    for (a_name, a_addr, f_name, f_addr, mo), (when, n) in groups.items():
+        author = note(a_name, a_addr, when, mo, n)
+        if f_addr and f_addr.lower() != a_addr.lower():
+            sender = note(f_name, f_addr, when, mo, n)
             if author is not None and author == sender:
-                sent_by.setdefault((m.author_addr.lower(), mo), m.from_addr.lower())
+                sent_by.setdefault((a_addr.lower(), mo), f_addr.lower())
 
     def explicit_at(addr: str, mo: int) -> Match:
         name, spelt = spelled[addr]
