@@ -50,6 +50,11 @@ def wrap(line: str, width: int, indent: int | str = 4, markdown: bool = False) -
     trailing = line[len(body) :]
     if not markdown and _OTHER_SPACE_RE.search(body) is None:
         return _wrap_plain(body, width, pad).replace(KEEP, " ") + trailing
+    return _wrap_words(body, width, pad, markdown).replace(KEEP, " ") + trailing
+
+
+def _wrap_words(body: str, width: int, pad: str, markdown: bool) -> str:
+    """``wrap``'s general loop, word by word (any white space, Markdown's rules)."""
     out: list[str] = []
     # the piece being filled: its parts, columns and words (one pass, no re-scanning of it:
     # a whole-archive digest wraps ~19,000 lines)
@@ -73,7 +78,7 @@ def wrap(line: str, width: int, indent: int | str = 4, markdown: bool = False) -
             words += 1
         after_url = markdown and "](<" in word and _MD_DEST_RE.search(word) is not None
     out.append("".join(parts))
-    return "\n".join(out).replace(KEEP, " ") + trailing
+    return "\n".join(out)
 
 
 def _wrap_plain(body: str, width: int, pad: str) -> str:
@@ -85,13 +90,15 @@ def _wrap_plain(body: str, width: int, pad: str) -> str:
     prefix, p = "", 0
     while True:
         limit = p + width - len(prefix)
-        # the words the piece takes whatever the width: its first (the first piece's with
-        # the spaces before it), and the next one too when the first is a list marker
-        first = _word_end(body, p)
-        forced = _word_end(body, first) if _MARKER_RE.fullmatch(prefix + body[p:first]) else first
-        if n <= limit and forced <= n:
+        if n <= limit:
             out.append(prefix + body[p:])
             break
+        # the words the piece takes whatever the width: its first (the first piece's with
+        # the spaces before it), and the next one too when the first is a list marker (one
+        # ends in one of "-+*.)": the pattern is tried only then)
+        forced = _word_end(body, p)
+        if body[forced - 1] in "-+*.)" and _MARKER_RE.fullmatch(prefix + body[p:forced]):
+            forced = _word_end(body, forced)
         # the last word ending at or before the limit
         if body[limit] == " ":
             q = limit
