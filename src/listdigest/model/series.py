@@ -250,6 +250,10 @@ def group_series(
     groups: dict[str, list[Message]] = {}
     for m in sorted(postings, key=lambda x: x.seq):
         groups.setdefault(find_head(m), []).append(m)
+    # find_head calls itself through its closure: a reference cycle holding every message
+    # of the range (by_id, others) that only the cyclic collector would free, and the CLI
+    # runs without it (cli._Group): kept to the end, 0.04 s more at exit on linux-hyperv
+    del find_head
     _join_unthreaded(groups, by_id)
 
     result: list[Series] = []

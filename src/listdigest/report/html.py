@@ -17,10 +17,12 @@ import re
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+import markupsafe
+
 from ..analysis.digest import Digest
 from . import ReportOptions, register
 from .links import message_link
-from .templating import environment
+from .templating import render_template
 
 
 class Ranked(Protocol):
@@ -188,17 +190,14 @@ def context(digest: Digest, options: ReportOptions) -> dict[str, Any]:
 
 @register("html", "html")
 def render_html(digest: Digest, options: ReportOptions) -> str:
-    return (
-        environment(True, options.cache_dir)
-        .get_template("digest.html.j2")
-        .render(**context(digest, options))
-    )
+    # the body is rendered on its own, not included: an included template's context is
+    # out of reach of render_template, which empties a render's context after it
+    body = markupsafe.Markup(render_fragment(digest, options))
+    return render_template("digest.html.j2", True, options.cache_dir, d=digest, body=body)
 
 
 def render_fragment(digest: Digest, options: ReportOptions) -> str:
     """The page's body only (for the Atom feed's entry content)."""
-    return (
-        environment(True, options.cache_dir)
-        .get_template("digest_body.html.j2")
-        .render(**context(digest, options))
+    return render_template(
+        "digest_body.html.j2", True, options.cache_dir, **context(digest, options)
     )

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from ..analysis.digest import Digest
 from . import ReportOptions, register
-from .templating import environment
+from .templating import render_template
 
 
 @register("markdown", "md")
 def render_markdown(digest: Digest, options: ReportOptions) -> str:
-    env = environment(False, options.cache_dir)
-    return env.get_template("digest.md.j2").render(d=digest, o=options)
+    return render_template("digest.md.j2", False, options.cache_dir, d=digest, o=options)

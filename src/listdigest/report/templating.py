@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+from typing import Any
 
 import jinja2
 
@@ -58,6 +59,21 @@ def environment(autoescape: bool, cache_dir: str | None = None) -> jinja2.Enviro
         mdlink=_link_markdown,
     )
     return env
+
+
+def render_template(name: str, autoescape: bool, cache_dir: str | None, **values: Any) -> str:
+    """Template ``name`` rendered with ``values``, leaving nothing of them behind.  A
+    template that defines a macro makes a reference cycle (the macro and the render's
+    context, which holds ``values``); the CLI runs without the cyclic collector
+    (``cli._Group``), so the whole digest would stay to the end of the process.  The
+    context is emptied once the text is made."""
+    tpl = environment(autoescape, cache_dir).get_template(name)
+    ctx = tpl.new_context(values)  # its own dicts (not shared): emptied below
+    try:
+        return tpl.environment.concat(tpl.root_render_func(ctx))  # type: ignore[attr-defined]
+    finally:
+        ctx.vars.clear()
+        ctx.parent.clear()
 
 
 # the filters that need the render's options (``o``: width, link base) take the context

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..analysis.digest import Digest
 from . import ReportOptions, register
-from .templating import environment
+from .templating import render_template
 
 #: the patch list's continuation indent: under the subject, past "NNN of NNN  "
 PATCH_INDENT = 11
@@ -18,5 +18,6 @@ PATCH_INDENT = 11
 
 @register("text", "txt")
 def render_text(digest: Digest, options: ReportOptions) -> str:
-    tpl = environment(False, options.cache_dir).get_template("digest.txt.j2")
-    return tpl.render(d=digest, o=options, patch_indent=PATCH_INDENT)
+    return render_template(
+        "digest.txt.j2", False, options.cache_dir, d=digest, o=options, patch_indent=PATCH_INDENT
+    )
