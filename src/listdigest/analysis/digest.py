@@ -20,7 +20,7 @@ from ..message import PATCH, REPLY, Message
 from ..message.body import digest_text
 from ..model.series import Series, group_series
 from .counts import Count, ranked
-from .employers import UNKNOWN, Affiliations, Identity, employer_counter
+from .employers import UNKNOWN, Affiliations, Identity, employer_counter, infer_affiliations
 from .history import (
     DEFAULT_BOTS,
     History,
@@ -365,6 +365,7 @@ def build_digest(
     hot: int = 10,
     range_start: tuple[int, int] | None = None,
     affiliations: Affiliations | None = None,
+    infer: bool = False,
     keep: Callable[[Series, frozenset[str]], bool] | None = None,
     keep_label: str = "",
 ) -> Digest:
@@ -374,8 +375,11 @@ def build_digest(
     that need the past stay empty.  Bots never count in the contributor tables.
     ``affiliations`` (mailmap, aliases, employer maps) merges a person's addresses in the
     contributor table and fills the employer table; without it every employer is (Unknown).
+    With ``infer``, what the messages say about the addresses it leaves (Unknown) is added
+    after it (``employers.infer_affiliations``).
     """
     aff = affiliations or Affiliations()
+    every = messages  # inference reads the whole range, whatever a path filter keeps
 
     def posting(m: Message) -> bool:
         return m.kind == PATCH and not is_bot(m.author_addr, m.author_name, bots)
@@ -417,6 +421,10 @@ def build_digest(
     # the per-series history lookups start first: a large range's run on the other core
     # while the tables and the printed bodies are made here
     histories = start_histories(all_series, lookup) if with_history else None
+    # made while the history lookups run: the child starts them without waiting for it
+    if infer:
+        aff = infer_affiliations(every, aff)
+    per_day = _per_day(messages)
     replies = sum(1 for m in messages if m.kind == REPLY)
     idents: dict[tuple[str, str], Identity] = {}
     for m in postings:
@@ -476,7 +484,7 @@ def build_digest(
         ),
         skipped=tuple(skipped),
         end_commit=end_commit,
-        per_day=_per_day(messages),
+        per_day=per_day,
         newest=max((m.received for m in messages if m.received is not None), default=None),
         history=history,
         employers=ranked(employers, top),

@@ -167,6 +167,81 @@ def _compatible(child: Message, parent: Message) -> bool:
     return p.counter is None and c.counter is not None
 
 
+class _Heads:
+    """The head (cover or first patch, or a missing cover's id) of each posting's series,
+    for ``group_series``.  A class, not a closure that calls itself: such a closure is a
+    reference cycle, and it held the range's messages (and the index) to the end of a CLI
+    process, which runs without the cyclic collector (``cli._Group``)."""
+
+    def __init__(
+        self,
+        by_id: dict[str, Message],
+        alias: dict[str, str],
+        others: Mapping[str, Message],
+        kind_of: Callable[[str], str | None] | None,
+    ) -> None:
+        self.by_id, self.alias, self.others, self.kind_of = by_id, alias, others, kind_of
+        self.head_of: dict[str, str] = {}
+
+    def discussion(self, msgid: str) -> bool:
+        """Whether ``msgid`` is known to be a message other than a patch posting."""
+        if msgid in self.others:
+            return True
+        if self.kind_of is not None:
+            k = self.kind_of(msgid)
+            return k is not None and k != PATCH
+        return False
+
+    def find(self, m: Message, depth: int = 0) -> str:
+        if m.msgid in self.head_of:
+            return self.head_of[m.msgid]
+        key = m.msgid
+        fallback: Message | None = None
+        if m.parsed.counter != 0 and depth < 50:
+            for anc in m.ancestors:
+                anc = self.alias.get(anc, anc)
+                parent = self.by_id.get(anc)
+                if parent is None and anc == m.in_reply_to and (m.parsed.counter or 0) >= 1:
+                    o = self.others.get(anc)
+                    if (
+                        o is not None
+                        and _same_sender(o, m)
+                        and not o.parsed.reply
+                        and not o.has_diff
+                    ):
+                        parent = self.by_id[anc] = o  # a cover by its place: promoted
+                if parent is None:
+                    # a parent missing from the range: when it is the direct parent of a
+                    # counted patch, take it as the cover this list did not receive, unless it
+                    # is known to be a discussion message (a posting made inside a thread)
+                    if anc == m.in_reply_to and (m.parsed.counter or 0) >= 1:
+                        if not self.discussion(anc):
+                            key = "missing:" + anc
+                        break
+                    if self.discussion(anc):
+                        break
+                    continue
+                if _compatible(m, parent):
+                    key = self.find(parent, depth + 1)
+                    break
+                # a replacement patch (v5.1 2/3) answers the patch it replaces, and with
+                # --chain-reply-to each patch answers the one before: look further up
+                if not (
+                    parent.parsed.version == m.parsed.version
+                    and parent.parsed.counter
+                    and _same_sender(parent, m)
+                ):
+                    break
+                if fallback is None and (m.parsed.counter or 0) > parent.parsed.counter:
+                    fallback = parent
+            if key == m.msgid and fallback is not None:
+                # nothing further up heads it (a second batch whose first patch answers
+                # nothing): it joins the patch it answers
+                key = self.find(fallback, depth + 1)
+        self.head_of[m.msgid] = key
+        return key
+
+
 def group_series(
     postings: Sequence[Message],
     others: Mapping[str, Message] = _NONE,
@@ -187,73 +262,10 @@ def group_series(
         r = _RELAY_ID_RE.match(m.msgid)
         if r is not None and r.group(1) not in by_id:
             alias[r.group(1)] = m.msgid
-    head_of: dict[str, str] = {}
-
-    def discussion(msgid: str) -> bool:
-        """Whether ``msgid`` is known to be a message other than a patch posting."""
-        if msgid in others:
-            return True
-        if kind_of is not None:
-            k = kind_of(msgid)
-            return k is not None and k != PATCH
-        return False
-
-    def find_head(m: Message, depth: int = 0) -> str:
-        if m.msgid in head_of:
-            return head_of[m.msgid]
-        key = m.msgid
-        fallback: Message | None = None
-        if m.parsed.counter != 0 and depth < 50:
-            for anc in m.ancestors:
-                anc = alias.get(anc, anc)
-                parent = by_id.get(anc)
-                if parent is None and anc == m.in_reply_to and (m.parsed.counter or 0) >= 1:
-                    o = others.get(anc)
-                    if (
-                        o is not None
-                        and _same_sender(o, m)
-                        and not o.parsed.reply
-                        and not o.has_diff
-                    ):
-                        parent = by_id[anc] = o  # a cover by its place: promoted
-                if parent is None:
-                    # a parent missing from the range: when it is the direct parent of a
-                    # counted patch, take it as the cover this list did not receive, unless it
-                    # is known to be a discussion message (a posting made inside a thread)
-                    if anc == m.in_reply_to and (m.parsed.counter or 0) >= 1:
-                        if not discussion(anc):
-                            key = "missing:" + anc
-                        break
-                    if discussion(anc):
-                        break
-                    continue
-                if _compatible(m, parent):
-                    key = find_head(parent, depth + 1)
-                    break
-                # a replacement patch (v5.1 2/3) answers the patch it replaces, and with
-                # --chain-reply-to each patch answers the one before: look further up
-                if not (
-                    parent.parsed.version == m.parsed.version
-                    and parent.parsed.counter
-                    and _same_sender(parent, m)
-                ):
-                    break
-                if fallback is None and (m.parsed.counter or 0) > parent.parsed.counter:
-                    fallback = parent
-            if key == m.msgid and fallback is not None:
-                # nothing further up heads it (a second batch whose first patch answers
-                # nothing): it joins the patch it answers
-                key = find_head(fallback, depth + 1)
-        head_of[m.msgid] = key
-        return key
-
+    heads = _Heads(by_id, alias, others, kind_of)
     groups: dict[str, list[Message]] = {}
     for m in sorted(postings, key=lambda x: x.seq):
-        groups.setdefault(find_head(m), []).append(m)
-    # find_head calls itself through its closure: a reference cycle holding every message
-    # of the range (by_id, others) that only the cyclic collector would free, and the CLI
-    # runs without it (cli._Group): kept to the end, 0.04 s more at exit on linux-hyperv
-    del find_head
+        groups.setdefault(heads.find(m), []).append(m)
     _join_unthreaded(groups, by_id)
 
     result: list[Series] = []

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO, Callable
 
 from ..analysis.digest import Digest, build_digest
-from ..analysis.employers import Affiliations, infer_affiliations, load_affiliations
+from ..analysis.employers import Affiliations, load_affiliations
 from ..analysis.history import DEFAULT_BOTS
 from ..errors import (
     ConfigError,
@@ -112,6 +112,8 @@ def make_digest(
 
 def check_trees(trees: Iterable[str]) -> None:
     """Open each ``PATH[:REF]``: a bad one fails now (one line), before anything is read."""
+    if not trees:
+        return  # and the tree reader is not imported (3 ms of a report's start)
     from ..sources.tree import open_tree, parse_tree_spec
 
     for t in trees:
@@ -222,9 +224,6 @@ def digest_of(
         range_start = index.position_of_commit(first) if first else None
     # the maps first; what the range's own mail says about an address they leave (Unknown)
     # after them (analysis.employers.infer_affiliations), unless asked not to
-    aff = options.affiliations or load_affiliations()
-    if options.infer:
-        aff = infer_affiliations(got.messages, aff)
     return build_digest(
         got.messages,
         list_name=options.list_name or source.name,
@@ -240,7 +239,8 @@ def digest_of(
         range_start=range_start,
         keep=options.path_filter.keeps if options.path_filter is not None else None,
         keep_label=options.path_filter.label if options.path_filter is not None else "",
-        affiliations=aff,
+        affiliations=options.affiliations or load_affiliations(),
+        infer=options.infer,
     )
 
 
