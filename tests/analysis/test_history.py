@@ -1,6 +1,7 @@
 """History sections end to end on a crafted genuine v2 inbox, and changelog extraction."""
 
 import json
+import random
 import shutil
 
 import pi
@@ -21,6 +22,35 @@ def test_changelog_blocks():
     assert changelog("v4 -> v5:\n - rebased\n\nthanks\n", 5) == "v4 -> v5:\n - rebased"
     assert changelog("Changes since v4:\n* fixed\n", 5) == "Changes since v4:\n* fixed"
     assert changelog("Changes since v4:\n* fixed\n", 4) == ""
+
+
+def test_changelog_headings_are_found_as_one_scan_of_the_body_finds_them(kvmppc_epoch):
+    """``changelog`` looks for headings only on the lines holding a version's "v" and digit
+    (``_headings``); the matches must be those of the anchored pattern over the whole
+    text, on every body and note of a real archive and on random heading soup."""
+    from listdigest.analysis.history import _CL_M_RE, _headings
+    from listdigest.message import read_messages
+    from listdigest.message.body import split_body, strip_inbody
+    from listdigest.sources.git import open_git_source
+
+    def spans(found):
+        return [m.span() for m in found]
+
+    texts = []
+    for _, m, _ in read_messages(open_git_source(kvmppc_epoch).select().messages):
+        if m is not None and m.body:
+            body = strip_inbody(m.body)
+            texts += [body, split_body(body).notes]
+    rng = random.Random(7)
+    parts = ["v2:", "V3 ->v4:", "Changes in v5:", "since v4", " - v2: fix", "version 3:"]
+    parts += ["dev2", "\n", "\n", " ", "\t", "x", "Changes v4..v5", "v10", "versions 2", "-"]
+    texts += ["".join(rng.choice(parts) for _ in range(rng.randint(1, 20))) for _ in range(20000)]
+    found = 0
+    for text in texts:
+        want = spans(_CL_M_RE.finditer(text))
+        assert spans(_headings(text)) == want, text
+        found += len(want)
+    assert found > 5000
 
 
 def _inbox(tmp_path):
