@@ -54,3 +54,25 @@ def test_forked_work_stays_here_when_small_or_on_one_core():
     assert {g[1] for g in Forked(_tagged, list(range(10)), min_items=4, workers=1).result()} == {
         False
     }
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="no CPU affinity here")
+def test_default_workers_counts_the_cores_this_process_may_use():
+    """Under ``taskset -c 0`` (or a container's cpuset) one core is usable whatever the
+    machine has: one worker, so a build does not run two parsers on one core."""
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("taskset") is None:
+        pytest.skip("taskset is not installed")
+    code = "from listdigest.workers import default_workers; print(default_workers())"
+    one = subprocess.run(
+        ["taskset", "-c", "0", sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert one.stdout.strip() == "1"
+    every = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert every.stdout.strip() == str(min(len(os.sched_getaffinity(0)), 4))

@@ -21,8 +21,13 @@ R = TypeVar("R")
 
 
 def default_workers() -> int:
-    """One process per core, at most 4 (parsing is the only part that scales)."""
-    return min(os.cpu_count() or 1, 4)
+    """One process per core this process may run on (``taskset``, a container's cpuset),
+    at most 4 (parsing is the only part that scales)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # no affinity call (macOS)
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 4))
 
 
 def _ignore_interrupt() -> None:
