@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, TextIO
 
 from .analysis.digest import Digest, ListPart, Skipped, build_digest, with_lists
-from .analysis.employers import infer_affiliations, load_affiliations
 from .errors import ConfigError, ConfigFileError, EmptyRangeError, RangeError, SourceError
 from .message import DUPLICATE_MARK, Message
 from .pipeline import (
@@ -173,21 +172,13 @@ def _build(
         list_name=name,
         start=day(min(known)) if known else label,
         end=day(max(known)) if known else label,
-        top=options.top,
         skipped=merged.skipped,
         end_commit=None,
         lookup=lookup,
-        bots=options.all_bots,
-        waiting_days=options.waiting_days,
-        hot=options.hot,
         range_start=range_start,
-        # the series touching the filter's paths, whichever lists carried them
-        keep=options.path_filter.keeps if options.path_filter is not None else None,
-        keep_label=options.path_filter.label if options.path_filter is not None else "",
-        # the maps first, then what the lists' own mail says (as for one list)
-        affiliations=infer_affiliations(
-            merged.messages, options.affiliations or load_affiliations()
-        ),
+        # the series touching the filter's paths, whichever lists carried them; employers
+        # from the maps, then (unless --no-infer) what the lists' own mail says
+        **options.shaping(),
     )
     return with_lists(digest, merged.carried, merged.parts)
 
@@ -260,8 +251,7 @@ def report_lists(
     title = options.list_name or " + ".join(names)
     empty = False
     with _opened(targets, opener, progress) as opened:
-        wanted = options.path_filter is not None
-        gots = [Got(n, _collect(src, spec, ix, wanted), ix) for n, src, ix in opened]
+        gots = [Got(n, _collect(src, spec, ix, options.wants_paths), ix) for n, src, ix in opened]
         try:
             digest = digest_of_lists(gots, options, title)
         except EmptyRangeError:
@@ -333,7 +323,7 @@ def run_digest(
                 plan = plan_range(lst, states.get(a.key), source, ix, newest, now)
                 plans.append(plan)
                 got = (
-                    _collect(source, plan.spec, ix, options.path_filter is not None)
+                    _collect(source, plan.spec, ix, options.wants_paths)
                     if plan.spec is not None
                     else None
                 )

@@ -120,6 +120,25 @@ def test_hv_month_employer_section_in_text(hv_epoch, real_index):
 
 
 @pytest.mark.real
+def test_no_infer_holds_for_a_digest_of_several_lists(hv_epoch, spi_epoch):
+    """--no-infer leaves the employers to the maps in a digest of several lists too (it
+    was ignored there: the lists' mail was always read for employers).  linux-hyperv and
+    linux-spi in January 2026: a Meta developer's gmail.com postings go to Meta only when
+    inference is on."""
+    args = ["report", hv_epoch, spi_epoch, "--since", SINCE, "--until", UNTIL, "--top", "5"]
+
+    def employers(*extra: str) -> str:
+        r = CliRunner().invoke(main, [*args, *extra])
+        assert r.exit_code == 0, r.output
+        at = r.output.index("Top 5 employers (Based on Email Body)\n\n")
+        return r.output[at:].split("\n\n")[1]
+
+    inferred, maps_only = employers(), employers("--no-infer")
+    assert "     39 Meta" in inferred and "     50 (Unknown)" in inferred
+    assert "     36 Meta" in maps_only and "     53 (Unknown)" in maps_only
+
+
+@pytest.mark.real
 @pytest.mark.parametrize("fixture", ["kvmppc_epoch", "hv_epoch", "spi_epoch"])
 def test_last_year_unknown_share_under_a_quarter(fixture, request):
     """The issue's goal: under 25 % (Unknown) patch postings in the last year of each shared

@@ -8,7 +8,7 @@ import dataclasses
 import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, BinaryIO, Callable
+from typing import TYPE_CHECKING, BinaryIO, Callable, TypedDict
 
 from ..analysis.digest import Digest, build_digest
 from ..analysis.employers import Affiliations, load_affiliations
@@ -27,9 +27,23 @@ from .ranges import Collected, RangeSpec, _git, _newest_commit, collect, is_url,
 if TYPE_CHECKING:
     from ..analysis.paths import PathFilter
     from ..config import ListConfig
+    from ..model.series import Series
     from ..store.index import Index
 
 Progress = Callable[[int, int], None]
+
+
+class Shaping(TypedDict):
+    """``build_digest``'s arguments that come from ``DigestOptions`` (``shaping``)."""
+
+    top: int
+    hot: int
+    waiting_days: int
+    bots: tuple[str, ...]
+    affiliations: Affiliations
+    infer: bool
+    keep: Callable[[Series, frozenset[str]], bool] | None
+    keep_label: str
 
 
 @dataclass(frozen=True)
@@ -65,6 +79,28 @@ class DigestOptions:
     @property
     def all_bots(self) -> tuple[str, ...]:
         return DEFAULT_BOTS + self.bots
+
+    @property
+    def wants_paths(self) -> bool:
+        """Whether patch postings must carry their touched paths (a digest filtered by path)."""
+        return self.path_filter is not None
+
+    def shaping(self) -> Shaping:
+        """What these options give ``analysis.digest.build_digest`` besides the messages and
+        their range: the one place a single-list and a several-list digest take it from."""
+        pf = self.path_filter
+        return Shaping(
+            top=self.top,
+            hot=self.hot,
+            waiting_days=self.waiting_days,
+            bots=self.all_bots,
+            # the maps first; what the range's own mail says about an address they leave
+            # (Unknown) after them (analysis.employers.infer_affiliations), unless asked not to
+            affiliations=self.affiliations or load_affiliations(),
+            infer=self.infer,
+            keep=pf.keeps if pf is not None else None,
+            keep_label=pf.label if pf is not None else "",
+        )
 
 
 def _options(options: DigestOptions | None, overrides: Mapping[str, object]) -> DigestOptions:
@@ -102,7 +138,7 @@ def make_digest(
         source,
         narrow(ix, spec) if ix is not None else spec,
         index=ix,
-        paths=options.path_filter is not None,
+        paths=options.wants_paths,
     )
     digest = digest_of(got, source, options, index=ix)
     if options.trees and got.messages:
@@ -222,25 +258,16 @@ def digest_of(
     if index is not None:
         first = next((m.commit for m in got.messages if m.commit), None)
         range_start = index.position_of_commit(first) if first else None
-    # the maps first; what the range's own mail says about an address they leave (Unknown)
-    # after them (analysis.employers.infer_affiliations), unless asked not to
     return build_digest(
         got.messages,
         list_name=options.list_name or source.name,
         start=got.start,
         end=got.end,
-        top=options.top,
         skipped=got.skipped,
         end_commit=got.end_commit,
         lookup=index,
-        bots=options.all_bots,
-        waiting_days=options.waiting_days,
-        hot=options.hot,
         range_start=range_start,
-        keep=options.path_filter.keeps if options.path_filter is not None else None,
-        keep_label=options.path_filter.label if options.path_filter is not None else "",
-        affiliations=options.affiliations or load_affiliations(),
-        infer=options.infer,
+        **options.shaping(),
     )
 
 
