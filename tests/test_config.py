@@ -255,9 +255,11 @@ def _with(tmp_path, extra: str) -> str:
 
 def test_history_and_employer_keys_default_and_load(tmp_path):
     from listdigest.config import load_config
+    from listdigest.pipeline import digest_options
 
     kvm = Config.from_toml(GOOD).get("kvm")
     assert (kvm.employer_maps, kvm.mailmaps, kvm.aliases, kvm.no_default_map) == ((), (), (), False)
+    assert kvm.no_infer is False and digest_options(kvm, None).infer is True
     assert (kvm.bots, kvm.waiting_days, kvm.hot) == ((), 14, 10)
     (tmp_path / "maps").mkdir()
     (tmp_path / "maps" / "emap").write_text(
@@ -272,6 +274,7 @@ def test_history_and_employer_keys_default_and_load(tmp_path):
 mailmaps = ["mailmap"]
 aliases = ["aliases"]
 no_default_map = true
+no_infer = true
 bots = ["CI-Runner@"]
 waiting_days = 7
 hot = 3
@@ -286,6 +289,8 @@ hot = 3
     )
     assert (
         kvm.no_default_map is True
+        and kvm.no_infer is True
+        and digest_options(kvm, None).infer is False  # employers from the maps alone
         and kvm.bots == ("ci-runner@",)
         and kvm.waiting_days == 7
         and kvm.hot == 3
@@ -310,6 +315,7 @@ hot = 3
             'no_default_map = "yes"',
             "lists.kvm.no_default_map: expected true or false, got a string",
         ),
+        ("no_infer = 1", "lists.kvm.no_infer: expected true or false, got an integer"),
         ("bots = [true]", "lists.kvm.bots[0]: expected a string, got a boolean"),
         ("waiting_days = 0", "lists.kvm.waiting_days: 0 is out of range (1..3650)"),
         ('hot = "5"', "lists.kvm.hot: expected an integer, got a string"),

@@ -152,11 +152,7 @@ def _affiliations(employer_maps, mailmaps, aliases, no_default_map):
     "“no traffic” digest. Either way the exit code is 0.",
 )
 @click.option("--no-pager", is_flag=True, help="Never page the output on a terminal.")
-@click.option(
-    "--no-infer",
-    is_flag=True,
-    help="Employers from the maps alone: infer none from the range's own mail.",
-)
+@_option("no_infer", "no_infer", is_flag=True)
 @_option("link_base", "link_base", metavar="URL")
 @click.option(
     "--index",

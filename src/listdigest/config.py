@@ -92,6 +92,8 @@ class ListConfig:
     mailmaps: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
     no_default_map: bool = False
+    #: employers from the maps alone (``--no-infer``)
+    no_infer: bool = False
     #: extra bot address patterns (lower case), added to the built-in ones
     bots: tuple[str, ...] = ()
     waiting_days: int = default("waiting_days")
@@ -421,6 +423,7 @@ def _list(
         no_default_map=_bool(
             f"{where}.no_default_map", data.get("no_default_map", default("no_default_map"))
         ),
+        no_infer=_bool(f"{where}.no_infer", data.get("no_infer", default("no_infer"))),
         bots=tuple(b.lower() for b in _str_list(f"{where}.bots", data.get("bots", []))),
         waiting_days=_bounded(where, data, "waiting_days"),
         hot=_bounded(where, data, "hot"),

@@ -137,6 +137,12 @@ LIST_SETTINGS: tuple[Setting, ...] = (
         option="--no-default-map",
     ),
     Setting(
+        "no_infer",
+        False,
+        "Employers from the maps alone: infer none from the range's own mail.",
+        option="--no-infer",
+    ),
+    Setting(
         "bots",
         (),
         "Extra bot patterns: senders whose address contains one are bots, kept out of the contributor tables and listed on the `Bots` line.",

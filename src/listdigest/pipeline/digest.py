@@ -461,6 +461,7 @@ def digest_options(lst: ListConfig, index_path: str | None) -> DigestOptions:
         affiliations=load_affiliations(
             lst.employer_maps, lst.mailmaps, lst.aliases, default_map=not lst.no_default_map
         ),
+        infer=not lst.no_infer,
         index_path=index_path,
         path_filter=path_filter(lst.paths, lst.maintainers, lst.sections, f"list {lst.name}"),
     )
