@@ -74,3 +74,63 @@ def test_histories_on_two_cores_equal_one_core(hv_epoch, hv_index, monkeypatch):
     assert len(two.series) > 100
     assert sum(1 for s in two.series if s.versions) > 20
     assert two == one
+
+
+@pytest.mark.parametrize("fixture", ["kvmppc_epoch", "spi_epoch"])
+def test_early_history_child_gives_the_digest_the_in_process_one_gives(
+    fixture, request, real_index, monkeypatch
+):
+    """A large range's series histories are looked up by a child started before the range
+    is read (pipeline.digest._early_histories), which reads the range again on its own
+    connection.  Its digest must be the one built with the histories looked up in this
+    process: the whole archive, and a path-filtered year (the child filters alike)."""
+    import listdigest.pipeline.digest as pd
+    from listdigest.analysis.paths import PathFilter
+    from listdigest.workers import can_fork
+
+    archive, ix = request.getfixturevalue(fixture), real_index(fixture)
+    started = []
+    early = pd._early_histories
+
+    def watched(*args):
+        got = early(*args)
+        started.append(got is not None)
+        return got
+
+    monkeypatch.setattr(pd, "_early_histories", watched)
+    ranges = [(RangeSpec(), None)]
+    if fixture == "spi_epoch":
+        since = parse_when("2021-01-01")
+        ranges.append((RangeSpec(since=since), PathFilter.of(["drivers/spi/spi-dw*"])))
+    for spec, path_filter in ranges:
+        started.clear()
+        monkeypatch.setattr(pd, "EARLY_MIN", 1)
+        a = report(archive, spec, index_path=ix, path_filter=path_filter)
+        monkeypatch.setattr(pd, "EARLY_MIN", 10**9)
+        b = report(archive, spec, index_path=ix, path_filter=path_filter)
+        assert started == [can_fork(), False]
+        assert a.series and a.to_dict() == b.to_dict()
+        assert any(s.versions for s in a.series)  # histories were looked up
+
+
+def test_early_history_child_is_stopped_when_the_digest_fails(
+    kvmppc_epoch, real_index, monkeypatch
+):
+    """The child starts before the range is read; when reading it fails, the error is the
+    user's (one line at the CLI) and the child is stopped, not left running."""
+    import multiprocessing
+
+    import listdigest.pipeline.digest as pd
+    from listdigest.errors import SourceError
+    from listdigest.workers import can_fork
+
+    if not can_fork():
+        pytest.skip("one core: no child is started")
+
+    def unreadable(*args, **kwargs):
+        raise SourceError("the range cannot be read")
+
+    monkeypatch.setattr(pd, "collect", unreadable)
+    with pytest.raises(SourceError, match="cannot be read"):
+        report(kvmppc_epoch, RangeSpec(), index_path=real_index("kvmppc_epoch"))
+    assert multiprocessing.active_children() == []

@@ -69,6 +69,14 @@ def _run_forked() -> list:
     return fn(items, True)
 
 
+def can_fork(workers: int | None = None) -> bool:
+    """Whether a ``Forked`` child would start: more than one worker, and ``fork`` here."""
+    import multiprocessing
+
+    n = default_workers() if workers is None else workers
+    return n > 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
 class Forked(Generic[T, R]):
     """``fn(items, in_child)`` started in a forked child now; ``result()`` waits for it.
     ``fn`` is told whether it runs in the child (where resources such as database
@@ -88,12 +96,7 @@ class Forked(Generic[T, R]):
         self._fn, self._items = fn, items
         self._pool: Pool | None = None
         self._async: AsyncResult[list[R]] | None = None
-        n = default_workers() if workers is None else workers
-        if (
-            n <= 1
-            or len(items) < min_items
-            or "fork" not in multiprocessing.get_all_start_methods()
-        ):
+        if len(items) < min_items or not can_fork(workers):
             return
         _FORKED = (fn, items)
         try:
@@ -110,6 +113,11 @@ class Forked(Generic[T, R]):
         try:
             return self._async.get()
         finally:
+            self.cancel()
+
+    def cancel(self) -> None:
+        """Stop the child, if one runs (its answer is not wanted after all)."""
+        if self._pool is not None:
             self._pool.terminate()
             self._pool.join()
             self._pool = None

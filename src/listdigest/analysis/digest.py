@@ -29,6 +29,7 @@ from .history import (
     VersionRef,
     build_history,
     is_bot,
+    series_history,
     start_histories,
 )
 from .lifecycle import SeriesState
@@ -349,6 +350,114 @@ def with_lists(
     return dataclasses.replace(digest, series=series, lists=tuple(parts))
 
 
+@dataclass(frozen=True)
+class RangeSeries:
+    """A range's messages grouped into series, as a digest reads them (``group_range``)."""
+
+    #: the range's messages (with a path filter: those of the kept series and their threads)
+    messages: Sequence[Message]
+    #: their patch postings, bots left out
+    postings: Sequence[Message]
+    #: the messages of the waiting window before the range (from the index)
+    window: Sequence[Message]
+    #: the series with messages in the range, cut to those messages
+    series: Sequence[Series]
+    #: the series of the window and the range together, whole (their history is looked up)
+    all_series: Sequence[Series]
+    filtered: Filtered | None = None
+
+
+def group_range(
+    messages: Sequence[Message],
+    *,
+    lookup: HistoryLookup | None,
+    range_start: tuple[int, int] | None,
+    waiting_days: int,
+    bots: Sequence[str],
+    keep: Callable[[Series, frozenset[str]], bool] | None = None,
+    keep_label: str = "",
+) -> RangeSeries:
+    """The series of ``messages`` and of the waiting window before them (read from
+    ``lookup`` from ``range_start``), grouped together: a series whose cover came
+    yesterday keeps it, and a waiting series is judged by the same rules as the range's.
+    With ``keep``, only the series touching its files (judged whole, a cover before the
+    range with its patches), their postings, and the replies in their threads."""
+
+    def posting(m: Message) -> bool:
+        return m.kind == PATCH and not is_bot(m.author_addr, m.author_name, bots)
+
+    postings = [m for m in messages if posting(m)]
+    window: Sequence[Message] = ()
+    if lookup is not None and range_start is not None and messages:
+        newest = max((m.received or 0) for m in messages)
+        window = lookup.messages_before(range_start, newest - waiting_days * 86400)
+    all_postings = [m for m in window if posting(m)] + postings
+    posted = {id(m) for m in all_postings}
+    all_series = group_series(
+        all_postings,
+        others={m.msgid: m for m in (*window, *messages) if id(m) not in posted},
+        kind_of=lookup.kind_of if lookup is not None else None,
+    )
+    series = _in_range(all_series, {m.msgid for m in messages}) if window else all_series
+    if keep is None:
+        return RangeSeries(messages, postings, window, series, all_series)
+    known = frozenset(p for m in all_postings for p in m.paths)
+    kept = [s for s in all_series if keep(s, known)]
+    ids = {m.msgid for s in kept for m in s.messages}
+    keys = {s.key for s in kept}
+
+    def wanted(m: Message) -> bool:
+        return m.msgid in ids or any(a in ids for a in m.ancestors)
+
+    return RangeSeries(
+        [m for m in messages if wanted(m)],
+        [m for m in postings if m.msgid in ids],
+        [m for m in window if wanted(m)],
+        [s for s in series if s.key in keys],
+        kept,
+        Filtered(keep_label, sum(1 for s in series if s.key in keys), len(series)),
+    )
+
+
+def range_histories(
+    messages: Sequence[Message],
+    *,
+    lookup: HistoryLookup,
+    range_start: tuple[int, int] | None,
+    waiting_days: int,
+    bots: Sequence[str],
+    keep: Callable[[Series, frozenset[str]], bool] | None = None,
+) -> dict[str, SeriesHistory]:
+    """The history of every series ``build_digest`` looks one up for, by key: what a
+    process started before the range was read computes (``build_digest``'s ``early``)."""
+    g = group_range(
+        messages,
+        lookup=lookup,
+        range_start=range_start,
+        waiting_days=waiting_days,
+        bots=bots,
+        keep=keep,
+    )
+    memo: dict = {}
+    return {s.key: series_history(s, lookup, memo) for s in g.all_series}
+
+
+def _from_early(
+    early: Callable[[], Mapping[str, SeriesHistory]],
+    series: Sequence[Series],
+    lookup: HistoryLookup | None,
+) -> Callable[[], list[SeriesHistory]]:
+    """``start_histories``' answer from ``early``'s: in the order of ``series``, each one
+    ``early`` lacks (the index changed between the two reads) looked up here."""
+
+    def get() -> list[SeriesHistory]:
+        known = early()
+        memo: dict = {}
+        return [known[s.key] if s.key in known else series_history(s, lookup, memo) for s in series]
+
+    return get
+
+
 def build_digest(
     messages: Sequence[Message],
     *,
@@ -368,6 +477,7 @@ def build_digest(
     infer: bool = False,
     keep: Callable[[Series, frozenset[str]], bool] | None = None,
     keep_label: str = "",
+    early: Callable[[], Mapping[str, SeriesHistory]] | None = None,
 ) -> Digest:
     """The digest of ``messages`` (already deduplicated, in archive order).
 
@@ -376,51 +486,35 @@ def build_digest(
     ``affiliations`` (mailmap, aliases, employer maps) merges a person's addresses in the
     contributor table and fills the employer table; without it every employer is (Unknown).
     With ``infer``, what the messages say about the addresses it leaves (Unknown) is added
-    after it (``employers.infer_affiliations``).
+    after it (``employers.infer_affiliations``).  ``early`` gives the series' histories by
+    key, when a caller has them looked up elsewhere (``range_histories`` in a process
+    started before this one read the range); a series it lacks is looked up here.
     """
     aff = affiliations or Affiliations()
     every = messages  # inference reads the whole range, whatever a path filter keeps
-
-    def posting(m: Message) -> bool:
-        return m.kind == PATCH and not is_bot(m.author_addr, m.author_name, bots)
-
-    postings = [m for m in messages if posting(m)]
-    # the series of the range and of the waiting window before it, grouped together: a
-    # series whose cover came yesterday keeps it, and a waiting series is judged by the
-    # same rules as the range's
-    window: Sequence[Message] = ()
-    if with_history and lookup is not None and range_start is not None and messages:
-        newest = max((m.received or 0) for m in messages)
-        window = lookup.messages_before(range_start, newest - waiting_days * 86400)
-    all_postings = [m for m in window if posting(m)] + postings
-    posted = {id(m) for m in all_postings}
-    all_series = group_series(
-        all_postings,
-        others={m.msgid: m for m in (*window, *messages) if id(m) not in posted},
-        kind_of=lookup.kind_of if lookup is not None else None,
+    g = group_range(
+        messages,
+        lookup=lookup,
+        range_start=range_start if with_history else None,  # no window without history
+        waiting_days=waiting_days,
+        bots=bots,
+        keep=keep,
+        keep_label=keep_label,
     )
-    series = _in_range(all_series, {m.msgid for m in messages}) if window else all_series
-    filtered = None
-    if keep is not None:
-        # a digest of some files: the series touching them (judged whole, a cover before the
-        # range with its patches), their postings, and the replies in their threads
-        known = frozenset(p for m in all_postings for p in m.paths)
-        kept = [s for s in all_series if keep(s, known)]
-        ids = {m.msgid for s in kept for m in s.messages}
-        keys = {s.key for s in kept}
-
-        def wanted(m: Message) -> bool:
-            return m.msgid in ids or any(a in ids for a in m.ancestors)
-
-        filtered = Filtered(keep_label, sum(1 for s in series if s.key in keys), len(series))
-        series = [s for s in series if s.key in keys]
-        all_series = kept
-        messages = [m for m in messages if wanted(m)]
-        window = [m for m in window if wanted(m)]
-        postings = [m for m in postings if m.msgid in ids]
+    messages, postings, window, series, all_series = (
+        g.messages,
+        g.postings,
+        g.window,
+        g.series,
+        g.all_series,
+    )
     # the per-series history lookups start first: a large range's run on the other core
     # while the tables and the printed bodies are made here
-    histories = start_histories(all_series, lookup) if with_history else None
+    histories = None
+    if with_history and early is not None:
+        histories = _from_early(early, all_series, lookup)
+    elif with_history:
+        histories = start_histories(all_series, lookup)
     # made while the history lookups run: the child starts them without waiting for it
     if infer:
         aff = infer_affiliations(every, aff)
@@ -490,5 +584,5 @@ def build_digest(
         employers=ranked(employers, top),
         unmapped=ranked(unmapped, top),
         unknown_postings=sum(unmapped.values()),
-        filtered=filtered,
+        filtered=g.filtered,
     )

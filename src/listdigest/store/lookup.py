@@ -91,6 +91,15 @@ class Lookup:
     def count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
 
+    def count_received(self, since: int | None, until: int | None) -> int:
+        """How many messages were received in [since, until] (None: unbounded)."""
+        if since is None and until is None:
+            return self.count()
+        lo = since if since is not None else -(1 << 62)
+        hi = until if until is not None else 1 << 62
+        q = "SELECT COUNT(*) FROM messages WHERE received BETWEEN ? AND ?"
+        return self.db.execute(q, (lo, hi)).fetchone()[0]
+
     # -- series and versions (model.versions.VersionLookup) -----------------
     def _first_row(self, msgid: str) -> PostingRow | None:
         r = self.db.execute(
