@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .body import diff_start, patch_parts
+from .body import _line_after, diff_start, patch_parts
 
 #: the prefix git's diffstat puts on a path it shortened to fit the width: ``.../kvm/x86.c``
 SHORTENED = ".../"
@@ -101,8 +101,7 @@ def _git_pair(line: str) -> tuple[str | None, ...]:
 
 def _next_line(text: str, start: int) -> int:
     """The start of the next ``diff --git`` line after ``start``, or -1."""
-    at = text.find("\ndiff --git ", start)
-    return at + 1 if at >= 0 else -1
+    return _line_after(text.find("\ndiff --git ", start))
 
 
 def _git_paths(text: str, start: int = 0) -> set[str | None]:

@@ -82,6 +82,11 @@ class DigestOptions:
         return DEFAULT_BOTS + self.bots
 
     @property
+    def keeps(self) -> Callable[[Series, frozenset[str]], bool] | None:
+        """The path filter's test of a series (None: every series is kept)."""
+        return self.path_filter.keeps if self.path_filter is not None else None
+
+    @property
     def wants_paths(self) -> bool:
         """Whether patch postings must carry their touched paths (a digest filtered by path)."""
         return self.path_filter is not None
@@ -89,7 +94,6 @@ class DigestOptions:
     def shaping(self) -> Shaping:
         """What these options give ``analysis.digest.build_digest`` besides the messages and
         their range: the one place a single-list and a several-list digest take it from."""
-        pf = self.path_filter
         return Shaping(
             top=self.top,
             hot=self.hot,
@@ -99,8 +103,8 @@ class DigestOptions:
             # (Unknown) after them (analysis.employers.infer_affiliations), unless asked not to
             affiliations=self.affiliations or load_affiliations(),
             infer=self.infer,
-            keep=pf.keeps if pf is not None else None,
-            keep_label=pf.label if pf is not None else "",
+            keep=self.keeps,
+            keep_label=self.path_filter.label if self.path_filter is not None else "",
         )
 
 
@@ -175,7 +179,6 @@ def _early_histories(
 
         with Index(path) as own:
             got = collect(source, narrowed, workers=1, index=own, paths=options.wants_paths)
-            pf = options.path_filter
             return [
                 range_histories(
                     got.messages,
@@ -183,7 +186,7 @@ def _early_histories(
                     range_start=_range_start(own, got),
                     waiting_days=options.waiting_days,
                     bots=options.all_bots,
-                    keep=pf.keeps if pf is not None else None,
+                    keep=options.keeps,
                 )
             ]
 

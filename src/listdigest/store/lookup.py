@@ -26,6 +26,11 @@ FIRST_LOOKUPS = 300
 _POS = "MIN(epoch * 4294967296 + seq + 2147483648)"
 
 
+def _received_bounds(since: int | None, until: int | None) -> tuple[int, int]:
+    """[since, until] as bounds of a ``received BETWEEN ? AND ?`` (None: unbounded)."""
+    return (since if since is not None else -(1 << 62), until if until is not None else 1 << 62)
+
+
 def _unpos(p: int) -> tuple[int, int]:
     return (p >> 32, (p & 0xFFFFFFFF) - 2147483648)
 
@@ -95,10 +100,8 @@ class Lookup:
         """How many messages were received in [since, until] (None: unbounded)."""
         if since is None and until is None:
             return self.count()
-        lo = since if since is not None else -(1 << 62)
-        hi = until if until is not None else 1 << 62
         q = "SELECT COUNT(*) FROM messages WHERE received BETWEEN ? AND ?"
-        return self.db.execute(q, (lo, hi)).fetchone()[0]
+        return self.db.execute(q, _received_bounds(since, until)).fetchone()[0]
 
     # -- series and versions (model.versions.VersionLookup) -----------------
     def _first_row(self, msgid: str) -> PostingRow | None:
@@ -363,13 +366,12 @@ class Lookup:
     def span_received(self, since: int | None, until: int | None) -> tuple[str | None, str] | None:
         """The commit span holding every message received in [since, until]: (the commit
         before the first of them, or None at the archive's start; the commit of the last)."""
-        lo = since if since is not None else -(1 << 62)
-        hi = until if until is not None else 1 << 62
+        bounds = _received_bounds(since, until)
         q = "SELECT epoch, seq, commit_id FROM messages WHERE received BETWEEN ? AND ? ORDER BY epoch {0}, seq {0} LIMIT 1"
-        first = self.db.execute(q.format("ASC"), (lo, hi)).fetchone()
+        first = self.db.execute(q.format("ASC"), bounds).fetchone()
         if first is None:
             return None
-        last = self.db.execute(q.format("DESC"), (lo, hi)).fetchone()
+        last = self.db.execute(q.format("DESC"), bounds).fetchone()
         before = self.db.execute(
             "SELECT commit_id FROM messages WHERE epoch < ? OR (epoch = ? AND seq < ?) ORDER BY epoch DESC, seq DESC LIMIT 1",
             (first[0], first[0], first[1]),
